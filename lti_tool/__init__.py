@@ -1,0 +1,83 @@
+"""Wayfinder: an LTI 1.3 tool that grows a culture of learning in contact centers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from lti_tool import config as settings
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app. No side effects: no tables, keys or network calls (those are CLI commands)."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    load_config(app, overrides)
+    init_extensions(app)
+    init_security(app)
+    init_errors(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    values = settings.load_settings(overrides=overrides)
+    settings.validate(values)
+    app.config.update(values)
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_uri(values, app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.update(
+        SESSION_COOKIE_NAME="wayfinder_session",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="None",
+        SESSION_COOKIE_PARTITIONED=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+
+
+def init_extensions(app: Flask) -> None:
+    from pathlib import Path
+
+    from lti_tool.extensions import csrf, db, migrate, store
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    store.init_app(app)
+    # Import every model so metadata and migrations see them.
+    from lti_tool import models  # noqa: F401
+
+
+def init_security(app: Flask) -> None:
+    from lti_tool import security
+    from lti_tool.lti import session
+
+    security.init_app(app)
+    session.init_app(app)
+
+
+def init_errors(app: Flask) -> None:
+    from lti_tool import errors
+
+    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lti_tool.home.views import bp as home_bp
+    from lti_tool.lti.views import bp as lti_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(home_bp)
+    if app.config["DEV_LAUNCHER"]:
+        from lti_tool.devlauncher.views import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from lti_tool import cli
+
+    cli.init_app(app)

@@ -1,0 +1,98 @@
+"""Settings: config/default.toml, then the file named by WAYFINDER_CONFIG, then WAYFINDER_* variables.
+
+DATABASE_URL and REDIS_URL are also read without the prefix, as hosting platforms set them.
+Test overrides come last (they are passed to create_app). Missing or malformed settings stop
+the app at start with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
+ENV_PREFIX = "WAYFINDER_"
+UNPREFIXED = ("DATABASE_URL", "REDIS_URL")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Settings file {path} does not exist (named by WAYFINDER_CONFIG).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Settings file {path} is not valid TOML: {exc}") from exc
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    """Environment values are strings; give them the type of the default."""
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"{ENV_PREFIX}{name} must be true or false, not {raw!r}.")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}.") from exc
+    return raw
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    settings: dict[str, Any] = _read_toml(DEFAULTS_FILE)
+    named = environ.get("WAYFINDER_CONFIG")
+    if named:
+        settings.update(_read_toml(Path(named)))
+    for key, raw in environ.items():
+        if key.startswith(ENV_PREFIX) and key != "WAYFINDER_CONFIG":
+            name = key[len(ENV_PREFIX) :]
+            settings[name] = _coerce(name, raw, settings.get(name, ""))
+    for name in UNPREFIXED:
+        if environ.get(name) and not environ.get(ENV_PREFIX + name):
+            settings[name] = environ[name]
+    settings.update(overrides or {})
+    return settings
+
+
+def validate(settings: dict[str, Any]) -> None:
+    """Fail fast, naming the setting, before anything is served."""
+    secret = settings.get("SECRET_KEY") or ""
+    if len(secret) < 32:
+        raise ConfigError(
+            "SECRET_KEY is missing or shorter than 32 characters. Set WAYFINDER_SECRET_KEY or put "
+            "SECRET_KEY in the file named by WAYFINDER_CONFIG (see config/production.example.toml)."
+        )
+    if settings.get("ENV") not in {"production", "development", "demo"}:
+        raise ConfigError("ENV must be production, development or demo.")
+    if settings.get("DEV_LAUNCHER") and settings.get("ENV") == "production":
+        raise ConfigError("DEV_LAUNCHER plays the LMS and is refused when ENV is production.")
+    url = settings.get("DATABASE_URL") or ""
+    if url and not url.startswith(("sqlite:", "postgresql")):
+        raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL.")
+    redis_url = settings.get("REDIS_URL") or ""
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL.")
+
+
+def database_uri(settings: dict[str, Any], instance_path: str) -> str:
+    url: str = settings.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'wayfinder.db'}"
+    # psycopg 3 is the PostgreSQL driver; accept the plain URL hosting platforms hand out.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url

@@ -1,0 +1,151 @@
+"""Demo data: a registration for the development launcher, a course and people in each role.
+
+`flask demo seed --tool-url http://127.0.0.1:5000 --lms-url http://localhost:5000` is idempotent.
+The launcher's LMS pages live on --lms-url and Wayfinder on --tool-url: two different sites,
+so the launch is a real cross-site iframe, as inside a company's LMS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
+from lti_tool.people.models import Course, Membership, Person
+from lti_tool.lti.roles import map_roles
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+DEMO_CLIENT_ID = "wayfinder-demo"
+DEMO_DEPLOYMENT_ID = "demo-deployment-1"
+DEMO_COURSE = ("course-cs-foundations", "Customer Service Foundations", "CS101")
+PLATFORM_KEY_FILE = "dev-platform-key.pem"
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    name: str | None
+    email: str | None
+    roles: tuple[str, ...]
+    job_role: str
+    blurb: str
+
+
+PERSONAS = (
+    Persona("ana", "Ana Alvarez", "ana@example.com", (LIS + "membership#Learner",), "Tier 1 agent",
+            "Tier 1 agent, six weeks in"),
+    Persona("ben", "Ben Brooks", "ben@example.com", (LIS + "membership#Manager", LIS + "membership#Learner"),
+            "Team lead", "Team lead of six agents, still learning himself"),
+    Persona("chloe", "Chloe Chen", "chloe@example.com", (LIS + "membership#Instructor",), "Trainer",
+            "Trainer who builds the learning paths"),
+    Persona("dev", "Dev Desai", "dev@example.com",
+            (LIS + "institution/person#Administrator", LIS + "system/person#Administrator", LIS + "membership#Instructor"),
+            "", "LMS administrator who installed Wayfinder"),
+    Persona("sam", None, None, (LIS + "membership#Learner",), "Senior agent",
+            "Senior agent whose LMS shares no name or email"),
+)
+PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
+
+
+def demo_issuer(lms_url: str) -> str:
+    return lms_url.rstrip("/") + "/dev/platform"
+
+
+def platform_key_path() -> Path:
+    return Path(current_app.instance_path) / PLATFORM_KEY_FILE
+
+
+def platform_private_pem() -> str | None:
+    path = platform_key_path()
+    return path.read_text() if path.exists() else None
+
+
+def demo_registration() -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(Registration.client_id == DEMO_CLIENT_ID).order_by(Registration.id)
+    )
+
+
+def seed(tool_url: str, lms_url: str) -> Registration:
+    from lti_tool.devlauncher.platform import generate_private_pem
+
+    tool_keys.ensure_keys()
+    path = platform_key_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(generate_private_pem())
+        path.chmod(0o600)
+    issuer = demo_issuer(lms_url)
+    reg = db.session.scalar(
+        select(Registration).where(Registration.issuer == issuer, Registration.client_id == DEMO_CLIENT_ID)
+    )
+    if reg is None:
+        reg = Registration(issuer=issuer, client_id=DEMO_CLIENT_ID)
+        db.session.add(reg)
+    reg.name = "Demo LMS (development launcher)"
+    reg.platform = PlatformKind.OTHER
+    reg.auth_login_url = issuer + "/auth"
+    reg.auth_token_url = tool_url.rstrip("/") + "/dev/platform/token"
+    reg.key_set_url = tool_url.rstrip("/") + "/dev/platform/jwks"
+    reg.frame_origins = [lms_url.rstrip("/")]
+    reg.enabled = True
+    db.session.flush()
+    dep = db.session.scalar(
+        select(Deployment).where(Deployment.registration_id == reg.id, Deployment.deployment_id == DEMO_DEPLOYMENT_ID)
+    )
+    if dep is None:
+        db.session.add(
+            Deployment(registration_id=reg.id, deployment_id=DEMO_DEPLOYMENT_ID,
+                       status=DeploymentStatus.ACTIVE, approved_at=utcnow(), name="Demo deployment")
+        )
+    course = db.session.scalar(
+        select(Course).where(Course.registration_id == reg.id, Course.context_id == DEMO_COURSE[0])
+    )
+    if course is None:
+        course = Course(registration_id=reg.id, context_id=DEMO_COURSE[0], title=DEMO_COURSE[1], label=DEMO_COURSE[2])
+        db.session.add(course)
+        db.session.flush()
+    for persona in PERSONAS:
+        person = db.session.scalar(
+            select(Person).where(Person.registration_id == reg.id, Person.sub == persona.key)
+        )
+        if person is None:
+            person = Person(registration_id=reg.id, sub=persona.key)
+            db.session.add(person)
+        person.name = persona.name or ""
+        person.email = persona.email or ""
+        person.job_role = persona.job_role
+        db.session.flush()
+        membership = db.session.scalar(
+            select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
+        )
+        if membership is None:
+            db.session.add(
+                Membership(
+                    registration_id=reg.id, course_id=course.id, person_id=person.id,
+                    lti_roles=list(persona.roles), roles=sorted(r.value for r in map_roles(persona.roles)),
+                )
+            )
+    db.session.flush()
+    return reg
+
+
+demo_cli = click.Group("demo", help="Demo data for the development launcher.")
+
+
+@demo_cli.command("seed")
+@click.option("--tool-url", default="http://127.0.0.1:5000", show_default=True, help="Where Wayfinder is served.")
+@click.option("--lms-url", default="http://localhost:5000", show_default=True, help="Where the launcher (the pretend LMS) is opened.")
+def seed_command(tool_url: str, lms_url: str) -> None:
+    """Create or refresh the demo registration, course and people, and the signing keys."""
+    reg = seed(tool_url, lms_url)
+    db.session.commit()
+    click.echo(f"Demo registration {reg.id} ready: issuer {reg.issuer}, client {reg.client_id}, "
+               f"deployment {DEMO_DEPLOYMENT_ID}.")
+    click.echo(f"Open {lms_url.rstrip('/')}/dev/ to launch Wayfinder as a learner, leader, instructor or admin.")

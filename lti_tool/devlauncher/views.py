@@ -1,0 +1,125 @@
+"""The development launcher: an LMS page that launches Wayfinder in an iframe through the real
+OIDC flow, as any person in any role, and answers LTI Platform Storage messages as Canvas does
+(or, when told, does not answer them, or does not offer them at all, as Moodle)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from lti_tool.devlauncher import demo
+from lti_tool.devlauncher.platform import DevPlatform, LaunchSpec, LaunchUser
+from lti_tool.extensions import csrf
+
+bp = Blueprint("dev", __name__, url_prefix="/dev")
+
+STORAGE_MODES = {
+    "answer": "Offered and answered (like Canvas in a browser)",
+    "ignore": "Offered but never answered (like Canvas's mobile apps)",
+    "none": "Not offered (like Moodle)",
+}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _platform() -> DevPlatform | None:
+    reg = demo.demo_registration()
+    pem = demo.platform_private_pem()
+    if reg is None or pem is None:
+        return None
+    tool = current_app.config["DEV_TOOL_URL"].rstrip("/")
+    return DevPlatform(
+        issuer=reg.issuer,
+        client_id=reg.client_id,
+        deployment_id=demo.DEMO_DEPLOYMENT_ID,
+        private_pem=pem,
+        tool_login_url=tool + "/lti/login",
+        tool_launch_url=tool + "/lti/launch",
+    )
+
+
+def _hints() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="dev-launcher-hint")  # type: ignore[arg-type]
+
+
+@bp.get("/")
+def launcher() -> Any:
+    lms = current_app.config["DEV_LMS_URL"].rstrip("/")
+    if request.host_url.rstrip("/") != lms:
+        # Platform Storage messages go to the auth endpoint's origin: the launcher must be there.
+        return redirect(lms + url_for("dev.launcher", **request.args))
+    platform = _platform()
+    persona = demo.PERSONAS_BY_KEY.get(request.args.get("persona", ""))
+    storage = request.args.get("storage", "answer")
+    if storage not in STORAGE_MODES:
+        storage = "answer"
+    launch_url = None
+    if platform and persona:
+        hint = _hints().dumps({"persona": persona.key})
+        extra = {"lti_storage_target": "_parent"} if storage != "none" else {}
+        launch_url = platform.login_initiation_url(persona.key, hint, **extra)
+    page = render_template(
+        "devlauncher/launcher.html",
+        ready=platform is not None,
+        personas=demo.PERSONAS,
+        persona=persona,
+        storage=storage,
+        storage_modes=STORAGE_MODES,
+        launch_url=launch_url,
+    )
+    response = Response(page)
+    tool_origin = _origin(current_app.config["DEV_TOOL_URL"])
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; frame-src {tool_origin}; "
+        "form-action 'self'; base-uri 'none'; object-src 'none'"
+    )
+    return response
+
+
+@bp.get("/platform/auth")
+@csrf.exempt
+def platform_auth() -> Any:
+    platform = _platform()
+    if platform is None:
+        abort(404)
+    params = request.args.to_dict()
+    tool = current_app.config["DEV_TOOL_URL"].rstrip("/")
+    if params.get("redirect_uri") != tool + "/lti/launch":
+        # Like Moodle: the redirect URI must match the registered one exactly.
+        return Response("The redirect_uri is not registered for this tool.", status=400, mimetype="text/plain")
+    try:
+        hint = _hints().loads(params.get("lti_message_hint", ""), max_age=3600)
+    except BadSignature:
+        return Response("Unknown lti_message_hint.", status=400, mimetype="text/plain")
+    persona = demo.PERSONAS_BY_KEY.get(hint.get("persona", ""))
+    if persona is None or params.get("login_hint") != persona.key:
+        return Response("The login_hint does not match the launch.", status=400, mimetype="text/plain")
+    spec = LaunchSpec(
+        user=LaunchUser(persona.key, list(persona.roles), persona.name, persona.email),
+        context_id=demo.DEMO_COURSE[0],
+        context_title=demo.DEMO_COURSE[1],
+        custom={"job_role": persona.job_role} if persona.job_role else {},
+    )
+    try:
+        action, fields = platform.launch_form(params, spec)
+    except Exception as exc:  # lti1p3platform raises bare exceptions on a bad auth request
+        return Response(f"Bad authentication request: {type(exc).__name__}", status=400, mimetype="text/plain")
+    response = Response(render_template("devlauncher/autopost.html", action=action, fields=fields))
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self'; form-action {_origin(tool)}; base-uri 'none'"
+    )
+    return response
+
+
+@bp.get("/platform/jwks")
+def platform_jwks() -> Response:
+    platform = _platform()
+    if platform is None:
+        abort(404)
+    return jsonify(platform.jwks())

@@ -1,0 +1,67 @@
+"""The only module-level singletons. Each is bound to an app by its own init_app."""
+
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+if TYPE_CHECKING:
+    from lti_tool.store import KeyValueStore
+
+
+class StoreExtension:
+    """Chooses the backend from REDIS_URL when first used; creating the app connects to nothing."""
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["wayfinder_store"] = None
+
+    @property
+    def backend(self) -> KeyValueStore:
+        chosen = current_app.extensions.get("wayfinder_store")
+        if chosen is None:
+            url = current_app.config.get("REDIS_URL")
+            from lti_tool.store import DatabaseStore, RedisStore
+
+            chosen = RedisStore(url) if url else DatabaseStore()
+            current_app.extensions["wayfinder_store"] = chosen
+        return chosen
+
+    def get(self, key: str) -> Any | None:
+        return self.backend.get(key)
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        self.backend.set(key, value, ttl)
+
+    def add(self, key: str, value: Any, ttl: int) -> bool:
+        return self.backend.add(key, value, ttl)
+
+    def pop(self, key: str) -> Any | None:
+        return self.backend.pop(key)
+
+    def delete(self, key: str) -> None:
+        self.backend.delete(key)
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+store = StoreExtension()

@@ -1,0 +1,65 @@
+"""The home page after a launch (different for learners, leaders, instructors and admins) and the
+person's profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from lti_tool.extensions import db
+from lti_tool.home import services
+from lti_tool.lti.session import current_launch, launch_required
+
+bp = Blueprint("home", __name__)
+
+PREFERRED_NAME_MAX = 80
+
+
+@bp.get("/")
+@launch_required()
+def index() -> str:
+    ctx = current_launch()
+    summary = services.tenant_summary(ctx) if ctx.is_administrator else None
+    return render_template(
+        "home/index.html", ctx=ctx, person=services.person(ctx), summary=summary
+    )
+
+
+@bp.get("/me")
+@launch_required()
+def profile() -> str:
+    ctx = current_launch()
+    person = services.person(ctx)
+    return render_template(
+        "home/profile.html",
+        ctx=ctx,
+        person=person,
+        memberships=services.course_memberships(person.id),
+    )
+
+
+@bp.route("/me/edit", methods=["GET", "POST"])
+@launch_required()
+def edit_profile() -> Any:
+    ctx = current_launch()
+    person = services.person(ctx)
+    errors: dict[str, str] = {}
+    value = person.preferred_name
+    if request.method == "POST":
+        value = request.form.get("preferred_name", "")
+        if len(value.strip()) > PREFERRED_NAME_MAX:
+            errors["preferred_name"] = f"Use at most {PREFERRED_NAME_MAX} characters."
+        if not errors:
+            services.update_profile(person, value)
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("home.profile"), code=303)
+    return render_template(
+        "home/edit_profile.html",
+        ctx=ctx,
+        person=person,
+        value=value,
+        errors=errors,
+        max_length=PREFERRED_NAME_MAX,
+    ), (400 if errors else 200)

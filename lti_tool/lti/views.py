@@ -1,0 +1,160 @@
+"""The LTI endpoints, fixed for every platform.
+
+GET|POST /lti/login   OIDC third-party initiated login -> redirect to the platform's auth endpoint
+                      (through a page that first puts the state in LTI Platform Storage when the
+                      platform offers it)
+POST     /lti/launch  the platform posts the id_token -> validate -> record -> 303 to a Wayfinder
+                      page carrying the launch token (so refreshing that page is a plain GET)
+GET      /lti/jwks    Wayfinder's public keys: current, next, and retired within the grace period
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.routing import RequestRedirect
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from lti_tool.errors import render_problem
+from lti_tool.extensions import csrf, db
+from lti_tool.lti import keys
+from lti_tool.lti.context import Claims
+from lti_tool.lti.launch import CookiesBlocked, NeedsStorageCheck, WayfinderMessageLaunch
+from lti_tool.lti.login import remember_relaunch, start_login, state_cookie_name, storage_key, take_relaunch
+from lti_tool.lti.services import complete_launch, record_failure
+from lti_tool.lti.session import TOKEN_PARAM, issue_token
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+
+def tool_origin() -> str:
+    return request.host_url.rstrip("/")
+
+
+def _set_state_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, secure=True, httponly=True, samesite="None", partitioned=True, path="/lti"
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Any:
+    params: dict[str, str] = dict(request.values.items())
+    relaunch = request.args.get("relaunch")
+    if relaunch:
+        params = take_relaunch(relaunch) or {}
+        if not params:
+            return render_problem("state_unknown", "the new-window link was already used or expired")
+    ttl = current_app.config["LOGIN_STATE_SECONDS"]
+    result = start_login(
+        params, redirect_uri=url_for("lti.launch", _external=True), tool_origin=tool_origin(), ttl=ttl
+    )
+    if result.storage_target and not relaunch:
+        response = Response(
+            render_template(
+                "lti/storage_put.html",
+                auth_url=result.auth_url,
+                target=result.storage_target,
+                origin=result.registration.auth_origin,
+                key=storage_key(result.state),
+                value=result.state,
+            )
+        )
+    else:
+        response = redirect(result.auth_url, code=302)
+    _set_state_cookie(response, state_cookie_name(result.state), result.state, ttl)
+    db.session.commit()
+    return response
+
+
+def _post_launch_target(target_link_uri: str) -> str:
+    """Send the person to the page the link pointed at, if it is a Wayfinder page."""
+    path = urlsplit(target_link_uri).path or "/"
+    if path.rstrip("/") in ("", "/lti/launch", "/lti/login"):
+        return url_for("home.index")
+    adapter = current_app.url_map.bind("", url_scheme="https")
+    try:
+        endpoint, values = adapter.match(path, method="GET")
+    except (NotFound, MethodNotAllowed, RequestRedirect):
+        return url_for("home.index")
+    if endpoint.startswith(("lti.", "dev.", "static")):
+        return url_for("home.index")
+    return url_for(endpoint, **values)
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch() -> Any:
+    form = request.form.to_dict()
+    storage_checked = bool(form.get("storage_checked")) and (
+        request.headers.get("Origin") == tool_origin()
+        or request.headers.get("Sec-Fetch-Site") == "same-origin"
+    )
+    message = WayfinderMessageLaunch(
+        form,
+        request.cookies.to_dict(),
+        storage_checked_same_origin=storage_checked,
+        tool_origin=tool_origin(),
+        leeway=current_app.config["CLOCK_LEEWAY"],
+    )
+    try:
+        message.validate()
+    except NeedsStorageCheck as pending:
+        page = render_template(
+            "lti/storage_get.html",
+            id_token=form.get("id_token", ""),
+            state=pending.state,
+            target=pending.record["storage_target"],
+            origin=_auth_origin(pending.record),
+            key=storage_key(pending.state),
+            relaunch_url=_relaunch_url(pending.record),
+        )
+        db.session.commit()
+        return page
+    except CookiesBlocked as blocked:
+        db.session.rollback()
+        record_failure(blocked, stage="lti.launch")
+        relaunch_url = _relaunch_url(blocked.record)
+        db.session.commit()
+        return render_problem("cookies_blocked", blocked.detail, relaunch_url=relaunch_url)
+
+    assert message.registration_row is not None and message.deployment_row is not None
+    claims = Claims.read(message.body)
+    ctx = complete_launch(
+        message.registration_row,
+        message.deployment_row,
+        claims,
+        current_app.config["JOB_ROLE_PARAMETER"],
+    )
+    session.clear()
+    session["launch_id"] = ctx.launch_id
+    target = _post_launch_target(claims.target_link_uri)
+    separator = "&" if "?" in target else "?"
+    response = redirect(f"{target}{separator}{TOKEN_PARAM}={issue_token(ctx.launch_id)}", code=303)
+    response.delete_cookie(
+        state_cookie_name(form["state"]), path="/lti", secure=True, samesite="None", partitioned=True
+    )
+    db.session.commit()
+    return response
+
+
+def _auth_origin(record: dict[str, Any]) -> str:
+    from lti_tool.lti.models import Registration
+
+    reg = db.session.get(Registration, record["registration_id"])
+    return reg.auth_origin if reg else ""
+
+
+def _relaunch_url(record: dict[str, Any]) -> str:
+    relaunch_id = remember_relaunch(record.get("login", {}), current_app.config["LOGIN_STATE_SECONDS"])
+    return url_for("lti.login", relaunch=relaunch_id, _external=True)
+
+
+@bp.get("/jwks")
+def jwks() -> Response:
+    response = jsonify(keys.published_jwks(current_app.config["TOOL_KEY_GRACE_DAYS"]))
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

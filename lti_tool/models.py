@@ -1,0 +1,16 @@
+"""Every model, imported in one place for the metadata and migrations."""
+
+from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
+from lti_tool.people.models import Course, Membership, Person
+from lti_tool.store import KeyValueEntry
+
+__all__ = [
+    "Course",
+    "Deployment",
+    "KeyValueEntry",
+    "LaunchEvent",
+    "Membership",
+    "Person",
+    "Registration",
+    "ToolKey",
+]

@@ -1,0 +1,68 @@
+"""People, courses (LTI contexts) and memberships, each owned by one registration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.tenancy import TenantScoped
+
+
+class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("registration_id", "sub", name="uq_people_registration_sub"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    given_name: Mapped[str] = mapped_column(String(255), default="")
+    family_name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    preferred_name: Mapped[str] = mapped_column(String(80), default="")
+    job_role: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_launch_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+
+    @property
+    def display_name(self) -> str:
+        full = self.preferred_name or self.name or " ".join(p for p in (self.given_name, self.family_name) if p)
+        return full or "Colleague"
+
+
+class Course(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "courses"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "context_id", name="uq_courses_registration_context"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    label: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="course")
+
+
+class Membership(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("course_id", "person_id", name="uq_memberships_course_person"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    lti_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    course: Mapped[Course] = relationship(back_populates="memberships")

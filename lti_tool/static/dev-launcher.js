@@ -1,0 +1,24 @@
+// The pretend LMS answers LTI Platform Storage messages from the Wayfinder frame, as Canvas does.
+(function () {
+  "use strict";
+  var frame = document.getElementById("lms-frame");
+  if (!frame || frame.dataset.storage !== "answer") { return; }
+  var stored = {};
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data !== "object" || typeof data.subject !== "string") { return; }
+    var reply = { message_id: data.message_id, key: data.key };
+    if (data.subject === "lti.put_data") {
+      stored[event.origin + "\n" + data.key] = data.value;
+      reply.subject = "lti.put_data.response";
+      reply.value = data.value;
+    } else if (data.subject === "lti.get_data") {
+      reply.subject = "lti.get_data.response";
+      reply.value = stored[event.origin + "\n" + data.key];
+    } else if (data.subject === "lti.capabilities") {
+      reply = { subject: "lti.capabilities.response", message_id: data.message_id,
+                supported_messages: [{ subject: "lti.put_data" }, { subject: "lti.get_data" }] };
+    } else { return; }
+    event.source.postMessage(reply, event.origin);
+  });
+})();

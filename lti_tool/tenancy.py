@@ -1,0 +1,80 @@
+"""Tenant isolation: every row of user data belongs to one registration (one LMS tenant).
+
+Rather than trusting each query to remember a WHERE clause, the session carries the tenant of the
+current request (set once the launch is known) and an ORM event adds
+``registration_id = <tenant>`` to every SELECT, UPDATE and DELETE touching a TenantScoped model,
+including relationship loads and joins. New rows for another tenant are refused at flush.
+Cross-tenant work (CLI, admin of the whole installation) runs outside a tenant scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+TENANT_KEY = "wayfinder_registration_id"
+
+
+class TenantScoped:
+    """Mixin for models holding a tenant's data."""
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+
+
+class CrossTenantWrite(RuntimeError):
+    """A row of one tenant was about to be written while serving another."""
+
+
+def set_tenant(session: Any, registration_id: int | None) -> None:
+    if registration_id is None:
+        session.info.pop(TENANT_KEY, None)
+    else:
+        session.info[TENANT_KEY] = registration_id
+
+
+def current_tenant(session: Any) -> int | None:
+    return session.info.get(TENANT_KEY)
+
+
+@contextmanager
+def tenant_scope(session: Any, registration_id: int) -> Iterator[None]:
+    previous = current_tenant(session)
+    set_tenant(session, registration_id)
+    try:
+        yield
+    finally:
+        set_tenant(session, previous)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_queries(state: ORMExecuteState) -> None:
+    tenant = state.session.info.get(TENANT_KEY)
+    if tenant is None or state.is_column_load:
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped,
+                lambda cls: cls.registration_id == tenant,
+                include_aliases=True,
+            )
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_foreign_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    tenant = session.info.get(TENANT_KEY)
+    if tenant is None:
+        return
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, TenantScoped) and obj.registration_id not in (None, tenant):
+            raise CrossTenantWrite(
+                f"{type(obj).__name__} of registration {obj.registration_id} written while "
+                f"serving registration {tenant}"
+            )
