@@ -70,6 +70,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         keys.ensure_keys()
         db.session.commit()
     yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _clean(app: Any) -> None:
