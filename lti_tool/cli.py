@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from lti_tool.extensions import db
@@ -48,7 +49,7 @@ def platform_defaults(platform: PlatformKind, issuer: str) -> dict[str, str]:
 
 # -- keys -----------------------------------------------------------------------------------------
 
-keys_cli = click.Group("keys", help="Wayfinder's signing keys (published at /lti/jwks).")
+keys_cli = AppGroup("keys", help="Wayfinder's signing keys (published at /lti/jwks).")
 
 
 @keys_cli.command("create")
@@ -87,7 +88,7 @@ def keys_list() -> None:
 
 # -- registrations --------------------------------------------------------------------------------
 
-registrations_cli = click.Group("registrations", help="LMS registrations (issuer + client ID).")
+registrations_cli = AppGroup("registrations", help="LMS registrations (issuer + client ID).")
 
 
 @registrations_cli.command("add")
@@ -206,7 +207,7 @@ def registrations_enable(registration_id: int) -> None:
 
 # -- deployments ----------------------------------------------------------------------------------
 
-deployments_cli = click.Group("deployments", help="Deployments under a registration.")
+deployments_cli = AppGroup("deployments", help="Deployments under a registration.")
 
 
 @deployments_cli.command("list")
@@ -259,6 +260,7 @@ def deployments_disable(registration_id: int, deployment_id: str) -> None:
 # -- housekeeping ---------------------------------------------------------------------------------
 
 @click.command("purge-store")
+@with_appcontext
 def purge_store() -> None:
     """Delete expired launch state from the database store (Redis expires keys by itself)."""
     from lti_tool.store import DatabaseStore

@@ -185,7 +185,10 @@ class LaunchAttempt:
 
     @property
     def final(self) -> requests.Response:
-        return self.launch or self.auth or self.login
+        for response in (self.launch, self.auth):
+            if response is not None:  # a 4xx Response is falsy
+                return response
+        return self.login
 
 
 def launch(browser: Browser, lms: FakeLms, storage_target: str | None = None, **login_overrides: str) -> LaunchAttempt:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lti_tool.extensions import db
@@ -136,7 +137,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     return reg
 
 
-demo_cli = click.Group("demo", help="Demo data for the development launcher.")
+demo_cli = AppGroup("demo", help="Demo data for the development launcher.")
 
 
 @demo_cli.command("seed")
