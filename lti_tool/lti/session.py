@@ -91,6 +91,9 @@ class LaunchSessionInterface(SecureCookieSessionInterface):
                 store.set(
                     "session:" + session.launch_id, dict(session), app.config["LAUNCH_SESSION_SECONDS"]
                 )
+                # Saving the session is the last step of a request: with the database store, this
+                # commit is the request boundary for it (the view's own work is committed already).
+                db.session.commit()
             return
         super().save_session(app, session, response)
 

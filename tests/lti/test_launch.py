@@ -20,3 +20,215 @@ def test_learner_launch_lands_on_learner_home(lms: FakeLms, browser: Browser) ->
     assert "Your next step" in page.text
     assert "Learning paths by job role" not in page.text
     assert "This installation" not in page.text
+
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.lti.platform_keys import _parsed
+from lti_tool.people.models import Course, Membership, Person
+from tests.conftest import add_registration
+from tests.harness import LIS, FakeLms, form_fields, problem_code
+from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
+
+
+def as_user(lms: FakeLms, roles: list[str], *, name: str | None = "Pat Person", email: str | None = "pat@example.com",
+            context: bool = True, sub: str = "user-1", custom: dict | None = None) -> None:
+    lms.spec = LaunchSpec(
+        user=LaunchUser(sub, roles, name, email),
+        context_id="course-1" if context else None,
+        context_title="Call Handling 101" if context else None,
+        custom=custom or {},
+    )
+
+
+def role_badge(page) -> str:  # noqa: ANN001
+    match = re.search(r'<span class="badge">([^<]+)</span>', page.text)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize(
+    ("roles", "badge", "sees", "does_not_see"),
+    [
+        ([LEARNER], "Learner", "Your next step", "Learning paths by job role"),
+        ([INSTRUCTOR], "Instructor", "Learning paths by job role", "Your next step"),
+        ([MANAGER], "Leader", "Your team", "Learning paths by job role"),
+        ([ADMIN, SYSADMIN, INSTRUCTOR], "Administrator", "This installation", "Your next step"),
+        (["Instructor"], "Instructor", "Learning paths by job role", "Your next step"),
+        (["Learner"], "Learner", "Your next step", "Your team"),
+        (["http://example.com/roles#Astronaut"], "Learner", "Your next step", "Your team"),
+        ([], "Learner", "Your next step", "Your team"),
+        ([LEARNER, MANAGER], "Leader", "Your team", "This installation"),
+        ([LIS + "membership/Instructor#TeachingAssistant"], "Instructor", "Learning paths by job role", "Your team"),
+    ],
+    ids=["learner", "instructor", "manager", "administrator", "short Instructor", "short Learner",
+         "unknown role", "no roles", "several roles", "teaching assistant sub-role"],
+)
+def test_roles_shape_the_home_page(roles, badge, sees, does_not_see, lms: FakeLms, browser: Browser) -> None:  # noqa: ANN001
+    as_user(lms, roles)
+    page = home_after(browser, lms, launch(browser, lms))
+    assert page.status_code == 200
+    assert role_badge(page) == badge
+    assert sees in page.text
+    assert does_not_see not in page.text
+
+
+def test_no_name_or_email_shared(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+    as_user(lms, [LEARNER], name=None, email=None)
+    page = home_after(browser, lms, launch(browser, lms))
+    assert page_title(page) == "Welcome, Colleague"
+    profile = browser.get(lms.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', page.text).group(1).replace("&amp;", "&"))
+    assert "Not shared by your LMS" in profile.text
+    with clean_app.app_context():
+        person = db.session.scalar(select(Person).where(Person.sub == "user-1"))
+        assert person is not None and person.email == "" and person.name == ""
+
+
+def test_no_course_context(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+    as_user(lms, [LEARNER], context=False)
+    page = home_after(browser, lms, launch(browser, lms))
+    assert "You opened Wayfinder from your LMS." in page.text
+    with clean_app.app_context():
+        assert db.session.scalar(select(Course)) is None
+        assert db.session.scalar(select(Person)) is not None
+
+
+def test_people_courses_memberships_upserted_and_job_role_from_custom(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+    as_user(lms, [LEARNER], custom={"job_role": "Tier 1 agent"})
+    home_after(browser, lms, launch(browser, lms))
+    as_user(lms, [LEARNER, MANAGER], name="Pat Renamed", custom={"job_role": "Team lead"})
+    home_after(browser, lms, launch(browser, lms))
+    with clean_app.app_context():
+        people = list(db.session.scalars(select(Person)))
+        assert [(p.name, p.job_role) for p in people] == [("Pat Renamed", "Team lead")]
+        memberships = list(db.session.scalars(select(Membership)))
+        assert len(memberships) == 1 and memberships[0].roles == ["leader", "learner"]
+        assert db.session.scalar(select(Course)).title == "Call Handling 101"
+
+
+def test_second_registration_never_sees_the_first(lms: FakeLms, browser: Browser, clean_app, tool_server) -> None:  # noqa: ANN001
+    as_user(lms, [ADMIN], sub="admin-a", name="Alice of Tenant A")
+    home_after(browser, lms, launch(browser, lms))
+    other = FakeLms(client_id="client-2", deployment_id="dep-2")
+    other.connect(tool_server)
+    try:
+        add_registration(clean_app, other)
+        # Same sub and same course id in the other tenant: still different people and courses.
+        as_user(other, [ADMIN], sub="admin-a", name="Bob of Tenant B")
+        second = Browser()
+        page = home_after(second, other, launch(second, other))
+        assert page_title(page) == "Welcome, Bob of Tenant B"
+        assert "Alice" not in page.text
+        assert re.search(r"<dt>People seen</dt><dd>1</dd>", page.text)
+        assert re.search(r"<dt>Courses seen</dt><dd>1</dd>", page.text)
+        profile = second.get(other.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', page.text).group(1))
+        assert "Bob of Tenant B" in profile.text and "Alice" not in profile.text
+        with clean_app.app_context():
+            assert db.session.scalar(select(db.func.count()).select_from(Person)) == 2
+    finally:
+        other.server.stop()
+
+
+def test_refreshing_after_launch_shows_the_same_page(lms: FakeLms, browser: Browser) -> None:
+    attempt = launch(browser, lms)
+    url = lms.tool_url + attempt.launch.headers["Location"]
+    assert browser.get(url).status_code == 200
+    again = browser.get(url)
+    assert again.status_code == 200 and page_title(again) == "Welcome, Lee Learner"
+
+
+def test_navigation_and_form_without_any_cookie(lms: FakeLms, browser: Browser) -> None:
+    attempt = launch(browser, lms)
+    browser.clear_cookies()
+    home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    edit_link = re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&")
+    profile = browser.get(lms.tool_url + edit_link)
+    assert page_title(profile) == "Your profile"
+    edit = browser.get(lms.tool_url + re.search(r'href="(/me/edit\?lt=[^"]+)"', profile.text).group(1).replace("&amp;", "&"))
+    action, fields = form_fields(edit.text)
+    fields["preferred_name"] = "Lee"
+    browser.clear_cookies()
+    saved = browser.post(lms.tool_url + action, data=fields)
+    assert saved.status_code == 303
+    assert not browser.session.cookies  # everything above worked with no cookie at all
+    shown = browser.get(lms.tool_url + saved.headers["Location"])
+    assert "Your profile is saved." in shown.text
+    assert "Lee" in shown.text
+
+
+def test_form_without_csrf_token_is_refused_and_nothing_saved(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+    attempt = launch(browser, lms)
+    home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    token = re.search(r"lt=([\w.\-]+)", home.text).group(1)
+    response = browser.post(lms.tool_url + "/me/edit?lt=" + token, data={"preferred_name": "Mallory"})
+    assert response.status_code == 400 and "This form has expired" in response.text
+    with clean_app.app_context():
+        assert db.session.scalar(select(Person.preferred_name)) == ""
+
+
+def test_too_long_name_keeps_what_was_typed(lms: FakeLms, browser: Browser) -> None:
+    attempt = launch(browser, lms)
+    home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    profile = browser.get(lms.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&"))
+    edit = browser.get(lms.tool_url + re.search(r'href="(/me/edit\?lt=[^"]+)"', profile.text).group(1).replace("&amp;", "&"))
+    action, fields = form_fields(edit.text)
+    fields["preferred_name"] = "x" * 81
+    response = browser.post(lms.tool_url + action, data=fields)
+    assert response.status_code == 400
+    assert "Use at most 80 characters." in response.text
+    assert 'value="' + "x" * 81 + '"' in response.text
+
+
+def test_pages_need_a_launch(lms: FakeLms, browser: Browser) -> None:
+    response = browser.get(lms.tool_url + "/")
+    assert response.status_code == 401 and problem_code(response) == "launch_required"
+    forged = browser.get(lms.tool_url + "/?lt=forged.token.value")
+    assert forged.status_code == 401
+
+
+def test_expired_launch_token(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+    attempt = launch(browser, lms)
+    browser.clear_cookies()
+    clean_app.config["LAUNCH_TOKEN_SECONDS"] = -1
+    try:
+        response = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    finally:
+        clean_app.config["LAUNCH_TOKEN_SECONDS"] = 3600
+    assert response.status_code == 401 and problem_code(response) == "launch_required"
+
+
+def test_platform_jwks_is_cached_and_refetched_for_an_unknown_kid(lms: FakeLms, browser: Browser) -> None:
+    for _ in range(3):
+        assert launch(browser, lms).final.status_code == 303
+    assert lms.jwks_hits == 1  # steady state: no fetch per launch
+    _parsed.clear()  # a new process: the shared store still has the keys
+    assert launch(browser, lms).final.status_code == 303
+    assert lms.jwks_hits == 1
+    # The platform rotates its key: the unknown kid triggers one re-fetch and the launch works.
+    from lti_tool.devlauncher.platform import generate_private_pem
+
+    lms.private_pem = generate_private_pem()
+    lms.connect(lms.tool_url)
+    assert launch(browser, lms).final.status_code == 303
+    assert lms.jwks_hits == 2
+
+
+def test_launch_through_platform_storage(lms: FakeLms, browser: Browser) -> None:
+    login = browser.get(lms.login_url(storage_target="_parent"))
+    assert login.status_code == 200 and 'data-mode="put"' in login.text
+    auth_url = re.search(r'data-next="([^"]+)"', login.text).group(1).replace("&amp;", "&")
+    auth = browser.get(auth_url)
+    action, fields = form_fields(auth.text)
+    browser.clear_cookies()  # the browser blocked the state cookie
+    check = browser.post(action, data=fields)
+    assert check.status_code == 200 and 'data-mode="get"' in check.text
+    _, resubmit = form_fields(check.text)
+    assert resubmit["storage_checked"] == "1" and resubmit["state"] == fields["state"]
+    # Posted from another site (no same-origin Origin header), the claim of a storage check is ignored.
+    forged = browser.post(action, data=resubmit, headers={"Origin": "https://evil.example"})
+    assert problem_code(forged) == "cookies_blocked"
+    done = browser.post(action, data=resubmit, headers={"Origin": lms.tool_url})
+    assert done.status_code == 303 and "lt=" in done.headers["Location"]
