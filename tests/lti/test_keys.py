@@ -1,0 +1,57 @@
+"""Tool keys: created by a command, rotated with overlap, published at /lti/jwks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import KeyStatus, ToolKey, utcnow
+
+
+def kids(client) -> list[str]:  # noqa: ANN001
+    return [k["kid"] for k in client.get("/lti/jwks").get_json()["keys"]]
+
+
+def test_rotation_publishes_current_next_and_retired_within_grace(app) -> None:  # noqa: ANN001
+    client = app.test_client()
+    runner = app.test_cli_runner()
+    before = kids(client)
+    assert len(before) >= 2
+    with app.app_context():
+        current = db.session.scalar(db.select(ToolKey).where(ToolKey.status == KeyStatus.CURRENT))
+        upcoming = db.session.scalar(db.select(ToolKey).where(ToolKey.status == KeyStatus.NEXT))
+        old_kid, next_kid = current.kid, upcoming.kid
+    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and f"Current key is now {next_kid}" in result.output
+    after = kids(client)
+    assert old_kid in after and next_kid in after and len(after) == len(before) + 1
+    for key in client.get("/lti/jwks").get_json()["keys"]:
+        assert key["alg"] == "RS256" and key["use"] == "sig" and "d" not in key  # public only
+    with app.app_context():
+        retired = db.session.scalar(db.select(ToolKey).where(ToolKey.kid == old_kid))
+        retired.retired_at = utcnow() - timedelta(days=app.config["TOOL_KEY_GRACE_DAYS"] + 1)
+        db.session.commit()
+    assert old_kid not in kids(client)
+    assert "Deleted 1 retired key" in runner.invoke(args=["keys", "prune"]).output
+
+
+def test_keys_create_is_idempotent(app) -> None:  # noqa: ANN001
+    result = app.test_cli_runner().invoke(args=["keys", "create"])
+    assert result.exit_code == 0 and "nothing created" in result.output
+
+
+def test_registration_commands(clean_app) -> None:  # noqa: ANN001
+    runner = clean_app.test_cli_runner()
+    ok = runner.invoke(args=["registrations", "add", "--platform", "moodle", "--issuer", "https://moodle.example.com",
+                             "--client-id", "abc", "--deployment", "7"])
+    assert ok.exit_code == 0, ok.output
+    listing = runner.invoke(args=["registrations", "list"]).output
+    assert "https://moodle.example.com" in listing and "deployment 7  active" in listing
+    dup = runner.invoke(args=["registrations", "add", "--platform", "moodle", "--issuer", "https://moodle.example.com", "--client-id", "abc"])
+    assert dup.exit_code != 0 and "already has issuer" in dup.output
+    bad = runner.invoke(args=["registrations", "add", "--issuer", "not a url", "--client-id", "x"])
+    assert bad.exit_code != 0 and "--issuer must be a full http(s) URL" in bad.output
+    other = runner.invoke(args=["registrations", "add", "--issuer", "https://lms.example", "--client-id", "x"])
+    assert other.exit_code != 0 and "--auth-login-url is required" in other.output
+    missing = runner.invoke(args=["deployments", "approve", "999", "x"])
+    assert missing.exit_code != 0 and "No registration 999" in missing.output

@@ -1,0 +1,82 @@
+"""The app factory, settings and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from lti_tool import create_app
+from lti_tool.config import ConfigError, load_settings
+from tests.conftest import SECRET
+
+
+def test_create_app_has_no_side_effects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db_file = tmp_path / "untouched.db"
+    monkeypatch.setattr("socket.socket.connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
+    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{db_file}", "REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert app.url_map.bind("x").match("/lti/jwks")[0] == "lti.jwks"
+    assert not db_file.exists()  # no tables, no keys
+    assert not list(tmp_path.iterdir())
+
+
+def test_settings_load_order(tmp_path: Path) -> None:
+    named = tmp_path / "site.toml"
+    named.write_text('CLOCK_LEEWAY = 9\nJOB_ROLE_PARAMETER = "from_file"\n')
+    env = {"WAYFINDER_CONFIG": str(named), "WAYFINDER_JOB_ROLE_PARAMETER": "from_env", "DATABASE_URL": "postgresql://db/x"}
+    settings = load_settings(environ=env, overrides={"HTTP_TIMEOUT": 3})
+    assert settings["CLOCK_LEEWAY"] == 9  # file over defaults
+    assert settings["JOB_ROLE_PARAMETER"] == "from_env"  # environment over file
+    assert settings["DATABASE_URL"] == "postgresql://db/x"  # unprefixed, as hosts set it
+    assert settings["HTTP_TIMEOUT"] == 3  # overrides last
+    assert settings["LOGIN_STATE_SECONDS"] == 600  # defaults
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": SECRET, "ENV": "production", "DEV_LAUNCHER": True}, "DEV_LAUNCHER"),
+        ({"SECRET_KEY": SECRET, "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"SECRET_KEY": SECRET, "REDIS_URL": "http://x"}, "REDIS_URL"),
+    ],
+)
+def test_bad_settings_fail_fast_naming_the_setting(overrides: dict, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WAYFINDER_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match=message):
+        create_app(overrides)
+
+
+def test_bad_environment_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WAYFINDER_CLOCK_LEEWAY", "five")
+    with pytest.raises(ConfigError, match="WAYFINDER_CLOCK_LEEWAY must be a whole number"):
+        load_settings()
+
+
+def test_migrations_from_empty_match_the_models(app) -> None:  # noqa: ANN001
+    """The session fixture applied every migration to an empty database; compare with the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from lti_tool.extensions import db
+
+    with app.app_context():
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            tables = set(inspect(conn).get_table_names())
+    assert diff == []
+    assert {"registrations", "deployments", "tool_keys", "people", "courses", "memberships", "kv_entries"} <= tables
+
+
+def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "REDIS_URL": ""})
+    with app.app_context():
+        upgrade()
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with engine.connect() as conn:
+        assert "alembic_version" in inspect(conn).get_table_names()
+    engine.dispose()

@@ -1,0 +1,48 @@
+"""Tenant scoping: with a tenant set, queries cannot see or write another tenant's rows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import Registration
+from lti_tool.people.models import Person
+from lti_tool.tenancy import CrossTenantWrite, tenant_scope
+
+
+def make_registration(client_id: str) -> Registration:
+    reg = Registration(issuer="https://lms.example", client_id=client_id, auth_login_url="https://lms.example/auth",
+                       key_set_url="https://lms.example/jwks")
+    db.session.add(reg)
+    db.session.flush()
+    return reg
+
+
+def test_queries_are_scoped_to_the_current_tenant(clean_app) -> None:  # noqa: ANN001
+    with clean_app.app_context():
+        a, b = make_registration("a"), make_registration("b")
+        db.session.add_all([Person(registration_id=a.id, sub="1", name="Ann"), Person(registration_id=b.id, sub="1", name="Bo")])
+        db.session.commit()
+        bo_id = db.session.scalar(select(Person.id).where(Person.name == "Bo"))
+        a_id = a.id
+        db.session.expunge_all()
+        with tenant_scope(db.session, a_id):
+            assert [p.name for p in db.session.scalars(select(Person))] == ["Ann"]
+            assert db.session.get(Person, bo_id) is None  # not even by primary key
+            assert db.session.scalar(select(Person).where(Person.sub == "1")).name == "Ann"
+            db.session.execute(db.update(Person).values(name="renamed"))
+        db.session.commit()
+        names = sorted(db.session.scalars(select(Person.name)))
+        assert names == ["Bo", "renamed"]  # the unscoped update touched only tenant A
+
+
+def test_writing_another_tenants_row_is_refused(clean_app) -> None:  # noqa: ANN001
+    with clean_app.app_context():
+        a, b = make_registration("a"), make_registration("b")
+        db.session.commit()
+        with tenant_scope(db.session, a.id):
+            db.session.add(Person(registration_id=b.id, sub="x"))
+            with pytest.raises(CrossTenantWrite):
+                db.session.flush()
+        db.session.rollback()
