@@ -106,7 +106,9 @@ registrations_cli = AppGroup("registrations", help="LMS registrations (issuer + 
 @click.option("--token-url", default="", help="OAuth2 token endpoint (for grades and rosters).")
 @click.option("--jwks-url", default="", help="The platform's public keyset URL.")
 @click.option("--deployment", "deployments", multiple=True, help="Deployment ID to approve now.")
-@click.option("--frame-origin", "frame_origins", multiple=True, help="Origin of LMS pages framing Wayfinder.")
+@click.option(
+    "--frame-origin", "frame_origins", multiple=True, help="Origin of LMS pages framing Wayfinder."
+)
 def registrations_add(
     issuer: str,
     client_id: str,
@@ -123,7 +125,11 @@ def registrations_add(
     issuer = issuer.strip()
     _check_url("--issuer", issuer)
     values = platform_defaults(kind, issuer)
-    for field, given in (("auth_login_url", auth_login_url), ("auth_token_url", token_url), ("key_set_url", jwks_url)):
+    for field, given in (
+        ("auth_login_url", auth_login_url),
+        ("auth_token_url", token_url),
+        ("key_set_url", jwks_url),
+    ):
         if given:
             values[field] = given.strip()
     for field, option in (("auth_login_url", "--auth-login-url"), ("key_set_url", "--jwks-url")):
@@ -133,7 +139,9 @@ def registrations_add(
     for origin in frame_origins:
         _check_url("--frame-origin", origin)
     existing = db.session.scalar(
-        select(Registration).where(Registration.issuer == issuer, Registration.client_id == client_id)
+        select(Registration).where(
+            Registration.issuer == issuer, Registration.client_id == client_id
+        )
     )
     if existing is not None:
         _fail(f"Registration {existing.id} already has issuer {issuer} and client ID {client_id}.")
@@ -171,7 +179,9 @@ def registrations_list() -> None:
         click.echo("No registrations yet. Add one with `flask registrations add`.")
     for reg in rows:
         state = "enabled" if reg.enabled else "DISABLED"
-        click.echo(f"{reg.id}  {reg.platform.value:7} {state:8} {reg.issuer}  client {reg.client_id}  {reg.name}")
+        click.echo(
+            f"{reg.id}  {reg.platform.value:7} {state:8} {reg.issuer}  client {reg.client_id}  {reg.name}"
+        )
         for dep in reg.deployments:
             click.echo(f"     deployment {dep.deployment_id}  {dep.status.value}")
 
@@ -220,7 +230,9 @@ def deployments_list(pending: bool) -> None:
     if not rows:
         click.echo("No pending deployments." if pending else "No deployments.")
     for dep in rows:
-        click.echo(f"registration {dep.registration_id}  deployment {dep.deployment_id}  {dep.status.value}")
+        click.echo(
+            f"registration {dep.registration_id}  deployment {dep.deployment_id}  {dep.status.value}"
+        )
 
 
 @deployments_cli.command("approve")
@@ -230,7 +242,9 @@ def deployments_approve(registration_id: int, deployment_id: str) -> None:
     """Approve a pending deployment (or add one) so it can launch Wayfinder."""
     reg = _registration(registration_id)
     dep = db.session.scalar(
-        select(Deployment).where(Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id)
+        select(Deployment).where(
+            Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
+        )
     )
     if dep is None:
         dep = Deployment(registration_id=reg.id, deployment_id=deployment_id)
@@ -247,7 +261,9 @@ def deployments_approve(registration_id: int, deployment_id: str) -> None:
 def deployments_disable(registration_id: int, deployment_id: str) -> None:
     reg = _registration(registration_id)
     dep = db.session.scalar(
-        select(Deployment).where(Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id)
+        select(Deployment).where(
+            Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
+        )
     )
     if dep is None:
         _fail(f"Registration {reg.id} has no deployment {deployment_id}.")
@@ -258,6 +274,7 @@ def deployments_disable(registration_id: int, deployment_id: str) -> None:
 
 
 # -- housekeeping ---------------------------------------------------------------------------------
+
 
 @click.command("purge-store")
 @with_appcontext

@@ -27,7 +27,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise ConfigError(f"Settings file {path} does not exist (named by WAYFINDER_CONFIG).") from exc
+        raise ConfigError(
+            f"Settings file {path} does not exist (named by WAYFINDER_CONFIG)."
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Settings file {path} is not valid TOML: {exc}") from exc
 

@@ -229,7 +229,9 @@ class LaunchError(Exception):
         return PROBLEMS[self.code]
 
 
-def render_problem(code: str, detail: str = "", status: int | None = None, **context: Any) -> Response:
+def render_problem(
+    code: str, detail: str = "", status: int | None = None, **context: Any
+) -> Response:
     problem = PROBLEMS[code]
     html = render_template(
         "errors/problem.html", code=code, problem=problem, detail=detail, **context

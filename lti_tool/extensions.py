@@ -1,6 +1,5 @@
 """The only module-level singletons. Each is bound to an app by its own init_app."""
 
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -60,6 +59,7 @@ class StoreExtension:
 
     def delete(self, key: str) -> None:
         self.backend.delete(key)
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

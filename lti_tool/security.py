@@ -24,7 +24,11 @@ _origins_cache: dict[int | None, tuple[float, list[str]]] = {}
 
 def _origin(url: str) -> str:
     parts = urlsplit(url or "")
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+    return (
+        f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("http", "https") and parts.netloc
+        else ""
+    )
 
 
 def platform_origins(registration_id: int | None) -> list[str]:

@@ -26,9 +26,11 @@ class KeyValueStore(Protocol):
     def add(self, key: str, value: Any, ttl: int) -> bool:
         """Set only if absent; True if this call set it. Atomic across processes."""
         ...
+
     def pop(self, key: str) -> Any | None:
         """Get and delete in one step: only one caller ever receives the value."""
         ...
+
     def delete(self, key: str) -> None: ...
 
 
@@ -77,9 +79,8 @@ class DatabaseStore:
     def set(self, key: str, value: Any, ttl: int) -> None:
         expires = _now() + timedelta(seconds=ttl)
         row = self._session.get(KeyValueEntry, key)
-        if row is None:
-            if not self.add(key, value, ttl):
-                row = self._session.get(KeyValueEntry, key)
+        if row is None and not self.add(key, value, ttl):
+            row = self._session.get(KeyValueEntry, key)  # another request added it meanwhile
         if row is not None:
             row.value = json.dumps(value)
             row.expires_at = expires
@@ -135,5 +136,3 @@ class KeyValueEntry(db.Model):  # type: ignore[name-defined,misc]
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-
-

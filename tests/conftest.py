@@ -19,7 +19,7 @@ from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
-from tests.harness import Browser, ServerThread, FakeLms
+from tests.harness import Browser, FakeLms, ServerThread
 
 DATABASE_URL = os.environ.get("WAYFINDER_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("WAYFINDER_TEST_REDIS_URL", "")
@@ -32,7 +32,11 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded(self: socket.socket, address: Any) -> Any:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+        if (
+            isinstance(host, str)
+            and host not in ("127.0.0.1", "localhost", "::1")
+            and not host.startswith("/")
+        ):
             raise RuntimeError(f"tests may not reach the network ({host})")
         return real_connect(self, address)
 
@@ -86,8 +90,8 @@ def _clean(app: Any) -> None:
             import redis
 
             redis.Redis.from_url(REDIS_URL).flushdb()
-        from lti_tool.lti import platform_keys
         from lti_tool import security
+        from lti_tool.lti import platform_keys
 
         platform_keys._parsed.clear()
         security._origins_cache.clear()
@@ -106,7 +110,13 @@ def tool_server(app: Any) -> Iterator[str]:
     server.stop()
 
 
-def add_registration(app: Any, lms: FakeLms, *, deployments: tuple[str, ...] | None = None, platform: PlatformKind = PlatformKind.OTHER) -> int:
+def add_registration(
+    app: Any,
+    lms: FakeLms,
+    *,
+    deployments: tuple[str, ...] | None = None,
+    platform: PlatformKind = PlatformKind.OTHER,
+) -> int:
     with app.app_context():
         reg = Registration(
             issuer=lms.issuer,
@@ -121,7 +131,12 @@ def add_registration(app: Any, lms: FakeLms, *, deployments: tuple[str, ...] | N
         db.session.flush()
         for dep in deployments if deployments is not None else (lms.deployment_id,):
             db.session.add(
-                Deployment(registration_id=reg.id, deployment_id=dep, status=DeploymentStatus.ACTIVE, approved_at=utcnow())
+                Deployment(
+                    registration_id=reg.id,
+                    deployment_id=dep,
+                    status=DeploymentStatus.ACTIVE,
+                    approved_at=utcnow(),
+                )
             )
         db.session.commit()
         return reg.id

@@ -56,11 +56,18 @@ class TokenMutation:
 class FakeLms:
     """A pretend LMS: login initiation URLs, an OIDC auth endpoint and a JWKS endpoint."""
 
-    def __init__(self, issuer_base: str | None = None, client_id: str = "client-1", deployment_id: str = "dep-1") -> None:
+    def __init__(
+        self,
+        issuer_base: str | None = None,
+        client_id: str = "client-1",
+        deployment_id: str = "dep-1",
+    ) -> None:
         self.private_pem = generate_private_pem()
         self.client_id = client_id
         self.deployment_id = deployment_id
-        self.spec = LaunchSpec(user=LaunchUser("user-1", [LEARNER], "Lee Learner", "lee@example.com"))
+        self.spec = LaunchSpec(
+            user=LaunchUser("user-1", [LEARNER], "Lee Learner", "lee@example.com")
+        )
         self.mutation = TokenMutation()
         self.jwks_hits = 0
         self.extra_keys: list[dict[str, Any]] = []
@@ -125,7 +132,9 @@ class FakeLms:
             token = jwt.encode(claims, self.private_pem, algorithm="RS256", headers=header)
         if m.tamper:
             head, body, sig = token.split(".")
-            token = ".".join([head, body, sig[:-6] + ("AAAAAA" if not sig.endswith("AAAAAA") else "BBBBBB")])
+            token = ".".join(
+                [head, body, sig[:-6] + ("AAAAAA" if not sig.endswith("AAAAAA") else "BBBBBB")]
+            )
         return token
 
     def login_url(self, storage_target: str | None = None, **overrides: str) -> str:
@@ -140,7 +149,11 @@ class FakeLms:
         if storage_target:
             params["lti_storage_target"] = storage_target
         params.update(overrides)
-        return self.tool_url + "/lti/login?" + urlencode({k: v for k, v in params.items() if v is not None})
+        return (
+            self.tool_url
+            + "/lti/login?"
+            + urlencode({k: v for k, v in params.items() if v is not None})
+        )
 
 
 class Browser:
@@ -191,7 +204,9 @@ class LaunchAttempt:
         return self.login
 
 
-def launch(browser: Browser, lms: FakeLms, storage_target: str | None = None, **login_overrides: str) -> LaunchAttempt:
+def launch(
+    browser: Browser, lms: FakeLms, storage_target: str | None = None, **login_overrides: str
+) -> LaunchAttempt:
     """Login initiation -> auth endpoint -> POST id_token, as the LMS iframe would."""
     login = browser.get(lms.login_url(storage_target, **login_overrides))
     if login.status_code != 302:

@@ -14,8 +14,16 @@ from tests.conftest import SECRET
 
 def test_create_app_has_no_side_effects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db_file = tmp_path / "untouched.db"
-    monkeypatch.setattr("socket.socket.connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
-    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{db_file}", "REDIS_URL": "redis://127.0.0.1:1/0"})
+    monkeypatch.setattr(
+        "socket.socket.connect", lambda *a: (_ for _ in ()).throw(AssertionError("network"))
+    )
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": f"sqlite:///{db_file}",
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
     assert app.url_map.bind("x").match("/lti/jwks")[0] == "lti.jwks"
     assert not db_file.exists()  # no tables, no keys
     assert not list(tmp_path.iterdir())
@@ -24,7 +32,11 @@ def test_create_app_has_no_side_effects(tmp_path: Path, monkeypatch: pytest.Monk
 def test_settings_load_order(tmp_path: Path) -> None:
     named = tmp_path / "site.toml"
     named.write_text('CLOCK_LEEWAY = 9\nJOB_ROLE_PARAMETER = "from_file"\n')
-    env = {"WAYFINDER_CONFIG": str(named), "WAYFINDER_JOB_ROLE_PARAMETER": "from_env", "DATABASE_URL": "postgresql://db/x"}
+    env = {
+        "WAYFINDER_CONFIG": str(named),
+        "WAYFINDER_JOB_ROLE_PARAMETER": "from_env",
+        "DATABASE_URL": "postgresql://db/x",
+    }
     settings = load_settings(environ=env, overrides={"HTTP_TIMEOUT": 3})
     assert settings["CLOCK_LEEWAY"] == 9  # file over defaults
     assert settings["JOB_ROLE_PARAMETER"] == "from_env"  # environment over file
@@ -43,7 +55,9 @@ def test_settings_load_order(tmp_path: Path) -> None:
         ({"SECRET_KEY": SECRET, "REDIS_URL": "http://x"}, "REDIS_URL"),
     ],
 )
-def test_bad_settings_fail_fast_naming_the_setting(overrides: dict, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_settings_fail_fast_naming_the_setting(
+    overrides: dict, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("WAYFINDER_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match=message):
         create_app(overrides)
@@ -55,25 +69,38 @@ def test_bad_environment_value(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
 
 
-def test_migrations_from_empty_match_the_models(app) -> None:  # noqa: ANN001
+def test_migrations_from_empty_match_the_models(app) -> None:
     """The session fixture applied every migration to an empty database; compare with the models."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from lti_tool.extensions import db
 
-    with app.app_context():
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-            tables = set(inspect(conn).get_table_names())
+    with app.app_context(), db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        tables = set(inspect(conn).get_table_names())
     assert diff == []
-    assert {"registrations", "deployments", "tool_keys", "people", "courses", "memberships", "kv_entries"} <= tables
+    assert {
+        "registrations",
+        "deployments",
+        "tool_keys",
+        "people",
+        "courses",
+        "memberships",
+        "kv_entries",
+    } <= tables
 
 
 def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
     from flask_migrate import upgrade
 
-    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "REDIS_URL": ""})
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+            "REDIS_URL": "",
+        }
+    )
     with app.app_context():
         upgrade()
     engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.harness import Browser, FakeLms, launch
 
 
-def test_security_headers_and_frame_ancestors(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_security_headers_and_frame_ancestors(lms: FakeLms, browser: Browser, clean_app) -> None:
     attempt = launch(browser, lms)
     page = browser.get(lms.tool_url + attempt.launch.headers["Location"])
     csp = page.headers["Content-Security-Policy"]
@@ -21,7 +21,9 @@ def test_security_headers_and_frame_ancestors(lms: FakeLms, browser: Browser, cl
     assert "evil.example" not in csp
 
 
-def test_frame_ancestors_of_one_tenant_exclude_another(lms: FakeLms, browser: Browser, clean_app, tool_server) -> None:  # noqa: ANN001
+def test_frame_ancestors_of_one_tenant_exclude_another(
+    lms: FakeLms, browser: Browser, clean_app, tool_server
+) -> None:
     from tests.conftest import add_registration
 
     other = FakeLms(client_id="client-2")
@@ -29,7 +31,9 @@ def test_frame_ancestors_of_one_tenant_exclude_another(lms: FakeLms, browser: Br
     try:
         add_registration(clean_app, other)
         attempt = launch(browser, lms)
-        csp = browser.get(lms.tool_url + attempt.launch.headers["Location"]).headers["Content-Security-Policy"]
+        csp = browser.get(lms.tool_url + attempt.launch.headers["Location"]).headers[
+            "Content-Security-Policy"
+        ]
         assert lms.url in csp and other.url not in csp
     finally:
         other.server.stop()

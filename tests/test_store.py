@@ -13,7 +13,7 @@ BACKENDS = ["database"] + (["redis"] if os.environ.get("WAYFINDER_TEST_REDIS_URL
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request, clean_app):  # noqa: ANN001, ANN201
+def store(request, clean_app):
     with clean_app.app_context():
         if request.param == "redis":
             yield RedisStore(os.environ["WAYFINDER_TEST_REDIS_URL"], prefix="contract:")
@@ -22,7 +22,7 @@ def store(request, clean_app):  # noqa: ANN001, ANN201
         db.session.rollback()
 
 
-def test_set_get_delete(store) -> None:  # noqa: ANN001
+def test_set_get_delete(store) -> None:
     assert store.get("k") is None
     store.set("k", {"a": [1, 2]}, 60)
     assert store.get("k") == {"a": [1, 2]}
@@ -32,18 +32,18 @@ def test_set_get_delete(store) -> None:  # noqa: ANN001
     assert store.get("k") is None
 
 
-def test_add_only_once(store) -> None:  # noqa: ANN001
+def test_add_only_once(store) -> None:
     assert store.add("nonce", 1, 60) is True
     assert store.add("nonce", 1, 60) is False
 
 
-def test_pop_hands_the_value_out_once(store) -> None:  # noqa: ANN001
+def test_pop_hands_the_value_out_once(store) -> None:
     store.set("state", {"n": 1}, 60)
     assert store.pop("state") == {"n": 1}
     assert store.pop("state") is None
 
 
-def test_expired_entries_are_gone(store) -> None:  # noqa: ANN001
+def test_expired_entries_are_gone(store) -> None:
     if isinstance(store, RedisStore):
         pytest.skip("Redis expires keys itself; its TTL is not faked here")
     store.set("old", 1, -1)

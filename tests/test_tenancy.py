@@ -12,17 +12,26 @@ from lti_tool.tenancy import CrossTenantWrite, tenant_scope
 
 
 def make_registration(client_id: str) -> Registration:
-    reg = Registration(issuer="https://lms.example", client_id=client_id, auth_login_url="https://lms.example/auth",
-                       key_set_url="https://lms.example/jwks")
+    reg = Registration(
+        issuer="https://lms.example",
+        client_id=client_id,
+        auth_login_url="https://lms.example/auth",
+        key_set_url="https://lms.example/jwks",
+    )
     db.session.add(reg)
     db.session.flush()
     return reg
 
 
-def test_queries_are_scoped_to_the_current_tenant(clean_app) -> None:  # noqa: ANN001
+def test_queries_are_scoped_to_the_current_tenant(clean_app) -> None:
     with clean_app.app_context():
         a, b = make_registration("a"), make_registration("b")
-        db.session.add_all([Person(registration_id=a.id, sub="1", name="Ann"), Person(registration_id=b.id, sub="1", name="Bo")])
+        db.session.add_all(
+            [
+                Person(registration_id=a.id, sub="1", name="Ann"),
+                Person(registration_id=b.id, sub="1", name="Bo"),
+            ]
+        )
         db.session.commit()
         bo_id = db.session.scalar(select(Person.id).where(Person.name == "Bo"))
         a_id = a.id
@@ -37,7 +46,7 @@ def test_queries_are_scoped_to_the_current_tenant(clean_app) -> None:  # noqa: A
         assert names == ["Bo", "renamed"]  # the unscoped update touched only tenant A
 
 
-def test_writing_another_tenants_row_is_refused(clean_app) -> None:  # noqa: ANN001
+def test_writing_another_tenants_row_is_refused(clean_app) -> None:
     with clean_app.app_context():
         a, b = make_registration("a"), make_registration("b")
         db.session.commit()

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
-from lti_tool.people.models import Course, Membership, Person
 from lti_tool.lti.roles import map_roles
+from lti_tool.people.models import Course, Membership, Person
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 DEMO_CLIENT_ID = "wayfinder-demo"
@@ -39,17 +39,50 @@ class Persona:
 
 
 PERSONAS = (
-    Persona("ana", "Ana Alvarez", "ana@example.com", (LIS + "membership#Learner",), "Tier 1 agent",
-            "Tier 1 agent, six weeks in"),
-    Persona("ben", "Ben Brooks", "ben@example.com", (LIS + "membership#Manager", LIS + "membership#Learner"),
-            "Team lead", "Team lead of six agents, still learning himself"),
-    Persona("chloe", "Chloe Chen", "chloe@example.com", (LIS + "membership#Instructor",), "Trainer",
-            "Trainer who builds the learning paths"),
-    Persona("dev", "Dev Desai", "dev@example.com",
-            (LIS + "institution/person#Administrator", LIS + "system/person#Administrator", LIS + "membership#Instructor"),
-            "", "LMS administrator who installed Wayfinder"),
-    Persona("sam", None, None, (LIS + "membership#Learner",), "Senior agent",
-            "Senior agent whose LMS shares no name or email"),
+    Persona(
+        "ana",
+        "Ana Alvarez",
+        "ana@example.com",
+        (LIS + "membership#Learner",),
+        "Tier 1 agent",
+        "Tier 1 agent, six weeks in",
+    ),
+    Persona(
+        "ben",
+        "Ben Brooks",
+        "ben@example.com",
+        (LIS + "membership#Manager", LIS + "membership#Learner"),
+        "Team lead",
+        "Team lead of six agents, still learning himself",
+    ),
+    Persona(
+        "chloe",
+        "Chloe Chen",
+        "chloe@example.com",
+        (LIS + "membership#Instructor",),
+        "Trainer",
+        "Trainer who builds the learning paths",
+    ),
+    Persona(
+        "dev",
+        "Dev Desai",
+        "dev@example.com",
+        (
+            LIS + "institution/person#Administrator",
+            LIS + "system/person#Administrator",
+            LIS + "membership#Instructor",
+        ),
+        "",
+        "LMS administrator who installed Wayfinder",
+    ),
+    Persona(
+        "sam",
+        None,
+        None,
+        (LIS + "membership#Learner",),
+        "Senior agent",
+        "Senior agent whose LMS shares no name or email",
+    ),
 )
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
 
@@ -69,7 +102,9 @@ def platform_private_pem() -> str | None:
 
 def demo_registration() -> Registration | None:
     return db.session.scalar(
-        select(Registration).where(Registration.client_id == DEMO_CLIENT_ID).order_by(Registration.id)
+        select(Registration)
+        .where(Registration.client_id == DEMO_CLIENT_ID)
+        .order_by(Registration.id)
     )
 
 
@@ -84,7 +119,9 @@ def seed(tool_url: str, lms_url: str) -> Registration:
         path.chmod(0o600)
     issuer = demo_issuer(lms_url)
     reg = db.session.scalar(
-        select(Registration).where(Registration.issuer == issuer, Registration.client_id == DEMO_CLIENT_ID)
+        select(Registration).where(
+            Registration.issuer == issuer, Registration.client_id == DEMO_CLIENT_ID
+        )
     )
     if reg is None:
         reg = Registration(issuer=issuer, client_id=DEMO_CLIENT_ID)
@@ -98,18 +135,30 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     reg.enabled = True
     db.session.flush()
     dep = db.session.scalar(
-        select(Deployment).where(Deployment.registration_id == reg.id, Deployment.deployment_id == DEMO_DEPLOYMENT_ID)
+        select(Deployment).where(
+            Deployment.registration_id == reg.id, Deployment.deployment_id == DEMO_DEPLOYMENT_ID
+        )
     )
     if dep is None:
         db.session.add(
-            Deployment(registration_id=reg.id, deployment_id=DEMO_DEPLOYMENT_ID,
-                       status=DeploymentStatus.ACTIVE, approved_at=utcnow(), name="Demo deployment")
+            Deployment(
+                registration_id=reg.id,
+                deployment_id=DEMO_DEPLOYMENT_ID,
+                status=DeploymentStatus.ACTIVE,
+                approved_at=utcnow(),
+                name="Demo deployment",
+            )
         )
     course = db.session.scalar(
         select(Course).where(Course.registration_id == reg.id, Course.context_id == DEMO_COURSE[0])
     )
     if course is None:
-        course = Course(registration_id=reg.id, context_id=DEMO_COURSE[0], title=DEMO_COURSE[1], label=DEMO_COURSE[2])
+        course = Course(
+            registration_id=reg.id,
+            context_id=DEMO_COURSE[0],
+            title=DEMO_COURSE[1],
+            label=DEMO_COURSE[2],
+        )
         db.session.add(course)
         db.session.flush()
     for persona in PERSONAS:
@@ -124,13 +173,18 @@ def seed(tool_url: str, lms_url: str) -> Registration:
         person.job_role = persona.job_role
         db.session.flush()
         membership = db.session.scalar(
-            select(Membership).where(Membership.course_id == course.id, Membership.person_id == person.id)
+            select(Membership).where(
+                Membership.course_id == course.id, Membership.person_id == person.id
+            )
         )
         if membership is None:
             db.session.add(
                 Membership(
-                    registration_id=reg.id, course_id=course.id, person_id=person.id,
-                    lti_roles=list(persona.roles), roles=sorted(r.value for r in map_roles(persona.roles)),
+                    registration_id=reg.id,
+                    course_id=course.id,
+                    person_id=person.id,
+                    lti_roles=list(persona.roles),
+                    roles=sorted(r.value for r in map_roles(persona.roles)),
                 )
             )
     db.session.flush()
@@ -141,12 +195,26 @@ demo_cli = AppGroup("demo", help="Demo data for the development launcher.")
 
 
 @demo_cli.command("seed")
-@click.option("--tool-url", default="http://127.0.0.1:5000", show_default=True, help="Where Wayfinder is served.")
-@click.option("--lms-url", default="http://localhost:5000", show_default=True, help="Where the launcher (the pretend LMS) is opened.")
+@click.option(
+    "--tool-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Where Wayfinder is served.",
+)
+@click.option(
+    "--lms-url",
+    default="http://localhost:5000",
+    show_default=True,
+    help="Where the launcher (the pretend LMS) is opened.",
+)
 def seed_command(tool_url: str, lms_url: str) -> None:
     """Create or refresh the demo registration, course and people, and the signing keys."""
     reg = seed(tool_url, lms_url)
     db.session.commit()
-    click.echo(f"Demo registration {reg.id} ready: issuer {reg.issuer}, client {reg.client_id}, "
-               f"deployment {DEMO_DEPLOYMENT_ID}.")
-    click.echo(f"Open {lms_url.rstrip('/')}/dev/ to launch Wayfinder as a learner, leader, instructor or admin.")
+    click.echo(
+        f"Demo registration {reg.id} ready: issuer {reg.issuer}, client {reg.client_id}, "
+        f"deployment {DEMO_DEPLOYMENT_ID}."
+    )
+    click.echo(
+        f"Open {lms_url.rstrip('/')}/dev/ to launch Wayfinder as a learner, leader, instructor or admin."
+    )

@@ -88,7 +88,9 @@ class _Login(OIDCLoginAbstract):
 
 
 class _Launch(LTIAdvantageMessageLaunchAbstract):
-    def render_launch_form(self, launch_data: dict[str, t.Any], **kwargs: t.Any) -> dict[str, t.Any]:
+    def render_launch_form(
+        self, launch_data: dict[str, t.Any], **kwargs: t.Any
+    ) -> dict[str, t.Any]:
         return launch_data
 
 
@@ -136,7 +138,9 @@ class DevPlatform:
             url += "&" + urlencode(extra)
         return url
 
-    def launch_message(self, auth_params: dict[str, str], spec: LaunchSpec) -> tuple[dict[str, t.Any], str]:
+    def launch_message(
+        self, auth_params: dict[str, str], spec: LaunchSpec
+    ) -> tuple[dict[str, t.Any], str]:
         """Check the tool's auth request and build the launch claims. Returns (claims, redirect_uri)."""
         launch = _Launch(_Request(auth_params), self.conf)
         launch._registration = self.registration
@@ -145,7 +149,9 @@ class DevPlatform:
         launch.set_resource_link_claim(spec.resource_link_id, title="Wayfinder")
         if spec.context_id:
             launch.set_launch_context_claim(
-                spec.context_id, context_types=[LIS + "course#CourseOffering"], context_title=spec.context_title
+                spec.context_id,
+                context_types=[LIS + "course#CourseOffering"],
+                context_title=spec.context_title,
             )
         if spec.custom:
             launch.set_custom_parameters_claim(spec.custom)
@@ -157,7 +163,9 @@ class DevPlatform:
     def sign(self, claims: dict[str, t.Any], expiration: int = 60) -> str:
         return self.registration.platform_encode_and_sign(dict(claims), expiration=expiration)
 
-    def launch_form(self, auth_params: dict[str, str], spec: LaunchSpec) -> tuple[str, dict[str, str]]:
+    def launch_form(
+        self, auth_params: dict[str, str], spec: LaunchSpec
+    ) -> tuple[str, dict[str, str]]:
         """The form the platform auto-posts to the tool: (action, fields)."""
         claims, redirect_uri = self.launch_message(auth_params, spec)
         return redirect_uri, {"id_token": self.sign(claims), "state": auth_params.get("state", "")}

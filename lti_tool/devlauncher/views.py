@@ -7,7 +7,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.devlauncher import demo
@@ -53,7 +63,7 @@ def launcher() -> Any:
     lms = current_app.config["DEV_LMS_URL"].rstrip("/")
     if request.host_url.rstrip("/") != lms:
         # Platform Storage messages go to the auth endpoint's origin: the launcher must be there.
-        return redirect(lms + url_for("dev.launcher", **request.args))
+        return redirect(lms + request.full_path.rstrip("?"))
     platform = _platform()
     persona = demo.PERSONAS_BY_KEY.get(request.args.get("persona", ""))
     storage = request.args.get("storage", "answer")
@@ -92,14 +102,18 @@ def platform_auth() -> Any:
     tool = current_app.config["DEV_TOOL_URL"].rstrip("/")
     if params.get("redirect_uri") != tool + "/lti/launch":
         # Like Moodle: the redirect URI must match the registered one exactly.
-        return Response("The redirect_uri is not registered for this tool.", status=400, mimetype="text/plain")
+        return Response(
+            "The redirect_uri is not registered for this tool.", status=400, mimetype="text/plain"
+        )
     try:
         hint = _hints().loads(params.get("lti_message_hint", ""), max_age=3600)
     except BadSignature:
         return Response("Unknown lti_message_hint.", status=400, mimetype="text/plain")
     persona = demo.PERSONAS_BY_KEY.get(hint.get("persona", ""))
     if persona is None or params.get("login_hint") != persona.key:
-        return Response("The login_hint does not match the launch.", status=400, mimetype="text/plain")
+        return Response(
+            "The login_hint does not match the launch.", status=400, mimetype="text/plain"
+        )
     spec = LaunchSpec(
         user=LaunchUser(persona.key, list(persona.roles), persona.name, persona.email),
         context_id=demo.DEMO_COURSE[0],
@@ -109,7 +123,9 @@ def platform_auth() -> Any:
     try:
         action, fields = platform.launch_form(params, spec)
     except Exception as exc:  # lti1p3platform raises bare exceptions on a bad auth request
-        return Response(f"Bad authentication request: {type(exc).__name__}", status=400, mimetype="text/plain")
+        return Response(
+            f"Bad authentication request: {type(exc).__name__}", status=400, mimetype="text/plain"
+        )
     response = Response(render_template("devlauncher/autopost.html", action=action, fields=fields))
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self'; form-action {_origin(tool)}; base-uri 'none'"

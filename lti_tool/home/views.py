@@ -21,9 +21,7 @@ PREFERRED_NAME_MAX = 80
 def index() -> str:
     ctx = current_launch()
     summary = services.tenant_summary(ctx) if ctx.is_administrator else None
-    return render_template(
-        "home/index.html", ctx=ctx, person=services.person(ctx), summary=summary
-    )
+    return render_template("home/index.html", ctx=ctx, person=services.person(ctx), summary=summary)
 
 
 @bp.get("/me")

@@ -115,7 +115,9 @@ class LaunchContext:
         data["course"] = CourseRef(**course) if course else None
         services = dict(data.get("services") or {})
         services["ags_scopes"] = tuple(services.get("ags_scopes") or ())
-        services["deep_linking_accept_types"] = tuple(services.get("deep_linking_accept_types") or ())
+        services["deep_linking_accept_types"] = tuple(
+            services.get("deep_linking_accept_types") or ()
+        )
         data["services"] = Services(**services)
         return cls(**data)
 
@@ -154,10 +156,14 @@ class Claims:
             return value.strip() if isinstance(value, str) else ""
 
         raw_roles = body.get(ROLES)
-        lti_roles = tuple(r for r in raw_roles if isinstance(r, str)) if isinstance(raw_roles, list) else ()
+        lti_roles = (
+            tuple(r for r in raw_roles if isinstance(r, str)) if isinstance(raw_roles, list) else ()
+        )
         resource_link = obj(RESOURCE_LINK)
         context = obj(CONTEXT)
-        custom = {str(k): str(v) for k, v in obj(CUSTOM).items() if isinstance(v, str | int | float)}
+        custom = {
+            str(k): str(v) for k, v in obj(CUSTOM).items() if isinstance(v, str | int | float)
+        }
         nrps = obj(NRPS)
         ags = obj(AGS)
         dl = obj(DEEP_LINKING)
@@ -183,7 +189,9 @@ class Claims:
                 nrps_memberships_url=text(nrps.get("context_memberships_url")) or None,
                 ags_lineitems_url=text(ags.get("lineitems")) or None,
                 ags_lineitem_url=text(ags.get("lineitem")) or None,
-                ags_scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else (),
+                ags_scopes=tuple(s for s in scopes if isinstance(s, str))
+                if isinstance(scopes, list)
+                else (),
                 deep_linking_return_url=text(dl.get("deep_link_return_url")) or None,
                 deep_linking_data=text(dl.get("data")) or None,
                 deep_linking_accept_types=tuple(a for a in accept if isinstance(a, str))

@@ -130,7 +130,11 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         id_token = (self._form.get("id_token") or "").strip()
         if not id_token:
             error = self._form.get("error")
-            detail = f"the LMS answered: {error} {self._form.get('error_description', '')}" if error else ""
+            detail = (
+                f"the LMS answered: {error} {self._form.get('error_description', '')}"
+                if error
+                else ""
+            )
             raise LaunchError("token_missing", detail.strip())
         state = (self._form.get("state") or "").strip()
         if not state:
@@ -140,8 +144,12 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
             body = _unverified_body(id_token)
             nonce = body.get("nonce")
             if isinstance(nonce, str) and store.get(nonce_key(str(body.get("iss")), nonce)):
-                raise LaunchError("replayed", "this id_token was already used", issuer=str(body.get("iss")))
-            raise LaunchError("state_unknown", "the state is not one Wayfinder issued, or it expired")
+                raise LaunchError(
+                    "replayed", "this id_token was already used", issuer=str(body.get("iss"))
+                )
+            raise LaunchError(
+                "state_unknown", "the state is not one Wayfinder issued, or it expired"
+            )
         self.state_record = record
         if self._cookies.get(state_cookie_name(state)) == state:
             return state
@@ -159,18 +167,21 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         body = self._jwt.get("body")
         if not isinstance(body, dict) or not isinstance(self._jwt.get("header"), dict):
             raise self.error("token_malformed", "the token's header or body is not a JSON object")
-        self.body = body
+        self.body = dict(body)
 
     def _check_registration(self) -> None:
         reg = db.session.get(Registration, self.state_record["registration_id"])
         if reg is None:
-            raise self.error("unknown_registration", "the registration was removed during the login")
+            raise self.error(
+                "unknown_registration", "the registration was removed during the login"
+            )
         self.registration_row = reg
         if not reg.enabled:
             raise self.error("registration_disabled", reg.name)
         if self.body.get("iss") != reg.issuer:
             raise self.error(
-                "wrong_issuer", f"token issuer {self.body.get('iss')!r}, login issuer {reg.issuer!r}"
+                "wrong_issuer",
+                f"token issuer {self.body.get('iss')!r}, login issuer {reg.issuer!r}",
             )
         self._registration = as_lti_registration(reg)
 
@@ -223,7 +234,9 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
 
     def _clock_detail(self) -> str:
         now = int(time.time())
-        return f"token iat {self.body.get('iat')}, exp {self.body.get('exp')}; Wayfinder's clock {now}"
+        return (
+            f"token iat {self.body.get('iat')}, exp {self.body.get('exp')}; Wayfinder's clock {now}"
+        )
 
     def _consume(self, state: str) -> None:
         if self.body.get("nonce") != self.state_record.get("nonce"):
@@ -231,7 +244,11 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         if store.pop(state_key(state)) is None:
             raise self.error("replayed", "the login state was used by another launch")
         exp = self.body.get("exp")
-        ttl = max(int(exp - time.time()) if isinstance(exp, int | float) else 0, 0) + self._leeway + 600
+        ttl = (
+            max(int(exp - time.time()) if isinstance(exp, int | float) else 0, 0)
+            + self._leeway
+            + 600
+        )
         if not store.add(nonce_key(str(self.body["iss"]), str(self.body["nonce"])), 1, ttl):
             raise self.error("replayed", "this nonce was already used")
 
@@ -267,7 +284,9 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         deployment_id = self.body[claims_.DEPLOYMENT_ID]
         dep = find_deployment(reg.id, deployment_id)
         if dep is None or dep.status is DeploymentStatus.PENDING:
-            raise self.error("unknown_deployment", f"deployment {deployment_id!r} of registration {reg.id}")
+            raise self.error(
+                "unknown_deployment", f"deployment {deployment_id!r} of registration {reg.id}"
+            )
         if dep.status is DeploymentStatus.DISABLED:
             raise self.error("deployment_disabled", f"deployment {deployment_id!r}")
         self.deployment_row = dep
@@ -276,7 +295,9 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         target = self.body.get(claims_.TARGET_LINK_URI)
         if not isinstance(target, str) or not target:
             raise self.error("missing_claim", "target_link_uri")
-        if target != self.state_record.get("target_link_uri") or not same_origin(target, self._tool_origin):
+        if target != self.state_record.get("target_link_uri") or not same_origin(
+            target, self._tool_origin
+        ):
             raise self.error(
                 "target_link_uri_mismatch",
                 f"token {target!r}, login {self.state_record.get('target_link_uri')!r}",

@@ -58,11 +58,15 @@ def same_origin(url: str, origin: str) -> bool:
     return f"{parts.scheme}://{parts.netloc}".lower() == origin.lower()
 
 
-def start_login(params: dict[str, str], *, redirect_uri: str, tool_origin: str, ttl: int) -> LoginResult:
+def start_login(
+    params: dict[str, str], *, redirect_uri: str, tool_origin: str, ttl: int
+) -> LoginResult:
     values = {name: (params.get(name) or "").strip() for name in LOGIN_PARAMS}
     missing = [name for name in ("iss", "login_hint", "target_link_uri") if not values[name]]
     if missing:
-        raise LaunchError("login_missing_param", "missing: " + ", ".join(missing), issuer=values["iss"])
+        raise LaunchError(
+            "login_missing_param", "missing: " + ", ".join(missing), issuer=values["iss"]
+        )
     context = {"issuer": values["iss"], "client_id": values["client_id"]}
     try:
         registration = find_registration(values["iss"], values["client_id"] or None)
@@ -75,7 +79,9 @@ def start_login(params: dict[str, str], *, redirect_uri: str, tool_origin: str, 
             **context,
         )
     if not registration.enabled:
-        raise LaunchError("registration_disabled", registration.name, registration_id=registration.id, **context)
+        raise LaunchError(
+            "registration_disabled", registration.name, registration_id=registration.id, **context
+        )
     if not same_origin(values["target_link_uri"], tool_origin):
         raise LaunchError(
             "target_link_uri_mismatch",

@@ -39,14 +39,21 @@ class Registration(db.Model):  # type: ignore[name-defined,misc]
     """One LMS tenant: an (issuer, client_id) pair. Moodle makes one per dynamic registration."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_registrations_issuer_client"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "client_id", name="uq_registrations_issuer_client"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     issuer: Mapped[str] = mapped_column(String(255))
     client_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200), default="")
     platform: Mapped[PlatformKind] = mapped_column(
-        Enum(PlatformKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            PlatformKind,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=PlatformKind.OTHER,
     )
     auth_login_url: Mapped[str] = mapped_column(String(500))
@@ -84,7 +91,9 @@ class Registration(db.Model):  # type: ignore[name-defined,misc]
 class Deployment(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "deployments"
     __table_args__ = (
-        UniqueConstraint("registration_id", "deployment_id", name="uq_deployments_registration_dep"),
+        UniqueConstraint(
+            "registration_id", "deployment_id", name="uq_deployments_registration_dep"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -94,7 +103,12 @@ class Deployment(db.Model):  # type: ignore[name-defined,misc]
     deployment_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[DeploymentStatus] = mapped_column(
-        Enum(DeploymentStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            DeploymentStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=DeploymentStatus.ACTIVE,
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -115,7 +129,9 @@ class ToolKey(db.Model):  # type: ignore[name-defined,misc]
     private_pem: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[KeyStatus] = mapped_column(
-        Enum(KeyStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            KeyStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+        )
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

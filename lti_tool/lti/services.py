@@ -66,7 +66,11 @@ def complete_launch(
             course.label = claims.context_label or course.label
             membership = _get_or_create(
                 Membership,
-                {"registration_id": registration.id, "course_id": course.id, "person_id": person.id},
+                {
+                    "registration_id": registration.id,
+                    "course_id": course.id,
+                    "person_id": person.id,
+                },
             )
             membership.lti_roles = list(claims.lti_roles)
             membership.roles = sorted(r.value for r in claims.roles)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -29,8 +29,8 @@ from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.lti.roles import Role
 from lti_tool.tenancy import set_tenant
 
-TOKEN_PARAM = "lt"
-TOKEN_HEADER = "X-Wayfinder-Launch"
+TOKEN_PARAM = "lt"  # noqa: S105 (a parameter name, not a secret)
+TOKEN_HEADER = "X-Wayfinder-Launch"  # noqa: S105
 
 
 def _serializer(app: Flask) -> URLSafeTimedSerializer:
@@ -54,7 +54,9 @@ def new_launch_id() -> str:
 
 
 def save_launch(ctx: LaunchContext) -> None:
-    store.set("launch:" + ctx.launch_id, ctx.to_dict(), current_app.config["LAUNCH_SESSION_SECONDS"])
+    store.set(
+        "launch:" + ctx.launch_id, ctx.to_dict(), current_app.config["LAUNCH_SESSION_SECONDS"]
+    )
 
 
 def load_launch_context(launch_id: str) -> LaunchContext | None:
@@ -71,9 +73,14 @@ class LaunchSession(SecureCookieSession):
 class LaunchSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
         token = request.headers.get(TOKEN_HEADER) or request.args.get(TOKEN_PARAM)
-        if not token and request.method == "POST" and request.mimetype in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
+        if (
+            not token
+            and request.method == "POST"
+            and request.mimetype
+            in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            )
         ):
             token = request.form.get(TOKEN_PARAM)
         if token:
@@ -89,7 +96,9 @@ class LaunchSessionInterface(SecureCookieSessionInterface):
         if isinstance(session, LaunchSession):
             if session.modified:
                 store.set(
-                    "session:" + session.launch_id, dict(session), app.config["LAUNCH_SESSION_SECONDS"]
+                    "session:" + session.launch_id,
+                    dict(session),
+                    app.config["LAUNCH_SESSION_SECONDS"],
                 )
                 # Saving the session is the last step of a request: with the database store, this
                 # commit is the request boundary for it (the view's own work is committed already).

@@ -13,16 +13,33 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
-from werkzeug.routing import RequestRedirect
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.errors import render_problem
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
 from lti_tool.lti.context import Claims
 from lti_tool.lti.launch import CookiesBlocked, NeedsStorageCheck, WayfinderMessageLaunch
-from lti_tool.lti.login import remember_relaunch, start_login, state_cookie_name, storage_key, take_relaunch
+from lti_tool.lti.login import (
+    remember_relaunch,
+    start_login,
+    state_cookie_name,
+    storage_key,
+    take_relaunch,
+)
 from lti_tool.lti.services import complete_launch, record_failure
 from lti_tool.lti.session import TOKEN_PARAM, issue_token
 
@@ -33,9 +50,16 @@ def tool_origin() -> str:
     return request.host_url.rstrip("/")
 
 
-def _set_state_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+def _set_state_cookie(response: BaseResponse, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, secure=True, httponly=True, samesite="None", partitioned=True, path="/lti"
+        name,
+        value,
+        max_age=max_age,
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+        path="/lti",
     )
 
 
@@ -47,11 +71,17 @@ def login() -> Any:
     if relaunch:
         params = take_relaunch(relaunch) or {}
         if not params:
-            return render_problem("state_unknown", "the new-window link was already used or expired")
+            return render_problem(
+                "state_unknown", "the new-window link was already used or expired"
+            )
     ttl = current_app.config["LOGIN_STATE_SECONDS"]
     result = start_login(
-        params, redirect_uri=url_for("lti.launch", _external=True), tool_origin=tool_origin(), ttl=ttl
+        params,
+        redirect_uri=url_for("lti.launch", _external=True),
+        tool_origin=tool_origin(),
+        ttl=ttl,
     )
+    response: BaseResponse
     if result.storage_target and not relaunch:
         response = Response(
             render_template(
@@ -135,7 +165,11 @@ def launch() -> Any:
     separator = "&" if "?" in target else "?"
     response = redirect(f"{target}{separator}{TOKEN_PARAM}={issue_token(ctx.launch_id)}", code=303)
     response.delete_cookie(
-        state_cookie_name(form["state"]), path="/lti", secure=True, samesite="None", partitioned=True
+        state_cookie_name(form["state"]),
+        path="/lti",
+        secure=True,
+        samesite="None",
+        partitioned=True,
     )
     db.session.commit()
     return response
@@ -149,7 +183,9 @@ def _auth_origin(record: dict[str, Any]) -> str:
 
 
 def _relaunch_url(record: dict[str, Any]) -> str:
-    relaunch_id = remember_relaunch(record.get("login", {}), current_app.config["LOGIN_STATE_SECONDS"])
+    relaunch_id = remember_relaunch(
+        record.get("login", {}), current_app.config["LOGIN_STATE_SECONDS"]
+    )
     return url_for("lti.login", relaunch=relaunch_id, _external=True)
 
 

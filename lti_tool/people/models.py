@@ -14,7 +14,9 @@ from lti_tool.tenancy import TenantScoped
 
 class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("registration_id", "sub", name="uq_people_registration_sub"),)
+    __table_args__ = (
+        UniqueConstraint("registration_id", "sub", name="uq_people_registration_sub"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sub: Mapped[str] = mapped_column(String(255))
@@ -31,7 +33,11 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def display_name(self) -> str:
-        full = self.preferred_name or self.name or " ".join(p for p in (self.given_name, self.family_name) if p)
+        full = (
+            self.preferred_name
+            or self.name
+            or " ".join(p for p in (self.given_name, self.family_name) if p)
+        )
         return full or "Colleague"
 
 

@@ -34,22 +34,43 @@ CASES = {
     "unknown kid": (TokenMutation(header={"kid": "not-a-platform-key"}), "unknown_kid"),
     "wrong LTI version": (TokenMutation(claims={C + "version": "1.1.0"}), "wrong_version"),
     "missing LTI version": (TokenMutation(drop=(C + "version",)), "missing_claim"),
-    "wrong message type": (TokenMutation(claims={C + "message_type": "LtiWhateverRequest"}), "wrong_message_type"),
+    "wrong message type": (
+        TokenMutation(claims={C + "message_type": "LtiWhateverRequest"}),
+        "wrong_message_type",
+    ),
     "missing message type": (TokenMutation(drop=(C + "message_type",)), "missing_claim"),
     "missing roles": (TokenMutation(drop=(C + "roles",)), "missing_claim"),
     "missing deployment_id": (TokenMutation(drop=(C + "deployment_id",)), "missing_claim"),
     "missing resource_link": (TokenMutation(drop=(C + "resource_link",)), "missing_claim"),
     "missing sub": (TokenMutation(drop=("sub",)), "missing_claim"),
-    "expired token": (TokenMutation(claims={"iat": NOW - 3700, "exp": NOW - 3600}), "token_expired"),
-    "future-dated token": (TokenMutation(claims={"iat": NOW + 3600, "exp": NOW + 3700}), "token_not_yet_valid"),
+    "expired token": (
+        TokenMutation(claims={"iat": NOW - 3700, "exp": NOW - 3600}),
+        "token_expired",
+    ),
+    "future-dated token": (
+        TokenMutation(claims={"iat": NOW + 3600, "exp": NOW + 3700}),
+        "token_not_yet_valid",
+    ),
     "wrong iss": (TokenMutation(claims={"iss": "https://evil.example"}), "wrong_issuer"),
     "aud without the client_id": (TokenMutation(claims={"aud": "another-tool"}), "wrong_audience"),
-    "azp mismatch": (TokenMutation(claims={"aud": ["client-1", "other"], "azp": "other"}), "azp_mismatch"),
-    "several audiences, no azp": (TokenMutation(claims={"aud": ["client-1", "other"]}, drop=("azp",)), "azp_mismatch"),
-    "nonce mismatch": (TokenMutation(claims={"nonce": "a-nonce-wayfinder-never-issued"}), "nonce_mismatch"),
+    "azp mismatch": (
+        TokenMutation(claims={"aud": ["client-1", "other"], "azp": "other"}),
+        "azp_mismatch",
+    ),
+    "several audiences, no azp": (
+        TokenMutation(claims={"aud": ["client-1", "other"]}, drop=("azp",)),
+        "azp_mismatch",
+    ),
+    "nonce mismatch": (
+        TokenMutation(claims={"nonce": "a-nonce-wayfinder-never-issued"}),
+        "nonce_mismatch",
+    ),
     "tampered signature": (TokenMutation(tamper=True), "bad_signature"),
     "alg none": (TokenMutation(sign=alg_none), "bad_algorithm"),
-    "unknown deployment": (TokenMutation(claims={C + "deployment_id": "dep-new"}), "unknown_deployment"),
+    "unknown deployment": (
+        TokenMutation(claims={C + "deployment_id": "dep-new"}),
+        "unknown_deployment",
+    ),
     "target_link_uri mismatch": (
         TokenMutation(claims={C + "target_link_uri": "https://evil.example/lti/launch"}),
         "target_link_uri_mismatch",
@@ -57,7 +78,7 @@ CASES = {
 }
 
 
-def assert_refused(response, code: str) -> None:  # noqa: ANN001
+def assert_refused(response, code: str) -> None:
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:500])
     assert problem_code(response) == code, response.text[:3000]
     assert page_title(response)  # a plain-words title
@@ -66,7 +87,7 @@ def assert_refused(response, code: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_bad_id_token_is_refused(case: str, lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_bad_id_token_is_refused(case: str, lms: FakeLms, browser: Browser, clean_app) -> None:
     mutation, code = CASES[case]
     lms.mutation = mutation
     attempt = launch(browser, lms)
@@ -98,7 +119,9 @@ def test_hs256_signed_with_the_platform_public_key(lms: FakeLms, browser: Browse
     assert_refused(launch(browser, lms).final, "bad_algorithm")
 
 
-def test_unknown_deployment_is_recorded_as_pending(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_unknown_deployment_is_recorded_as_pending(
+    lms: FakeLms, browser: Browser, clean_app
+) -> None:
     lms.mutation = TokenMutation(claims={C + "deployment_id": "dep-new"})
     response = launch(browser, lms).final
     assert "waiting for approval" in page_title(response)
@@ -146,7 +169,10 @@ def test_id_token_from_another_login_of_the_same_browser(lms: FakeLms, browser: 
     action, fields_a = form_fields(first.text)
     _, fields_b = form_fields(second.text)
     # The token of login A presented with the (valid, cookie-bound) state of login B.
-    assert_refused(browser.post(action, data={"id_token": fields_a["id_token"], "state": fields_b["state"]}), "nonce_mismatch")
+    assert_refused(
+        browser.post(action, data={"id_token": fields_a["id_token"], "state": fields_b["state"]}),
+        "nonce_mismatch",
+    )
 
 
 def test_malformed_and_missing_token(lms: FakeLms, browser: Browser) -> None:
@@ -154,12 +180,17 @@ def test_malformed_and_missing_token(lms: FakeLms, browser: Browser) -> None:
 
     auth = browser.get(browser.get(lms.login_url()).headers["Location"])
     action, fields = form_fields(auth.text)
-    assert_refused(browser.post(action, data={"state": fields["state"], "id_token": "not-a-jwt"}), "token_malformed")
+    assert_refused(
+        browser.post(action, data={"state": fields["state"], "id_token": "not-a-jwt"}),
+        "token_malformed",
+    )
     assert_refused(browser.post(action, data={"state": fields["state"]}), "token_missing")
     assert_refused(browser.post(action, data={"id_token": fields["id_token"]}), "state_missing")
 
 
-def test_launch_without_state_cookie_and_no_platform_storage(lms: FakeLms, browser: Browser) -> None:
+def test_launch_without_state_cookie_and_no_platform_storage(
+    lms: FakeLms, browser: Browser
+) -> None:
     login = browser.get(lms.login_url())
     auth = browser.get(login.headers["Location"])
     from tests.harness import form_fields
@@ -192,8 +223,10 @@ def test_bad_login_requests(overrides: dict, code: str, lms: FakeLms, browser: B
     assert_refused(browser.get(lms.login_url(**overrides)), code)
 
 
-def test_disabled_registration(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
-    result = clean_app.test_cli_runner().invoke(args=["registrations", "disable", str(lms.registration_id)])
+def test_disabled_registration(lms: FakeLms, browser: Browser, clean_app) -> None:
+    result = clean_app.test_cli_runner().invoke(
+        args=["registrations", "disable", str(lms.registration_id)]
+    )
     assert result.exit_code == 0, result.output
     assert_refused(browser.get(lms.login_url()), "registration_disabled")
 

@@ -8,11 +8,11 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import KeyStatus, ToolKey, utcnow
 
 
-def kids(client) -> list[str]:  # noqa: ANN001
+def kids(client) -> list[str]:
     return [k["kid"] for k in client.get("/lti/jwks").get_json()["keys"]]
 
 
-def test_rotation_publishes_current_next_and_retired_within_grace(app) -> None:  # noqa: ANN001
+def test_rotation_publishes_current_next_and_retired_within_grace(app) -> None:
     client = app.test_client()
     runner = app.test_cli_runner()
     before = kids(client)
@@ -35,23 +35,48 @@ def test_rotation_publishes_current_next_and_retired_within_grace(app) -> None: 
     assert "Deleted 1 retired key" in runner.invoke(args=["keys", "prune"]).output
 
 
-def test_keys_create_is_idempotent(app) -> None:  # noqa: ANN001
+def test_keys_create_is_idempotent(app) -> None:
     result = app.test_cli_runner().invoke(args=["keys", "create"])
     assert result.exit_code == 0 and "nothing created" in result.output
 
 
-def test_registration_commands(clean_app) -> None:  # noqa: ANN001
+def test_registration_commands(clean_app) -> None:
     runner = clean_app.test_cli_runner()
-    ok = runner.invoke(args=["registrations", "add", "--platform", "moodle", "--issuer", "https://moodle.example.com",
-                             "--client-id", "abc", "--deployment", "7"])
+    ok = runner.invoke(
+        args=[
+            "registrations",
+            "add",
+            "--platform",
+            "moodle",
+            "--issuer",
+            "https://moodle.example.com",
+            "--client-id",
+            "abc",
+            "--deployment",
+            "7",
+        ]
+    )
     assert ok.exit_code == 0, ok.output
     listing = runner.invoke(args=["registrations", "list"]).output
     assert "https://moodle.example.com" in listing and "deployment 7  active" in listing
-    dup = runner.invoke(args=["registrations", "add", "--platform", "moodle", "--issuer", "https://moodle.example.com", "--client-id", "abc"])
+    dup = runner.invoke(
+        args=[
+            "registrations",
+            "add",
+            "--platform",
+            "moodle",
+            "--issuer",
+            "https://moodle.example.com",
+            "--client-id",
+            "abc",
+        ]
+    )
     assert dup.exit_code != 0 and "already has issuer" in dup.output
     bad = runner.invoke(args=["registrations", "add", "--issuer", "not a url", "--client-id", "x"])
     assert bad.exit_code != 0 and "--issuer must be a full http(s) URL" in bad.output
-    other = runner.invoke(args=["registrations", "add", "--issuer", "https://lms.example", "--client-id", "x"])
+    other = runner.invoke(
+        args=["registrations", "add", "--issuer", "https://lms.example", "--client-id", "x"]
+    )
     assert other.exit_code != 0 and "--auth-login-url is required" in other.output
     missing = runner.invoke(args=["deployments", "approve", "999", "x"])
     assert missing.exit_code != 0 and "No registration 999" in missing.output

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
-from tests.harness import ADMIN, INSTRUCTOR, LEARNER, MANAGER, SYSADMIN, Browser, FakeLms, launch, page_title
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
+from lti_tool.extensions import db
+from lti_tool.lti.platform_keys import _parsed
+from lti_tool.people.models import Course, Membership, Person
+from tests.conftest import add_registration
+from tests.harness import (
+    ADMIN,
+    INSTRUCTOR,
+    LEARNER,
+    LIS,
+    MANAGER,
+    SYSADMIN,
+    Browser,
+    FakeLms,
+    form_fields,
+    launch,
+    page_title,
+    problem_code,
+)
 
 
-def home_after(browser: Browser, lms: FakeLms, attempt):  # noqa: ANN001, ANN201
+def home_after(browser: Browser, lms: FakeLms, attempt):
     assert attempt.launch is not None
     assert attempt.launch.status_code == 303, attempt.launch.text[:2000]
     location = attempt.launch.headers["Location"]
@@ -22,21 +45,16 @@ def test_learner_launch_lands_on_learner_home(lms: FakeLms, browser: Browser) ->
     assert "This installation" not in page.text
 
 
-import re
-
-import pytest
-from sqlalchemy import select
-
-from lti_tool.extensions import db
-from lti_tool.lti.platform_keys import _parsed
-from lti_tool.people.models import Course, Membership, Person
-from tests.conftest import add_registration
-from tests.harness import LIS, FakeLms, form_fields, problem_code
-from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
-
-
-def as_user(lms: FakeLms, roles: list[str], *, name: str | None = "Pat Person", email: str | None = "pat@example.com",
-            context: bool = True, sub: str = "user-1", custom: dict | None = None) -> None:
+def as_user(
+    lms: FakeLms,
+    roles: list[str],
+    *,
+    name: str | None = "Pat Person",
+    email: str | None = "pat@example.com",
+    context: bool = True,
+    sub: str = "user-1",
+    custom: dict | None = None,
+) -> None:
     lms.spec = LaunchSpec(
         user=LaunchUser(sub, roles, name, email),
         context_id="course-1" if context else None,
@@ -45,7 +63,7 @@ def as_user(lms: FakeLms, roles: list[str], *, name: str | None = "Pat Person", 
     )
 
 
-def role_badge(page) -> str:  # noqa: ANN001
+def role_badge(page) -> str:
     match = re.search(r'<span class="badge">([^<]+)</span>', page.text)
     return match.group(1) if match else ""
 
@@ -62,12 +80,29 @@ def role_badge(page) -> str:  # noqa: ANN001
         (["http://example.com/roles#Astronaut"], "Learner", "Your next step", "Your team"),
         ([], "Learner", "Your next step", "Your team"),
         ([LEARNER, MANAGER], "Leader", "Your team", "This installation"),
-        ([LIS + "membership/Instructor#TeachingAssistant"], "Instructor", "Learning paths by job role", "Your team"),
+        (
+            [LIS + "membership/Instructor#TeachingAssistant"],
+            "Instructor",
+            "Learning paths by job role",
+            "Your team",
+        ),
     ],
-    ids=["learner", "instructor", "manager", "administrator", "short Instructor", "short Learner",
-         "unknown role", "no roles", "several roles", "teaching assistant sub-role"],
+    ids=[
+        "learner",
+        "instructor",
+        "manager",
+        "administrator",
+        "short Instructor",
+        "short Learner",
+        "unknown role",
+        "no roles",
+        "several roles",
+        "teaching assistant sub-role",
+    ],
 )
-def test_roles_shape_the_home_page(roles, badge, sees, does_not_see, lms: FakeLms, browser: Browser) -> None:  # noqa: ANN001
+def test_roles_shape_the_home_page(
+    roles, badge, sees, does_not_see, lms: FakeLms, browser: Browser
+) -> None:
     as_user(lms, roles)
     page = home_after(browser, lms, launch(browser, lms))
     assert page.status_code == 200
@@ -76,18 +111,21 @@ def test_roles_shape_the_home_page(roles, badge, sees, does_not_see, lms: FakeLm
     assert does_not_see not in page.text
 
 
-def test_no_name_or_email_shared(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_no_name_or_email_shared(lms: FakeLms, browser: Browser, clean_app) -> None:
     as_user(lms, [LEARNER], name=None, email=None)
     page = home_after(browser, lms, launch(browser, lms))
     assert page_title(page) == "Welcome, Colleague"
-    profile = browser.get(lms.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', page.text).group(1).replace("&amp;", "&"))
+    profile = browser.get(
+        lms.tool_url
+        + re.search(r'href="(/me\?lt=[^"]+)"', page.text).group(1).replace("&amp;", "&")
+    )
     assert "Not shared by your LMS" in profile.text
     with clean_app.app_context():
         person = db.session.scalar(select(Person).where(Person.sub == "user-1"))
         assert person is not None and person.email == "" and person.name == ""
 
 
-def test_no_course_context(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_no_course_context(lms: FakeLms, browser: Browser, clean_app) -> None:
     as_user(lms, [LEARNER], context=False)
     page = home_after(browser, lms, launch(browser, lms))
     assert "You opened Wayfinder from your LMS." in page.text
@@ -96,7 +134,9 @@ def test_no_course_context(lms: FakeLms, browser: Browser, clean_app) -> None:  
         assert db.session.scalar(select(Person)) is not None
 
 
-def test_people_courses_memberships_upserted_and_job_role_from_custom(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_people_courses_memberships_upserted_and_job_role_from_custom(
+    lms: FakeLms, browser: Browser, clean_app
+) -> None:
     as_user(lms, [LEARNER], custom={"job_role": "Tier 1 agent"})
     home_after(browser, lms, launch(browser, lms))
     as_user(lms, [LEARNER, MANAGER], name="Pat Renamed", custom={"job_role": "Team lead"})
@@ -109,7 +149,9 @@ def test_people_courses_memberships_upserted_and_job_role_from_custom(lms: FakeL
         assert db.session.scalar(select(Course)).title == "Call Handling 101"
 
 
-def test_second_registration_never_sees_the_first(lms: FakeLms, browser: Browser, clean_app, tool_server) -> None:  # noqa: ANN001
+def test_second_registration_never_sees_the_first(
+    lms: FakeLms, browser: Browser, clean_app, tool_server
+) -> None:
     as_user(lms, [ADMIN], sub="admin-a", name="Alice of Tenant A")
     home_after(browser, lms, launch(browser, lms))
     other = FakeLms(client_id="client-2", deployment_id="dep-2")
@@ -124,7 +166,9 @@ def test_second_registration_never_sees_the_first(lms: FakeLms, browser: Browser
         assert "Alice" not in page.text
         assert re.search(r"<dt>People seen</dt><dd>1</dd>", page.text)
         assert re.search(r"<dt>Courses seen</dt><dd>1</dd>", page.text)
-        profile = second.get(other.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', page.text).group(1))
+        profile = second.get(
+            other.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', page.text).group(1)
+        )
         assert "Bob of Tenant B" in profile.text and "Alice" not in profile.text
         with clean_app.app_context():
             assert db.session.scalar(select(db.func.count()).select_from(Person)) == 2
@@ -147,7 +191,10 @@ def test_navigation_and_form_without_any_cookie(lms: FakeLms, browser: Browser) 
     edit_link = re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&")
     profile = browser.get(lms.tool_url + edit_link)
     assert page_title(profile) == "Your profile"
-    edit = browser.get(lms.tool_url + re.search(r'href="(/me/edit\?lt=[^"]+)"', profile.text).group(1).replace("&amp;", "&"))
+    edit = browser.get(
+        lms.tool_url
+        + re.search(r'href="(/me/edit\?lt=[^"]+)"', profile.text).group(1).replace("&amp;", "&")
+    )
     action, fields = form_fields(edit.text)
     fields["preferred_name"] = "Lee"
     browser.clear_cookies()
@@ -159,11 +206,15 @@ def test_navigation_and_form_without_any_cookie(lms: FakeLms, browser: Browser) 
     assert "Lee" in shown.text
 
 
-def test_form_without_csrf_token_is_refused_and_nothing_saved(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_form_without_csrf_token_is_refused_and_nothing_saved(
+    lms: FakeLms, browser: Browser, clean_app
+) -> None:
     attempt = launch(browser, lms)
     home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
     token = re.search(r"lt=([\w.\-]+)", home.text).group(1)
-    response = browser.post(lms.tool_url + "/me/edit?lt=" + token, data={"preferred_name": "Mallory"})
+    response = browser.post(
+        lms.tool_url + "/me/edit?lt=" + token, data={"preferred_name": "Mallory"}
+    )
     assert response.status_code == 400 and "This form has expired" in response.text
     with clean_app.app_context():
         assert db.session.scalar(select(Person.preferred_name)) == ""
@@ -172,8 +223,14 @@ def test_form_without_csrf_token_is_refused_and_nothing_saved(lms: FakeLms, brow
 def test_too_long_name_keeps_what_was_typed(lms: FakeLms, browser: Browser) -> None:
     attempt = launch(browser, lms)
     home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
-    profile = browser.get(lms.tool_url + re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&"))
-    edit = browser.get(lms.tool_url + re.search(r'href="(/me/edit\?lt=[^"]+)"', profile.text).group(1).replace("&amp;", "&"))
+    profile = browser.get(
+        lms.tool_url
+        + re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&")
+    )
+    edit = browser.get(
+        lms.tool_url
+        + re.search(r'href="(/me/edit\?lt=[^"]+)"', profile.text).group(1).replace("&amp;", "&")
+    )
     action, fields = form_fields(edit.text)
     fields["preferred_name"] = "x" * 81
     response = browser.post(lms.tool_url + action, data=fields)
@@ -189,7 +246,7 @@ def test_pages_need_a_launch(lms: FakeLms, browser: Browser) -> None:
     assert forged.status_code == 401
 
 
-def test_expired_launch_token(lms: FakeLms, browser: Browser, clean_app) -> None:  # noqa: ANN001
+def test_expired_launch_token(lms: FakeLms, browser: Browser, clean_app) -> None:
     attempt = launch(browser, lms)
     browser.clear_cookies()
     clean_app.config["LAUNCH_TOKEN_SECONDS"] = -1
@@ -200,7 +257,9 @@ def test_expired_launch_token(lms: FakeLms, browser: Browser, clean_app) -> None
     assert response.status_code == 401 and problem_code(response) == "launch_required"
 
 
-def test_platform_jwks_is_cached_and_refetched_for_an_unknown_kid(lms: FakeLms, browser: Browser) -> None:
+def test_platform_jwks_is_cached_and_refetched_for_an_unknown_kid(
+    lms: FakeLms, browser: Browser
+) -> None:
     for _ in range(3):
         assert launch(browser, lms).final.status_code == 303
     assert lms.jwks_hits == 1  # steady state: no fetch per launch
