@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.extensions import db
+from lti_tool.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +261,21 @@ def init_app(app: Flask) -> None:
                 "reload the page and submit again; what you typed is still in the form.",
             ),
             400,
+        )
+
+    @app.errorhandler(StoreUnavailable)
+    def _store_unavailable(error: StoreUnavailable) -> tuple[str, int]:
+        db.session.rollback()
+        log.error("shared store unavailable: %s", error)
+        return (
+            render_template(
+                "errors/http.html",
+                title="Wayfinder is briefly unavailable",
+                message="Wayfinder cannot reach its session store right now, so nothing was "
+                "changed. Try again in a minute. Administrators: check that Redis (REDIS_URL) "
+                "is running and reachable from Wayfinder's servers.",
+            ),
+            503,
         )
 
     @app.errorhandler(HTTPException)

@@ -34,6 +34,25 @@ class KeyValueStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+class StoreUnavailable(RuntimeError):
+    """The shared store (Redis) did not answer."""
+
+
+def _guarded(method: Any) -> Any:
+    import functools
+
+    import redis
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"Redis did not answer: {type(exc).__name__}") from exc
+
+    return wrapper
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str = "wayfinder:") -> None:
         import redis
@@ -41,20 +60,25 @@ class RedisStore:
         self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         self._prefix = prefix
 
+    @_guarded
     def get(self, key: str) -> Any | None:
         raw = self._redis.get(self._prefix + key)
         return None if raw is None else json.loads(raw)
 
+    @_guarded
     def set(self, key: str, value: Any, ttl: int) -> None:
         self._redis.set(self._prefix + key, json.dumps(value), ex=max(1, ttl))
 
+    @_guarded
     def add(self, key: str, value: Any, ttl: int) -> bool:
         return bool(self._redis.set(self._prefix + key, json.dumps(value), ex=max(1, ttl), nx=True))
 
+    @_guarded
     def pop(self, key: str) -> Any | None:
         raw = self._redis.getdel(self._prefix + key)
         return None if raw is None else json.loads(raw)
 
+    @_guarded
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
 

@@ -107,3 +107,40 @@ def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert "alembic_version" in inspect(conn).get_table_names()
     engine.dispose()
+
+
+def test_store_outage_gives_a_clear_503(tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+        }
+    )
+    with app.app_context():
+        upgrade()
+    response = app.test_client().get(
+        "/lti/login?iss=https://lms.example&login_hint=1&target_link_uri=http://localhost/lti/launch"
+    )
+    # No registration is found before the store is needed, so register one.
+    assert response.status_code == 403
+    with app.app_context():
+        from lti_tool.extensions import db
+        from lti_tool.lti.models import Registration
+
+        db.session.add(
+            Registration(
+                issuer="https://lms.example",
+                client_id="c",
+                auth_login_url="https://lms.example/a",
+                key_set_url="https://lms.example/k",
+            )
+        )
+        db.session.commit()
+    response = app.test_client().get(
+        "/lti/login?iss=https://lms.example&client_id=c&login_hint=1&target_link_uri=http://localhost/lti/launch"
+    )
+    assert response.status_code == 503
+    assert b"check that Redis (REDIS_URL)" in response.data

@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 

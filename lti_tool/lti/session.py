@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -113,6 +113,8 @@ def bind_request_to_launch() -> None:
 
     g.launch = None
     g.launch_token = None
+    if request.endpoint == "static":
+        return
     launch_id = getattr(session, "launch_id", "") or session.get("launch_id")
     if not launch_id:
         return
