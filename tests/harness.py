@@ -70,6 +70,7 @@ class FakeLms:
         )
         self.mutation = TokenMutation()
         self.jwks_hits = 0
+        self.jwks_broken = False
         self.extra_keys: list[dict[str, Any]] = []
         self.app = self._build_app()
         self.server = ServerThread(self.app)
@@ -106,6 +107,8 @@ class FakeLms:
         def jwks() -> Response:
             assert self.platform is not None
             self.jwks_hits += 1
+            if self.jwks_broken:
+                return Response("<html>Maintenance</html>", mimetype="text/html")
             keys = self.platform.jwks()["keys"] + self.extra_keys
             return jsonify({"keys": keys})
 

@@ -115,6 +115,12 @@ def _post_launch_target(target_link_uri: str) -> str:
     return url_for(endpoint, **values)
 
 
+@bp.get("/launch")
+def launch_page_opened_directly() -> Response:
+    """A bookmarked or reloaded launch URL: explain instead of answering 405."""
+    return render_problem("launch_required", "the launch URL only takes the LMS's POST")
+
+
 @bp.post("/launch")
 @csrf.exempt
 def launch() -> Any:

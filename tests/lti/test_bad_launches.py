@@ -238,3 +238,27 @@ def test_login_by_post_as_moodle_sends_it(lms: FakeLms, browser: Browser) -> Non
     response = browser.post(url.split("?")[0], data=dict(parse_qsl(urlsplit(url).query)))
     assert response.status_code == 302
     assert response.headers["Location"].startswith(lms.url + "/auth?")
+
+
+def test_platform_jwks_malformed(lms: FakeLms, browser: Browser) -> None:
+    lms.jwks_broken = True
+    response = launch(browser, lms).final
+    assert response.status_code == 502 and problem_code(response) == "jwks_malformed"
+    assert "keys" in response.text  # tells the admin what the keyset URL must return
+
+
+def test_platform_jwks_unreachable(lms: FakeLms, browser: Browser, clean_app) -> None:
+    from lti_tool.lti.models import Registration
+
+    with clean_app.app_context():
+        reg = db.session.get(Registration, lms.registration_id)
+        reg.key_set_url = "http://127.0.0.1:1/jwks"
+        db.session.commit()
+    response = launch(browser, lms).final
+    assert response.status_code == 502 and problem_code(response) == "jwks_unreachable"
+    assert "Traceback" not in response.text
+
+
+def test_get_on_the_launch_url_explains_itself(lms: FakeLms, browser: Browser) -> None:
+    response = browser.get(lms.tool_url + "/lti/launch")
+    assert response.status_code == 401 and problem_code(response) == "launch_required"
