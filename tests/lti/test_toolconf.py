@@ -7,7 +7,7 @@ from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.lti.toolconf import DatabaseToolConf
 
 
-def test_tool_conf_finds_registrations_by_issuer_and_client(clean_app) -> None:  # noqa: ANN001
+def test_tool_conf_finds_registrations_by_issuer_and_client(clean_app) -> None:
     with clean_app.app_context():
         for client in ("one", "two"):
             reg = Registration(
