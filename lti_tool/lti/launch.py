@@ -183,7 +183,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
                 "wrong_issuer",
                 f"token issuer {self.body.get('iss')!r}, login issuer {reg.issuer!r}",
             )
-        self._registration = as_lti_registration(reg)
+        self._registration = as_lti_registration(reg, with_tool_key=False)
 
     def _check_signature_and_claims(self) -> None:
         reg = self.registration_row

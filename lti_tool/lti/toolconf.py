@@ -39,7 +39,8 @@ def find_deployment(registration_id: int, deployment_id: str) -> Deployment | No
     )
 
 
-def as_lti_registration(reg: Registration) -> LtiRegistration:
+def as_lti_registration(reg: Registration, *, with_tool_key: bool = True) -> LtiRegistration:
+    """pylti1p3's view of a registration; with_tool_key adds the key services sign with."""
     lti = (
         LtiRegistration()
         .set_issuer(reg.issuer)
@@ -50,6 +51,8 @@ def as_lti_registration(reg: Registration) -> LtiRegistration:
     )
     if reg.auth_audience:
         lti.set_auth_audience(reg.auth_audience)
+    if not with_tool_key:
+        return lti
     try:
         key = keys.current_key()
     except keys.NoToolKey:
