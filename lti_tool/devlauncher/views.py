@@ -85,7 +85,7 @@ def launcher() -> Any:
     response = Response(page)
     tool_origin = _origin(current_app.config["DEV_TOOL_URL"])
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; script-src 'self'; style-src 'self'; frame-src {tool_origin}; "
+        f"default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self' {tool_origin}; "
         "form-action 'self'; base-uri 'none'; object-src 'none'"
     )
     return response

@@ -113,7 +113,9 @@ def bind_request_to_launch() -> None:
 
     g.launch = None
     g.launch_token = None
-    if request.endpoint == "static":
+    if request.endpoint == "static" or (request.blueprint or "") == "lti":
+        # The LTI endpoints start launches; an earlier launch in this browser must not leak into
+        # them (its token would otherwise be added to the URLs they build).
         return
     launch_id = getattr(session, "launch_id", "") or session.get("launch_id")
     if not launch_id:

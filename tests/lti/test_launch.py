@@ -291,3 +291,14 @@ def test_launch_through_platform_storage(lms: FakeLms, browser: Browser) -> None
     assert problem_code(forged) == "cookies_blocked"
     done = browser.post(action, data=resubmit, headers={"Origin": lms.tool_url})
     assert done.status_code == 303 and "lt=" in done.headers["Location"]
+
+
+def test_a_second_launch_in_the_same_browser_replaces_the_first(lms: FakeLms, browser: Browser) -> None:
+    as_user(lms, [LEARNER], sub="first", name="First Person")
+    assert page_title(home_after(browser, lms, launch(browser, lms))) == "Welcome, First Person"
+    as_user(lms, [INSTRUCTOR], sub="second", name="Second Person")
+    attempt = launch(browser, lms)
+    assert attempt.launch.headers["Location"].count("lt=") == 1
+    page = home_after(browser, lms, attempt)
+    assert page_title(page) == "Welcome, Second Person"
+    assert role_badge(page) == "Instructor"
