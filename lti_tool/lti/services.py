@@ -4,6 +4,7 @@ launch's registration, the launch context saved, and every outcome logged for di
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +36,13 @@ def _get_or_create(model: Any, lookup: dict[str, Any]) -> Any:
     return row
 
 
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def _stale(seen: datetime | None, now: datetime) -> bool:
+    return seen is None or now - seen >= LAST_SEEN_RESOLUTION
+
+
 def custom_value(custom: dict[str, str], name: str) -> str:
     """Moodle lowercases custom parameter names; accept either spelling."""
     return (custom.get(name) or custom.get(name.lower()) or "").strip()
@@ -44,7 +52,9 @@ def complete_launch(
     registration: Registration, deployment: Deployment, claims: Claims, job_role_param: str
 ) -> LaunchContext:
     now = utcnow()
-    deployment.last_launch_at = now
+    # "Last seen" needs minutes, not milliseconds: a repeat launch then writes nothing at all.
+    if _stale(deployment.last_launch_at, now):
+        deployment.last_launch_at = now
     with tenant_scope(db.session, registration.id):
         person = _get_or_create(Person, {"registration_id": registration.id, "sub": claims.sub})
         # Name and email arrive only when the LMS shares them; keep what we knew otherwise.
@@ -52,7 +62,8 @@ def complete_launch(
             value = getattr(claims, attr)
             if value:
                 setattr(person, attr, value)
-        person.last_launch_at = now
+        if _stale(person.last_launch_at, now):
+            person.last_launch_at = now
         job_role = custom_value(claims.custom, job_role_param)
         if job_role:
             person.job_role = job_role[:120]
@@ -103,17 +114,6 @@ def complete_launch(
         product_family=claims.product_family,
     )
     save_launch(ctx)
-    db.session.add(
-        LaunchEvent(
-            stage="launch",
-            ok=True,
-            code="ok",
-            issuer=registration.issuer,
-            client_id=registration.client_id,
-            deployment_id=deployment.deployment_id,
-            registration_id=registration.id,
-        )
-    )
     return ctx
 
 

@@ -293,7 +293,9 @@ def test_launch_through_platform_storage(lms: FakeLms, browser: Browser) -> None
     assert done.status_code == 303 and "lt=" in done.headers["Location"]
 
 
-def test_a_second_launch_in_the_same_browser_replaces_the_first(lms: FakeLms, browser: Browser) -> None:
+def test_a_second_launch_in_the_same_browser_replaces_the_first(
+    lms: FakeLms, browser: Browser
+) -> None:
     as_user(lms, [LEARNER], sub="first", name="First Person")
     assert page_title(home_after(browser, lms, launch(browser, lms))) == "Welcome, First Person"
     as_user(lms, [INSTRUCTOR], sub="second", name="Second Person")

@@ -1,0 +1,292 @@
+"""Launch benchmark: full LTI launches (login + auth + launch) per second, p50/p95 latency, and
+platform JWKS fetches per launch, for Wayfinder and for a minimal pylti1p3 tool (the baseline).
+
+Both tools run under gunicorn with 2 sync workers; Wayfinder on PostgreSQL + Redis as in
+production, the baseline with its launch data in Redis. A pretend LMS (bench/platform_server.py,
+built on lti1p3platform) runs in its own process. The load generator is threads in this process,
+each a "browser" with its own cookies; the machine's 2 cores are shared by everything, so the
+figures compare the two tools on the same footing rather than measure either alone.
+
+    .venv/bin/python bench/launch.py [--seconds 10] [--levels 1,8,32]
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres; creates database wayfinder_bench) and Redis on
+127.0.0.1:6379 (uses database 14). A Wayfinder launch here includes following its redirect to
+the home page, which the baseline does not have: that is counted against Wayfinder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psycopg
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+BIN = Path(sys.executable).parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_BENCH = "postgresql://postgres@127.0.0.1:5432/wayfinder_bench"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+DEPLOYMENT = "bench-deployment"
+USERS = 500
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def process(
+    args: list[str], env: dict[str, str], ready_url: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server until the block ends; its output goes to bench/results/."""
+    RESULTS.mkdir(exist_ok=True)
+    port = ready_url.rsplit(":", 1)[-1].split("/")[0]
+    with (RESULTS / f"{Path(args[-1]).stem}-{port}.log").open("w") as log:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(ready_url)
+            yield proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def prepare_database() -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS wayfinder_bench")
+        conn.execute("CREATE DATABASE wayfinder_bench")
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def wayfinder_env() -> dict[str, str]:
+    return dict(
+        os.environ,
+        WAYFINDER_SECRET_KEY="benchmark-secret-key-long-enough-0123456789",
+        WAYFINDER_ENV="production",
+        DATABASE_URL=PG_BENCH,
+        REDIS_URL=REDIS_URL,
+        FLASK_APP="lti_tool",
+    )
+
+
+def setup_wayfinder(platform_url: str) -> None:
+    env = wayfinder_env()
+    flask = str(BIN / "flask")
+    for args in (
+        ["db", "upgrade"],
+        ["keys", "create"],
+        [
+            "registrations",
+            "add",
+            "--issuer",
+            platform_url,
+            "--client-id",
+            "wayfinder",
+            "--auth-login-url",
+            platform_url + "/auth",
+            "--jwks-url",
+            platform_url + "/jwks",
+            "--deployment",
+            DEPLOYMENT,
+        ],
+    ):
+        subprocess.run([flask, *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@dataclass
+class Tool:
+    name: str
+    base: str  # login at base + /login, launch at base + /launch
+    client_id: str
+    follow_redirect: bool
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ok(self, seconds: float) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+
+    def error(self, what: str) -> None:
+        with self.lock:
+            self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def one_launch(session: requests.Session, tool: Tool, platform: str, user: int) -> str | None:
+    """One browser's launch. Returns None, or what went wrong."""
+    session.cookies.clear()
+    params = {
+        "iss": platform,
+        "login_hint": f"user-{user}",
+        "target_link_uri": tool.base + "/launch",
+        "lti_message_hint": "bench",
+        "client_id": tool.client_id,
+        "lti_deployment_id": DEPLOYMENT,
+    }
+    login = session.get(
+        tool.base + "/login?" + urlencode(params), allow_redirects=False, timeout=30
+    )
+    if login.status_code != 302:
+        return f"login {login.status_code}"
+    for cookie in session.cookies:  # browsers on loopback send Secure cookies over http
+        cookie.secure = False
+    auth = session.get(login.headers["Location"], timeout=30).json()
+    action = auth.pop("action")
+    launch = session.post(action, data=auth, allow_redirects=False, timeout=30)
+    if tool.follow_redirect:
+        if launch.status_code != 303:
+            return f"launch {launch.status_code}"
+        home = session.get(tool.base.rsplit("/lti", 1)[0] + launch.headers["Location"], timeout=30)
+        if home.status_code != 200 or "Welcome" not in home.text:
+            return f"home {home.status_code}"
+    elif launch.status_code != 200 or "Welcome" not in launch.text:
+        return f"launch {launch.status_code}"
+    return None
+
+
+def run_level(tool: Tool, platform: str, browsers: int, seconds: float) -> Results:
+    results = Results()
+    stop = time.monotonic() + seconds
+    counter = iter(range(10**9))
+    lock = threading.Lock()
+
+    def browser() -> None:
+        session = requests.Session()
+        while time.monotonic() < stop:
+            with lock:
+                user = next(counter) % USERS
+            started = time.perf_counter()
+            try:
+                problem = one_launch(session, tool, platform, user)
+            except requests.RequestException as exc:
+                problem = type(exc).__name__
+            if problem:
+                results.error(problem)
+            else:
+                results.ok(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=browser) for _ in range(browsers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def jwks_count(platform: str) -> int:
+    return int(requests.get(platform + "/stats", timeout=5).json()["jwks"])
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per level")
+    parser.add_argument("--levels", default="1,8,32", help="concurrent browsers, comma-separated")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+
+    prepare_database()
+    platform_port, wayfinder_port, baseline_port = free_port(), free_port(), free_port()
+    platform = f"http://127.0.0.1:{platform_port}"
+    wayfinder = Tool("wayfinder", f"http://127.0.0.1:{wayfinder_port}/lti", "wayfinder", True)
+    baseline = Tool("pylti1p3 baseline", f"http://127.0.0.1:{baseline_port}", "baseline", False)
+    setup_wayfinder(platform)
+    gunicorn = [str(BIN / "gunicorn"), "-w", "2", "-k", "sync", "--log-level", "warning"]
+    baseline_env = dict(os.environ, BASELINE_PLATFORM=platform, BASELINE_REDIS=REDIS_URL)
+    with (
+        process(
+            [
+                sys.executable,
+                "bench/platform_server.py",
+                str(platform_port),
+                f"wayfinder={wayfinder.base}",
+                f"baseline={baseline.base}",
+            ],
+            dict(os.environ),
+            platform + "/stats",
+        ),
+        process(
+            [*gunicorn, "-b", f"127.0.0.1:{wayfinder_port}", "lti_tool:create_app()"],
+            wayfinder_env(),
+            f"http://127.0.0.1:{wayfinder_port}/lti/jwks",
+        ),
+        process(
+            [*gunicorn, "-b", f"127.0.0.1:{baseline_port}", "bench.baseline_tool:app"],
+            baseline_env,
+            f"http://127.0.0.1:{baseline_port}/login",
+        ),
+    ):
+        print(
+            f"{'tool':18} {'browsers':>8} {'launches/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'JWKS/launch':>12}"
+        )
+        summary: dict[tuple[str, int], float] = {}
+        for tool in (baseline, wayfinder):
+            run_level(tool, platform, 4, 3)  # warm-up: keys parsed, JWKS cached, connections open
+            for level in levels:
+                before = jwks_count(platform)
+                results = run_level(tool, platform, level, args.seconds)
+                fetches = jwks_count(platform) - before
+                done = len(results.latencies)
+                rate = done / args.seconds
+                summary[(tool.name, level)] = rate
+                errors = sum(results.errors.values())
+                print(
+                    f"{tool.name:18} {level:>8} {rate:>10.1f} {percentile(results.latencies, 50) * 1000:>8.1f} "
+                    f"{percentile(results.latencies, 95) * 1000:>8.1f} {errors:>7} {fetches / max(done, 1):>12.3f}"
+                    + (f"   {results.errors}" if results.errors else "")
+                )
+        print()
+        for level in levels:
+            ratio = summary[("wayfinder", level)] / max(summary[("pylti1p3 baseline", level)], 1e-9)
+            print(
+                f"{level:>3} browsers: Wayfinder runs {ratio:.2f}x the baseline's launches per second"
+            )
+        print(
+            "Note: 2 cores shared by the load generator, the LMS, both tools, PostgreSQL and Redis."
+        )
+
+
+if __name__ == "__main__":
+    main()
