@@ -28,6 +28,7 @@ import jwt
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 from pylti1p3.session import SessionService
+from sqlalchemy import and_, select
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db, store
@@ -92,6 +93,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         self.state_record: dict[str, Any] = {}
         self.registration_row: Registration | None = None
         self.deployment_row: Deployment | None = None
+        self._claimed_deployment: Deployment | None = None
         self.body: dict[str, Any] = {}
 
     # -- orchestration ------------------------------------------------------------------------
@@ -170,7 +172,22 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         self.body = dict(body)
 
     def _check_registration(self) -> None:
-        reg = db.session.get(Registration, self.state_record["registration_id"])
+        # One query for the registration and the deployment the token names (still unverified:
+        # _check_deployment judges it only after the signature and claims are checked).
+        claimed = self.body.get(claims_.DEPLOYMENT_ID)
+        row = db.session.execute(
+            select(Registration, Deployment)
+            .outerjoin(
+                Deployment,
+                and_(
+                    Deployment.registration_id == Registration.id,
+                    Deployment.deployment_id == (claimed if isinstance(claimed, str) else ""),
+                ),
+            )
+            .where(Registration.id == self.state_record["registration_id"])
+        ).first()
+        reg = row[0] if row else None
+        self._claimed_deployment = row[1] if row else None
         if reg is None:
             raise self.error(
                 "unknown_registration", "the registration was removed during the login"
@@ -282,7 +299,9 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         reg = self.registration_row
         assert reg is not None
         deployment_id = self.body[claims_.DEPLOYMENT_ID]
-        dep = find_deployment(reg.id, deployment_id)
+        dep = self._claimed_deployment
+        if dep is not None and dep.deployment_id != deployment_id:
+            dep = find_deployment(reg.id, deployment_id)
         if dep is None or dep.status is DeploymentStatus.PENDING:
             raise self.error(
                 "unknown_deployment", f"deployment {deployment_id!r} of registration {reg.id}"

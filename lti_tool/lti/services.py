@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.errors import LaunchError
@@ -43,6 +43,27 @@ def _stale(seen: datetime | None, now: datetime) -> bool:
     return seen is None or now - seen >= LAST_SEEN_RESOLUTION
 
 
+def _known_records(
+    registration_id: int, claims: Claims
+) -> tuple[Person | None, Course | None, Membership | None]:
+    """The person, the course and their membership, in one query (a repeat launch's case)."""
+    context_id = claims.context_id or ""
+    row = db.session.execute(
+        select(Person, Course, Membership)
+        .select_from(Person)
+        .outerjoin(
+            Course, and_(Course.registration_id == registration_id, Course.context_id == context_id)
+        )
+        .outerjoin(
+            Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id)
+        )
+        .where(Person.registration_id == registration_id, Person.sub == claims.sub)
+    ).first()
+    if row is None:
+        return None, None, None
+    return row[0], row[1], row[2]
+
+
 def custom_value(custom: dict[str, str], name: str) -> str:
     """Moodle lowercases custom parameter names; accept either spelling."""
     return (custom.get(name) or custom.get(name.lower()) or "").strip()
@@ -56,7 +77,9 @@ def complete_launch(
     if _stale(deployment.last_launch_at, now):
         deployment.last_launch_at = now
     with tenant_scope(db.session, registration.id):
-        person = _get_or_create(Person, {"registration_id": registration.id, "sub": claims.sub})
+        person, course, membership = _known_records(registration.id, claims)
+        if person is None:
+            person = _get_or_create(Person, {"registration_id": registration.id, "sub": claims.sub})
         # Name and email arrive only when the LMS shares them; keep what we knew otherwise.
         for attr in ("name", "given_name", "family_name", "email"):
             value = getattr(claims, attr)
@@ -70,23 +93,25 @@ def complete_launch(
 
         course_ref = None
         if claims.context_id:
-            course = _get_or_create(
-                Course, {"registration_id": registration.id, "context_id": claims.context_id}
-            )
+            if course is None:
+                course = _get_or_create(
+                    Course, {"registration_id": registration.id, "context_id": claims.context_id}
+                )
             course.title = claims.context_title or course.title
             course.label = claims.context_label or course.label
-            membership = _get_or_create(
-                Membership,
-                {
-                    "registration_id": registration.id,
-                    "course_id": course.id,
-                    "person_id": person.id,
-                },
-            )
+            if membership is None:
+                db.session.flush()
+                membership = _get_or_create(
+                    Membership,
+                    {
+                        "registration_id": registration.id,
+                        "course_id": course.id,
+                        "person_id": person.id,
+                    },
+                )
             membership.lti_roles = list(claims.lti_roles)
             membership.roles = sorted(r.value for r in claims.roles)
             membership.active = True
-            db.session.flush()
             course_ref = CourseRef(course.id, course.context_id, course.title, course.label)
         db.session.flush()
 
