@@ -262,3 +262,54 @@ def test_platform_jwks_unreachable(lms: FakeLms, browser: Browser, clean_app) ->
 def test_get_on_the_launch_url_explains_itself(lms: FakeLms, browser: Browser) -> None:
     response = browser.get(lms.tool_url + "/lti/launch")
     assert response.status_code == 401 and problem_code(response) == "launch_required"
+
+
+@pytest.mark.parametrize(
+    "id_token",
+    [
+        "a.b.c",
+        "eyJhbGciOiJSUzI1NiJ9.W10.c2ln",  # body is a JSON list
+        "W10.e30.c2ln",  # header is a JSON list
+        "x" * 5000,
+        "é.é.é",
+        "..",
+    ],
+    ids=["garbage parts", "list body", "list header", "huge", "non-ascii", "empty parts"],
+)
+def test_garbage_id_tokens_never_500(id_token: str, lms: FakeLms, browser: Browser) -> None:
+    from tests.harness import form_fields
+
+    auth = browser.get(browser.get(lms.login_url()).headers["Location"])
+    action, fields = form_fields(auth.text)
+    response = browser.post(action, data={"state": fields["state"], "id_token": id_token})
+    assert 400 <= response.status_code < 500, response.text[:500]
+    assert problem_code(response) in {"token_malformed", "no_kid", "bad_algorithm"}
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": 12345},
+        {"exp": "tomorrow"},
+        {C + "roles": "Learner"},
+        {C + "context": "not an object", C + "custom": ["x"]},
+        {C + "resource_link": {"id": ""}},
+        {"sub": ""},
+    ],
+    ids=[
+        "numeric aud",
+        "string exp",
+        "roles not a list",
+        "context and custom malformed",
+        "empty link id",
+        "empty sub",
+    ],
+)
+def test_malformed_claims_are_refused_or_ignored_without_500(
+    claims: dict, lms: FakeLms, browser: Browser
+) -> None:
+    lms.mutation = TokenMutation(claims=claims)
+    response = launch(browser, lms).final
+    assert response.status_code in (303, 400, 401), response.text[:500]
+    if response.status_code == 303:  # malformed optional claims are ignored, the launch works
+        assert C + "context" in claims
