@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -91,18 +92,20 @@ def test_migrations_from_empty_match_the_models(app) -> None:
     } <= tables
 
 
-def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
+def migrated_sqlite_app(path: Path, redis_url: str = "") -> Any:
+    """A new installation: an empty SQLite file with every migration applied."""
     from flask_migrate import upgrade
 
     app = create_app(
-        {
-            "SECRET_KEY": SECRET,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
-            "REDIS_URL": "",
-        }
+        {"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url}
     )
     with app.app_context():
         upgrade()
+    return app
+
+
+def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    migrated_sqlite_app(tmp_path / "fresh.db")
     engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     with engine.connect() as conn:
         assert "alembic_version" in inspect(conn).get_table_names()
@@ -110,17 +113,7 @@ def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
 
 
 def test_store_outage_gives_a_clear_503(tmp_path: Path) -> None:
-    from flask_migrate import upgrade
-
-    app = create_app(
-        {
-            "SECRET_KEY": SECRET,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-            "REDIS_URL": "redis://127.0.0.1:1/0",
-        }
-    )
-    with app.app_context():
-        upgrade()
+    app = migrated_sqlite_app(tmp_path / "x.db", redis_url="redis://127.0.0.1:1/0")
     response = app.test_client().get(
         "/lti/login?iss=https://lms.example&login_hint=1&target_link_uri=http://localhost/lti/launch"
     )

@@ -42,35 +42,12 @@ def test_keys_create_is_idempotent(app) -> None:
 
 def test_registration_commands(clean_app) -> None:
     runner = clean_app.test_cli_runner()
-    ok = runner.invoke(
-        args=[
-            "registrations",
-            "add",
-            "--platform",
-            "moodle",
-            "--issuer",
-            "https://moodle.example.com",
-            "--client-id",
-            "abc",
-            "--deployment",
-            "7",
-        ]
-    )
+    add = "registrations add --platform moodle --issuer https://moodle.example.com --client-id abc"
+    ok = runner.invoke(args=[*add.split(), "--deployment", "7"])
     assert ok.exit_code == 0, ok.output
     listing = runner.invoke(args=["registrations", "list"]).output
     assert "https://moodle.example.com" in listing and "deployment 7  active" in listing
-    dup = runner.invoke(
-        args=[
-            "registrations",
-            "add",
-            "--platform",
-            "moodle",
-            "--issuer",
-            "https://moodle.example.com",
-            "--client-id",
-            "abc",
-        ]
-    )
+    dup = runner.invoke(args=add.split())
     assert dup.exit_code != 0 and "already has issuer" in dup.output
     bad = runner.invoke(args=["registrations", "add", "--issuer", "not a url", "--client-id", "x"])
     assert bad.exit_code != 0 and "--issuer must be a full http(s) URL" in bad.output
