@@ -70,6 +70,13 @@ PROBLEMS: dict[str, Problem] = {
         "LTI Platform Storage. People can open Wayfinder in a new window, or the tool can be set to "
         "open in a new window in the LMS.",
     ),
+    "not_https": Problem(
+        "Wayfinder is not being served over HTTPS",
+        "The launch reached Wayfinder over plain http, so your browser dropped the secure cookie "
+        "that ties the launch to you.",
+        "Serve Wayfinder over HTTPS. Behind a TLS-terminating proxy, set PROXY_FIX to the number of "
+        "proxies and make the proxy send X-Forwarded-Proto and X-Forwarded-Host.",
+    ),
     "storage_mismatch": Problem(
         "The launch could not be confirmed",
         "The login state kept by the LMS page does not match this launch.",

@@ -168,6 +168,10 @@ def test_no_cookies_and_no_platform_storage_offers_a_new_window(
         page = context.new_page()
         frame = launch_in_frame(page, site["lms"], storage="none")
         wait_for_heading(frame, "Your browser blocked Wayfinder inside the LMS page")
+        ARTIFACTS.mkdir(exist_ok=True)
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(ARTIFACTS / f"cookies-blocked-{width}.png"), full_page=True)
         href = frame.get_by_role("link", name="Open Wayfinder in a new window").get_attribute(
             "href"
         )

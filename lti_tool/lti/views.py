@@ -44,6 +44,7 @@ from lti_tool.lti.services import complete_launch, record_failure
 from lti_tool.lti.session import TOKEN_PARAM, issue_token
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
 def tool_origin() -> str:
@@ -152,10 +153,14 @@ def launch() -> Any:
         return page
     except CookiesBlocked as blocked:
         db.session.rollback()
+        if not request.is_secure and request.host.split(":")[0] not in LOOPBACK_HOSTS:
+            # Browsers drop Secure cookies over http (loopback excepted): the cause is the server.
+            blocked.code = "not_https"
+            blocked.detail = f"the launch arrived at {request.host_url} over http"
         record_failure(blocked, stage="lti.launch")
         relaunch_url = _relaunch_url(blocked.record)
         db.session.commit()
-        return render_problem("cookies_blocked", blocked.detail, relaunch_url=relaunch_url)
+        return render_problem(blocked.code, blocked.detail, relaunch_url=relaunch_url)
 
     assert message.registration_row is not None and message.deployment_row is not None
     claims = Claims.read(message.body)

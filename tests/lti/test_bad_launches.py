@@ -313,3 +313,14 @@ def test_malformed_claims_are_refused_or_ignored_without_500(
     assert response.status_code in (303, 400, 401), response.text[:500]
     if response.status_code == 303:  # malformed optional claims are ignored, the launch works
         assert C + "context" in claims
+
+
+def test_plain_http_behind_a_misconfigured_proxy_is_named(lms: FakeLms, browser: Browser) -> None:
+    from tests.harness import form_fields
+
+    auth = browser.get(browser.get(lms.login_url()).headers["Location"])
+    action, fields = form_fields(auth.text)
+    browser.clear_cookies()  # what a browser does with a Secure cookie over http
+    response = browser.post(action, data=fields, headers={"Host": "wayfinder.example.com"})
+    assert_refused(response, "not_https")
+    assert "PROXY_FIX" in response.text
