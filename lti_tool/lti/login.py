@@ -100,6 +100,8 @@ def start_login(
             "registration_id": registration.id,
             "target_link_uri": values["target_link_uri"],
             "storage_target": storage_target,
+            # Platform Storage messages go to the auth endpoint's origin (LTI Client Side postMessages).
+            "auth_origin": registration.auth_origin,
             "login": {k: v for k, v in values.items() if v},
             "created": time.time(),
         },

@@ -145,7 +145,7 @@ def launch() -> Any:
             id_token=form.get("id_token", ""),
             state=pending.state,
             target=pending.record["storage_target"],
-            origin=_auth_origin(pending.record),
+            origin=pending.record.get("auth_origin", ""),
             key=storage_key(pending.state),
             relaunch_url=_relaunch_url(pending.record),
         )
@@ -184,13 +184,6 @@ def launch() -> Any:
     )
     db.session.commit()
     return response
-
-
-def _auth_origin(record: dict[str, Any]) -> str:
-    from lti_tool.lti.models import Registration
-
-    reg = db.session.get(Registration, record["registration_id"])
-    return reg.auth_origin if reg else ""
 
 
 def _relaunch_url(record: dict[str, Any]) -> str:
