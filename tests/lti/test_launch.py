@@ -304,3 +304,78 @@ def test_a_second_launch_in_the_same_browser_replaces_the_first(
     page = home_after(browser, lms, attempt)
     assert page_title(page) == "Welcome, Second Person"
     assert role_badge(page) == "Instructor"
+
+
+def test_a_moodle_shaped_launch(lms: FakeLms, browser: Browser, clean_app) -> None:
+    """Moodle 4.1: custom names lowercased (both spellings when changed), a stray NRPS URL in custom,
+    ext/lis/LTI 1.1 claims, institution and system admin roles, login by POST."""
+    lms.spec = LaunchSpec(
+        user=LaunchUser("2", [ADMIN, SYSADMIN, INSTRUCTOR], "Admin User", "admin@moodle.example"),
+        context_id="4",
+        context_title="Onboarding",
+        custom={
+            "Job_Role": "QA analyst",
+            "job_role": "QA analyst",
+            "context_memberships_url": "https://moodle.example/mod/lti/services.php/4/memberships",
+        },
+        extra_claims={
+            "https://purl.imsglobal.org/spec/lti/claim/ext": {
+                "lms": "moodle-2",
+                "user_username": "admin",
+            },
+            "https://purl.imsglobal.org/spec/lti/claim/lis": {
+                "person_sourcedid": "",
+                "course_section_sourcedid": "",
+            },
+            "https://purl.imsglobal.org/spec/lti/claim/lti1p1": {
+                "user_id": "2",
+                "oauth_consumer_key": "k",
+            },
+            "https://purl.imsglobal.org/spec/lti/claim/tool_platform": {
+                "product_family_code": "moodle",
+                "version": "2022112800",
+                "guid": "moodle.example",
+            },
+        },
+    )
+    page = home_after(browser, lms, launch(browser, lms))
+    assert role_badge(page) == "Administrator"
+    with clean_app.app_context():
+        person = db.session.scalar(select(Person).where(Person.sub == "2"))
+        assert person is not None and person.job_role == "QA analyst"
+
+
+def test_a_canvas_shaped_launch_with_platform_storage_and_opaque_sub(
+    lms: FakeLms, browser: Browser, clean_app
+) -> None:
+    lms.spec = LaunchSpec(
+        user=LaunchUser(
+            "535fa085f22b4655f48cd5a36a9215f64c062838", [LEARNER], "Casey Canvas", None
+        ),
+        context_id="4dde05e8ca1973bcca9bffc13e1548820eee93a3",
+        context_title="Support Basics",
+        custom={"canvas_user_id": "10042", "canvas_course_id": "311", "job_role": "Tier 1 agent"},
+        extra_claims={
+            "https://www.instructure.com/placement": "course_navigation",
+            "https://purl.imsglobal.org/spec/lti/claim/launch_presentation": {
+                "document_target": "iframe",
+                "return_url": "https://school.instructure.com/courses/311",
+                "locale": "en",
+            },
+        },
+    )
+    login = browser.get(
+        lms.login_url(storage_target="post_message_forwarding", canvas_region="us-east-1")
+    )
+    assert 'data-target="post_message_forwarding"' in login.text
+    auth = browser.get(re.search(r'data-next="([^"]+)"', login.text).group(1).replace("&amp;", "&"))
+    action, fields = form_fields(auth.text)
+    done = browser.post(
+        action, data=fields
+    )  # the state cookie worked, no storage round trip needed
+    assert done.status_code == 303
+    page = browser.get(lms.tool_url + done.headers["Location"])
+    assert page_title(page) == "Welcome, Casey Canvas"
+    with clean_app.app_context():
+        person = db.session.scalar(select(Person))
+        assert person.email == "" and person.job_role == "Tier 1 agent"
