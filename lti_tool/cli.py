@@ -277,14 +277,28 @@ def deployments_disable(registration_id: int, deployment_id: str) -> None:
 
 
 @click.command("purge-store")
+@click.option("--keep-days", default=90, show_default=True, help="Days of launch failures to keep.")
 @with_appcontext
-def purge_store() -> None:
-    """Delete expired launch state from the database store (Redis expires keys by itself)."""
+def purge_store(keep_days: int) -> None:
+    """Delete expired launch state from the database store (Redis expires keys by itself) and
+    launch-failure records older than --keep-days. Run it daily, e.g. from cron."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from lti_tool.lti.models import LaunchEvent
     from lti_tool.store import DatabaseStore
 
+    if keep_days < 1:
+        _fail("--keep-days must be at least 1.")
     count = DatabaseStore().purge_expired()
+    cutoff = utcnow() - timedelta(days=keep_days)
+    result = db.session.execute(delete(LaunchEvent).where(LaunchEvent.created_at < cutoff))
+    events = getattr(result, "rowcount", 0)
     db.session.commit()
-    click.echo(f"Deleted {count} expired entries.")
+    click.echo(
+        f"Deleted {count} expired entries and {events} launch records older than {keep_days} days."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -57,3 +57,32 @@ def test_registration_commands(clean_app) -> None:
     assert other.exit_code != 0 and "--auth-login-url is required" in other.output
     missing = runner.invoke(args=["deployments", "approve", "999", "x"])
     assert missing.exit_code != 0 and "No registration 999" in missing.output
+
+
+def test_purge_store_removes_expired_state_and_old_launch_records(clean_app) -> None:
+    from datetime import timedelta
+
+    from lti_tool.lti.models import LaunchEvent
+    from lti_tool.store import DatabaseStore
+
+    with clean_app.app_context():
+        store = DatabaseStore()
+        store.set("old", 1, -5)
+        store.set("fresh", 1, 600)
+        db.session.add_all(
+            [
+                LaunchEvent(
+                    stage="launch", code="replayed", created_at=utcnow() - timedelta(days=100)
+                ),
+                LaunchEvent(stage="launch", code="replayed", created_at=utcnow()),
+            ]
+        )
+        db.session.commit()
+    runner = clean_app.test_cli_runner()
+    result = runner.invoke(args=["purge-store"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 expired entries and 1 launch records older than 90 days." in result.output
+    with clean_app.app_context():
+        assert DatabaseStore().get("fresh") == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(LaunchEvent)) == 1
+    assert runner.invoke(args=["purge-store", "--keep-days", "0"]).exit_code != 0
