@@ -259,29 +259,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
-        db.session.rollback()
-        return (
-            render_template(
-                "errors/http.html",
-                title="This form has expired",
-                message="The page was open too long or was opened outside your launch. Go back, "
-                "reload the page and submit again; what you typed is still in the form.",
-            ),
+        return _page(
+            "This form has expired",
+            "The page was open too long or was opened outside your launch. Go back, reload the "
+            "page and submit again; what you typed is still in the form.",
             400,
         )
 
     @app.errorhandler(StoreUnavailable)
     def _store_unavailable(error: StoreUnavailable) -> tuple[str, int]:
-        db.session.rollback()
         log.error("shared store unavailable: %s", error)
-        return (
-            render_template(
-                "errors/http.html",
-                title="Wayfinder is briefly unavailable",
-                message="Wayfinder cannot reach its session store right now, so nothing was "
-                "changed. Try again in a minute. Administrators: check that Redis (REDIS_URL) "
-                "is running and reachable from Wayfinder's servers.",
-            ),
+        return _page(
+            "Wayfinder is briefly unavailable",
+            "Wayfinder cannot reach its session store right now, so nothing was changed. Try "
+            "again in a minute. Administrators: check that Redis (REDIS_URL) is running and "
+            "reachable from Wayfinder's servers.",
             503,
         )
 
@@ -289,29 +281,24 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         if error.code and error.code < 400:
             return error
-        db.session.rollback()
-        return (
-            render_template(
-                "errors/http.html",
-                title=error.name,
-                message=_HTTP_MESSAGES.get(error.code or 500, error.description),
-            ),
-            error.code or 500,
-        )
+        code = error.code or 500
+        return _page(error.name, _HTTP_MESSAGES.get(code, error.description or ""), code)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
-        db.session.rollback()
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return (
-            render_template(
-                "errors/http.html",
-                title="Something went wrong",
-                message="Wayfinder hit an unexpected problem and nothing was saved. Try again; if "
-                "it keeps happening, tell your LMS administrator the time it happened.",
-            ),
+        return _page(
+            "Something went wrong",
+            "Wayfinder hit an unexpected problem and nothing was saved. Try again; if it keeps "
+            "happening, tell your LMS administrator the time it happened.",
             500,
         )
+
+
+def _page(title: str, message: str, status: int) -> tuple[str, int]:
+    """A plain error page; the request's unsaved work is rolled back first."""
+    db.session.rollback()
+    return render_template("errors/http.html", title=title, message=message), status
 
 
 _HTTP_MESSAGES = {

@@ -36,7 +36,7 @@ from lti_tool.lti import context as claims_
 from lti_tool.lti.login import same_origin, state_cookie_name, state_key
 from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
 from lti_tool.lti.platform_keys import verification_key
-from lti_tool.lti.toolconf import DatabaseToolConf, as_lti_registration, find_deployment
+from lti_tool.lti.toolconf import DatabaseToolConf, as_lti_registration
 
 
 class NeedsStorageCheck(Exception):
@@ -49,8 +49,10 @@ class NeedsStorageCheck(Exception):
 
 
 class CookiesBlocked(LaunchError):
-    def __init__(self, record: dict[str, Any], detail: str) -> None:
-        super().__init__("cookies_blocked", detail, registration_id=record.get("registration_id"))
+    """No state cookie and no Platform Storage: the browser, or plain http, lost the binding."""
+
+    def __init__(self, record: dict[str, Any], code: str, detail: str) -> None:
+        super().__init__(code, detail, registration_id=record.get("registration_id"))
         self.record = record
 
 
@@ -73,6 +75,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         cookies: dict[str, str],
         *,
         storage_checked_same_origin: bool,
+        plain_http: bool,
         tool_origin: str,
         leeway: int,
     ) -> None:
@@ -88,6 +91,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         self._form = form
         self._cookies = cookies
         self._storage_checked = storage_checked_same_origin
+        self._plain_http = plain_http
         self._tool_origin = tool_origin
         self._leeway = leeway
         self.state_record: dict[str, Any] = {}
@@ -159,7 +163,12 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
             return state
         if record.get("storage_target") and not self._form.get("storage_checked"):
             raise NeedsStorageCheck(state, record)
-        raise CookiesBlocked(record, "no state cookie came back with the launch")
+        if self._plain_http:
+            # Browsers drop Secure cookies over http (loopback excepted): the cause is the server.
+            raise CookiesBlocked(
+                record, "not_https", f"the launch reached {self._tool_origin} over http"
+            )
+        raise CookiesBlocked(record, "cookies_blocked", "no state cookie came back with the launch")
 
     def _check_format(self) -> None:
         try:
@@ -299,9 +308,8 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         reg = self.registration_row
         assert reg is not None
         deployment_id = self.body[claims_.DEPLOYMENT_ID]
+        # Loaded with the registration from the same (now verified) token's deployment_id.
         dep = self._claimed_deployment
-        if dep is not None and dep.deployment_id != deployment_id:
-            dep = find_deployment(reg.id, deployment_id)
         if dep is None or dep.status is DeploymentStatus.PENDING:
             raise self.error(
                 "unknown_deployment", f"deployment {deployment_id!r} of registration {reg.id}"

@@ -134,6 +134,7 @@ def launch() -> Any:
         form,
         request.cookies.to_dict(),
         storage_checked_same_origin=storage_checked,
+        plain_http=not request.is_secure and request.host.split(":")[0] not in LOOPBACK_HOSTS,
         tool_origin=tool_origin(),
         leeway=current_app.config["CLOCK_LEEWAY"],
     )
@@ -153,10 +154,6 @@ def launch() -> Any:
         return page
     except CookiesBlocked as blocked:
         db.session.rollback()
-        if not request.is_secure and request.host.split(":")[0] not in LOOPBACK_HOSTS:
-            # Browsers drop Secure cookies over http (loopback excepted): the cause is the server.
-            blocked.code = "not_https"
-            blocked.detail = f"the launch arrived at {request.host_url} over http"
         record_failure(blocked, stage="lti.launch")
         relaunch_url = _relaunch_url(blocked.record)
         db.session.commit()
