@@ -60,6 +60,11 @@ class StoreExtension:
     def delete(self, key: str) -> None:
         self.backend.delete(key)
 
+    def pop_and_add(
+        self, pop_key: str, add_key: str, value: Any, ttl: int
+    ) -> tuple[Any | None, bool]:
+        return self.backend.pop_and_add(pop_key, add_key, value, ttl)
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

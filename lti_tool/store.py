@@ -32,6 +32,12 @@ class KeyValueStore(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+    def pop_and_add(
+        self, pop_key: str, add_key: str, value: Any, ttl: int
+    ) -> tuple[Any | None, bool]:
+        """pop(pop_key) and add(add_key, value, ttl) in one round trip: a launch consumes its
+        login state and records its nonce together."""
+        ...
 
 
 class StoreUnavailable(RuntimeError):
@@ -81,6 +87,16 @@ class RedisStore:
     @_guarded
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
+
+    @_guarded
+    def pop_and_add(
+        self, pop_key: str, add_key: str, value: Any, ttl: int
+    ) -> tuple[Any | None, bool]:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.getdel(self._prefix + pop_key)
+        pipe.set(self._prefix + add_key, json.dumps(value), ex=max(1, ttl), nx=True)
+        raw, added = pipe.execute()
+        return (None if raw is None else json.loads(raw)), bool(added)
 
 
 def _now() -> datetime:
@@ -144,6 +160,11 @@ class DatabaseStore:
             .where(KeyValueEntry.key == key)
             .execution_options(synchronize_session=False)
         )
+
+    def pop_and_add(
+        self, pop_key: str, add_key: str, value: Any, ttl: int
+    ) -> tuple[Any | None, bool]:
+        return self.pop(pop_key), self.add(add_key, value, ttl)
 
     def purge_expired(self) -> int:
         result = self._session.execute(

@@ -151,6 +151,30 @@ def test_third_party_cookies_blocked_launch_navigate_and_submit(
         context.close()
 
 
+def test_refreshing_the_launched_page_is_a_get_of_that_page(
+    site: dict[str, str], chromium: Browser
+) -> None:
+    """The launch's POST is answered with the page; a refresh must fetch that page again with
+    GET, never re-post the one-time id_token (which would be refused as replayed)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        frame = launch_in_frame(page, site["lms"])
+        wait_for_heading(frame, "Welcome, Ana")
+        assert frame.url.startswith(site["tool"] + "/?lt=")  # the POST was replaced in history
+        requests: list[tuple[str, str]] = []
+        page.on("request", lambda r: requests.append((r.method, r.url)))
+        with page.expect_event("framenavigated", timeout=TIMEOUT):
+            frame.evaluate("window.location.reload()")
+        frame = page.frame_locator("iframe[title=Wayfinder]").locator("h1").first
+        frame.wait_for(timeout=TIMEOUT)
+        assert frame.inner_text().startswith("Welcome, Ana")
+        assert ("POST", site["tool"] + "/lti/launch") not in requests
+        assert any(m == "GET" and u.startswith(site["tool"] + "/?lt=") for m, u in requests)
+    finally:
+        context.close()
+
+
 def test_no_cookies_at_all_with_platform_storage(
     site: dict[str, str], playwright: Playwright, tmp_path: Path
 ) -> None:

@@ -7,7 +7,7 @@ from tests.harness import Browser, FakeLms, launch
 
 def test_security_headers_and_frame_ancestors(lms: FakeLms, browser: Browser, clean_app) -> None:
     attempt = launch(browser, lms)
-    page = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    page = browser.get(lms.tool_url + attempt.launch.headers["Content-Location"])
     csp = page.headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {lms.url}" in csp
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -31,7 +31,7 @@ def test_frame_ancestors_of_one_tenant_exclude_another(
     try:
         add_registration(clean_app, other)
         attempt = launch(browser, lms)
-        csp = browser.get(lms.tool_url + attempt.launch.headers["Location"]).headers[
+        csp = browser.get(lms.tool_url + attempt.launch.headers["Content-Location"]).headers[
             "Content-Security-Policy"
         ]
         assert lms.url in csp and other.url not in csp

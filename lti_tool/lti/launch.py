@@ -28,14 +28,15 @@ import jwt
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 from pylti1p3.session import SessionService
-from sqlalchemy import and_, select
 
 from lti_tool.errors import LaunchError
-from lti_tool.extensions import db, store
+from lti_tool.extensions import store
 from lti_tool.lti import context as claims_
+from lti_tool.lti import registry
 from lti_tool.lti.login import same_origin, state_cookie_name, state_key
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.models import DeploymentStatus
 from lti_tool.lti.platform_keys import verification_key
+from lti_tool.lti.registry import DeploymentInfo, RegistrationInfo
 from lti_tool.lti.toolconf import DatabaseToolConf, as_lti_registration
 
 
@@ -95,9 +96,8 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         self._tool_origin = tool_origin
         self._leeway = leeway
         self.state_record: dict[str, Any] = {}
-        self.registration_row: Registration | None = None
-        self.deployment_row: Deployment | None = None
-        self._claimed_deployment: Deployment | None = None
+        self.registration_row: RegistrationInfo | None = None
+        self.deployment_row: DeploymentInfo | None = None
         self.body: dict[str, Any] = {}
 
     # -- orchestration ------------------------------------------------------------------------
@@ -181,22 +181,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         self.body = dict(body)
 
     def _check_registration(self) -> None:
-        # One query for the registration and the deployment the token names (still unverified:
-        # _check_deployment judges it only after the signature and claims are checked).
-        claimed = self.body.get(claims_.DEPLOYMENT_ID)
-        row = db.session.execute(
-            select(Registration, Deployment)
-            .outerjoin(
-                Deployment,
-                and_(
-                    Deployment.registration_id == Registration.id,
-                    Deployment.deployment_id == (claimed if isinstance(claimed, str) else ""),
-                ),
-            )
-            .where(Registration.id == self.state_record["registration_id"])
-        ).first()
-        reg = row[0] if row else None
-        self._claimed_deployment = row[1] if row else None
+        reg = registry.registration(self.state_record["registration_id"])
         if reg is None:
             raise self.error(
                 "unknown_registration", "the registration was removed during the login"
@@ -267,15 +252,18 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
     def _consume(self, state: str) -> None:
         if self.body.get("nonce") != self.state_record.get("nonce"):
             raise self.error("nonce_mismatch")
-        if store.pop(state_key(state)) is None:
-            raise self.error("replayed", "the login state was used by another launch")
         exp = self.body.get("exp")
         ttl = (
             max(int(exp - time.time()) if isinstance(exp, int | float) else 0, 0)
             + self._leeway
             + 600
         )
-        if not store.add(nonce_key(str(self.body["iss"]), str(self.body["nonce"])), 1, ttl):
+        state_record, nonce_is_new = store.pop_and_add(
+            state_key(state), nonce_key(str(self.body["iss"]), str(self.body["nonce"])), 1, ttl
+        )
+        if state_record is None:
+            raise self.error("replayed", "the login state was used by another launch")
+        if not nonce_is_new:
             raise self.error("replayed", "this nonce was already used")
 
     def _check_message(self) -> None:
@@ -308,8 +296,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         reg = self.registration_row
         assert reg is not None
         deployment_id = self.body[claims_.DEPLOYMENT_ID]
-        # Loaded with the registration from the same (now verified) token's deployment_id.
-        dep = self._claimed_deployment
+        dep = registry.deployment(reg.id, deployment_id)
         if dep is None or dep.status is DeploymentStatus.PENDING:
             raise self.error(
                 "unknown_deployment", f"deployment {deployment_id!r} of registration {reg.id}"

@@ -19,8 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import store
-from lti_tool.lti.models import Registration
-from lti_tool.lti.toolconf import find_registration
+from lti_tool.lti.registry import RegistrationInfo, find_registration
 
 LOGIN_PARAMS = (
     "iss",
@@ -36,7 +35,7 @@ LOGIN_PARAMS = (
 class LoginResult:
     auth_url: str
     state: str
-    registration: Registration
+    registration: RegistrationInfo
     storage_target: str | None
 
 

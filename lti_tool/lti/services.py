@@ -7,13 +7,16 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.lti import registry
 from lti_tool.lti.context import Claims, CourseRef, LaunchContext
-from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchEvent, Registration, utcnow
+from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchEvent, utcnow
+from lti_tool.lti.registry import DeploymentInfo, RegistrationInfo
 from lti_tool.lti.session import new_launch_id, save_launch
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.tenancy import tenant_scope
@@ -22,18 +25,13 @@ log = logging.getLogger(__name__)
 
 
 def _get_or_create(model: Any, lookup: dict[str, Any]) -> Any:
-    """One row per natural key, also when two first launches race each other."""
-    query = select(model).filter_by(**lookup)
-    row = db.session.scalar(query)
-    if row is not None:
-        return row
-    try:
-        with db.session.begin_nested():
-            row = model(**lookup)
-            db.session.add(row)
-    except IntegrityError:
-        row = db.session.scalar(query)
-    return row
+    """One row per natural key, also when two first launches race each other: insert unless the
+    row exists (no savepoint needed), then load it."""
+    insert = (
+        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    db.session.execute(insert(model).values(**lookup).on_conflict_do_nothing())
+    return db.session.scalar(select(model).filter_by(**lookup))
 
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -64,32 +62,48 @@ def _known_records(
     return row[0], row[1], row[2]
 
 
+def _assign(row: Any, values: dict[str, Any]) -> None:
+    """Set only what changed: a repeat launch leaves its rows clean, so nothing is flushed."""
+    for attr, value in values.items():
+        if getattr(row, attr) != value:
+            setattr(row, attr, value)
+
+
 def custom_value(custom: dict[str, str], name: str) -> str:
     """Moodle lowercases custom parameter names; accept either spelling."""
     return (custom.get(name) or custom.get(name.lower()) or "").strip()
 
 
 def complete_launch(
-    registration: Registration, deployment: Deployment, claims: Claims, job_role_param: str
-) -> LaunchContext:
+    registration: RegistrationInfo, deployment: DeploymentInfo, claims: Claims, job_role_param: str
+) -> tuple[LaunchContext, Person]:
+    """Record the launch; returns its context and the person (loaded, for the page shown next)."""
     now = utcnow()
     # "Last seen" needs minutes, not milliseconds: a repeat launch then writes nothing at all.
     if _stale(deployment.last_launch_at, now):
-        deployment.last_launch_at = now
+        db.session.execute(
+            update(Deployment)
+            .where(Deployment.id == deployment.id)
+            .values(last_launch_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        registry.note_launch(deployment, now)
     with tenant_scope(db.session, registration.id):
         person, course, membership = _known_records(registration.id, claims)
         if person is None:
             person = _get_or_create(Person, {"registration_id": registration.id, "sub": claims.sub})
         # Name and email arrive only when the LMS shares them; keep what we knew otherwise.
-        for attr in ("name", "given_name", "family_name", "email"):
-            value = getattr(claims, attr)
-            if value:
-                setattr(person, attr, value)
+        changes: dict[str, Any] = {
+            attr: getattr(claims, attr)
+            for attr in ("name", "given_name", "family_name", "email")
+            if getattr(claims, attr)
+        }
         if _stale(person.last_launch_at, now):
-            person.last_launch_at = now
+            changes["last_launch_at"] = now
         job_role = custom_value(claims.custom, job_role_param)
         if job_role:
-            person.job_role = job_role[:120]
+            changes["job_role"] = job_role[:120]
+        _assign(person, changes)
 
         course_ref = None
         if claims.context_id:
@@ -97,10 +111,14 @@ def complete_launch(
                 course = _get_or_create(
                     Course, {"registration_id": registration.id, "context_id": claims.context_id}
                 )
-            course.title = claims.context_title or course.title
-            course.label = claims.context_label or course.label
+            _assign(
+                course,
+                {
+                    "title": claims.context_title or course.title,
+                    "label": claims.context_label or course.label,
+                },
+            )
             if membership is None:
-                db.session.flush()
                 membership = _get_or_create(
                     Membership,
                     {
@@ -109,9 +127,14 @@ def complete_launch(
                         "person_id": person.id,
                     },
                 )
-            membership.lti_roles = list(claims.lti_roles)
-            membership.roles = sorted(r.value for r in claims.roles)
-            membership.active = True
+            _assign(
+                membership,
+                {
+                    "lti_roles": list(claims.lti_roles),
+                    "roles": sorted(r.value for r in claims.roles),
+                    "active": True,
+                },
+            )
             course_ref = CourseRef(course.id, course.context_id, course.title, course.label)
         db.session.flush()
 
@@ -139,7 +162,7 @@ def complete_launch(
         product_family=claims.product_family,
     )
     save_launch(ctx)
-    return ctx
+    return ctx, person
 
 
 def record_failure(error: LaunchError, stage: str) -> None:

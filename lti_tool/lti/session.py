@@ -15,17 +15,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from functools import wraps
+from io import BytesIO
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db, store
+from lti_tool.lti import registry
 from lti_tool.lti.context import LaunchContext
-from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.models import DeploymentStatus
 from lti_tool.lti.roles import Role
 from lti_tool.tenancy import set_tenant
 
@@ -86,7 +87,9 @@ class LaunchSessionInterface(SecureCookieSessionInterface):
         if token:
             launch_id = read_token(app, token)
             if launch_id:
-                data = store.get("session:" + launch_id) or {}
+                just_launched = g.get("just_launched")
+                fresh = just_launched is not None and just_launched.launch_id == launch_id
+                data = {} if fresh else store.get("session:" + launch_id) or {}
                 session = LaunchSession(data)
                 session.launch_id = launch_id
                 return session
@@ -120,19 +123,49 @@ def bind_request_to_launch() -> None:
     launch_id = getattr(session, "launch_id", "") or session.get("launch_id")
     if not launch_id:
         return
-    ctx = load_launch_context(launch_id)
+    just_launched = g.get("just_launched")
+    if just_launched is not None and just_launched.launch_id == launch_id:
+        ctx = just_launched
+    else:
+        ctx = load_launch_context(launch_id)
     if ctx is None:
         return
-    row = db.session.execute(
-        select(Registration.enabled, Deployment.status)
-        .join(Deployment, Deployment.registration_id == Registration.id)
-        .where(Deployment.id == ctx.deployment_pk)
-    ).first()
-    if row is None or not row.enabled or row.status is not DeploymentStatus.ACTIVE:
+    reg = registry.registration(ctx.registration_id)
+    dep = registry.deployment(ctx.registration_id, ctx.deployment_id)
+    if reg is None or not reg.enabled or dep is None or dep.status is not DeploymentStatus.ACTIVE:
         return
     g.launch = ctx
-    g.launch_token = issue_token(ctx.launch_id)
+    fresh_token = request.args.get(TOKEN_PARAM) if ctx is just_launched else None
+    g.launch_token = fresh_token or issue_token(ctx.launch_id)
     set_tenant(db.session, ctx.registration_id)
+
+
+def serve_launched_page(url: str, ctx: LaunchContext) -> Response:
+    """Answer the launch's POST with the page it leads to, served as a GET of ``url`` (which
+    carries the launch token) inside this request, as if the browser had followed a 303: the
+    page's view, session, CSRF and headers all see a plain GET. The page then replaces the POST
+    in the browser's history with ``url`` (static/launched.js), so refreshing it is a GET of
+    that page and never re-posts the LMS's one-time id_token. One request fewer per launch."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    path, _, query = url.partition("?")
+    environ = dict(request.environ)
+    environ.update(
+        {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": "0",
+            "wsgi.input": BytesIO(),
+        }
+    )
+    environ.pop("CONTENT_TYPE", None)
+    environ.pop("HTTP_ORIGIN", None)
+    g.just_launched = ctx
+    g.launched_page = url
+    with app.request_context(environ):
+        response: Response = app.full_dispatch_request()
+    response.headers["Content-Location"] = url
+    return response
 
 
 def add_token_to_urls(endpoint: str, values: dict[str, Any]) -> None:

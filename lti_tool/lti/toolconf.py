@@ -16,6 +16,7 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.lti import keys
 from lti_tool.lti.models import Deployment, DeploymentStatus, Registration
+from lti_tool.lti.registry import RegistrationInfo
 
 
 def find_registration(issuer: str, client_id: str | None) -> Registration | None:
@@ -39,7 +40,9 @@ def find_deployment(registration_id: int, deployment_id: str) -> Deployment | No
     )
 
 
-def as_lti_registration(reg: Registration, *, with_tool_key: bool = True) -> LtiRegistration:
+def as_lti_registration(
+    reg: Registration | RegistrationInfo, *, with_tool_key: bool = True
+) -> LtiRegistration:
     """pylti1p3's view of a registration; with_tool_key adds the key services sign with."""
     lti = (
         LtiRegistration()

@@ -3,8 +3,10 @@
 GET|POST /lti/login   OIDC third-party initiated login -> redirect to the platform's auth endpoint
                       (through a page that first puts the state in LTI Platform Storage when the
                       platform offers it)
-POST     /lti/launch  the platform posts the id_token -> validate -> record -> 303 to a Wayfinder
-                      page carrying the launch token (so refreshing that page is a plain GET)
+POST     /lti/launch  the platform posts the id_token -> validate -> record -> answered with the
+                      Wayfinder page it leads to, served as a GET of that page's URL carrying the
+                      launch token; the page swaps the POST in history for that URL, so
+                      refreshing it is a plain GET
 GET      /lti/jwks    Wayfinder's public keys: current, next, and retired within the grace period
 """
 
@@ -41,7 +43,7 @@ from lti_tool.lti.login import (
     take_relaunch,
 )
 from lti_tool.lti.services import complete_launch, record_failure
-from lti_tool.lti.session import TOKEN_PARAM, issue_token
+from lti_tool.lti.session import TOKEN_PARAM, issue_token, serve_launched_page
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
@@ -161,17 +163,31 @@ def launch() -> Any:
 
     assert message.registration_row is not None and message.deployment_row is not None
     claims = Claims.read(message.body)
-    ctx = complete_launch(
+    # `person` stays referenced so the page served below finds it loaded in the session.
+    ctx, person = complete_launch(
         message.registration_row,
         message.deployment_row,
         claims,
         current_app.config["JOB_ROLE_PARAMETER"],
     )
+    # The launch's records are committed before its page is shown; the page reads the person
+    # just written, so keep what is loaded instead of reading it back.
+    committing = db.session()
+    committing.expire_on_commit = False
+    try:
+        committing.commit()
+    finally:
+        committing.expire_on_commit = True
+    # Where cookies work, the session cookie also names the launch (a URL without the token
+    # still works); the launch token in every link and form is what works without cookies.
     session.clear()
     session["launch_id"] = ctx.launch_id
     target = _post_launch_target(claims.target_link_uri)
     separator = "&" if "?" in target else "?"
-    response = redirect(f"{target}{separator}{TOKEN_PARAM}={issue_token(ctx.launch_id)}", code=303)
+    response = serve_launched_page(
+        f"{target}{separator}{TOKEN_PARAM}={issue_token(ctx.launch_id)}", ctx
+    )
+    del person
     response.delete_cookie(
         state_cookie_name(form["state"]),
         path="/lti",
@@ -179,7 +195,6 @@ def launch() -> Any:
         samesite="None",
         partitioned=True,
     )
-    db.session.commit()
     return response
 
 

@@ -30,10 +30,12 @@ from tests.harness import (
 
 def home_after(browser: Browser, lms: FakeLms, attempt):
     assert attempt.launch is not None
-    assert attempt.launch.status_code == 303, attempt.launch.text[:2000]
-    location = attempt.launch.headers["Location"]
+    # The launch is answered with its page, which names its own URL (with the launch token).
+    assert attempt.launch.status_code == 200, attempt.launch.text[:2000]
+    location = attempt.launch.headers["Content-Location"]
     assert "lt=" in location
-    return browser.get(lms.tool_url + location)
+    assert f'data-url="{location.replace("&", "&amp;")}"' in attempt.launch.text
+    return attempt.launch
 
 
 def test_learner_launch_lands_on_learner_home(lms: FakeLms, browser: Browser) -> None:
@@ -178,7 +180,7 @@ def test_second_registration_never_sees_the_first(
 
 def test_refreshing_after_launch_shows_the_same_page(lms: FakeLms, browser: Browser) -> None:
     attempt = launch(browser, lms)
-    url = lms.tool_url + attempt.launch.headers["Location"]
+    url = lms.tool_url + attempt.launch.headers["Content-Location"]
     assert browser.get(url).status_code == 200
     again = browser.get(url)
     assert again.status_code == 200 and page_title(again) == "Welcome, Lee Learner"
@@ -187,7 +189,7 @@ def test_refreshing_after_launch_shows_the_same_page(lms: FakeLms, browser: Brow
 def test_navigation_and_form_without_any_cookie(lms: FakeLms, browser: Browser) -> None:
     attempt = launch(browser, lms)
     browser.clear_cookies()
-    home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    home = browser.get(lms.tool_url + attempt.launch.headers["Content-Location"])
     edit_link = re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&")
     profile = browser.get(lms.tool_url + edit_link)
     assert page_title(profile) == "Your profile"
@@ -210,7 +212,7 @@ def test_form_without_csrf_token_is_refused_and_nothing_saved(
     lms: FakeLms, browser: Browser, clean_app
 ) -> None:
     attempt = launch(browser, lms)
-    home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    home = browser.get(lms.tool_url + attempt.launch.headers["Content-Location"])
     token = re.search(r"lt=([\w.\-]+)", home.text).group(1)
     response = browser.post(
         lms.tool_url + "/me/edit?lt=" + token, data={"preferred_name": "Mallory"}
@@ -222,7 +224,7 @@ def test_form_without_csrf_token_is_refused_and_nothing_saved(
 
 def test_too_long_name_keeps_what_was_typed(lms: FakeLms, browser: Browser) -> None:
     attempt = launch(browser, lms)
-    home = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+    home = browser.get(lms.tool_url + attempt.launch.headers["Content-Location"])
     profile = browser.get(
         lms.tool_url
         + re.search(r'href="(/me\?lt=[^"]+)"', home.text).group(1).replace("&amp;", "&")
@@ -251,7 +253,7 @@ def test_expired_launch_token(lms: FakeLms, browser: Browser, clean_app) -> None
     browser.clear_cookies()
     clean_app.config["LAUNCH_TOKEN_SECONDS"] = -1
     try:
-        response = browser.get(lms.tool_url + attempt.launch.headers["Location"])
+        response = browser.get(lms.tool_url + attempt.launch.headers["Content-Location"])
     finally:
         clean_app.config["LAUNCH_TOKEN_SECONDS"] = 3600
     assert response.status_code == 401 and problem_code(response) == "launch_required"
@@ -261,17 +263,17 @@ def test_platform_jwks_is_cached_and_refetched_for_an_unknown_kid(
     lms: FakeLms, browser: Browser
 ) -> None:
     for _ in range(3):
-        assert launch(browser, lms).final.status_code == 303
+        assert launch(browser, lms).final.status_code == 200
     assert lms.jwks_hits == 1  # steady state: no fetch per launch
     _parsed.clear()  # a new process: the shared store still has the keys
-    assert launch(browser, lms).final.status_code == 303
+    assert launch(browser, lms).final.status_code == 200
     assert lms.jwks_hits == 1
     # The platform rotates its key: the unknown kid triggers one re-fetch and the launch works.
     from lti_tool.devlauncher.platform import generate_private_pem
 
     lms.private_pem = generate_private_pem()
     lms.connect(lms.tool_url)
-    assert launch(browser, lms).final.status_code == 303
+    assert launch(browser, lms).final.status_code == 200
     assert lms.jwks_hits == 2
 
 
@@ -290,7 +292,7 @@ def test_launch_through_platform_storage(lms: FakeLms, browser: Browser) -> None
     forged = browser.post(action, data=resubmit, headers={"Origin": "https://evil.example"})
     assert problem_code(forged) == "cookies_blocked"
     done = browser.post(action, data=resubmit, headers={"Origin": lms.tool_url})
-    assert done.status_code == 303 and "lt=" in done.headers["Location"]
+    assert done.status_code == 200 and "lt=" in done.headers["Content-Location"]
 
 
 def test_a_second_launch_in_the_same_browser_replaces_the_first(
@@ -300,7 +302,7 @@ def test_a_second_launch_in_the_same_browser_replaces_the_first(
     assert page_title(home_after(browser, lms, launch(browser, lms))) == "Welcome, First Person"
     as_user(lms, [INSTRUCTOR], sub="second", name="Second Person")
     attempt = launch(browser, lms)
-    assert attempt.launch.headers["Location"].count("lt=") == 1
+    assert attempt.launch.headers["Content-Location"].count("lt=") == 1
     page = home_after(browser, lms, attempt)
     assert page_title(page) == "Welcome, Second Person"
     assert role_badge(page) == "Instructor"
@@ -373,8 +375,8 @@ def test_a_canvas_shaped_launch_with_platform_storage_and_opaque_sub(
     done = browser.post(
         action, data=fields
     )  # the state cookie worked, no storage round trip needed
-    assert done.status_code == 303
-    page = browser.get(lms.tool_url + done.headers["Location"])
+    assert done.status_code == 200
+    page = browser.get(lms.tool_url + done.headers["Content-Location"])
     assert page_title(page) == "Welcome, Casey Canvas"
     with clean_app.app_context():
         person = db.session.scalar(select(Person))
