@@ -7,7 +7,10 @@ built on lti1p3platform) runs in its own process. The load generator is threads 
 each a "browser" with its own cookies; the machine's 2 cores are shared by everything, so the
 figures compare the two tools on the same footing rather than measure either alone.
 
-    .venv/bin/python bench/launch.py [--seconds 10] [--levels 1,8,32]
+    .venv/bin/python bench/launch.py [--seconds 5] [--rounds 3] [--levels 1,8,32]
+
+Rows: repeat launches (each of USERS people has launched once before) at each level, then
+"(1st)": first launches, a person never seen before each time, at 8 browsers.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres; creates database wayfinder_bench) and Redis on
 127.0.0.1:6379 (uses database 14). Each tool answers the launch with its page (Wayfinder's home
@@ -17,6 +20,7 @@ page carries the launch token; should a launch answer with a redirect, it is fol
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import socket
 import statistics
@@ -171,17 +175,27 @@ def one_launch(session: requests.Session, tool: Tool, platform: str, user: int) 
     return None
 
 
-def run_level(tool: Tool, platform: str, browsers: int, seconds: float) -> Results:
+def run_level(
+    tool: Tool,
+    platform: str,
+    browsers: int,
+    seconds: float | None,
+    users: Iterator[int] | None = None,
+) -> Results:
+    """Launches by `browsers` concurrent browsers for `seconds`, or until `users` runs out.
+    By default people come round again and again out of USERS (repeat launches)."""
     results = Results()
-    stop = time.monotonic() + seconds
-    counter = iter(range(10**9))
+    stop = time.monotonic() + seconds if seconds else float("inf")
+    counter = users if users is not None else (n % USERS for n in range(10**9))
     lock = threading.Lock()
 
     def browser() -> None:
         session = requests.Session()
         while time.monotonic() < stop:
             with lock:
-                user = next(counter) % USERS
+                user = next(counter, None)
+            if user is None:
+                return
             started = time.perf_counter()
             try:
                 problem = one_launch(session, tool, platform, user)
@@ -218,8 +232,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per level")
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="measured seconds per turn (see --rounds)"
+    )
     parser.add_argument("--levels", default="1,8,32", help="concurrent browsers, comma-separated")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns per tool and level; the median rate is shown"
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
@@ -255,30 +274,49 @@ def main() -> None:
         ),
     ):
         print(
-            f"{'tool':18} {'browsers':>8} {'launches/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'JWKS/launch':>12}"
+            f"{'tool':24} {'browsers':>8} {'launches/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'JWKS/launch':>12}"
         )
-        summary: dict[tuple[str, int], float] = {}
+        # Warm-up: keys parsed, JWKS cached, connections open, and every one of the USERS people
+        # has launched once, so the levels measure repeat launches, as most launches are. First
+        # launches (a person never seen before each time) are measured on their own, at 8.
         for tool in (baseline, wayfinder):
-            run_level(tool, platform, 4, 3)  # warm-up: keys parsed, JWKS cached, connections open
-            for level in levels:
-                before = jwks_count(platform)
-                results = run_level(tool, platform, level, args.seconds)
-                fetches = jwks_count(platform) - before
-                done = len(results.latencies)
-                rate = done / args.seconds
+            run_level(tool, platform, 4, None, iter(range(USERS)))
+        fresh_people = {tool.name: itertools.count(USERS) for tool in (baseline, wayfinder)}
+        summary: dict[tuple[str, int], float] = {}
+        for level in [*levels, 0]:
+            rates: dict[str, list[float]] = {baseline.name: [], wayfinder.name: []}
+            merged = {baseline.name: Results(), wayfinder.name: Results()}
+            fetches = {baseline.name: 0, wayfinder.name: 0}
+            # The tools take turns, so a busy moment on the shared machine hits both alike.
+            for _ in range(args.rounds):
+                for tool in (baseline, wayfinder):
+                    before = jwks_count(platform)
+                    people = fresh_people[tool.name] if level == 0 else None
+                    results = run_level(tool, platform, level or 8, args.seconds, people)
+                    fetches[tool.name] += jwks_count(platform) - before
+                    rates[tool.name].append(len(results.latencies) / args.seconds)
+                    merged[tool.name].latencies += results.latencies
+                    for what, count in results.errors.items():
+                        merged[tool.name].errors[what] = (
+                            merged[tool.name].errors.get(what, 0) + count
+                        )
+            for tool in (baseline, wayfinder):
+                results = merged[tool.name]
+                rate = statistics.median(rates[tool.name])
                 summary[(tool.name, level)] = rate
+                done = len(results.latencies)
                 errors = sum(results.errors.values())
+                label = tool.name + (" (1st)" if level == 0 else "")
                 print(
-                    f"{tool.name:18} {level:>8} {rate:>10.1f} {percentile(results.latencies, 50) * 1000:>8.1f} "
-                    f"{percentile(results.latencies, 95) * 1000:>8.1f} {errors:>7} {fetches / max(done, 1):>12.3f}"
+                    f"{label:24} {level or 8:>8} {rate:>10.1f} {percentile(results.latencies, 50) * 1000:>8.1f} "
+                    f"{percentile(results.latencies, 95) * 1000:>8.1f} {errors:>7} {fetches[tool.name] / max(done, 1):>12.3f}"
                     + (f"   {results.errors}" if results.errors else "")
                 )
         print()
-        for level in levels:
+        for level in [*levels, 0]:
             ratio = summary[("wayfinder", level)] / max(summary[("pylti1p3 baseline", level)], 1e-9)
-            print(
-                f"{level:>3} browsers: Wayfinder runs {ratio:.2f}x the baseline's launches per second"
-            )
+            what = f"{level:>3} browsers" if level else "first launches, 8 browsers"
+            print(f"{what}: Wayfinder runs {ratio:.2f}x the baseline's launches per second")
         print(
             "Note: 2 cores shared by the load generator, the LMS, both tools, PostgreSQL and Redis."
         )

@@ -3,11 +3,12 @@ launch's registration, the launch context saved, and every outcome logged for di
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,14 +25,19 @@ from lti_tool.tenancy import tenant_scope
 log = logging.getLogger(__name__)
 
 
-def _get_or_create(model: Any, lookup: dict[str, Any]) -> Any:
-    """One row per natural key, also when two first launches race each other: insert unless the
-    row exists (no savepoint needed), then load it."""
-    insert = (
-        postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _insert_or_get(model: Any, key: dict[str, Any], values: dict[str, Any]) -> Any:
+    """One row per natural key, also when two first launches race each other: insert it with
+    its values (one statement, the row comes back), or load the one a concurrent launch made."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    row = db.session.scalar(
+        insert(model)
+        .values(**key, **values)
+        .on_conflict_do_nothing()
+        .returning(model)
+        .execution_options(populate_existing=True)
     )
-    db.session.execute(insert(model).values(**lookup).on_conflict_do_nothing())
-    return db.session.scalar(select(model).filter_by(**lookup))
+    return row if row is not None else db.session.scalar(select(model).filter_by(**key))
 
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
@@ -41,21 +47,42 @@ def _stale(seen: datetime | None, now: datetime) -> bool:
     return seen is None or now - seen >= LAST_SEEN_RESOLUTION
 
 
-def _known_records(
-    registration_id: int, claims: Claims
-) -> tuple[Person | None, Course | None, Membership | None]:
-    """The person, the course and their membership, in one query (a repeat launch's case)."""
-    context_id = claims.context_id or ""
-    row = db.session.execute(
+@functools.cache
+def _known_records_query() -> Any:
+    """Built once: a repeat launch's one query, with its values as bound parameters."""
+    registration_id: Any = bindparam("registration_id")
+    one_row = select(literal(1).label("one")).subquery()
+    return (
         select(Person, Course, Membership)
-        .select_from(Person)
+        .select_from(one_row)
         .outerjoin(
-            Course, and_(Course.registration_id == registration_id, Course.context_id == context_id)
+            Person, and_(Person.registration_id == registration_id, Person.sub == bindparam("sub"))
+        )
+        .outerjoin(
+            Course,
+            and_(
+                Course.registration_id == registration_id,
+                Course.context_id == bindparam("context_id"),
+            ),
         )
         .outerjoin(
             Membership, and_(Membership.course_id == Course.id, Membership.person_id == Person.id)
         )
-        .where(Person.registration_id == registration_id, Person.sub == claims.sub)
+    )
+
+
+def _known_records(
+    registration_id: int, claims: Claims
+) -> tuple[Person | None, Course | None, Membership | None]:
+    """The person, the course and their membership, each None where it does not exist yet, in
+    one query."""
+    row = db.session.execute(
+        _known_records_query(),
+        {
+            "registration_id": registration_id,
+            "context_id": claims.context_id or "",
+            "sub": claims.sub,
+        },
     ).first()
     if row is None:
         return None, None, None
@@ -90,51 +117,52 @@ def complete_launch(
         registry.note_launch(deployment, now)
     with tenant_scope(db.session, registration.id):
         person, course, membership = _known_records(registration.id, claims)
-        if person is None:
-            person = _get_or_create(Person, {"registration_id": registration.id, "sub": claims.sub})
         # Name and email arrive only when the LMS shares them; keep what we knew otherwise.
         changes: dict[str, Any] = {
             attr: getattr(claims, attr)
             for attr in ("name", "given_name", "family_name", "email")
             if getattr(claims, attr)
         }
-        if _stale(person.last_launch_at, now):
-            changes["last_launch_at"] = now
         job_role = custom_value(claims.custom, job_role_param)
         if job_role:
             changes["job_role"] = job_role[:120]
+        if person is None:
+            person = _insert_or_get(
+                Person,
+                {"registration_id": registration.id, "sub": claims.sub},
+                {**changes, "last_launch_at": now},
+            )
+        if _stale(person.last_launch_at, now):
+            changes["last_launch_at"] = now
         _assign(person, changes)
 
         course_ref = None
         if claims.context_id:
+            titles = {"title": claims.context_title, "label": claims.context_label}
+            titles = {k: v for k, v in titles.items() if v}
             if course is None:
-                course = _get_or_create(
-                    Course, {"registration_id": registration.id, "context_id": claims.context_id}
+                course = _insert_or_get(
+                    Course,
+                    {"registration_id": registration.id, "context_id": claims.context_id},
+                    titles,
                 )
-            _assign(
-                course,
-                {
-                    "title": claims.context_title or course.title,
-                    "label": claims.context_label or course.label,
-                },
-            )
+            _assign(course, titles)
+            roles = {
+                "lti_roles": list(claims.lti_roles),
+                "roles": sorted(r.value for r in claims.roles),
+                "active": True,
+            }
             if membership is None:
-                membership = _get_or_create(
+                membership = _insert_or_get(
                     Membership,
                     {
                         "registration_id": registration.id,
                         "course_id": course.id,
                         "person_id": person.id,
                     },
+                    roles,
                 )
-            _assign(
-                membership,
-                {
-                    "lti_roles": list(claims.lti_roles),
-                    "roles": sorted(r.value for r in claims.roles),
-                    "active": True,
-                },
-            )
+            _assign(membership, roles)
             course_ref = CourseRef(course.id, course.context_id, course.title, course.label)
         db.session.flush()
 
