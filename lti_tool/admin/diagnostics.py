@@ -77,7 +77,9 @@ def clock_skew(code: str, detail: str) -> tuple[int | None, str]:
     )
 
 
-def explain(code: str, detail: str = "") -> Explanation:
+def explain(
+    code: str, detail: str = "", deployment_status: DeploymentStatus | None = None
+) -> Explanation:
     problem = PROBLEMS.get(code)
     if problem is None:
         return Explanation(
@@ -87,10 +89,17 @@ def explain(code: str, detail: str = "") -> Explanation:
         )
     what_to_do = problem.admin_fix
     if code == "unknown_deployment":
-        what_to_do = (
-            "Approve the deployment below if it is yours; launches from it work as soon as it "
-            "is approved. " + problem.admin_fix
-        )
+        what_to_do = {
+            DeploymentStatus.PENDING: (
+                "If this deployment is yours, approve it with the button below; launches from "
+                "it work as soon as it is approved. If you do not recognise it, leave it waiting."
+            ),
+            DeploymentStatus.ACTIVE: "It has been approved since: nothing left to do.",
+            DeploymentStatus.DISABLED: (
+                "It has been disabled since; approve it from the Deployments page if that was "
+                "a mistake."
+            ),
+        }.get(deployment_status, what_to_do)  # type: ignore[arg-type]
     skew, words = clock_skew(code, detail)
     return Explanation(problem.title, problem.explanation, what_to_do, skew, words)
 
@@ -116,19 +125,22 @@ def failures(registration_id: int, *, cause: str = "", page: int = 1) -> Failure
             .offset((page - 1) * PAGE_SIZE)
         )
     )
-    waiting = {
+    named = {e.deployment_id for e in events if e.code == "unknown_deployment"}
+    known = {
         d.deployment_id: d
-        for d in services.deployments(registration_id, pending_only=True)
-        if any(e.deployment_id == d.deployment_id for e in events)
+        for d in services.deployments(registration_id)
+        if d.deployment_id in named
     }
-    rows = [
-        FailureRow(
-            event,
-            explain(event.code, event.detail),
-            waiting.get(event.deployment_id) if event.code == "unknown_deployment" else None,
+    rows = []
+    for event in events:
+        dep = known.get(event.deployment_id) if event.code == "unknown_deployment" else None
+        rows.append(
+            FailureRow(
+                event,
+                explain(event.code, event.detail, dep.status if dep else None),
+                dep if dep is not None and dep.status is DeploymentStatus.PENDING else None,
+            )
         )
-        for event in events
-    ]
     return FailurePage(rows, page, pages, total, cause)
 
 

@@ -506,6 +506,7 @@ def test_diagnostics_explain_real_failed_launches_in_plain_words(
     assert "Deployment dep-waiting is approved" in approved.text
     assert page_title(approved) == "Launch diagnostics"  # back where the admin was
     assert "Approve deployment dep-waiting" not in approved.text
+    assert "It has been approved since: nothing left to do." in approved.text
 
     # Summary per cause, and the filter.
     for code in (*bad, "cookies_blocked"):
