@@ -6,45 +6,34 @@ message on bad input.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
+from lti_tool.admin import services
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
-from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
+from lti_tool.lti.models import PlatformKind, utcnow
 
-MOODLE_PATHS = {
-    "auth_login_url": "/mod/lti/auth.php",
-    "auth_token_url": "/mod/lti/token.php",
-    "key_set_url": "/mod/lti/certs.php",
-}
-CANVAS_ENDPOINTS = {
-    "auth_login_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
-    "auth_token_url": "https://sso.canvaslms.com/login/oauth2/token",
-    "key_set_url": "https://sso.canvaslms.com/api/lti/security/jwks",
+T = TypeVar("T")
+
+OPTIONS = {
+    "platform": "--platform",
+    "issuer": "--issuer",
+    "client_id": "--client-id",
+    "deployment_id": "--deployment",
+    "name": "--name",
+    "auth_login_url": "--auth-login-url",
+    "auth_token_url": "--token-url",
+    "key_set_url": "--jwks-url",
 }
 
 
 def _fail(message: str) -> None:
     raise click.ClickException(message)
-
-
-def _check_url(name: str, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        _fail(f"{name} must be a full http(s) URL, not {value!r}.")
-
-
-def platform_defaults(platform: PlatformKind, issuer: str) -> dict[str, str]:
-    if platform is PlatformKind.MOODLE:
-        return {k: issuer.rstrip("/") + path for k, path in MOODLE_PATHS.items()}
-    if platform is PlatformKind.CANVAS:
-        return dict(CANVAS_ENDPOINTS)
-    return {}
 
 
 # -- keys -----------------------------------------------------------------------------------------
@@ -66,7 +55,7 @@ def keys_create() -> None:
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Next key becomes current, current is retired (still published for the grace period)."""
-    current, upcoming = tool_keys.rotate()
+    current, upcoming = services.rotate_keys()
     db.session.commit()
     click.echo(f"Current key is now {current.kid}; next key {upcoming.kid} is published.")
 
@@ -74,16 +63,19 @@ def keys_rotate() -> None:
 @keys_cli.command("prune")
 def keys_prune() -> None:
     """Delete retired keys past the grace period."""
-    count = tool_keys.prune(current_app.config["TOOL_KEY_GRACE_DAYS"])
+    count = services.prune_keys(current_app.config["TOOL_KEY_GRACE_DAYS"])
     db.session.commit()
     click.echo(f"Deleted {count} retired key(s).")
 
 
 @keys_cli.command("list")
 def keys_list() -> None:
-    rows = db.session.scalars(select(tool_keys.ToolKey).order_by(tool_keys.ToolKey.id))
-    for key in rows:
-        click.echo(f"{key.kid}  {key.status.value:8}  created {key.created_at:%Y-%m-%d}")
+    """Keys with their state (current, next, retired) and dates."""
+    for key in services.key_rows(current_app.config["TOOL_KEY_GRACE_DAYS"]):
+        line = f"{key.kid}  {key.status.value:8}  created {key.created_at:%Y-%m-%d}"
+        if key.unpublished_at:
+            line += f"  retired {key.retired_at:%Y-%m-%d}, published until {key.unpublished_at:%Y-%m-%d}"
+        click.echo(line)
 
 
 # -- registrations --------------------------------------------------------------------------------
@@ -121,60 +113,38 @@ def registrations_add(
     frame_origins: tuple[str, ...],
 ) -> None:
     """Register an LMS so it can launch Wayfinder."""
-    kind = PlatformKind(platform)
-    issuer = issuer.strip()
-    _check_url("--issuer", issuer)
-    values = platform_defaults(kind, issuer)
-    for field, given in (
-        ("auth_login_url", auth_login_url),
-        ("auth_token_url", token_url),
-        ("key_set_url", jwks_url),
-    ):
-        if given:
-            values[field] = given.strip()
-    for field, option in (("auth_login_url", "--auth-login-url"), ("key_set_url", "--jwks-url")):
-        if not values.get(field):
-            _fail(f"{option} is required for platform {kind.value}.")
-        _check_url(option, values[field])
+    values = {
+        "platform": platform,
+        "issuer": issuer,
+        "client_id": client_id,
+        "name": name,
+        "auth_login_url": auth_login_url,
+        "auth_token_url": token_url,
+        "key_set_url": jwks_url,
+    }
+    data, errors = services.validate_registration(values, list(deployments))
+    if errors or data is None:
+        _fail("\n".join(f"{OPTIONS.get(k, k)} {message}" for k, message in errors.items()))
+    assert data is not None
     for origin in frame_origins:
-        _check_url("--frame-origin", origin)
-    existing = db.session.scalar(
-        select(Registration).where(
-            Registration.issuer == issuer, Registration.client_id == client_id
-        )
-    )
-    if existing is not None:
-        _fail(f"Registration {existing.id} already has issuer {issuer} and client ID {client_id}.")
-    reg = Registration(
-        issuer=issuer,
-        client_id=client_id.strip(),
-        platform=kind,
-        name=name or urlsplit(issuer).netloc,
-        auth_login_url=values["auth_login_url"],
-        auth_token_url=values.get("auth_token_url", ""),
-        key_set_url=values["key_set_url"],
-        frame_origins=list(frame_origins),
-    )
-    db.session.add(reg)
-    db.session.flush()
-    for deployment_id in deployments:
-        db.session.add(
-            Deployment(
-                registration_id=reg.id,
-                deployment_id=deployment_id,
-                status=DeploymentStatus.ACTIVE,
-                approved_at=utcnow(),
-            )
-        )
+        if not services.is_http_url(origin):
+            _fail(f"--frame-origin must be a full http(s) URL, not {origin!r}.")
+    data.frame_origins = list(frame_origins)
+    try:
+        reg = services.create_registration(data)
+    except services.AdminError as exc:
+        _fail(str(exc))
     db.session.commit()
-    click.echo(f"Registered {reg.id}: {reg.name} ({kind.value}) issuer {issuer} client {client_id}")
-    for deployment_id in deployments:
+    click.echo(
+        f"Registered {reg.id}: {reg.name} ({reg.platform.value}) issuer {reg.issuer} client {reg.client_id}"
+    )
+    for deployment_id in data.deployment_ids:
         click.echo(f"  deployment {deployment_id} approved")
 
 
 @registrations_cli.command("list")
 def registrations_list() -> None:
-    rows = list(db.session.scalars(select(Registration).order_by(Registration.id)))
+    rows = services.all_registrations()
     if not rows:
         click.echo("No registrations yet. Add one with `flask registrations add`.")
     for reg in rows:
@@ -182,25 +152,22 @@ def registrations_list() -> None:
         click.echo(
             f"{reg.id}  {reg.platform.value:7} {state:8} {reg.issuer}  client {reg.client_id}  {reg.name}"
         )
-        for dep in reg.deployments:
+        for dep in services.deployments(reg.id):
             click.echo(f"     deployment {dep.deployment_id}  {dep.status.value}")
 
 
-def _registration(registration_id: int) -> Registration:
-    reg = db.session.get(Registration, registration_id)
-    if reg is None:
-        _fail(f"No registration {registration_id}. See `flask registrations list`.")
-    assert reg is not None
-    return reg
+def _call(operation: Callable[[], T]) -> T:
+    try:
+        return operation()
+    except services.AdminError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @registrations_cli.command("disable")
 @click.argument("registration_id", type=int)
 def registrations_disable(registration_id: int) -> None:
     """Stop launches from a registration (its data is kept)."""
-    reg = _registration(registration_id)
-    reg.enabled = False
-    reg.disabled_at = utcnow()
+    reg = _call(lambda: services.set_registration_enabled(registration_id, False))
     db.session.commit()
     click.echo(f"Registration {reg.id} ({reg.name}) disabled; its launches are refused.")
 
@@ -208,9 +175,7 @@ def registrations_disable(registration_id: int) -> None:
 @registrations_cli.command("enable")
 @click.argument("registration_id", type=int)
 def registrations_enable(registration_id: int) -> None:
-    reg = _registration(registration_id)
-    reg.enabled = True
-    reg.disabled_at = None
+    reg = _call(lambda: services.set_registration_enabled(registration_id, True))
     db.session.commit()
     click.echo(f"Registration {reg.id} ({reg.name}) enabled.")
 
@@ -223,10 +188,8 @@ deployments_cli = AppGroup("deployments", help="Deployments under a registration
 @deployments_cli.command("list")
 @click.option("--pending", is_flag=True, help="Only those waiting for approval.")
 def deployments_list(pending: bool) -> None:
-    query = select(Deployment).order_by(Deployment.registration_id, Deployment.id)
-    if pending:
-        query = query.where(Deployment.status == DeploymentStatus.PENDING)
-    rows = list(db.session.scalars(query))
+    """Deployments of every registration, those waiting for approval first."""
+    rows = services.deployments(pending_only=pending)
     if not rows:
         click.echo("No pending deployments." if pending else "No deployments.")
     for dep in rows:
@@ -240,17 +203,8 @@ def deployments_list(pending: bool) -> None:
 @click.argument("deployment_id")
 def deployments_approve(registration_id: int, deployment_id: str) -> None:
     """Approve a pending deployment (or add one) so it can launch Wayfinder."""
-    reg = _registration(registration_id)
-    dep = db.session.scalar(
-        select(Deployment).where(
-            Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
-        )
-    )
-    if dep is None:
-        dep = Deployment(registration_id=reg.id, deployment_id=deployment_id)
-        db.session.add(dep)
-    dep.status = DeploymentStatus.ACTIVE
-    dep.approved_at = utcnow()
+    reg = _call(lambda: services.registration(registration_id))
+    services.approve_deployment_id(reg.id, deployment_id)
     db.session.commit()
     click.echo(f"Deployment {deployment_id} of registration {reg.id} ({reg.name}) is approved.")
 
@@ -259,18 +213,10 @@ def deployments_approve(registration_id: int, deployment_id: str) -> None:
 @click.argument("registration_id", type=int)
 @click.argument("deployment_id")
 def deployments_disable(registration_id: int, deployment_id: str) -> None:
-    reg = _registration(registration_id)
-    dep = db.session.scalar(
-        select(Deployment).where(
-            Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
-        )
-    )
-    if dep is None:
-        _fail(f"Registration {reg.id} has no deployment {deployment_id}.")
-    assert dep is not None
-    dep.status = DeploymentStatus.DISABLED
+    """Refuse launches from a deployment until it is approved again."""
+    _call(lambda: services.disable_deployment_id(registration_id, deployment_id))
     db.session.commit()
-    click.echo(f"Deployment {deployment_id} of registration {reg.id} disabled.")
+    click.echo(f"Deployment {deployment_id} of registration {registration_id} disabled.")
 
 
 # -- housekeeping ---------------------------------------------------------------------------------

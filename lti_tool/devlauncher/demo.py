@@ -8,6 +8,7 @@ so the launch is a real cross-site iframe, as inside a company's LMS.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -17,7 +18,15 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
-from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
+from lti_tool.lti.models import (
+    Deployment,
+    DeploymentStatus,
+    KeyStatus,
+    LaunchEvent,
+    PlatformKind,
+    Registration,
+    utcnow,
+)
 from lti_tool.lti.roles import map_roles
 from lti_tool.people.models import Course, Membership, Person
 
@@ -26,6 +35,35 @@ DEMO_CLIENT_ID = "wayfinder-demo"
 DEMO_DEPLOYMENT_ID = "demo-deployment-1"
 DEMO_COURSE = ("course-cs-foundations", "Customer Service Foundations", "CS101")
 PLATFORM_KEY_FILE = "dev-platform-key.pem"
+# Other deployments of the demo LMS, for Dev the admin to approve or re-enable.
+DEMO_OTHER_DEPLOYMENTS = (
+    ("demo-deployment-sales", "Sales onboarding course", DeploymentStatus.PENDING),
+    ("demo-deployment-night", "Night shift sub-account", DeploymentStatus.PENDING),
+    ("demo-deployment-pilot", "Last year's pilot course", DeploymentStatus.DISABLED),
+)
+# Failed launches for the diagnostics page: (hours ago, code, deployment, detail).
+DEMO_FAILURES = (
+    (0.2, "cookies_blocked", DEMO_DEPLOYMENT_ID, "no state cookie came back with the launch"),
+    (1, "unknown_deployment", "demo-deployment-sales", "deployment 'demo-deployment-sales'"),
+    (3, "token_expired", DEMO_DEPLOYMENT_ID, "token iat {t0}, exp {t60}; Wayfinder's clock {t102}"),
+    (5, "cookies_blocked", DEMO_DEPLOYMENT_ID, "no state cookie came back with the launch"),
+    (20, "unknown_deployment", "demo-deployment-night", "deployment 'demo-deployment-night'"),
+    (
+        30,
+        "token_not_yet_valid",
+        DEMO_DEPLOYMENT_ID,
+        "token iat {t40}, exp {t100}; Wayfinder's clock {t0}",
+    ),
+    (50, "unknown_kid", DEMO_DEPLOYMENT_ID, "kid 'moodle-2023' is not in the platform's JWKS"),
+    (75, "jwks_unreachable", DEMO_DEPLOYMENT_ID, "GET /dev/platform/jwks: no answer (timed out)"),
+    (
+        100,
+        "not_https",
+        DEMO_DEPLOYMENT_ID,
+        "the launch reached http://wayfinder.internal over http",
+    ),
+    (140, "replayed", DEMO_DEPLOYMENT_ID, "this nonce was already used"),
+)
 
 
 @dataclass(frozen=True)
@@ -149,6 +187,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
                 name="Demo deployment",
             )
         )
+    seed_admin_data(reg)
     course = db.session.scalar(
         select(Course).where(Course.registration_id == reg.id, Course.context_id == DEMO_COURSE[0])
     )
@@ -189,6 +228,47 @@ def seed(tool_url: str, lms_url: str) -> Registration:
             )
     db.session.flush()
     return reg
+
+
+def seed_admin_data(reg: Registration) -> None:
+    """What Dev the admin sees: deployments waiting for approval, failed launches of several
+    causes, and signing keys in every state. Added once; later seeds leave them as they are."""
+    for deployment_id, name, status in DEMO_OTHER_DEPLOYMENTS:
+        exists = db.session.scalar(
+            select(Deployment.id).where(
+                Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
+            )
+        )
+        if exists is None:
+            db.session.add(
+                Deployment(
+                    registration_id=reg.id, deployment_id=deployment_id, name=name, status=status
+                )
+            )
+    has_events = db.session.scalar(
+        select(LaunchEvent.id).where(LaunchEvent.registration_id == reg.id).limit(1)
+    )
+    if has_events is None:
+        now = utcnow()
+        t0 = int(now.timestamp())
+        times = {"t0": t0, "t40": t0 + 40, "t60": t0 + 60, "t100": t0 + 100, "t102": t0 + 102}
+        for hours, code, deployment_id, detail in DEMO_FAILURES:
+            db.session.add(
+                LaunchEvent(
+                    created_at=now - timedelta(hours=hours),
+                    stage="login" if code == "unknown_registration" else "launch",
+                    ok=False,
+                    code=code,
+                    detail=detail.format(**times),
+                    issuer=reg.issuer,
+                    client_id=reg.client_id,
+                    deployment_id=deployment_id,
+                    registration_id=reg.id,
+                )
+            )
+    if not tool_keys.keys_by_status(KeyStatus.RETIRED):
+        tool_keys.rotate()  # once, so a retired key (still published) shows beside current and next
+    db.session.flush()
 
 
 demo_cli = AppGroup("demo", help="Demo data for the development launcher.")
