@@ -69,9 +69,11 @@ def init_errors(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.home.views import bp as home_bp
+    from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
 
     app.register_blueprint(lti_bp)
+    app.register_blueprint(install_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
     if app.config["DEV_LAUNCHER"]:

@@ -15,6 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from lti_tool.admin import services
 from lti_tool.extensions import db
+from lti_tool.lti import dynreg, toolinfo
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import PlatformKind, utcnow
 
@@ -154,6 +155,46 @@ def registrations_list() -> None:
         )
         for dep in services.deployments(reg.id):
             click.echo(f"     deployment {dep.deployment_id}  {dep.status.value}")
+        for gap in dynreg.warnings(dynreg.Granted.from_dict(reg.granted), reg.platform):
+            click.echo(f"     not granted: {gap.title}. {gap.consequence}")
+
+
+@registrations_cli.command("show-config")
+@click.option(
+    "--base-url",
+    required=True,
+    help="Wayfinder's public address, e.g. https://wayfinder.example.com",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print only the Canvas developer-key JSON.")
+def registrations_show_config(base_url: str, as_json: bool) -> None:
+    """What an LMS admin pastes: the dynamic registration URL, the manual-setup URLs and the
+    Canvas developer-key JSON (also served at /lti/config.json)."""
+    import json
+
+    _check_url("--base-url", base_url)
+    config = toolinfo.canvas_config(base_url, current_app.config["JOB_ROLE_PARAMETER"])
+    if as_json:
+        click.echo(json.dumps(config, indent=2))
+        return
+    u = toolinfo.urls(base_url)
+    click.echo(f"Dynamic registration (Moodle 4.1+, Canvas): {u.register}")
+    click.echo(f"Canvas developer-key JSON URL:             {u.canvas_config}")
+    click.echo("Manual setup:")
+    click.echo(f"  Tool URL / target link URI:  {u.target_link_uri}")
+    click.echo(f"  Login (initiate login) URL:  {u.login}")
+    click.echo(f"  Redirect URI:                {u.launch}")
+    click.echo(f"  Public keyset (JWKS) URL:    {u.jwks}")
+    click.echo(f"  Domain:                      {u.domain}")
+    click.echo("  Services:                    " + ", ".join(config["scopes"]))
+    click.echo(
+        "  Custom parameters:           "
+        + "  ".join(
+            f"{k}={v}"
+            for k, v in toolinfo.ims_custom_parameters(
+                current_app.config["JOB_ROLE_PARAMETER"]
+            ).items()
+        )
+    )
 
 
 def _call(operation: Callable[[], T]) -> T:

@@ -250,3 +250,37 @@ def test_screenshots(site: dict[str, str], chromium: Browser, width: int) -> Non
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     finally:
         context.close()
+
+
+def test_dynamic_registration_in_the_lms_dialog_with_cookies_blocked(
+    site: dict[str, str], playwright: Playwright, tmp_path: Path
+) -> None:
+    """The launcher plays an LMS (on another site) opening /lti/register in its iframe; with every
+    cookie blocked the admin confirms, and Wayfinder's org.imsglobal.lti.close message reaches the
+    LMS page, which closes the dialog. Demo launches keep working afterwards."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_with(playwright, ALL_COOKIES_BLOCKED, tmp_path) as context:
+        page = context.new_page()
+        page.set_viewport_size({"width": 360, "height": 900})
+        page.goto(f"{site['lms']}/dev/")
+        page.get_by_text("Install Wayfinder in an LMS").click()
+        page.get_by_role("link", name="Try dynamic registration from this LMS").click()
+        frame = page.frame_locator("iframe[title='Register Wayfinder']")
+        frame.locator("h1:has-text('Register Wayfinder with')").wait_for(timeout=TIMEOUT)
+        # Headless Chromium leaves cross-site frames blank in screenshots: look at the page itself.
+        src = page.get_attribute("iframe[title='Register Wayfinder']", "src")
+        assert src
+        alone = context.new_page()
+        alone.set_viewport_size({"width": 360, "height": 900})
+        alone.goto(src)
+        alone.screenshot(path=str(ARTIFACTS / "register-confirm-360.png"), full_page=True)
+        assert alone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        alone.close()
+        frame.get_by_role("button", name="Confirm and register").click()
+        page.wait_for_selector(
+            "text=Wayfinder told this LMS the registration is finished", timeout=TIMEOUT
+        )
+        assert page.query_selector("iframe[title='Register Wayfinder']") is None
+        assert context.cookies(site["tool"]) == []
+        frame = launch_in_frame(page, site["lms"], persona="dev")
+        wait_for_heading(frame, "Welcome, Dev Desai")

@@ -5,7 +5,7 @@ OIDC flow, as any person in any role, and answers LTI Platform Storage messages 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -69,7 +69,19 @@ def launcher() -> Any:
     if storage not in STORAGE_MODES:
         storage = "answer"
     launch_url = None
-    if platform and persona:
+    install_url = None
+    if platform and request.args.get("install"):
+        # Dynamic registration, as an LMS admin pasting Wayfinder's address would start it.
+        reg = demo.demo_registration()
+        assert reg is not None
+        query = urlencode(
+            {
+                "openid_configuration": reg.issuer + "/openid-configuration",
+                "registration_token": _registration_tokens().dumps({"client": reg.client_id}),
+            }
+        )
+        install_url = current_app.config["DEV_TOOL_URL"].rstrip("/") + "/lti/register?" + query
+    elif platform and persona:
         hint = _hints().dumps({"persona": persona.key})
         extra = {"lti_storage_target": "_parent"} if storage != "none" else {}
         launch_url = platform.login_initiation_url(persona.key, hint, **extra)
@@ -81,6 +93,8 @@ def launcher() -> Any:
         storage=storage,
         storage_modes=STORAGE_MODES,
         launch_url=launch_url,
+        install_url=install_url,
+        tool_url=current_app.config["DEV_TOOL_URL"].rstrip("/"),
     )
     response = Response(page)
     tool_origin = _origin(current_app.config["DEV_TOOL_URL"])
@@ -138,3 +152,58 @@ def platform_jwks() -> Response:
     if platform is None:
         abort(404)
     return jsonify(platform.jwks())
+
+
+def _registration_tokens() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="dev-registration-token")  # type: ignore[arg-type]
+
+
+@bp.get("/platform/openid-configuration")
+def platform_openid_configuration() -> Any:
+    """The pretend LMS's OpenID configuration for LTI Dynamic Registration."""
+    reg = demo.demo_registration()
+    if reg is None:
+        abort(404)
+    return jsonify(
+        {
+            "issuer": reg.issuer,
+            "authorization_endpoint": reg.auth_login_url,
+            "token_endpoint": reg.auth_token_url,
+            "jwks_uri": reg.key_set_url,
+            "registration_endpoint": reg.issuer + "/register",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "response_types_supported": ["id_token"],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                "product_family_code": "wayfinder-dev-launcher",
+                "version": "1",
+                "messages_supported": [
+                    {"type": "LtiResourceLinkRequest"},
+                    {"type": "LtiDeepLinkingRequest", "placements": ["ContentArea"]},
+                ],
+            },
+        }
+    )
+
+
+@bp.post("/platform/register")
+@csrf.exempt
+def platform_register() -> Any:
+    """Grants what Wayfinder asks for, to the demo registration (so demo launches keep working)."""
+    reg = demo.demo_registration()
+    if reg is None:
+        abort(404)
+    token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    try:
+        _registration_tokens().loads(token, max_age=3600)
+    except BadSignature:
+        return jsonify({"error": "invalid_token"}), 401
+    body = request.get_json(silent=True) or {}
+    tool = dict(body.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {})
+    tool["deployment_id"] = demo.DEMO_DEPLOYMENT_ID
+    return jsonify(
+        {
+            **body,
+            "client_id": reg.client_id,
+            "https://purl.imsglobal.org/spec/lti-tool-configuration": tool,
+        }
+    )

@@ -66,6 +66,11 @@ class Registration(db.Model):  # type: ignore[name-defined,misc]
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # "manual" (CLI) or "dynamic" (LTI Dynamic Registration).
+    registered_via: Mapped[str] = mapped_column(String(20), default="manual")
+    platform_version: Mapped[str] = mapped_column(String(100), default="")
+    # What the platform granted at dynamic registration: {"scopes", "messages", "claims"}.
+    granted: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="Deployment.id"

@@ -1,3 +1,19 @@
+// The pretend LMS closes its registration dialog when Wayfinder says so, as Moodle and Canvas do.
+(function () {
+  "use strict";
+  var install = document.getElementById("lms-install");
+  if (!install) { return; }
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || data.subject !== "org.imsglobal.lti.close") { return; }
+    var note = document.createElement("p");
+    note.className = "flash";
+    note.setAttribute("role", "status");
+    note.textContent = install.dataset.done;
+    install.replaceChildren(note);
+  });
+})();
+
 // The pretend LMS answers LTI Platform Storage messages from the Wayfinder frame, as Canvas does.
 (function () {
   "use strict";

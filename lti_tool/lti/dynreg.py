@@ -1,0 +1,567 @@
+"""LTI Dynamic Registration 1.0 (https://www.imsglobal.org/spec/lti-dr/v1p0), the tool's side.
+
+1. The LMS opens /lti/register?openid_configuration=…&registration_token=… (Moodle in a modal,
+   Canvas in an iframe, before any launch: there is no launch token and cookies may be blocked).
+2. Wayfinder fetches the platform's OpenID configuration (with the token as Bearer, which Canvas
+   requires) and validates it: issuer, endpoints, the LTI platform-configuration block, and that
+   the configuration URL lives on the issuer's origin.
+3. The pending registration (including the registration token, a secret) is kept server-side in
+   the shared store for a few minutes under a random id; the confirmation form carries only a
+   signed, expiring reference to it, which doubles as the form's CSRF token (a cookie-bound token
+   would fail in an iframe that blocks cookies). Confirming uses it up.
+4. Wayfinder posts its registration (built by toolinfo) to the registration endpoint, stores the
+   Registration and its Deployment, and records what the platform actually granted.
+
+pylti1p3next ships a DynamicRegistration class, but it performs no validation of the platform's
+configuration, calls requests without a timeout and signals problems with assert; this module does
+those steps through adapters.http.HttpClient and turns each failure into a named problem instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from adapters.http import HttpClient, HttpError
+from lti_tool.extensions import db, store
+from lti_tool.lti import toolinfo
+from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
+
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+CANVAS_ACCOUNT_NAME = "https://canvas.instructure.com/lti/account_name"
+PENDING_PREFIX = "dynreg:"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    title: str
+    explanation: str
+    admin_fix: str
+    status: int = 400
+
+
+RESTART = "Start the registration again from your LMS."
+PROBLEMS: dict[str, Problem] = {
+    "not_from_lms": Problem(
+        "Open this address from your LMS",
+        "This is Wayfinder's dynamic registration address. Your LMS opens it with the details of "
+        "its configuration; opened on its own, there is nothing to register.",
+        "In Moodle 4.1 or later: Site administration > Plugins > Activity modules > External tool > "
+        "Manage tools, paste this address under 'Tool URL' and choose 'Add LTI Advantage'. In "
+        "Canvas: Admin > Developer Keys (or Apps) > LTI Registration, and paste this address.",
+    ),
+    "registration_off": Problem(
+        "Dynamic registration is switched off",
+        "This Wayfinder does not accept registrations through this address.",
+        "Register the LMS by hand with `flask registrations add`, or set DYNAMIC_REGISTRATION = "
+        "true in Wayfinder's settings.",
+        403,
+    ),
+    "bad_configuration_url": Problem(
+        "The LMS gave an unusable configuration address",
+        "The openid_configuration address the LMS sent is not a full https address.",
+        "Check the LMS's own web address setting (Moodle: wwwroot; Canvas: its domain). Outside "
+        "development, Wayfinder only fetches LMS configuration over https.",
+    ),
+    "configuration_unreachable": Problem(
+        "Wayfinder could not reach your LMS",
+        "Wayfinder tried to read the LMS's OpenID configuration and got no usable answer.",
+        "Check that Wayfinder's server can reach the LMS (DNS, firewall, proxy, TLS certificate), "
+        "then " + RESTART[0].lower() + RESTART[1:],
+    ),
+    "configuration_refused": Problem(
+        "Your LMS refused to share its configuration",
+        "The LMS answered Wayfinder's request for its OpenID configuration with a refusal. The "
+        "registration token may have expired or been used already.",
+        RESTART + " Registration tokens last about an hour in Moodle and Canvas.",
+    ),
+    "configuration_malformed": Problem(
+        "Your LMS's configuration is unreadable",
+        "The LMS's OpenID configuration is not the JSON document LTI Dynamic Registration expects.",
+        "Open the configuration address in a browser: it must return a JSON object. A proxy or "
+        "login page in front of the LMS can cause this.",
+    ),
+    "configuration_invalid": Problem(
+        "Your LMS's configuration is incomplete",
+        "The LMS's OpenID configuration lacks something LTI Dynamic Registration requires.",
+        "The detail below names what is missing. Check that the LMS supports LTI Advantage "
+        "(Moodle 4.1 or later; Canvas with LTI 1.3).",
+    ),
+    "issuer_mismatch": Problem(
+        "The LMS's configuration names another site",
+        "The configuration says it belongs to a different site (issuer) than the address it was "
+        "read from. LTI Dynamic Registration requires them to match, so Wayfinder stopped.",
+        "Check the LMS's own web address setting (Moodle: wwwroot in config.php) and that no "
+        "proxy rewrites it.",
+    ),
+    "registration_expired": Problem(
+        "This registration page has expired",
+        "The confirmation was sent too late or twice. Nothing was registered.",
+        RESTART,
+    ),
+    "registration_refused": Problem(
+        "Your LMS refused the registration token",
+        "The LMS did not accept the registration token it gave Wayfinder, so nothing was "
+        "registered.",
+        RESTART + " Tokens expire after about an hour and work once.",
+        403,
+    ),
+    "registration_rejected": Problem(
+        "Your LMS rejected Wayfinder's registration",
+        "The LMS refused the registration Wayfinder sent. Nothing was registered.",
+        "The detail below is the LMS's own message. Check that the LMS may register tools on "
+        "Wayfinder's address (Moodle blocks private addresses and ports other than 80/443 by "
+        "default: curlsecurityblockedhosts and curlsecurityallowedport).",
+    ),
+    "registration_failed": Problem(
+        "Your LMS could not complete the registration",
+        "The LMS's registration service failed or did not answer.",
+        "Try again in a few minutes from the LMS. If it persists, check the LMS's logs.",
+        502,
+    ),
+    "answer_malformed": Problem(
+        "Your LMS's answer is unreadable",
+        "The LMS answered the registration without the client ID Wayfinder needs.",
+        "The registration may have been created on the LMS side: remove it there, then "
+        + RESTART[0].lower()
+        + RESTART[1:],
+        502,
+    ),
+}
+
+
+class RegistrationProblem(Exception):
+    def __init__(self, code: str, detail: str = "") -> None:
+        if code not in PROBLEMS:
+            raise ValueError(f"unknown registration problem {code}")
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def problem(self) -> Problem:
+        return PROBLEMS[self.code]
+
+
+# -- the platform's configuration -----------------------------------------------------------------
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _url_problem(url: Any, *, allow_http: bool) -> str:
+    if not isinstance(url, str) or not url:
+        return "is missing"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"is not a full web address ({url[:200]!r})"
+    if parts.username or parts.password:
+        return "carries a user name or password"
+    if parts.scheme == "http" and not (allow_http or parts.hostname in LOOPBACK):
+        return "is not https"
+    return ""
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    registration_endpoint: str
+    product_family_code: str = ""
+    version: str = ""
+    messages_supported: list[dict[str, Any]] = field(default_factory=list)
+    scopes_supported: list[str] = field(default_factory=list)
+    account_name: str = ""
+
+    @property
+    def kind(self) -> PlatformKind:
+        code = self.product_family_code.lower()
+        if code == "moodle":
+            return PlatformKind.MOODLE
+        if code == "canvas":
+            return PlatformKind.CANVAS
+        return PlatformKind.OTHER
+
+    @property
+    def display_name(self) -> str:
+        host = urlsplit(self.issuer).netloc
+        if self.account_name:
+            return f"{self.account_name} ({self.kind.value.capitalize()})"
+        if self.kind is PlatformKind.OTHER:
+            return host
+        return f"{self.kind.value.capitalize()} at {host}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlatformConfig:
+        return cls(**data)
+
+
+def parse_platform_config(data: Any, configuration_url: str, *, allow_http: bool) -> PlatformConfig:
+    if not isinstance(data, dict):
+        raise RegistrationProblem("configuration_malformed", "the answer is not a JSON object")
+    issuer = data.get("issuer")
+    problem = _url_problem(issuer, allow_http=allow_http)
+    if problem:
+        raise RegistrationProblem("configuration_invalid", f"issuer {problem}")
+    assert isinstance(issuer, str)
+    if urlsplit(issuer).query or urlsplit(issuer).fragment:
+        raise RegistrationProblem(
+            "configuration_invalid", "issuer must not have a query or fragment"
+        )
+    if origin(issuer) != origin(configuration_url):
+        raise RegistrationProblem(
+            "issuer_mismatch",
+            f"issuer {issuer} but the configuration was read from {origin(configuration_url)}",
+        )
+    endpoints = {}
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
+        problem = _url_problem(data.get(name), allow_http=allow_http)
+        if problem:
+            raise RegistrationProblem("configuration_invalid", f"{name} {problem}")
+        endpoints[name] = data[name]
+    methods = data.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list) and "private_key_jwt" not in methods:
+        raise RegistrationProblem(
+            "configuration_invalid",
+            "token_endpoint_auth_methods_supported does not include private_key_jwt",
+        )
+    platform = data.get(PLATFORM_CONFIGURATION)
+    if not isinstance(platform, dict):
+        raise RegistrationProblem(
+            "configuration_invalid",
+            f"the {PLATFORM_CONFIGURATION} block is missing: this is not an LTI platform's "
+            "configuration",
+        )
+    messages = platform.get("messages_supported")
+    scopes = data.get("scopes_supported")
+    return PlatformConfig(
+        issuer=issuer,
+        product_family_code=str(platform.get("product_family_code") or "")[:60],
+        version=str(platform.get("version") or "")[:100],
+        messages_supported=[m for m in messages if isinstance(m, dict)]
+        if isinstance(messages, list)
+        else [],
+        scopes_supported=[s for s in scopes if isinstance(s, str)]
+        if isinstance(scopes, list)
+        else [],
+        account_name=str(platform.get(CANVAS_ACCOUNT_NAME) or "")[:120],
+        **endpoints,
+    )
+
+
+def fetch_platform_config(
+    configuration_url: str, registration_token: str, http: HttpClient, *, allow_http: bool
+) -> PlatformConfig:
+    problem = _url_problem(configuration_url, allow_http=allow_http)
+    if problem:
+        raise RegistrationProblem("bad_configuration_url", f"openid_configuration {problem}")
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        data = http.get_json(configuration_url, headers=headers)
+    except HttpError as exc:
+        if exc.reason == "the answer is not JSON":
+            raise RegistrationProblem("configuration_malformed", str(exc)) from exc
+        if exc.status in (401, 403):
+            raise RegistrationProblem("configuration_refused", str(exc)) from exc
+        raise RegistrationProblem("configuration_unreachable", str(exc)) from exc
+    return parse_platform_config(data, configuration_url, allow_http=allow_http)
+
+
+# -- the pending registration ---------------------------------------------------------------------
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="wayfinder-dynamic-registration")
+
+
+def remember_pending(
+    config: PlatformConfig,
+    configuration_url: str,
+    registration_token: str,
+    base_url: str,
+    *,
+    secret_key: str,
+    ttl: int,
+) -> str:
+    """Keep the pending registration server-side; return the signed reference for the form."""
+    pending_id = secrets.token_urlsafe(24)
+    store.set(
+        PENDING_PREFIX + pending_id,
+        {
+            "config": config.to_dict(),
+            "configuration_url": configuration_url,
+            "registration_token": registration_token,
+            "base_url": base_url,
+        },
+        ttl,
+    )
+    return _serializer(secret_key).dumps(pending_id)
+
+
+def take_pending(reference: str, *, secret_key: str, ttl: int) -> dict[str, Any]:
+    """The pending registration behind a form's reference, used up. Raises when it is forged,
+    expired, or already used."""
+    try:
+        pending_id = _serializer(secret_key).loads(reference, max_age=ttl)
+    except BadSignature as exc:
+        raise RegistrationProblem("registration_expired") from exc
+    record = store.pop(PENDING_PREFIX + str(pending_id)) if isinstance(pending_id, str) else None
+    if not isinstance(record, dict):
+        raise RegistrationProblem("registration_expired", "already used or expired")
+    return record
+
+
+# -- registering ----------------------------------------------------------------------------------
+
+
+def build_request(config: PlatformConfig, base_url: str, job_role_parameter: str) -> dict[str, Any]:
+    return toolinfo.registration_request(
+        base_url,
+        job_role_parameter,
+        platform_messages=config.messages_supported,
+        canvas=config.kind is PlatformKind.CANVAS,
+    )
+
+
+def _platform_message(exc: HttpError) -> str:
+    """The LMS's own error text, when its answer is JSON (never raw bodies: the endpoint is
+    whatever the configuration named)."""
+    import json
+
+    try:
+        body = json.loads(exc.body_excerpt)
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [
+        str(body.get(k)) for k in ("error", "error_description", "errorMessage") if body.get(k)
+    ]
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        parts.extend(str(e)[:200] for e in errors[:3])
+    return "; ".join(parts)[:300]
+
+
+def post_registration(
+    config: PlatformConfig, registration_token: str, body: dict[str, Any], http: HttpClient
+) -> dict[str, Any]:
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        response = http.request("POST", config.registration_endpoint, json=body, headers=headers)
+    except HttpError as exc:
+        said = _platform_message(exc)
+        detail = f"{exc}" + (f" ({said})" if said else "")
+        if exc.status in (401, 403):
+            raise RegistrationProblem("registration_refused", detail) from exc
+        if 400 <= exc.status < 500:
+            raise RegistrationProblem("registration_rejected", detail) from exc
+        raise RegistrationProblem("registration_failed", detail) from exc
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise RegistrationProblem("answer_malformed", "the answer is not JSON") from exc
+    if not isinstance(answer, dict) or not str(answer.get("client_id") or "").strip():
+        raise RegistrationProblem("answer_malformed", "the answer has no client_id")
+    return answer
+
+
+@dataclass(frozen=True)
+class Granted:
+    """What the platform actually agreed to, from its registration answer."""
+
+    scopes: list[str]
+    messages: list[dict[str, Any]]
+    claims: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scopes": self.scopes, "messages": self.messages, "claims": self.claims}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Granted | None:
+        if not data:
+            return None
+        return cls(
+            list(data.get("scopes") or []),
+            list(data.get("messages") or []),
+            list(data.get("claims") or []),
+        )
+
+    @property
+    def message_types(self) -> set[str]:
+        # The basic launch is implied: Moodle lists only the extra messages it enabled.
+        return {toolinfo.RESOURCE_LINK} | {str(m.get("type")) for m in self.messages}
+
+
+def read_granted(answer: dict[str, Any]) -> Granted:
+    tool = answer.get(TOOL_CONFIGURATION)
+    tool = tool if isinstance(tool, dict) else {}
+    scope = answer.get("scope")
+    scopes = scope.split() if isinstance(scope, str) else []
+    messages = []
+    for message in tool.get("messages") or []:
+        if isinstance(message, dict) and isinstance(message.get("type"), str):
+            placements = message.get("placements")
+            messages.append(
+                {
+                    "type": message["type"],
+                    "placements": [p for p in placements if isinstance(p, str)]
+                    if isinstance(placements, list)
+                    else [],
+                }
+            )
+    claims = [c for c in tool.get("claims") or [] if isinstance(c, str)]
+    return Granted(scopes=scopes, messages=messages, claims=claims)
+
+
+def answered_deployment_id(answer: dict[str, Any]) -> str:
+    tool = answer.get(TOOL_CONFIGURATION)
+    value = tool.get("deployment_id") if isinstance(tool, dict) else None
+    return str(value).strip() if value not in (None, "") else ""
+
+
+@dataclass(frozen=True)
+class Gap:
+    title: str
+    consequence: str
+    fix: str
+
+
+def warnings(granted: Granted | None, kind: PlatformKind) -> list[Gap]:
+    """What Wayfinder cannot do with what the platform granted, in plain words."""
+    if granted is None:
+        return []
+    canvas = kind is PlatformKind.CANVAS
+    found = []
+    scopes = set(granted.scopes)
+    if not toolinfo.AGS_SCOPES.issubset(scopes):
+        found.append(
+            Gap(
+                "No gradebook access (Assignment and Grade Services)",
+                "Progress made in Wayfinder cannot reach the LMS gradebook.",
+                "In Canvas, edit the developer key and enable the AGS line item and score scopes."
+                if canvas
+                else "In Moodle, edit the tool under Manage tools and set 'IMS LTI Assignment and "
+                "Grade Services' to 'Use this service for grade sync and column management'.",
+            )
+        )
+    if toolinfo.SCOPE_NRPS not in scopes:
+        found.append(
+            Gap(
+                "No roster access (Names and Role Provisioning)",
+                "Roster sync cannot run: Wayfinder only knows people once they launch it.",
+                "In Canvas, enable the 'contextmembership.readonly' scope on the developer key."
+                if canvas
+                else "In Moodle, set 'IMS LTI Names and Role Provisioning' to 'Use this service "
+                "to retrieve members' information as per privacy settings'.",
+            )
+        )
+    claims = set(granted.claims)
+    missing = []
+    if not claims & toolinfo.NAME_CLAIMS:
+        missing.append("names")
+    if "email" not in claims:
+        missing.append("email addresses")
+    if missing:
+        found.append(
+            Gap(
+                f"The LMS will not share people's {' or '.join(missing)}",
+                "Wayfinder will show people by their LMS ID, and colleagues cannot find each "
+                "other by name.",
+                "In Canvas, set the developer key's privacy level to Public."
+                if canvas
+                else "In Moodle, set 'Share launcher's name with tool' and 'Share launcher's "
+                "email with tool' to 'Always'.",
+            )
+        )
+    if toolinfo.DEEP_LINKING not in granted.message_types:
+        found.append(
+            Gap(
+                "No content selection (Deep Linking)",
+                "Instructors cannot place a learning path or step in a course from the LMS's "
+                "'add content' screens.",
+                "In Canvas, enable the Link Selection and Assignment Selection placements."
+                if canvas
+                else "In Moodle, tick 'Supports Deep Linking (Content-Item Message)' on the tool.",
+            )
+        )
+    return found
+
+
+@dataclass
+class Outcome:
+    registration: Registration
+    deployment: Deployment | None
+    created: bool
+    granted: Granted
+    warnings: list[Gap]
+
+
+def save_registration(config: PlatformConfig, answer: dict[str, Any]) -> Outcome:
+    """Store the registration (a new client_id makes a new one: Moodle issues one per
+    registration) and its deployment, active. Adds and flushes; the view commits."""
+    client_id = str(answer["client_id"]).strip()[:255]
+    reg = db.session.scalar(
+        select(Registration).where(
+            Registration.issuer == config.issuer, Registration.client_id == client_id
+        )
+    )
+    created = reg is None
+    if reg is None:
+        reg = Registration(issuer=config.issuer, client_id=client_id)
+        db.session.add(reg)
+    granted = read_granted(answer)
+    reg.name = reg.name or config.display_name[:200]
+    reg.platform = config.kind
+    reg.auth_login_url = config.authorization_endpoint
+    reg.auth_token_url = config.token_endpoint
+    reg.key_set_url = config.jwks_uri
+    reg.enabled = True
+    reg.disabled_at = None
+    reg.registered_via = "dynamic"
+    reg.platform_version = config.version
+    reg.granted = granted.to_dict()
+    db.session.flush()
+    deployment = None
+    deployment_id = answered_deployment_id(answer)[:255]
+    if deployment_id:
+        deployment = db.session.scalar(
+            select(Deployment).where(
+                Deployment.registration_id == reg.id, Deployment.deployment_id == deployment_id
+            )
+        )
+        if deployment is None:
+            deployment = Deployment(registration_id=reg.id, deployment_id=deployment_id)
+            db.session.add(deployment)
+        deployment.status = DeploymentStatus.ACTIVE
+        deployment.approved_at = utcnow()
+        deployment.name = deployment.name or "Added by dynamic registration"
+        db.session.flush()
+    return Outcome(reg, deployment, created, granted, warnings(granted, config.kind))
+
+
+def complete(
+    pending: dict[str, Any], job_role_parameter: str, http: HttpClient
+) -> tuple[PlatformConfig, Outcome]:
+    config = PlatformConfig.from_dict(pending["config"])
+    body = build_request(config, pending["base_url"], job_role_parameter)
+    answer = post_registration(config, pending["registration_token"], body, http)
+    return config, save_registration(config, answer)
