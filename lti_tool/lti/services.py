@@ -99,6 +99,8 @@ def complete_launch(
                 )
             course.title = claims.context_title or course.title
             course.label = claims.context_label or course.label
+            if claims.services.nrps_memberships_url:  # roster sync (lti_tool/roster) reads it
+                course.roster_url = claims.services.nrps_memberships_url
             if membership is None:
                 db.session.flush()
                 membership = _get_or_create(
