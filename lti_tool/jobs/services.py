@@ -206,7 +206,7 @@ class _Run:
 
 
 def backoff(attempt: int) -> timedelta:
-    """30 s, 2 min, 8 min, ... (JOB_BACKOFF_SECONDS × 4^(attempt-1)), at most 6 hours."""
+    """30 s, 2 min, 8 min, ... (JOB_BACKOFF_SECONDS * 4^(attempt-1)), at most 6 hours."""
     base = current_app.config["JOB_BACKOFF_SECONDS"]
     return min(timedelta(seconds=base * 4 ** max(0, attempt - 1)), MAX_BACKOFF)
 

@@ -47,7 +47,8 @@ def index() -> Any:
     ctx = current_launch()
     course = _course()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, total, job = [], 0, None
+    rows: list[services.RosterRow] = []
+    total, job = 0, None
     if course is not None:
         rows, total = services.roster_page(course.id, page, PER_PAGE)
         job = roster_jobs.latest_sync(ctx.registration_id, course.id)
