@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from adapters.http import HttpClient, HttpError
 from lti_tool.extensions import db
@@ -52,35 +52,51 @@ class SyncSettings:
     http_timeout: float
 
 
+def _profile(member: Member, job_role: str) -> dict[str, str]:
+    values = {
+        attr: getattr(member, attr)[:255] for attr in _PROFILE_FIELDS if getattr(member, attr)
+    }
+    if job_role:
+        values["job_role"] = job_role[:120]
+    return values
+
+
 def _apply_page(
     course: Course, members: Sequence[Member], settings: SyncSettings, result: SyncResult
 ) -> set[int]:
+    """Upsert one page. New rows go in as one multi-row INSERT each (a first sync of a large
+    course is mostly new people); known rows are updated only where something changed."""
+    registration_id = course.registration_id
     by_sub = {m.user_id: m for m in members}
+    profiles = {
+        sub: _profile(m, m.custom(settings.job_role_parameter)) for sub, m in by_sub.items()
+    }
     people = {
         p.sub: p
         for p in db.session.scalars(
             select(Person).where(
-                Person.registration_id == course.registration_id, Person.sub.in_(list(by_sub))
+                Person.registration_id == registration_id, Person.sub.in_(list(by_sub))
             )
         )
     }
-    for sub in by_sub.keys() - people.keys():
-        person = Person(registration_id=course.registration_id, sub=sub)
-        db.session.add(person)
-        people[sub] = person
-        result.new_people += 1
-    for sub, member in by_sub.items():
-        person = people[sub]
-        for attr in _PROFILE_FIELDS:
-            value = getattr(member, attr)
-            if value and getattr(person, attr) != value:
-                setattr(person, attr, value[:255])
-        job_role = member.custom(settings.job_role_parameter)
-        if job_role:
-            person.job_role = job_role[:120]
-    db.session.flush()
+    ids = {sub: person.id for sub, person in people.items()}
+    for sub, person in people.items():
+        for attr, value in profiles[sub].items():
+            if getattr(person, attr) != value:
+                setattr(person, attr, value)
+    new_subs = [sub for sub in by_sub if sub not in people]
+    if new_subs:
+        now = utcnow()
+        inserted = db.session.execute(
+            insert(Person).returning(Person.id, Person.sub),
+            [
+                {"registration_id": registration_id, "sub": sub, "created_at": now, **profiles[sub]}
+                for sub in new_subs
+            ],
+        )
+        ids.update({sub: person_id for person_id, sub in inserted})
+        result.new_people += len(new_subs)
 
-    ids = {sub: people[sub].id for sub in by_sub}
     memberships = {
         m.person_id: m
         for m in db.session.scalars(
@@ -89,22 +105,32 @@ def _apply_page(
             )
         )
     }
+    fresh = []
     for sub, member in by_sub.items():
+        roles = sorted(r.value for r in map_roles(member.roles))
+        if not member.active:
+            result.inactive += 1
         row = memberships.get(ids[sub])
         if row is None:
-            row = Membership(
-                registration_id=course.registration_id, course_id=course.id, person_id=ids[sub]
+            fresh.append(
+                {
+                    "registration_id": registration_id,
+                    "course_id": course.id,
+                    "person_id": ids[sub],
+                    "lti_roles": list(member.roles),
+                    "roles": roles,
+                    "active": member.active,
+                }
             )
-            db.session.add(row)
-        roles = sorted(r.value for r in map_roles(member.roles))
+            continue
         if row.lti_roles != list(member.roles):
             row.lti_roles = list(member.roles)
         if row.roles != roles:
             row.roles = roles
         if row.active != member.active:
             row.active = member.active
-        if not member.active:
-            result.inactive += 1
+    if fresh:
+        db.session.execute(insert(Membership), fresh)
     db.session.flush()
     return set(ids.values())
 
