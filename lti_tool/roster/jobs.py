@@ -41,8 +41,9 @@ def run_roster_sync(arguments: dict[str, Any], run: JobRun) -> str:
 def start_sync(
     registration_id: int, course_id: int, *, started_by: str, person_id: int | None = None
 ) -> tuple[Job, bool]:
-    """Record a roster sync for a course, unless one is already waiting or running."""
-    return jobs.enqueue(
+    """Record a roster sync for a course, unless one is already waiting or running. A sync
+    waiting to retry after a failure is brought forward to now (returned as new, to dispatch)."""
+    job, created = jobs.enqueue(
         KIND,
         {"course_id": course_id},
         registration_id=registration_id,
@@ -50,6 +51,12 @@ def start_sync(
         person_id=person_id,
         dedupe_key=dedupe_key(course_id),
     )
+    if not created and job.retry_pending:
+        jobs.retry(job)
+        job.started_by = started_by[:255]
+        job.started_by_person_id = person_id
+        return job, True
+    return job, created
 
 
 def latest_sync(registration_id: int, course_id: int) -> Job | None:

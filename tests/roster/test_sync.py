@@ -141,6 +141,13 @@ def test_platform_error_fails_the_job_clearly_then_retries_with_backoff(
     assert timedelta(seconds=backoff - 5) < wait <= timedelta(seconds=backoff)
     assert drain(clean_app) == 0  # not due yet
     assert memberships(clean_app, served) == {}
+    with clean_app.app_context():
+        same, dispatchable = roster_jobs.start_sync(
+            served.registration_id, served.course_id, started_by="Ines"
+        )
+        assert same.id == job.id  # no second job while one is waiting to retry
+        assert dispatchable and same.state is JobState.QUEUED  # pressing Sync retries it now
+        db.session.rollback()
 
     with clean_app.app_context():
         row = db.session.get(Job, job.id)
