@@ -171,7 +171,8 @@ def registrations_show_config(base_url: str, as_json: bool) -> None:
     Canvas developer-key JSON (also served at /lti/config.json)."""
     import json
 
-    _check_url("--base-url", base_url)
+    if not services.is_http_url(base_url):
+        _fail(f"--base-url must be a full http(s) URL, not {base_url!r}.")
     config = toolinfo.canvas_config(base_url, current_app.config["JOB_ROLE_PARAMETER"])
     if as_json:
         click.echo(json.dumps(config, indent=2))
@@ -294,5 +295,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(deployments_cli)
     app.cli.add_command(purge_store)
     from lti_tool.devlauncher.demo import demo_cli
+    from lti_tool.jobs.cli import jobs_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(jobs_cli)

@@ -1,5 +1,6 @@
 """Every model, imported in one place for the metadata and migrations."""
 
+from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.store import KeyValueEntry
@@ -7,6 +8,7 @@ from lti_tool.store import KeyValueEntry
 __all__ = [
     "Course",
     "Deployment",
+    "Job",
     "KeyValueEntry",
     "LaunchEvent",
     "Membership",

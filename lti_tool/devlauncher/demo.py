@@ -125,6 +125,67 @@ PERSONAS = (
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
 
 
+# The rest of the demo course's roster, served by the launcher's NRPS endpoint (Sync on the
+# roster page brings them in): (name, job role, status in the LMS).
+DEMO_AGENTS = (
+    *(
+        (f"{first} {last}", role, "Active")
+        for first, last, role in (
+            ("Aisha", "Bello", "Tier 1 agent"),
+            ("Bruno", "Costa", "Tier 1 agent"),
+            ("Carmen", "Diaz", "Tier 2 agent"),
+            ("Daniel", "Evans", "Tier 1 agent"),
+            ("Elif", "Kaya", "Tier 2 agent"),
+            ("Farah", "Haddad", "Tier 1 agent"),
+            ("Gustavo", "Lima", "QA analyst"),
+            ("Hana", "Sato", "Tier 1 agent"),
+            ("Ivan", "Petrov", "Tier 2 agent"),
+            ("Julia", "Nowak", "Tier 1 agent"),
+            ("Kofi", "Mensah", "Tier 1 agent"),
+            ("Lena", "Fischer", "Workforce planner"),
+        )
+    ),
+    ("Marco Rossi", "Tier 1 agent", "Inactive"),
+)
+_SHORT_ROLES = {"Learner", "Instructor", "Manager", "Mentor", "ContentDeveloper"}
+
+
+def demo_roster_url(tool_url: str) -> str:
+    return f"{tool_url.rstrip('/')}/dev/platform/nrps/{DEMO_COURSE[0]}"
+
+
+def demo_roster(context_id: str) -> list[dict[str, object]] | None:
+    """The demo course's members as Moodle's NRPS lists them (short role names)."""
+    if context_id != DEMO_COURSE[0]:
+        return None
+    from lti_tool.devlauncher.roster_platform import member
+
+    members = []
+    for persona in PERSONAS:
+        short = [r.rpartition("#")[2] for r in persona.roles if "/membership#" in r]
+        members.append(
+            member(
+                persona.key,
+                [r for r in short if r in _SHORT_ROLES],
+                name=persona.name or "",
+                email=persona.email or "",
+                **({"job_role": persona.job_role} if persona.job_role else {}),
+            )
+        )
+    for index, (name, role, status) in enumerate(DEMO_AGENTS, start=1):
+        members.append(
+            member(
+                f"agent-{index:02}",
+                ["Learner"],
+                name=name,
+                email=name.split()[0].lower() + "@example.com",
+                status=status,
+                job_role=role,
+            )
+        )
+    return members
+
+
 def demo_issuer(lms_url: str) -> str:
     return lms_url.rstrip("/") + "/dev/platform"
 
@@ -200,6 +261,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
         )
         db.session.add(course)
         db.session.flush()
+    course.roster_url = demo_roster_url(tool_url)
     for persona in PERSONAS:
         person = db.session.scalar(
             select(Person).where(Person.registration_id == reg.id, Person.sub == persona.key)

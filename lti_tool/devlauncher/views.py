@@ -21,7 +21,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.devlauncher import demo
 from lti_tool.devlauncher.platform import DevPlatform, LaunchSpec, LaunchUser
+from lti_tool.devlauncher.roster_platform import RosterPlatform
 from lti_tool.extensions import csrf
+from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.context import NRPS as NRPS_CLAIM
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
@@ -132,6 +135,12 @@ def platform_auth() -> Any:
         context_id=demo.DEMO_COURSE[0],
         context_title=demo.DEMO_COURSE[1],
         custom={"job_role": persona.job_role} if persona.job_role else {},
+        extra_claims={
+            NRPS_CLAIM: {
+                "context_memberships_url": demo.demo_roster_url(tool),
+                "service_versions": ["2.0"],
+            }
+        },
     )
     try:
         action, fields = platform.launch_form(params, spec)
@@ -207,3 +216,31 @@ def platform_register() -> Any:
             "https://purl.imsglobal.org/spec/lti-tool-configuration": tool,
         }
     )
+
+
+def _roster_platform() -> RosterPlatform:
+    reg = demo.demo_registration()
+    if reg is None or not reg.auth_token_url:
+        abort(404)
+    token_url = reg.auth_token_url
+    grace = current_app.config["TOOL_KEY_GRACE_DAYS"]
+    return RosterPlatform(
+        client_id=reg.client_id,
+        token_url=lambda: token_url,
+        tool_jwks=lambda: tool_keys.published_jwks(grace),
+        members_for=demo.demo_roster,
+        secret=str(current_app.secret_key),
+    )
+
+
+@bp.post("/platform/token")
+@csrf.exempt
+def platform_token() -> Response:
+    """The pretend LMS's OAuth2 token endpoint (client_credentials, private_key_jwt)."""
+    return _roster_platform().token()
+
+
+@bp.get("/platform/nrps/<context_id>")
+def platform_memberships(context_id: str) -> Response:
+    """The pretend LMS's NRPS memberships endpoint for the demo course."""
+    return _roster_platform().memberships(context_id)

@@ -139,6 +139,8 @@ def complete_launch(
         course_ref = None
         if claims.context_id:
             titles = {"title": claims.context_title, "label": claims.context_label}
+            if claims.services.nrps_memberships_url:  # roster sync (lti_tool/roster) reads it
+                titles["roster_url"] = claims.services.nrps_memberships_url
             titles = {k: v for k, v in titles.items() if v}
             if course is None:
                 course = _insert_or_get(

@@ -52,6 +52,9 @@ class Course(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     title: Mapped[str] = mapped_column(String(255), default="")
     label: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The NRPS context_memberships_url of the latest launch that carried one (roster sync).
+    roster_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    roster_synced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="course")
 
