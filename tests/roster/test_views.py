@@ -58,8 +58,8 @@ def launched_as(browser: Browser, lms: FakeLms, roles: list[str], roster_url: st
         extra_claims={NRPS: {"context_memberships_url": roster_url, "service_versions": ["2.0"]}},
     )
     attempt = launch(browser, lms)
-    assert attempt.launch is not None and attempt.launch.status_code == 303
-    token = re.search(r"lt=([\w.\-]+)", attempt.launch.headers["Location"])
+    assert attempt.launch is not None and attempt.launch.status_code == 200
+    token = re.search(r"lt=([\w.\-]+)", attempt.launch.headers["Content-Location"])
     assert token
     return token.group(1)
 
