@@ -159,6 +159,34 @@ def registrations_list() -> None:
             click.echo(f"     not granted: {gap.title}. {gap.consequence}")
 
 
+@registrations_cli.command("invite")
+@click.option(
+    "--base-url",
+    required=True,
+    help="Wayfinder's public address, e.g. https://wayfinder.example.com",
+)
+@click.option("--days", default=7, show_default=True, help="Days the link stays usable.")
+@click.option("--note", default="", help="Who it is for (kept with the invitation).")
+def registrations_invite(base_url: str, days: int, note: str) -> None:
+    """A one-time dynamic registration link for one LMS (DYNAMIC_REGISTRATION = "invite")."""
+    if not services.is_http_url(base_url):
+        _fail(f"--base-url must be a full http(s) URL, not {base_url!r}.")
+    if days < 1:
+        _fail("--days must be at least 1.")
+    invite = dynreg.create_invite(days * 86400, note)
+    db.session.commit()
+    click.echo(f"{toolinfo.urls(base_url).register}?invite={invite}")
+    click.echo(
+        f"Paste this whole address in the LMS (Moodle: Manage tools > Tool URL; Canvas: LTI "
+        f"Registration). It registers one LMS and expires in {days} day(s)."
+    )
+    if current_app.config["DYNAMIC_REGISTRATION"] != "invite":
+        click.echo(
+            f"Note: DYNAMIC_REGISTRATION is {current_app.config['DYNAMIC_REGISTRATION']!r}; "
+            'invitations are only required when it is "invite".'
+        )
+
+
 @registrations_cli.command("show-config")
 @click.option(
     "--base-url",

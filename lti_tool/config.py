@@ -85,6 +85,8 @@ def validate(settings: dict[str, Any]) -> None:
     url = settings.get("DATABASE_URL") or ""
     if url and not url.startswith(("sqlite:", "postgresql")):
         raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL.")
+    if settings.get("DYNAMIC_REGISTRATION", "invite") not in ("invite", "open", "off"):
+        raise ConfigError('DYNAMIC_REGISTRATION must be "invite", "open" or "off".')
     redis_url = settings.get("REDIS_URL") or ""
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL.")

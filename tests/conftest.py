@@ -50,6 +50,8 @@ def overrides(tmp_dir: Path) -> dict[str, Any]:
         "DATABASE_URL": DATABASE_URL or f"sqlite:///{tmp_dir / 'wayfinder-test.db'}",
         "REDIS_URL": REDIS_URL,
         "PLATFORM_JWKS_REFETCH_SECONDS": 0,
+        # Most tests register LMSs freely; test_dynreg checks the invitation mode on its own.
+        "DYNAMIC_REGISTRATION": "open",
         "TESTING": True,
     }
 

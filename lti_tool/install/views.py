@@ -1,7 +1,9 @@
 """Installing Wayfinder in an LMS.
 
 GET  /lti/register     LTI Dynamic Registration: the LMS opens it with openid_configuration and
-                       registration_token -> fetch and check the platform's configuration ->
+                       registration_token (and, with DYNAMIC_REGISTRATION = "invite", the
+                       address carries a one-time `invite` from `flask registrations invite`)
+                       -> fetch and check the platform's configuration ->
                        a page showing what will be registered, with a Confirm button
 POST /lti/register     Confirm -> register with the platform -> store registration and deployment
                        -> a page listing what was granted, which closes the LMS's dialog
@@ -79,10 +81,19 @@ def _problem(error: dynreg.RegistrationProblem) -> Response:
     return _page(html, error.problem.status)
 
 
+def _mode() -> str:
+    """invite (a one-time link from `flask registrations invite` is needed), open, or off."""
+    return str(current_app.config["DYNAMIC_REGISTRATION"])
+
+
 @bp.get("/register")
 def register() -> Response:
-    if not current_app.config["DYNAMIC_REGISTRATION"]:
+    if _mode() == "off":
         return _problem(dynreg.RegistrationProblem("registration_off"))
+    invite = request.args.get("invite", "").strip()
+    if _mode() == "invite" and not dynreg.invite_is_open(invite):
+        code = "invite_used" if invite else "invite_required"
+        return _problem(dynreg.RegistrationProblem(code))
     configuration_url = request.args.get("openid_configuration", "").strip()
     token = request.args.get("registration_token", "").strip()
     if not configuration_url:
@@ -101,6 +112,7 @@ def register() -> Response:
         base,
         secret_key=current_app.secret_key,  # type: ignore[arg-type]
         ttl=_pending_seconds(),
+        invite=invite if _mode() == "invite" else "",
     )
     db.session.commit()
     body = dynreg.build_request(config, base, current_app.config["JOB_ROLE_PARAMETER"])
@@ -123,7 +135,7 @@ def register() -> Response:
 @bp.post("/register")
 @csrf.exempt  # protected by the signed, single-use reference instead (cookies may be blocked)
 def register_confirm() -> Response:
-    if not current_app.config["DYNAMIC_REGISTRATION"]:
+    if _mode() == "off":
         return _problem(dynreg.RegistrationProblem("registration_off"))
     sent_from = request.headers.get("Origin")
     if sent_from and sent_from not in ("null", _base_url()):
@@ -134,7 +146,9 @@ def register_confirm() -> Response:
             secret_key=current_app.secret_key,  # type: ignore[arg-type]
             ttl=_pending_seconds(),
         )
-        db.session.commit()  # the reference is used up even if the platform then fails
+        if _mode() == "invite":
+            dynreg.use_invite(str(pending.get("invite") or ""))
+        db.session.commit()  # reference and invitation are used up even if the platform then fails
         config, outcome = dynreg.complete(
             pending, current_app.config["JOB_ROLE_PARAMETER"], _http()
         )

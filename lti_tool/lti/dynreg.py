@@ -19,7 +19,9 @@ those steps through adapters.http.HttpClient and turns each failure into a named
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,7 +63,23 @@ PROBLEMS: dict[str, Problem] = {
         "Dynamic registration is switched off",
         "This Wayfinder does not accept registrations through this address.",
         "Register the LMS by hand with `flask registrations add`, or set DYNAMIC_REGISTRATION = "
-        "true in Wayfinder's settings.",
+        '"invite" (or "open") in Wayfinder\'s settings.',
+        403,
+    ),
+    "invite_required": Problem(
+        "This registration needs an invitation link",
+        "This Wayfinder registers an LMS only through a one-time invitation link from the people "
+        "who run Wayfinder, so that nobody else can add an LMS to it.",
+        "Ask them for an invitation link (they make one with `flask registrations invite "
+        "--base-url <Wayfinder's address>`) and paste that whole link in your LMS instead of this "
+        "address.",
+        403,
+    ),
+    "invite_used": Problem(
+        "This invitation link was already used or has expired",
+        "Each invitation link registers one LMS, within the days it was made for.",
+        "Ask the people who run Wayfinder for a new invitation link, then start the registration "
+        "again from your LMS with it.",
         403,
     ),
     "bad_configuration_url": Problem(
@@ -298,6 +316,7 @@ def remember_pending(
     *,
     secret_key: str,
     ttl: int,
+    invite: str = "",
 ) -> str:
     """Keep the pending registration server-side; return the signed reference for the form."""
     pending_id = secrets.token_urlsafe(24)
@@ -308,6 +327,7 @@ def remember_pending(
             "configuration_url": configuration_url,
             "registration_token": registration_token,
             "base_url": base_url,
+            "invite": invite,
         },
         ttl,
     )
@@ -325,6 +345,33 @@ def take_pending(reference: str, *, secret_key: str, ttl: int) -> dict[str, Any]
     if not isinstance(record, dict):
         raise RegistrationProblem("registration_expired", "already used or expired")
     return record
+
+
+# -- invitations ----------------------------------------------------------------------------------
+
+INVITE_PREFIX = "dynreg-invite:"
+MODES = ("invite", "open", "off")
+
+
+def _invite_key(invite: str) -> str:
+    return INVITE_PREFIX + hashlib.sha256(invite.encode()).hexdigest()
+
+
+def create_invite(ttl: int, note: str = "") -> str:
+    """A one-time invitation to register an LMS; only its hash is kept, for `ttl` seconds."""
+    invite = secrets.token_urlsafe(24)
+    store.set(_invite_key(invite), {"note": note, "created": time.time()}, ttl)
+    return invite
+
+
+def invite_is_open(invite: str) -> bool:
+    return bool(invite) and store.get(_invite_key(invite)) is not None
+
+
+def use_invite(invite: str) -> None:
+    """Use the invitation up; raises when it was already used or expired."""
+    if not invite or store.pop(_invite_key(invite)) is None:
+        raise RegistrationProblem("invite_used")
 
 
 # -- registering ----------------------------------------------------------------------------------

@@ -627,3 +627,43 @@ def test_https_is_required_outside_development() -> None:
             allow_http=False,
         )
     assert caught.value.code == "bad_configuration_url"
+
+
+def test_invitation_mode_needs_a_one_time_link(
+    moodle: SpecPlatform, tool_server: str, clean_app: Any
+) -> None:
+    clean_app.config["DYNAMIC_REGISTRATION"] = "invite"
+    try:
+        browser = Browser()
+        without = browser.get(moodle.register_url(tool_server))
+        assert without.status_code == 403 and problem_code(without) == "invite_required"
+        made_up = browser.get(moodle.register_url(tool_server).replace("?", "?invite=guess&", 1))
+        assert made_up.status_code == 403 and problem_code(made_up) == "invite_used"
+
+        result = clean_app.test_cli_runner().invoke(
+            args=["registrations", "invite", "--base-url", tool_server, "--note", "Acme Moodle"]
+        )
+        assert result.exit_code == 0, result.output
+        link = result.output.splitlines()[0]
+        assert link.startswith(tool_server + "/lti/register?invite=")
+        # The LMS appends its own parameters to the pasted address.
+        opened = moodle.register_url(tool_server).replace(
+            tool_server + "/lti/register?", link + "&", 1
+        )
+        page = browser.get(opened)
+        assert page.status_code == 200, page.text[:500]
+        action, fields = form_fields(page.text)
+        assert browser.post(urljoin(tool_server, action), data=fields).status_code == 200
+        assert [r.client_id for r in registrations(clean_app)] == ["moodle-client-1"]
+
+        again = browser.get(opened)  # the invitation registered one LMS and is used up
+        assert again.status_code == 403 and problem_code(again) == "invite_used"
+    finally:
+        clean_app.config["DYNAMIC_REGISTRATION"] = "open"
+
+
+def test_dynamic_registration_setting_is_checked_at_start() -> None:
+    from lti_tool.config import ConfigError, validate
+
+    with pytest.raises(ConfigError, match="DYNAMIC_REGISTRATION"):
+        validate({"SECRET_KEY": "x" * 40, "ENV": "production", "DYNAMIC_REGISTRATION": "yes"})
