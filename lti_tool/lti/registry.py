@@ -161,16 +161,17 @@ def _cached(key: tuple[Any, ...], load: Any) -> Any:
     return value
 
 
-def _load_by_client(
-    issuer: str, client_id: str | None
-) -> RegistrationInfo | AmbiguousIssuer | None:
+_AMBIGUOUS = "ambiguous"
+
+
+def _load_by_client(issuer: str, client_id: str | None) -> RegistrationInfo | str | None:
     query = select(Registration).where(Registration.issuer == issuer)
     if client_id:
         row = db.session.scalar(query.where(Registration.client_id == client_id))
         return RegistrationInfo.of(row) if row else None
     rows = list(db.session.scalars(query.limit(2)))
     if len(rows) > 1:
-        return AmbiguousIssuer("several registrations share this issuer")
+        return _AMBIGUOUS
     return RegistrationInfo.of(rows[0]) if rows else None
 
 
@@ -180,8 +181,8 @@ def find_registration(issuer: str, client_id: str | None) -> RegistrationInfo | 
     found = _cached(
         ("client", issuer, client_id or None), lambda: _load_by_client(issuer, client_id)
     )
-    if isinstance(found, AmbiguousIssuer):
-        raise found
+    if found == _AMBIGUOUS:
+        raise AmbiguousIssuer("several registrations share this issuer")
     return found  # type: ignore[no-any-return]
 
 

@@ -325,3 +325,26 @@ def test_plain_http_behind_a_misconfigured_proxy_is_named(lms: FakeLms, browser:
     response = browser.post(action, data=fields, headers={"Host": "wayfinder.example.com"})
     assert_refused(response, "not_https")
     assert "PROXY_FIX" in response.text
+
+
+def test_login_without_client_id_for_a_shared_issuer_is_named(
+    lms: FakeLms, browser: Browser, clean_app
+) -> None:
+    # Without client_id, one registration for the issuer is enough to find it ...
+    assert launch(browser, lms, client_id=None).final.status_code == 200
+    # ... but once a second client shares the issuer, the login cannot tell which one it is.
+    from lti_tool.lti.models import Registration
+
+    with clean_app.app_context():
+        db.session.add(
+            Registration(
+                issuer=lms.issuer,
+                client_id="another-client",
+                auth_login_url=lms.url + "/auth",
+                key_set_url=lms.url + "/jwks",
+            )
+        )
+        db.session.commit()
+    response = browser.get(lms.login_url(client_id=None))
+    assert_refused(response, "ambiguous_registration")
+    assert launch(browser, lms).final.status_code == 200  # with its client_id, it still works
