@@ -6,6 +6,7 @@ process but outside the measured time. Prints the mean time per request kind, SQ
 Redis commands per launch, and with --profile the top of a cProfile of the tool's side only.
 
     .venv/bin/python bench/profile_launch.py [--launches 300] [--profile] [--sqlite]
+    .venv/bin/python bench/profile_launch.py --baseline   # the same for bench/baseline_tool.py
 
 Needs PostgreSQL on 127.0.0.1:5432 (creates database wayfinder_profile) and Redis (database 10),
 unless --sqlite (a temporary SQLite file, database store).
@@ -70,6 +71,79 @@ def build_app(sqlite: bool) -> Any:
     return app
 
 
+def baseline(launches: int) -> None:
+    """The pylti1p3 baseline tool measured the same way; its platform's JWKS is served over HTTP
+    on loopback (fetched once: the baseline caches public keys)."""
+    import os
+    import threading
+
+    from flask import Flask, jsonify
+    from werkzeug.serving import make_server
+
+    jwks_app = Flask("bench_jwks")
+    server = make_server("127.0.0.1", 0, jwks_app)
+    issuer = f"http://127.0.0.1:{server.server_port}"
+    platform = DevPlatform(
+        issuer=issuer,
+        client_id="baseline",
+        deployment_id="bench-deployment",
+        private_pem=generate_private_pem(),
+        tool_login_url=TOOL + "/login",
+        tool_launch_url=TOOL + "/launch",
+    )
+    jwks_app.get("/jwks")(lambda: jsonify(platform.jwks()))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    os.environ.update(BASELINE_PLATFORM=issuer, BASELINE_REDIS=REDIS_URL)
+    from bench import baseline_tool
+
+    timings = {"login": 0.0, "launch": 0.0}
+
+    def one(n: int) -> None:
+        client = baseline_tool.app.test_client()
+        params = {
+            "iss": issuer,
+            "login_hint": f"user-{n % 200}",
+            "target_link_uri": TOOL + "/launch",
+            "lti_message_hint": "bench",
+            "client_id": "baseline",
+            "lti_deployment_id": "bench-deployment",
+        }
+        started = time.perf_counter()
+        login = client.get("/login?" + urlencode(params), base_url=TOOL)
+        timings["login"] += time.perf_counter() - started
+        assert login.status_code == 302, login.status_code
+        auth = dict(parse_qsl(urlsplit(login.headers["Location"]).query))
+        spec = LaunchSpec(
+            user=LaunchUser(auth["login_hint"], [LEARNER], "Agent", "agent@example.com"),
+            context_id="course-1",
+            context_title="Call Handling",
+        )
+        _action, fields = platform.launch_form(auth, spec)
+        started = time.perf_counter()
+        answer = client.post("/launch", data=fields, base_url=TOOL)
+        timings["launch"] += time.perf_counter() - started
+        assert answer.status_code == 200 and b"Welcome" in answer.data, answer.status_code
+
+    for n in range(200):
+        one(n)
+    timings = dict.fromkeys(timings, 0.0)
+    cpu_started = time.process_time()
+    for n in range(launches):
+        one(n)
+    cpu = time.process_time() - cpu_started
+    server.shutdown()
+    print(f"backend: pylti1p3 baseline, Redis; {launches} launches")
+    for kind, seconds in timings.items():
+        print(f"  {kind:7} {seconds / launches * 1000:7.2f} ms")
+    total = sum(timings.values())
+    print(f"  {'total':7} {total / launches * 1000:7.2f} ms per launch (tool side only)")
+    print(
+        f"  CPU of this process: {cpu / launches * 1000:.2f} ms per launch "
+        "(tool and platform signing; not Redis)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--launches", type=int, default=300)
@@ -80,7 +154,13 @@ def main() -> None:
         action="store_true",
         help="measure first launches (new people) instead of repeat launches",
     )
+    parser.add_argument(
+        "--baseline", action="store_true", help="measure bench/baseline_tool.py instead"
+    )
     args = parser.parse_args()
+    if args.baseline:
+        baseline(args.launches)
+        return
 
     app = build_app(args.sqlite)
     platform = DevPlatform(
