@@ -70,6 +70,13 @@ class HttpClient:
                 last = HttpError(method, url, 0, type(exc).__name__ + ": " + _short(message))
                 log.warning("%s", last)
                 continue
+            if 300 <= response.status_code < 400 and not kwargs.get("allow_redirects", True):
+                raise HttpError(
+                    method,
+                    url,
+                    response.status_code,
+                    "redirected to another address, which is not followed here",
+                )
             if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
                 last = HttpError(method, url, response.status_code, response.reason or "")
                 continue

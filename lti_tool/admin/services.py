@@ -102,6 +102,19 @@ def is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
 
 
+def endpoint_address_problems(data: RegistrationInput, *, allow_private: bool) -> dict[str, str]:
+    """Addresses Wayfinder will call (keys, tokens) must not point into its own network."""
+    from lti_tool.lti.dynreg import address_problem
+
+    errors: dict[str, str] = {}
+    for name in ("key_set_url", "auth_token_url"):
+        host = urlsplit(getattr(data, name)).hostname
+        problem = address_problem(host, allow_private=allow_private) if host else ""
+        if problem:
+            errors[name] = f"{problem}."
+    return errors
+
+
 # -- registration input -----------------------------------------------------------------------
 
 

@@ -21,9 +21,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from lti_tool.admin import diagnostics, services, setup
+from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
-from lti_tool.lti.models import PlatformKind
+from lti_tool.lti.models import DeploymentStatus, PlatformKind
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 
@@ -58,6 +59,15 @@ def _installation_wide(ctx: LaunchContext) -> bool:
     )
 
 
+def _require_site_admin(ctx: LaunchContext) -> None:
+    """Changing deployments or the registration affects every course of this LMS: only its site
+    or account administrator may do it from here, not a course-level administrator."""
+    if not services.is_site_administrator(ctx.lti_roles):
+        raise LaunchError(
+            "forbidden_role", "changes here need the LMS's site or account administrator"
+        )
+
+
 def _deployment(ctx: LaunchContext, pk: int) -> Any:
     try:
         return services.deployment(ctx.registration_id, pk)
@@ -80,6 +90,8 @@ def index() -> str:
         registration=services.registration(ctx.registration_id),
         deployments=services.deployments(ctx.registration_id),
         summary=diagnostics.summary(ctx.registration_id),
+        site_admin=services.is_site_administrator(ctx.lti_roles),
+        can_enable=_installation_wide(ctx),
     )
 
 
@@ -87,7 +99,18 @@ def index() -> str:
 @launch_required(Role.ADMINISTRATOR)
 def approve(pk: int) -> Any:
     ctx = current_launch()
-    dep = services.approve(_deployment(ctx, pk))
+    _require_site_admin(ctx)
+    dep = _deployment(ctx, pk)
+    if dep.status is DeploymentStatus.DISABLED and not _installation_wide(ctx):
+        # Who switched it off is not recorded: it may have been the people who run Wayfinder.
+        flash(
+            f"Deployment {dep.deployment_id} is switched off. Ask the people who run Wayfinder to "
+            f"enable it (flask --app lti_tool deployments approve {ctx.registration_id} "
+            f"{dep.deployment_id}).",
+            "error",
+        )
+        return _back()
+    dep = services.approve(dep)
     db.session.commit()
     flash(f"Deployment {dep.deployment_id} is approved: launches from it work now.", "success")
     return _back()
@@ -97,6 +120,7 @@ def approve(pk: int) -> Any:
 @launch_required(Role.ADMINISTRATOR)
 def disable(pk: int) -> Any:
     ctx = current_launch()
+    _require_site_admin(ctx)
     dep = _deployment(ctx, pk)
     if request.method == "POST" or dep.id == ctx.deployment_pk:
         try:
@@ -150,8 +174,14 @@ def setup_page() -> Any:
     if request.method == "POST":
         values = {name: request.form.get(name, "") for name in FORM_FIELDS}
         data, errors = services.validate_registration(values)
+        if data is not None and current_app.config["ENV"] == "production":
+            errors = services.endpoint_address_problems(
+                data, allow_private=bool(current_app.config["ALLOW_PRIVATE_LMS_ADDRESSES"])
+            )
+            data = None if errors else data
         if data is not None:
             if (data.issuer, data.client_id) == (reg.issuer, reg.client_id):
+                _require_site_admin(ctx)
                 services.update_own_registration(reg.id, data)
                 db.session.commit()
                 added = (

@@ -4,6 +4,7 @@ OIDC flow, as any person in any role, and answers LTI Platform Storage messages 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -197,7 +198,8 @@ def platform_openid_configuration() -> Any:
 @bp.post("/platform/register")
 @csrf.exempt
 def platform_register() -> Any:
-    """Grants what Wayfinder asks for, to the demo registration (so demo launches keep working)."""
+    """Grants what Wayfinder asks for, under a new client ID each time (as Moodle does), so the
+    demo registration the personas launch through is left as it was."""
     reg = demo.demo_registration()
     if reg is None:
         abort(404)
@@ -208,11 +210,11 @@ def platform_register() -> Any:
         return jsonify({"error": "invalid_token"}), 401
     body = request.get_json(silent=True) or {}
     tool = dict(body.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {})
-    tool["deployment_id"] = demo.DEMO_DEPLOYMENT_ID
+    tool["deployment_id"] = "demo-dynamic-deployment"
     return jsonify(
         {
             **body,
-            "client_id": reg.client_id,
+            "client_id": f"{reg.client_id}-dynamic-{secrets.token_hex(3)}",
             "https://purl.imsglobal.org/spec/lti-tool-configuration": tool,
         }
     )

@@ -100,7 +100,11 @@ def register() -> Response:
         return _problem(dynreg.RegistrationProblem("not_from_lms"))
     try:
         config = dynreg.fetch_platform_config(
-            configuration_url, token, _http(), allow_http=_allow_http()
+            configuration_url,
+            token,
+            _http(),
+            allow_http=_allow_http(),
+            allow_private=bool(current_app.config["ALLOW_PRIVATE_LMS_ADDRESSES"]),
         )
     except dynreg.RegistrationProblem as error:
         return _problem(error)

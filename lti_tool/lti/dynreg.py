@@ -20,7 +20,9 @@ those steps through adapters.http.HttpClient and turns each failure into a named
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +121,16 @@ PROBLEMS: dict[str, Problem] = {
         "Check the LMS's own web address setting (Moodle: wwwroot in config.php) and that no "
         "proxy rewrites it.",
     ),
+    "already_registered": Problem(
+        "This LMS is already registered",
+        "The LMS answered with a client ID that Wayfinder already knows for this LMS. A dynamic "
+        "registration only ever adds a new registration: it never changes or re-enables one that "
+        "exists, so nobody can redirect an existing LMS's launches this way.",
+        "Keep using the existing registration (its settings are on Wayfinder's admin pages and "
+        "in `flask registrations list`), or remove the tool in the LMS and register it afresh, "
+        "which gives a new client ID.",
+        409,
+    ),
     "registration_expired": Problem(
         "This registration page has expired",
         "The confirmation was sent too late or twice. Nothing was registered.",
@@ -176,7 +188,7 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _url_problem(url: Any, *, allow_http: bool) -> str:
+def _url_problem(url: Any, *, allow_http: bool, allow_private: bool = True) -> str:
     if not isinstance(url, str) or not url:
         return "is missing"
     parts = urlsplit(url)
@@ -186,6 +198,34 @@ def _url_problem(url: Any, *, allow_http: bool) -> str:
         return "carries a user name or password"
     if parts.scheme == "http" and not (allow_http or parts.hostname in LOOPBACK):
         return "is not https"
+    if not allow_http:
+        return address_problem(parts.hostname, allow_private=allow_private)
+    return ""
+
+
+def address_problem(host: str, *, allow_private: bool) -> str:
+    """In production an LMS is never on this machine or a link-local address (cloud metadata),
+    and on a private network only where ALLOW_PRIVATE_LMS_ADDRESSES says so: Wayfinder must not
+    be made to call into its own network on someone's say-so."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return f"names a host that cannot be found ({host[:100]})"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if (
+            address.is_loopback
+            or address.is_link_local
+            or address.is_multicast
+            or address.is_unspecified
+            or address.is_reserved
+        ):
+            return f"points to an address Wayfinder never calls ({address})"
+        if address.is_private and not allow_private:
+            return (
+                f"points to a private network address ({address}); set "
+                "ALLOW_PRIVATE_LMS_ADDRESSES = true if your LMS is on your own network"
+            )
     return ""
 
 
@@ -228,11 +268,13 @@ class PlatformConfig:
         return cls(**data)
 
 
-def parse_platform_config(data: Any, configuration_url: str, *, allow_http: bool) -> PlatformConfig:
+def parse_platform_config(
+    data: Any, configuration_url: str, *, allow_http: bool, allow_private: bool = True
+) -> PlatformConfig:
     if not isinstance(data, dict):
         raise RegistrationProblem("configuration_malformed", "the answer is not a JSON object")
     issuer = data.get("issuer")
-    problem = _url_problem(issuer, allow_http=allow_http)
+    problem = _url_problem(issuer, allow_http=allow_http, allow_private=allow_private)
     if problem:
         raise RegistrationProblem("configuration_invalid", f"issuer {problem}")
     assert isinstance(issuer, str)
@@ -247,10 +289,18 @@ def parse_platform_config(data: Any, configuration_url: str, *, allow_http: bool
         )
     endpoints = {}
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
-        problem = _url_problem(data.get(name), allow_http=allow_http)
+        problem = _url_problem(data.get(name), allow_http=allow_http, allow_private=allow_private)
         if problem:
             raise RegistrationProblem("configuration_invalid", f"{name} {problem}")
         endpoints[name] = data[name]
+    # Wayfinder sends the LMS's registration token there and stores what it answers: it must be
+    # the LMS itself, on the site the configuration was read from.
+    if origin(endpoints["registration_endpoint"]) != origin(configuration_url):
+        raise RegistrationProblem(
+            "issuer_mismatch",
+            f"registration_endpoint {origin(endpoints['registration_endpoint'])} is not on "
+            f"{origin(configuration_url)}",
+        )
     methods = data.get("token_endpoint_auth_methods_supported")
     if isinstance(methods, list) and "private_key_jwt" not in methods:
         raise RegistrationProblem(
@@ -282,23 +332,31 @@ def parse_platform_config(data: Any, configuration_url: str, *, allow_http: bool
 
 
 def fetch_platform_config(
-    configuration_url: str, registration_token: str, http: HttpClient, *, allow_http: bool
+    configuration_url: str,
+    registration_token: str,
+    http: HttpClient,
+    *,
+    allow_http: bool,
+    allow_private: bool = True,
 ) -> PlatformConfig:
-    problem = _url_problem(configuration_url, allow_http=allow_http)
+    problem = _url_problem(configuration_url, allow_http=allow_http, allow_private=allow_private)
     if problem:
         raise RegistrationProblem("bad_configuration_url", f"openid_configuration {problem}")
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
-        data = http.get_json(configuration_url, headers=headers)
+        # No redirects: the issuer check below must hold for the address actually read.
+        data = http.get_json(configuration_url, headers=headers, allow_redirects=False)
     except HttpError as exc:
         if exc.reason == "the answer is not JSON":
             raise RegistrationProblem("configuration_malformed", str(exc)) from exc
         if exc.status in (401, 403):
             raise RegistrationProblem("configuration_refused", str(exc)) from exc
         raise RegistrationProblem("configuration_unreachable", str(exc)) from exc
-    return parse_platform_config(data, configuration_url, allow_http=allow_http)
+    return parse_platform_config(
+        data, configuration_url, allow_http=allow_http, allow_private=allow_private
+    )
 
 
 # -- the pending registration ---------------------------------------------------------------------
@@ -413,7 +471,9 @@ def post_registration(
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     try:
-        response = http.request("POST", config.registration_endpoint, json=body, headers=headers)
+        response = http.request(
+            "POST", config.registration_endpoint, json=body, headers=headers, allow_redirects=False
+        )
     except HttpError as exc:
         said = _platform_message(exc)
         detail = f"{exc}" + (f" ({said})" if said else "")
@@ -563,18 +623,20 @@ class Outcome:
 
 
 def save_registration(config: PlatformConfig, answer: dict[str, Any]) -> Outcome:
-    """Store the registration (a new client_id makes a new one: Moodle issues one per
-    registration) and its deployment, active. Adds and flushes; the view commits."""
+    """Store a new registration (a new client_id makes a new one: Moodle issues one per
+    registration) and its deployment, active. An existing (issuer, client_id) is refused, never
+    changed. Adds and flushes; the view commits."""
     client_id = str(answer["client_id"]).strip()[:255]
-    reg = db.session.scalar(
-        select(Registration).where(
+    existing = db.session.scalar(
+        select(Registration.id).where(
             Registration.issuer == config.issuer, Registration.client_id == client_id
         )
     )
-    created = reg is None
-    if reg is None:
-        reg = Registration(issuer=config.issuer, client_id=client_id)
-        db.session.add(reg)
+    if existing is not None:
+        raise RegistrationProblem("already_registered", f"registration {existing}")
+    created = True
+    reg = Registration(issuer=config.issuer, client_id=client_id)
+    db.session.add(reg)
     granted = read_granted(answer)
     reg.name = reg.name or config.display_name[:200]
     reg.platform = config.kind

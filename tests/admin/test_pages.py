@@ -65,6 +65,9 @@ class Admin:
     def get(self, path: str) -> requests.Response:
         return self.browser.get(self.url(path))
 
+    def post(self, path: str, data: dict[str, str]) -> requests.Response:
+        return self.browser.post(self.url(path), data=data)
+
     def submit(
         self, page: requests.Response, action_part: str, **changes: str
     ) -> requests.Response:
@@ -177,10 +180,40 @@ def test_disable_asks_first_then_refuses_launches(lms: FakeLms, clean_app: Any) 
     )  # type: ignore[union-attr,attr-defined]
     lms.mutation = TokenMutation(claims={C + "deployment_id": "dep-2"})
     assert problem_code(launch(Browser(), lms).final) == "deployment_disabled"
-    # Enabling it again from the list.
+    # Who switched it off is not recorded (it may have been the people who run Wayfinder), so
+    # the page offers no Enable: only the CLI, or an installation-wide administrator, can.
     lms.mutation = TokenMutation()
-    again = admin.follow(admin.submit(done, f"/deployments/{pk}/approve"))
+    assert f"/deployments/{pk}/approve" not in done.text
+    assert "the people who run Wayfinder can enable it" in done.text
+    setup = admin.get("/admin/setup").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', setup).group(1)  # type: ignore[union-attr]
+    refused = admin.follow(admin.post(f"/admin/deployments/{pk}/approve", {"csrf_token": token}))
+    assert "Ask the people who run Wayfinder to enable it" in refused.text
+    assert (
+        deployment_row(clean_app, lms.registration_id, "dep-2").status is DeploymentStatus.DISABLED
+    )  # type: ignore[union-attr,attr-defined]
+    clean_app.config["ADMIN_PAGES_INSTALLATION_WIDE"] = True
+    try:
+        again = admin.follow(admin.submit(admin.get("/admin/"), f"/deployments/{pk}/approve"))
+    finally:
+        clean_app.config["ADMIN_PAGES_INSTALLATION_WIDE"] = False
     assert "Deployment dep-2 is approved" in again.text
+
+
+def test_a_course_level_administrator_may_look_but_not_change(lms: FakeLms, clean_app: Any) -> None:
+    pk = add_deployment(clean_app, lms.registration_id, "dep-9", DeploymentStatus.PENDING)  # type: ignore[attr-defined]
+    course_admin = Admin(lms, roles=[LIS + "membership#Administrator"], sub="course-admin")
+    page = course_admin.get("/admin/")
+    assert page.status_code == 200 and "dep-9" in page.text
+    assert f"/deployments/{pk}/approve" not in page.text
+    assert "site administrator can change this" in page.text
+    csrf = course_admin.get("/admin/setup")
+    field = re.search(r'name="csrf_token" value="([^"]+)"', csrf.text).group(1)  # type: ignore[union-attr]
+    refused = course_admin.post(f"/admin/deployments/{pk}/approve", {"csrf_token": field})
+    assert refused.status_code == 403 and problem_code(refused) == "forbidden_role"
+    assert (
+        deployment_row(clean_app, lms.registration_id, "dep-9").status is DeploymentStatus.PENDING
+    )  # type: ignore[union-attr,attr-defined]
 
 
 def test_the_admins_own_deployment_cannot_be_disabled_from_the_page(

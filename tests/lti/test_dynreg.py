@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, redirect, request
 from sqlalchemy import select
 
 from lti_tool.extensions import db
@@ -451,10 +451,19 @@ def test_same_issuer_new_client_id_makes_a_new_registration(
         (first.url, "moodle-client-1"),
         (first.url, "moodle-client-2"),
     ]
-    # Registering again with a client_id already known updates it instead of failing.
+    # An answer naming a client_id Wayfinder already knows is refused, never applied: otherwise
+    # whoever answers could repoint (or re-enable) an existing registration's keys.
+    with clean_app.app_context():
+        reg = db.session.scalar(
+            select(Registration).where(Registration.client_id == "moodle-client-2")
+        )
+        reg.enabled = False
+        db.session.commit()
     _, again = open_and_confirm(Browser(), tool_server, first)
-    assert again.status_code == 200 and "(updated)" in again.text
-    assert len(registrations(clean_app)) == 2
+    assert again.status_code == 409 and problem_code(again) == "already_registered"
+    regs = registrations(clean_app)
+    assert len(regs) == 2 and not regs[1].enabled
+    assert regs[1].key_set_url == first.lms.url + "/jwks"
 
 
 def problem_code(response: Any) -> str:
@@ -667,3 +676,35 @@ def test_dynamic_registration_setting_is_checked_at_start() -> None:
 
     with pytest.raises(ConfigError, match="DYNAMIC_REGISTRATION"):
         validate({"SECRET_KEY": "x" * 40, "ENV": "production", "DYNAMIC_REGISTRATION": "yes"})
+
+
+def test_in_production_no_lms_address_points_into_wayfinders_own_network() -> None:
+    from lti_tool.lti.dynreg import address_problem
+
+    assert "never calls" in address_problem("127.0.0.1", allow_private=True)
+    assert "never calls" in address_problem("localhost", allow_private=True)
+    assert "never calls" in address_problem("169.254.169.254", allow_private=True)  # metadata
+    assert "private network" in address_problem("10.1.2.3", allow_private=False)
+    assert address_problem("10.1.2.3", allow_private=True) == ""  # an LMS on the company network
+    assert address_problem("93.184.216.34", allow_private=False) == ""
+    assert "cannot be found" in address_problem("no-such-host.invalid", allow_private=False)
+
+
+def test_a_redirected_configuration_is_not_followed(tool_server: str, clean_app: Any) -> None:
+    """The issuer check must hold for the address actually read: a redirect elsewhere stops it."""
+    target = SpecPlatform("moodle")
+    hop = Flask("redirector")
+    hop.add_url_rule("/cfg", "cfg", lambda: redirect(target.url + target.config_path))
+    server = ServerThread(hop)
+    try:
+        page = Browser().get(
+            tool_server
+            + "/lti/register?"
+            + urlencode({"openid_configuration": f"http://127.0.0.1:{server.port}/cfg"})
+        )
+        assert page.status_code >= 400 and problem_code(page) == "configuration_unreachable"
+        assert "not followed" in page.text
+        assert registrations(clean_app) == []
+    finally:
+        server.stop()
+        target.stop()
