@@ -64,7 +64,8 @@ def jobs_retry(job_id: int) -> None:
         raise click.ClickException(f"Job {job_id} is running; wait for it to finish.")
     if job.state is JobState.SUCCEEDED:
         raise click.ClickException(f"Job {job_id} succeeded; start a new one instead.")
-    services.retry(job)
+    if not services.retry(job):
+        raise click.ClickException(f"Job {job_id} was picked up meanwhile; see `flask jobs list`.")
     db.session.commit()
     services.dispatch(job)
     click.echo(f"Job {job_id} queued again ({services.mode()}).")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.http import HttpError
@@ -374,14 +374,26 @@ def schedule_tick() -> Tick:
     return Tick(requeued, len(scheduled), len(redispatched))
 
 
-def retry(job: Job) -> None:
-    """An admin's retry: run again as soon as possible, with one more attempt if needed."""
-    job.state = JobState.QUEUED
-    job.run_at = utcnow()
-    job.finished_at = None
-    job.max_attempts = max(job.max_attempts, job.attempts + 1)
-    job.message = "Queued again by hand."
-    db.session.flush()
+def retry(job: Job) -> bool:
+    """An admin's retry: run again as soon as possible, with one more attempt if needed. Only a
+    job that is not running or done, checked in the UPDATE itself, so a worker that claims the
+    job at the same moment is never overtaken (which would run it twice). False when it was."""
+    done = db.session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.state.in_((JobState.FAILED, JobState.QUEUED)))
+        .values(
+            state=JobState.QUEUED,
+            run_at=utcnow(),
+            finished_at=None,
+            max_attempts=case(
+                (Job.max_attempts > Job.attempts, Job.max_attempts), else_=Job.attempts + 1
+            ),
+            message="Queued again by hand.",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(job)
+    return bool(getattr(done, "rowcount", 0))
 
 
 def latest(kind: str, registration_id: int | None, **arguments: int | str) -> Job | None:

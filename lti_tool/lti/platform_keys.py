@@ -2,8 +2,10 @@
 
 The JWKS document is kept in the shared store for PLATFORM_JWKS_SECONDS; parsed keys are kept in
 this process (parsing is the costly part) and used without asking the store for up to
-MEMO_SECONDS, so a key the platform withdrew stops working everywhere within that time (at once
-in the process that re-fetched the set). A kid that is not in the cached set triggers one
+MEMO_SECONDS. A key the platform withdrew is therefore accepted until the cached set is fetched
+again: when a token names a kid the set does not have (as it does once the platform signs with
+its new key; every process then drops the withdrawn key within MEMO_SECONDS), or when the cached
+set expires after PLATFORM_JWKS_SECONDS. A kid that is not in the cached set triggers one
 re-fetch, at most every PLATFORM_JWKS_REFETCH_SECONDS per keyset, so a flood of made-up kids
 cannot turn Wayfinder into a fetching machine.
 """

@@ -12,7 +12,7 @@ from lti_tool.extensions import db
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.jobs.registry import JobFailed, JobRun, register
-from lti_tool.lti.models import utcnow
+from lti_tool.lti.models import Registration, utcnow
 from lti_tool.people.models import Course
 from lti_tool.roster.services import SyncSettings, sync_course
 
@@ -51,8 +51,7 @@ def start_sync(
         person_id=person_id,
         dedupe_key=dedupe_key(course_id),
     )
-    if not created and job.retry_pending:
-        jobs.retry(job)
+    if not created and job.retry_pending and jobs.retry(job):
         job.started_by = started_by[:255]
         job.started_by_person_id = person_id
         return job, True
@@ -79,7 +78,10 @@ def enqueue_periodic_syncs(interval_minutes: int) -> list[Job]:
         )
     )
     due = db.session.execute(
-        select(Course.id, Course.registration_id).where(
+        select(Course.id, Course.registration_id)
+        .join(Registration, Registration.id == Course.registration_id)
+        .where(
+            Registration.enabled.is_(True),  # a switched-off LMS is not called on a schedule
             Course.roster_url.is_not(None),
             (Course.roster_synced_at.is_(None)) | (Course.roster_synced_at < cutoff),
         )

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from adapters.http import HttpClient, HttpError
 from lti_tool.extensions import db
@@ -87,14 +90,28 @@ def _apply_page(
     new_subs = [sub for sub in by_sub if sub not in people]
     if new_subs:
         now = utcnow()
+        # A launch or another course's sync may add the same person meanwhile: skip those rows
+        # here and read their ids back, rather than failing the whole page.
         inserted = db.session.execute(
-            insert(Person).returning(Person.id, Person.sub),
+            _insert(Person).on_conflict_do_nothing().returning(Person.id, Person.sub),
             [
                 {"registration_id": registration_id, "sub": sub, "created_at": now, **profiles[sub]}
                 for sub in new_subs
             ],
         )
         ids.update({sub: person_id for person_id, sub in inserted})
+        raced = [sub for sub in new_subs if sub not in ids]
+        if raced:
+            ids.update(
+                {
+                    sub: person_id
+                    for person_id, sub in db.session.execute(
+                        select(Person.id, Person.sub).where(
+                            Person.registration_id == registration_id, Person.sub.in_(raced)
+                        )
+                    )
+                }
+            )
         result.new_people += len(new_subs)
 
     memberships = {
@@ -130,7 +147,7 @@ def _apply_page(
         if row.active != member.active:
             row.active = member.active
     if fresh:
-        db.session.execute(insert(Membership), fresh)
+        db.session.execute(_insert(Membership).on_conflict_do_nothing(), fresh)
     db.session.flush()
     return set(ids.values())
 
@@ -152,6 +169,11 @@ def _deactivate_missing(course_id: int, seen: set[int]) -> int:
     return len(gone)
 
 
+def _insert(model: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
 def sync_course(course_id: int, run: JobRun, settings: SyncSettings) -> SyncResult:
     course = db.session.get(Course, course_id)
     if course is None:
@@ -165,6 +187,17 @@ def sync_course(course_id: int, run: JobRun, settings: SyncSettings) -> SyncResu
         )
     registration = db.session.get(Registration, course.registration_id)
     assert registration is not None
+    if not registration.enabled:
+        raise JobFailed(
+            "This LMS's registration is switched off in Wayfinder: no roster is read from it.",
+            retry=False,
+        )
+    if not registration.auth_token_url:
+        raise JobFailed(
+            "Wayfinder has no token URL for this LMS, so it cannot ask for the roster. Add it on "
+            "the admin pages (Manual setup) or with `flask registrations add`.",
+            retry=False,
+        )
     account = PlatformAccount.of(registration)
     http = HttpClient(timeout=settings.http_timeout)
     client = NrpsClient(

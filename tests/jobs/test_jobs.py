@@ -246,3 +246,26 @@ def test_cli_list_retry_and_run_due(clean_app: Any) -> None:
     assert get(clean_app, ok_id).state is JobState.SUCCEEDED
     schedule = runner.invoke(args=["jobs", "schedule", "--once"])
     assert schedule.exit_code == 0 and "Scheduled 0" in schedule.output
+
+
+def test_a_switched_off_lms_gets_no_scheduled_syncs(clean_app: Any) -> None:
+    reg_id, _course_id = _course_with_roster(clean_app)
+    with clean_app.app_context():
+        reg = db.session.get(Registration, reg_id)
+        assert reg is not None
+        reg.enabled = False
+        db.session.commit()
+        assert roster_jobs.enqueue_periodic_syncs(60) == []
+
+
+def test_a_retry_never_overtakes_a_worker_that_claimed_the_job(clean_app: Any) -> None:
+    job_id = add(clean_app)
+    with clean_app.app_context():
+        assert services.claim_next() == job_id
+        job = db.session.get(Job, job_id)
+        assert job is not None and job.state is JobState.RUNNING
+        assert services.retry(job) is False  # a worker has it: left alone, not queued twice
+        db.session.commit()
+    assert get(clean_app, job_id).state is JobState.RUNNING
+    result = clean_app.test_cli_runner().invoke(args=["jobs", "retry", str(job_id)])
+    assert result.exit_code != 0 and "running" in result.output
