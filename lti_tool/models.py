@@ -3,9 +3,27 @@
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.roles.models import (
+    CareerGoal,
+    JobRole,
+    PersonRole,
+    RoleChangeRequest,
+    RoleSkillTarget,
+    Skill,
+    Team,
+    TeamMember,
+)
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
+    "CareerGoal",
+    "JobRole",
+    "PersonRole",
+    "RoleChangeRequest",
+    "RoleSkillTarget",
+    "Skill",
+    "Team",
+    "TeamMember",
     "Course",
     "Deployment",
     "Job",
