@@ -262,7 +262,7 @@ def plan(text: str) -> Plan:
                             team_name=target_name,
                         )
                     )
-                if leader is not None:
+                if leader is not None and key not in leaders:
                     leaders[key] = (leader.id, line)
                     if existing is None or existing.leader_id != leader.id:
                         before = (
