@@ -106,9 +106,10 @@ def test_starter_set_is_idempotent_and_never_overwrites_edits(tenant: int) -> No
     again = services.import_starter_set(tenant)
     assert again.roles == [] and again.skills == ["Coaching"]
     assert db.session.get(JobRole, tier1.id).name == "Agent level 1"  # type: ignore[union-attr]
-    assert services.match_role("Tier 1 agent") is None or services.match_role(
-        "Tier 1 agent"
-    ).id == tier1.id  # type: ignore[union-attr]
+    assert (
+        services.match_role("Tier 1 agent") is None
+        or services.match_role("Tier 1 agent").id == tier1.id
+    )  # type: ignore[union-attr]
     after = services.targets()
     # Existing pairs are untouched (the lowered and the removed one); only the re-added
     # skill's targets come back.
@@ -195,9 +196,7 @@ def test_lti_values_by_name_or_alias_and_unmatched_values(tenant: int) -> None:
     services.lti_value_seen(ana, ana.job_role)
     services.lti_value_seen(lena, lena.job_role)
     assert effective_name(ana) == "Senior agent" and effective_name(lena) is None
-    assert [(u.value, u.people) for u in services.unmatched_values()] == [
-        ("Workforce planner", 2)
-    ]
+    assert [(u.value, u.people) for u in services.unmatched_values()] == [("Workforce planner", 2)]
     # The instructor maps it: everyone carrying it gets the role from the LMS.
     planner, errors = services.save_role(tenant, None, "Workforce analyst", "", "")
     assert planner is not None and not errors
