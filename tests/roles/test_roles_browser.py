@@ -1,4 +1,4 @@
-"""The role × skill matrix editor in a real browser at 360 px, by keyboard: Chloe (instructor)
+"""The role-by-skill matrix editor in a real browser at 360 px, by keyboard: Chloe (instructor)
 opens it from the home page inside the launcher's iframe, tabs to a cell, types a level, and
 saves. Screenshots go to test-artifacts/ (roles-matrix-360.png, roles-me-360.png)."""
 
