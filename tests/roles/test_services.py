@@ -139,13 +139,13 @@ def test_precedence_admin_over_hr_over_lti_and_newest_of_equal_rank(
     # A lower source changing beneath a higher one changes nothing effective: no hook.
     assert not services.set_source_role(ana, Source.LTI, lead, by="LTI launch")
     assert effective_name(ana) == "Senior agent"
-    assert services.admin_set_role(ana, sme, "Dev", 1)
+    assert services.admin_set_role(ana, sme, "Dev", ana.id)
     assert effective_name(ana) == "Subject-matter expert"
     # An approved request ranks with the admin: the newer of the two counts.
     assert services.set_source_role(ana, Source.REQUEST, lead, by="Ben")
     assert effective_name(ana) == "Team lead"
     # Clearing the admin's choice leaves the request; clearing that too falls back to HR.
-    assert not services.admin_set_role(ana, None, "Dev", 1)
+    assert not services.admin_set_role(ana, None, "Dev", ana.id)
     assert services.set_source_role(ana, Source.REQUEST, None, by="Ben")
     assert effective_name(ana) == "Senior agent"
     assert [(c.old_role_id, c.new_role_id, c.source) for c in changes] == [
@@ -175,7 +175,7 @@ def test_deleting_a_role_ends_assignments_and_falls_back(
     ana = person(tenant, "ana")
     tier1, senior = role_named("Tier 1 agent"), role_named("Senior agent")
     services.set_source_role(ana, Source.LTI, tier1, by="LTI launch")
-    services.admin_set_role(ana, senior, "Dev", 1)
+    services.admin_set_role(ana, senior, "Dev", ana.id)
     deps = services.role_dependents(senior)
     assert deps.people == 1 and deps.targets == 7 and not deps.none
     services.delete_role(senior, by="Chloe", by_person_id=None)
