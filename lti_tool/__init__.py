@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.roles.views import bp as roles_bp
     from lti_tool.roster.views import bp as roster_bp
 
     app.register_blueprint(lti_bp)
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(roles_bp)
     if app.config["DEV_LAUNCHER"]:
         from lti_tool.devlauncher.views import bp as dev_bp
 

@@ -3,16 +3,34 @@
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.roles.models import (
+    CareerGoal,
+    JobRole,
+    PersonRole,
+    RoleChangeRequest,
+    RoleSkillTarget,
+    Skill,
+    Team,
+    TeamMember,
+)
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
+    "CareerGoal",
     "Course",
     "Deployment",
     "Job",
+    "JobRole",
     "KeyValueEntry",
     "LaunchEvent",
     "Membership",
     "Person",
+    "PersonRole",
     "Registration",
+    "RoleChangeRequest",
+    "RoleSkillTarget",
+    "Skill",
+    "Team",
+    "TeamMember",
     "ToolKey",
 ]

@@ -289,7 +289,54 @@ def seed(tool_url: str, lms_url: str) -> Registration:
                 )
             )
     db.session.flush()
+    seed_roles(reg)
     return reg
+
+
+DEMO_TEAM = "Billing team A"
+
+
+def seed_roles(reg: Registration) -> None:
+    """The starter set of job roles and skills; everyone's role from the LTI custom parameter
+    (Ana: Tier 1 agent); Ben's team with Ana and Sam; Ana's pending request to become Senior
+    agent and her career goal. Added once; later seeds leave edits alone."""
+    from lti_tool.roles import services as roles
+    from lti_tool.roles.models import RoleChangeRequest, Team
+    from lti_tool.tenancy import tenant_scope
+
+    with tenant_scope(db.session, reg.id):
+        roles.import_starter_set(reg.id)
+        roles.rematch_lti_values(reg.id)  # the personas' LTI job_role values, as at a launch
+        people = {
+            p.sub: p
+            for p in db.session.scalars(select(Person).where(Person.registration_id == reg.id))
+        }
+        team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
+        if team is None:
+            team, _ = roles.save_team(reg.id, None, DEMO_TEAM, "ben@example.com")
+            assert team is not None
+            for sub in ("ana", "sam"):
+                roles.add_member(reg.id, team, people[sub].sub)
+        ana = people["ana"]
+        if (
+            db.session.scalar(
+                select(RoleChangeRequest.id).where(RoleChangeRequest.person_id == ana.id)
+            )
+            is None
+        ):
+            senior = roles.match_role("Senior agent")
+            if senior is not None:
+                roles.request_change(
+                    reg.id,
+                    ana,
+                    str(senior.id),
+                    "I have handled billing escalations for two months and coach new starters "
+                    "on the night shift.",
+                )
+        lead = roles.match_role("Team lead")
+        if roles.career_goal(ana.id) is None and lead is not None:
+            roles.set_career_goal(reg.id, ana, str(lead.id))
+    db.session.flush()
 
 
 def seed_admin_data(reg: Registration) -> None:

@@ -20,6 +20,7 @@ from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchEvent, utcno
 from lti_tool.lti.registry import DeploymentInfo, RegistrationInfo
 from lti_tool.lti.session import new_launch_id, save_launch
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.roles import services as job_roles
 from lti_tool.tenancy import tenant_scope
 
 log = logging.getLogger(__name__)
@@ -123,9 +124,10 @@ def complete_launch(
             for attr in ("name", "given_name", "family_name", "email")
             if getattr(claims, attr)
         }
-        job_role = custom_value(claims.custom, job_role_param)
+        job_role = custom_value(claims.custom, job_role_param)[:120]
+        known_job_role = person.job_role if person is not None else None
         if job_role:
-            changes["job_role"] = job_role[:120]
+            changes["job_role"] = job_role
         if person is None:
             person = _insert_or_get(
                 Person,
@@ -135,6 +137,8 @@ def complete_launch(
         if _stale(person.last_launch_at, now):
             changes["last_launch_at"] = now
         _assign(person, changes)
+        if job_role and job_role != known_job_role:  # a new value: map it to a JobRole
+            job_roles.lti_value_seen(person, job_role)
 
         course_ref = None
         if claims.context_id:
