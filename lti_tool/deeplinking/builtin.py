@@ -88,8 +88,7 @@ BUILTIN_PROVIDERS = (
         title="Catalog",
         description="The company's course catalog, where people pick courses for their own goals.",
         available=_not_yet,
-        unavailable_help="The catalog is being built. Placing it will need no change to your "
-        "course once it is ready.",
+        unavailable_help="The catalog is being built.",
         position=40,
     ),
     ContentProvider(
