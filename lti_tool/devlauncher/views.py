@@ -250,6 +250,8 @@ def platform_deep_link_return() -> Any:
     try:
         sent = jwt.decode(form.get("JWT", ""), options={"verify_signature": False})
         data = sent.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+        if not isinstance(data, str):
+            raise DeepLinkingResponseInvalid("the data this LMS sent did not come back")
         _deep_link_data().loads(data, max_age=3600)  # the data this LMS sent, unchanged
         result = platform.deep_linking_response(
             form,
