@@ -387,3 +387,22 @@ def test_a_forged_response_is_refused_by_the_platform(lms: FakeLms, browser: Bro
     )
     assert browser.post(action, data={"JWT": forged}).status_code == 400
     assert lms.dl_results == [] and "Signature" in lms.dl_errors[0]
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://moodle.example.com", True),
+        ("https://school.instructure.com", True),
+        ("https://school.beta.instructure.com", True),
+        ("http://school.instructure.com", False),
+        ("https://instructure.com.evil.net", False),
+        ("https://evilinstructure.com", False),
+        ("https://moodle.example.com:8443", False),
+    ],
+)
+def test_return_url_origins_match_as_the_csp_does(origin: str, allowed: bool) -> None:
+    from lti_tool.deeplinking.settings import origin_allowed
+
+    registered = ["https://moodle.example.com", "https://*.instructure.com"]
+    assert origin_allowed(origin, registered) is allowed
