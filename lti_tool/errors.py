@@ -181,6 +181,16 @@ PROBLEMS: dict[str, Problem] = {
         "The LMS sent a message type Wayfinder does not support.",
         "Place Wayfinder as a resource link or through deep linking (content selection).",
     ),
+    "deep_linking_invalid": Problem(
+        "The LMS asked for content in a way Wayfinder cannot answer",
+        "The LMS opened Wayfinder to pick content to add to your course, but did not say where to "
+        "send the choice back, or does not accept the kind of link Wayfinder makes. Nothing was "
+        "added. Try adding the activity again; if it keeps happening, tell your LMS administrator.",
+        "The deep-linking request must carry a deep_link_return_url on the LMS's own address "
+        "(an origin registered for it) and accept ltiResourceLink items; the detail below says "
+        "what was wrong. If the LMS answers on another address than its issuer, add that origin "
+        "to the registration (`flask registrations add --frame-origin`).",
+    ),
     "missing_claim": Problem(
         "The launch is missing required information",
         "The id_token lacks a value every LTI 1.3 launch must carry.",

@@ -17,7 +17,14 @@ import requests
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
-from lti_tool.devlauncher.platform import DevPlatform, LaunchSpec, LaunchUser, generate_private_pem
+from lti_tool.devlauncher.platform import (
+    DeepLinkingResponseInvalid,
+    DeepLinkingResult,
+    DevPlatform,
+    LaunchSpec,
+    LaunchUser,
+    generate_private_pem,
+)
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 LEARNER = LIS + "membership#Learner"
@@ -72,6 +79,10 @@ class FakeLms:
         self.jwks_hits = 0
         self.jwks_broken = False
         self.extra_keys: list[dict[str, Any]] = []
+        # Deep linking: what came back to the return URL, validated as this platform would.
+        self.dl_expected_data: Any = None
+        self.dl_results: list[DeepLinkingResult] = []
+        self.dl_errors: list[str] = []
         self.app = self._build_app()
         self.server = ServerThread(self.app)
         self.url = f"http://127.0.0.1:{self.server.port}"
@@ -102,6 +113,24 @@ class FakeLms:
             body += f'<input name="id_token" value="{html.escape(token)}">'
             body += f'<input name="state" value="{html.escape(params.get("state", ""))}"></form>'
             return Response(body)
+
+        @app.post("/dl-return")
+        def deep_link_return() -> Response:
+            """The deep_link_return_url: validate the tool's response with lti1p3platform
+            (fetching the tool's JWKS over HTTP) and list what the LMS would create."""
+            assert self.platform is not None
+            try:
+                result = self.platform.deep_linking_response(
+                    request.form.to_dict(),
+                    tool_jwks_url=self.tool_url + "/lti/jwks",
+                    expected_data=self.dl_expected_data,
+                )
+            except DeepLinkingResponseInvalid as exc:
+                self.dl_errors.append(str(exc))
+                return Response(f"Refused: {html.escape(str(exc))}", status=400)
+            self.dl_results.append(result)
+            titles = "".join(f"<li>{html.escape(i.get('title', ''))}</li>" for i in result.items)
+            return Response(f"<h1>Created {len(result.items)} items</h1><ul>{titles}</ul>")
 
         @app.get("/jwks")
         def jwks() -> Response:

@@ -35,6 +35,14 @@ DEMO_CLIENT_ID = "wayfinder-demo"
 DEMO_DEPLOYMENT_ID = "demo-deployment-1"
 DEMO_COURSE = ("course-cs-foundations", "Customer Service Foundations", "CS101")
 PLATFORM_KEY_FILE = "dev-platform-key.pem"
+# What the demo LMS's "Add an activity" screen asks Wayfinder for (LTI Deep Linking), as Moodle
+# does: several items at once, ltiResourceLink only. Chloe, the trainer, uses it.
+DEMO_DEEP_LINKING = {
+    "persona": "chloe",
+    "title": f"Add Wayfinder to {DEMO_COURSE[1]}",
+    "text": "Choose Wayfinder pages to add to the course as activities.",
+    "accept_multiple": True,
+}
 # Other deployments of the demo LMS, for Dev the admin to approve or re-enable.
 DEMO_OTHER_DEPLOYMENTS = (
     ("demo-deployment-sales", "Sales onboarding course", DeploymentStatus.PENDING),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from lti1p3platform.deep_linking import LtiDeepLinking
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
 from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
 from lti1p3platform.oidc_login import OIDCLoginAbstract
@@ -20,6 +21,9 @@ from lti1p3platform.registration import Registration as PlatformRegistration
 from lti1p3platform.request import Request as PlatformRequest
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+DL_SETTINGS = DL_CLAIM + "deep_linking_settings"
 
 
 def generate_private_pem() -> str:
@@ -58,6 +62,50 @@ class LaunchSpec:
     resource_link_id: str = "wayfinder-home"
     custom: dict[str, str] = field(default_factory=dict)
     extra_claims: dict[str, t.Any] = field(default_factory=dict)
+    resource_link_title: str = "Wayfinder"
+    # A placed link's own URL; None: the tool's launch URL.
+    target_link_uri: str | None = None
+    # The deep_linking_settings claim: makes the launch an LtiDeepLinkingRequest (no resource link).
+    deep_linking: dict[str, t.Any] | None = None
+
+
+def deep_linking_settings(
+    return_url: str,
+    *,
+    accept_multiple: bool = True,
+    data: t.Any = None,
+    accept_types: t.Iterable[str] = ("ltiResourceLink",),
+    title: str = "",
+    text: str = "",
+) -> dict[str, t.Any]:
+    """A deep_linking_settings claim, built by lti1p3platform. Moodle sends no data and
+    accept_multiple true; Canvas sends data (a signed string) and its placement's accept_multiple."""
+    claim = LtiDeepLinking(return_url).get_lti_deep_linking_launch_claim(
+        title, text, set(accept_types)
+    )[DL_SETTINGS]
+    claim["accept_types"] = list(accept_types)  # keep the platform's order
+    claim["accept_multiple"] = accept_multiple
+    if data is not None:
+        claim["data"] = data
+    return dict(claim)
+
+
+class DeepLinkingResponseInvalid(Exception):
+    """The tool's LtiDeepLinkingResponse is not one this platform would accept."""
+
+
+@dataclass
+class DeepLinkingResult:
+    items: list[dict[str, t.Any]]
+    claims: dict[str, t.Any]
+
+    @property
+    def data(self) -> t.Any:
+        return self.claims.get(DL_CLAIM + "data")
+
+    @property
+    def message(self) -> str:
+        return str(self.claims.get(DL_CLAIM + "msg") or "")
 
 
 class _Request(PlatformRequest):
@@ -135,9 +183,13 @@ class DevPlatform:
     def jwks(self) -> dict[str, t.Any]:
         return {"keys": self.registration.get_jwks()}
 
-    def login_initiation_url(self, login_hint: str, message_hint: str, **extra: str) -> str:
+    def login_initiation_url(
+        self, login_hint: str, message_hint: str, target_link_uri: str | None = None, **extra: str
+    ) -> str:
         login = _Login(_Request({}), self.conf)
         login.set_lti_message_hint(hint=message_hint)
+        if target_link_uri:
+            login.set_launch_url(target_link_uri)
         url = login.prepare_preflight_url(login_hint)
         if extra:
             from urllib.parse import urlencode
@@ -153,7 +205,10 @@ class DevPlatform:
         launch._registration = self.registration
         launch.validate_preflight_response(auth_params)
         launch.set_user_data(spec.user.sub, spec.user.roles, spec.user.name, spec.user.email)
-        launch.set_resource_link_claim(spec.resource_link_id, title="Wayfinder")
+        if spec.target_link_uri:
+            launch.set_launch_url(spec.target_link_uri)
+        if spec.deep_linking is None:
+            launch.set_resource_link_claim(spec.resource_link_id, title=spec.resource_link_title)
         if spec.context_id:
             launch.set_launch_context_claim(
                 spec.context_id,
@@ -165,7 +220,66 @@ class DevPlatform:
         if spec.extra_claims:
             launch.set_extra_claims(spec.extra_claims)
         claims, _state = launch.get_launch_data()
+        if spec.deep_linking is not None:
+            claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
+            claims[DL_SETTINGS] = spec.deep_linking
         return claims, str(auth_params["redirect_uri"])
+
+    def deep_linking_response(
+        self,
+        form: dict[str, str],
+        *,
+        tool_jwks_url: str | None = None,
+        tool_jwks: dict[str, t.Any] | None = None,
+        expected_data: t.Any = None,
+    ) -> DeepLinkingResult:
+        """Validate the tool's LtiDeepLinkingResponse as this platform: lti1p3platform checks
+        the signature against the tool's JWKS, the message type and the content item types;
+        then what it leaves to the platform: issuer, audience, deployment, nonce, version,
+        and the request's data echoed unchanged."""
+        registration = (
+            PlatformRegistration()
+            .set_iss(self.issuer)
+            .set_client_id(self.client_id)
+            .set_deployment_id(self.deployment_id)
+        )
+        if tool_jwks is not None:
+            registration.set_tool_key_set(tool_jwks)  # type: ignore[arg-type]
+        elif tool_jwks_url:
+            registration.set_tool_key_set_url(tool_jwks_url)
+        conf = _Conf(registration=registration)
+        conf.set_accepted_deeplinking_types(["ltiResourceLink"])
+        if not form.get("JWT"):
+            raise DeepLinkingResponseInvalid("no JWT form field")
+        try:
+            items = conf.validate_deeplinking_resp(form)
+        except Exception as exc:  # lti1p3platform raises several unrelated types
+            raise DeepLinkingResponseInvalid(f"{type(exc).__name__}: {exc}") from exc
+        claims = jwt.decode(form["JWT"], options={"verify_signature": False})  # verified above
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        problems = [
+            message
+            for ok, message in (
+                (
+                    claims.get("iss") == self.client_id,
+                    f"iss {claims.get('iss')!r} is not the client_id",
+                ),
+                (self.issuer in audiences, f"aud {aud!r} does not name the platform"),
+                (
+                    claims.get(CLAIM + "deployment_id") == self.deployment_id,
+                    f"deployment_id {claims.get(CLAIM + 'deployment_id')!r}",
+                ),
+                (claims.get(CLAIM + "version") == "1.3.0", "version is not 1.3.0"),
+                (bool(claims.get("nonce")), "no nonce"),
+                (isinstance(claims.get("iat"), int), "no iat"),
+                (claims.get(DL_CLAIM + "data") == expected_data, "data not echoed unchanged"),
+            )
+            if not ok
+        ]
+        if problems:
+            raise DeepLinkingResponseInvalid("; ".join(problems))
+        return DeepLinkingResult(items=list(items), claims=claims)
 
     def sign(self, claims: dict[str, t.Any], expiration: int = 60) -> str:
         now = int(time.time())

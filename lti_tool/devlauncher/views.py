@@ -4,10 +4,13 @@ OIDC flow, as any person in any role, and answers LTI Platform Storage messages 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import jwt
 from flask import (
     Blueprint,
     Response,
@@ -17,11 +20,18 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.devlauncher import demo
-from lti_tool.devlauncher.platform import DevPlatform, LaunchSpec, LaunchUser
+from lti_tool.devlauncher.platform import (
+    DeepLinkingResponseInvalid,
+    DevPlatform,
+    LaunchSpec,
+    LaunchUser,
+    deep_linking_settings,
+)
 from lti_tool.devlauncher.roster_platform import RosterPlatform
 from lti_tool.extensions import csrf
 from lti_tool.lti import keys as tool_keys
@@ -74,6 +84,8 @@ def launcher() -> Any:
         storage = "answer"
     launch_url = None
     install_url = None
+    placed = _placed_items().loads_or_none(request.args.get("item", ""))
+    deep_link = request.args.get("message") == "deep_link"
     if platform and request.args.get("install"):
         # Dynamic registration, as an LMS admin pasting Wayfinder's address would start it.
         reg = demo.demo_registration()
@@ -86,9 +98,16 @@ def launcher() -> Any:
         )
         install_url = current_app.config["DEV_TOOL_URL"].rstrip("/") + "/lti/register?" + query
     elif platform and persona:
-        hint = _hints().dumps({"persona": persona.key})
+        message: dict[str, Any] = {"persona": persona.key}
+        if deep_link:
+            message["message"] = "deep_link"
+        elif placed:
+            message["item"] = placed
+        hint = _hints().dumps(message)
         extra = {"lti_storage_target": "_parent"} if storage != "none" else {}
-        launch_url = platform.login_initiation_url(persona.key, hint, **extra)
+        launch_url = platform.login_initiation_url(
+            persona.key, hint, target_link_uri=placed["url"] if placed else None, **extra
+        )
     page = render_template(
         "devlauncher/launcher.html",
         ready=platform is not None,
@@ -98,6 +117,9 @@ def launcher() -> Any:
         storage_modes=STORAGE_MODES,
         launch_url=launch_url,
         install_url=install_url,
+        deep_link=deep_link and launch_url is not None,
+        placed=placed if launch_url else None,
+        deep_linker=demo.PERSONAS_BY_KEY[str(demo.DEMO_DEEP_LINKING["persona"])],
         tool_url=current_app.config["DEV_TOOL_URL"].rstrip("/"),
     )
     response = Response(page)
@@ -143,6 +165,23 @@ def platform_auth() -> Any:
             }
         },
     )
+    if hint.get("message") == "deep_link":
+        # Like Moodle's "Add an activity": an LtiDeepLinkingRequest, no resource link. Unlike
+        # Moodle, it sends data (as Canvas does), to show it coming back unchanged.
+        settings = demo.DEMO_DEEP_LINKING
+        spec.deep_linking = deep_linking_settings(
+            _lms_url() + "/dev/platform/deep-link-return",
+            accept_multiple=bool(settings["accept_multiple"]),
+            data=_deep_link_data().dumps({"persona": persona.key}),
+            title=str(settings["title"]),
+            text=str(settings["text"]),
+        )
+    elif isinstance(hint.get("item"), dict):
+        item = hint["item"]
+        spec.target_link_uri = item["url"]
+        spec.resource_link_id = item["id"]
+        spec.resource_link_title = item["title"]
+        spec.custom = {**spec.custom, **item["custom"]}
     try:
         action, fields = platform.launch_form(params, spec)
     except Exception as exc:  # lti1p3platform raises bare exceptions on a bad auth request
@@ -162,6 +201,100 @@ def platform_jwks() -> Response:
     if platform is None:
         abort(404)
     return jsonify(platform.jwks())
+
+
+def _lms_url() -> str:
+    return str(current_app.config["DEV_LMS_URL"]).rstrip("/")
+
+
+def _deep_link_data() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="dev-deep-link-data")  # type: ignore[arg-type]
+
+
+class _Placed:
+    """Placed links travel in the launcher's URL, signed (the pretend LMS keeps no database)."""
+
+    def __init__(self) -> None:
+        self.serializer = URLSafeTimedSerializer(
+            current_app.secret_key,  # type: ignore[arg-type]
+            salt="dev-placed-item",
+        )
+
+    def dumps(self, item: dict[str, Any]) -> str:
+        return str(self.serializer.dumps(item))
+
+    def loads_or_none(self, value: str) -> dict[str, Any] | None:
+        if not value:
+            return None
+        try:
+            item = self.serializer.loads(value, max_age=7 * 24 * 3600)
+        except BadSignature:
+            return None
+        return item if isinstance(item, dict) else None
+
+
+def _placed_items() -> _Placed:
+    return _Placed()
+
+
+@bp.post("/platform/deep-link-return")
+@csrf.exempt
+def platform_deep_link_return() -> Any:
+    """The pretend LMS's deep_link_return_url: it validates Wayfinder's LtiDeepLinkingResponse
+    with lti1p3platform (signature against Wayfinder's published keys, claims, content items)
+    and shows the activities it would create, each of which can then be launched."""
+    platform = _platform()
+    if platform is None:
+        abort(404)
+    form = request.form.to_dict()
+    problem, result = "", None
+    try:
+        sent = jwt.decode(form.get("JWT", ""), options={"verify_signature": False})
+        data = sent.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+        if not isinstance(data, str):
+            raise DeepLinkingResponseInvalid("the data this LMS sent did not come back")
+        _deep_link_data().loads(data, max_age=3600)  # the data this LMS sent, unchanged
+        result = platform.deep_linking_response(
+            form,
+            tool_jwks=tool_keys.published_jwks(current_app.config["TOOL_KEY_GRACE_DAYS"]),
+            expected_data=data,
+        )
+    except (jwt.PyJWTError, BadSignature, TypeError, DeepLinkingResponseInvalid) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    items = []
+    placer = _placed_items()
+    for index, item in enumerate(result.items if result else [], start=1):
+        placed = {
+            "id": f"placed-{index}-"
+            + hashlib.sha256(json.dumps(item, sort_keys=True).encode()).hexdigest()[:12],
+            "title": str(item.get("title") or "Wayfinder"),
+            "url": str(item.get("url") or ""),
+            "custom": {str(k): str(v) for k, v in (item.get("custom") or {}).items()},
+        }
+        token = placer.dumps(placed)
+        items.append(
+            {
+                "item": item,
+                "launches": [
+                    (p.name or p.key, url_for("dev.launcher", persona=p.key, item=token))
+                    for p in sorted(demo.PERSONAS, key=lambda p: p.key != "chloe")
+                    if p.key in ("chloe", "ana")
+                ],
+            }
+        )
+    page = render_template(
+        "devlauncher/deep_link_return.html",
+        problem=problem,
+        result=result,
+        items=items,
+        course=demo.DEMO_COURSE[1],
+    )
+    response = Response(page, status=400 if problem else 200)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; "
+        "base-uri 'none'; object-src 'none'"
+    )
+    return response
 
 
 def _registration_tokens() -> URLSafeTimedSerializer:

@@ -26,9 +26,14 @@ LAUNCH_PRESENTATION = CLAIM + "launch_presentation"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+DL_CONTENT_ITEMS = DL_CLAIM + "content_items"
+DL_DATA = DL_CLAIM + "data"
+DL_MSG = DL_CLAIM + "msg"
 
 RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
+DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
 SUPPORTED_MESSAGES = frozenset({RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST})
 
 
@@ -47,8 +52,12 @@ class Services:
     ags_lineitem_url: str | None = None
     ags_scopes: tuple[str, ...] = ()
     deep_linking_return_url: str | None = None
-    deep_linking_data: str | None = None
+    # Opaque to Wayfinder and echoed back unchanged (Canvas sends a string; any JSON value goes).
+    deep_linking_data: Any = None
     deep_linking_accept_types: tuple[str, ...] = ()
+    deep_linking_accept_multiple: bool = False
+    # None: the platform did not say whether it creates line items (then Wayfinder sends them).
+    deep_linking_accept_lineitem: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,15 @@ class LaunchContext:
         return cls(**data)
 
 
+def _flag(value: Any) -> bool | None:
+    """A boolean claim; some platforms send "true"/"false" strings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
 @dataclass(frozen=True)
 class Claims:
     """The launch's claims as plain values, before anything is stored."""
@@ -193,10 +211,12 @@ class Claims:
                 if isinstance(scopes, list)
                 else (),
                 deep_linking_return_url=text(dl.get("deep_link_return_url")) or None,
-                deep_linking_data=text(dl.get("data")) or None,
+                deep_linking_data=dl.get("data"),
                 deep_linking_accept_types=tuple(a for a in accept if isinstance(a, str))
                 if isinstance(accept, list)
                 else (),
+                deep_linking_accept_multiple=_flag(dl.get("accept_multiple")) is True,
+                deep_linking_accept_lineitem=_flag(dl.get("accept_lineitem")),
             ),
             return_url=text(obj(LAUNCH_PRESENTATION).get("return_url")) or None,
             product_family=text(obj(TOOL_PLATFORM).get("product_family_code")),

@@ -12,8 +12,8 @@ parts that need a shared server-side store or are stricter than the library, in 
    azp checked when present or when there are several audiences;
 5. nonce: the one issued with this state; the state is consumed and the nonce recorded, so a
    token is accepted once, across processes and restarts;
-6. message: version 1.3.0, supported message type, sub, roles, resource link (plus pylti1p3's
-   validators);
+6. message: version 1.3.0, supported message type, sub, roles, resource link or, for deep
+   linking, usable deep-linking settings (plus pylti1p3's validators);
 7. deployment: known and active; an unknown one is recorded as pending for an admin;
 8. target_link_uri: what the login asked for, on this Wayfinder.
 """
@@ -29,6 +29,7 @@ from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, Flask
 from pylti1p3.exception import LtiException
 from pylti1p3.session import SessionService
 
+from lti_tool.deeplinking.settings import deep_linking_problem
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import store
 from lti_tool.lti import context as claims_
@@ -276,7 +277,7 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
             raise self.error("missing_claim", "version")
         if version != "1.3.0":
             raise self.error("wrong_version", f"version is {version!r}")
-        if message_type != claims_.RESOURCE_LINK_REQUEST:
+        if message_type not in claims_.SUPPORTED_MESSAGES:
             raise self.error("wrong_message_type", f"message_type is {message_type!r}")
         if not isinstance(body.get("sub"), str) or not body["sub"].strip():
             raise self.error("missing_claim", "sub (the user)")
@@ -285,7 +286,12 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
         if not isinstance(body.get(claims_.DEPLOYMENT_ID), str) or not body[claims_.DEPLOYMENT_ID]:
             raise self.error("missing_claim", "deployment_id")
         link = body.get(claims_.RESOURCE_LINK)
-        if not isinstance(link, dict) or not link.get("id"):
+        if message_type == claims_.DEEP_LINKING_REQUEST:  # no resource link (Moodle sends none)
+            assert self.registration_row is not None
+            problem = deep_linking_problem(body, self.registration_row.id)
+            if problem:
+                raise self.error("deep_linking_invalid", problem)
+        elif not isinstance(link, dict) or not link.get("id"):
             raise self.error("missing_claim", "resource_link id")
         try:
             self.validate_message()

@@ -30,6 +30,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as BaseResponse
 
+from lti_tool.deeplinking.routing import launch_target
 from lti_tool.errors import render_problem
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import keys
@@ -182,7 +183,7 @@ def launch() -> Any:
     # still works); the launch token in every link and form is what works without cookies.
     session.clear()
     session["launch_id"] = ctx.launch_id
-    target = _post_launch_target(claims.target_link_uri)
+    target = launch_target(claims) or _post_launch_target(claims.target_link_uri)
     separator = "&" if "?" in target else "?"
     response = serve_launched_page(
         f"{target}{separator}{TOKEN_PARAM}={issue_token(ctx.launch_id)}", ctx

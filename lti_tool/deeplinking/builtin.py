@@ -1,0 +1,102 @@
+"""The content Wayfinder can place today, and placeholders for what the other features will offer.
+
+Learning paths, the catalog and the community space register their own providers (same kind)
+when they exist; until then the picker lists them as coming soon, with help text.
+"""
+
+from __future__ import annotations
+
+from lti_tool.deeplinking.content import ContentProvider, Offer
+from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.roles import Role
+
+
+def _home_offers(_ctx: LaunchContext) -> list[Offer]:
+    return [
+        Offer(
+            kind="home",
+            item_id="home",
+            title="Wayfinder",
+            text="Each person's Wayfinder home: what to learn next and why, their learning path "
+            "and progress, for leaders their team, for trainers their paths and reports.",
+            endpoint="home.index",
+        )
+    ]
+
+
+def _home_route(item_id: str) -> tuple[str, dict[str, str]] | None:
+    return ("home.index", {}) if item_id == "home" else None
+
+
+def _roster_available(ctx: LaunchContext) -> bool:
+    return ctx.course is not None and ctx.has(Role.INSTRUCTOR, Role.ADMINISTRATOR)
+
+
+def _roster_offers(_ctx: LaunchContext) -> list[Offer]:
+    return [
+        Offer(
+            kind="roster",
+            item_id="course",
+            title="Course roster (instructors)",
+            text="Everyone enrolled in this course as Wayfinder sees them, with roster sync. "
+            "Only instructors can open it: hide it from learners in the LMS.",
+            endpoint="roster.index",
+        )
+    ]
+
+
+def _roster_route(item_id: str) -> tuple[str, dict[str, str]] | None:
+    return ("roster.index", {}) if item_id == "course" else None
+
+
+def _not_yet(_ctx: LaunchContext) -> bool:
+    return False
+
+
+BUILTIN_PROVIDERS = (
+    ContentProvider(
+        kind="home",
+        title="Wayfinder home",
+        description="One link to Wayfinder that shows each person the page for their role.",
+        offers=_home_offers,
+        route=_home_route,
+        position=10,
+    ),
+    ContentProvider(
+        kind="roster",
+        title="Course roster",
+        description="A link for the course's instructors to its roster and roster sync.",
+        offers=_roster_offers,
+        route=_roster_route,
+        available=_roster_available,
+        unavailable_label="Not available here",
+        unavailable_help="The roster belongs to a course: add Wayfinder from inside a course.",
+        position=20,
+    ),
+    ContentProvider(
+        kind="path",
+        title="Learning path",
+        description="A learning path for a job role, or one of its steps, with a gradebook "
+        "column for the learner's progress.",
+        available=_not_yet,
+        unavailable_help="Learning paths are being built. Until then, place the Wayfinder home: "
+        "it will show each learner their path once paths exist.",
+        position=30,
+    ),
+    ContentProvider(
+        kind="catalog",
+        title="Catalog",
+        description="The company's course catalog, where people pick courses for their own goals.",
+        available=_not_yet,
+        unavailable_help="The catalog is being built.",
+        position=40,
+    ),
+    ContentProvider(
+        kind="community",
+        title="Community space",
+        description="Tips, questions and answers from colleagues, moderated by your trainers.",
+        available=_not_yet,
+        unavailable_help="The community space is being built.",
+        position=50,
+    ),
+)
