@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +153,40 @@ def lms(clean_app: Any, tool_server: str) -> Iterator[FakeLms]:
     platform.registration_id = add_registration(clean_app, platform)  # type: ignore[attr-defined]
     yield platform
     platform.server.stop()
+
+
+@dataclass
+class DemoSite:
+    """Wayfinder with the development launcher and the demo data, served on loopback: the
+    launcher (the pretend LMS) on `lms`, Wayfinder on `tool` (another site, as in an LMS)."""
+
+    app: Any
+    tool: str
+    lms: str
+
+
+@contextmanager
+def demo_site(database_url: str, tmp: Path, **config: Any) -> Iterator[DemoSite]:
+    """A second app on the tests' database (after _clean) with DEV_LAUNCHER and the demo seeded."""
+    from lti_tool.devlauncher import demo
+
+    site_app = create_app(
+        {**overrides(tmp), "DATABASE_URL": database_url, "DEV_LAUNCHER": True, **config}
+    )
+    site_app.instance_path = str(tmp)
+    server = ServerThread(site_app)
+    tool, lms = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
+    site_app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
+    with site_app.app_context():
+        demo.seed(tool, lms)
+        db.session.commit()
+    try:
+        yield DemoSite(site_app, tool, lms)
+    finally:
+        server.stop()
+        with site_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -16,11 +16,7 @@ from typing import Any
 
 import pytest
 
-from lti_tool import create_app
-from lti_tool.devlauncher import demo
-from lti_tool.extensions import db
-from tests.conftest import _clean, overrides
-from tests.harness import ServerThread
+from tests.conftest import _clean, demo_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -59,22 +55,8 @@ pytestmark = pytest.mark.browser
 def site(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Wayfinder with the development launcher, on the tests' database, served on loopback."""
     _clean(app)
-    tmp = tmp_path_factory.mktemp("browser")
-    launcher_app = create_app(
-        {**overrides(tmp), "DATABASE_URL": app.config["DATABASE_URL"], "DEV_LAUNCHER": True}
-    )
-    launcher_app.instance_path = str(tmp)
-    server = ServerThread(launcher_app)
-    tool, lms = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
-    launcher_app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
-    with launcher_app.app_context():
-        demo.seed(tool, lms)
-        db.session.commit()
-    yield {"tool": tool, "lms": lms}
-    server.stop()
-    with launcher_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_site(app.config["DATABASE_URL"], tmp_path_factory.mktemp("browser")) as served:
+        yield {"tool": served.tool, "lms": served.lms}
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
-from lti_tool import create_app
-from lti_tool.devlauncher import demo
-from lti_tool.extensions import db
-from tests.conftest import overrides
-from tests.harness import ServerThread
+from tests.conftest import demo_site
 from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, TIMEOUT, launch_in_frame
 
 pytestmark = pytest.mark.browser
@@ -22,25 +18,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def site(clean_app: Any, tmp_path: Any) -> Iterator[tuple[str, str]]:
-    app = create_app(
-        {
-            **overrides(tmp_path),
-            "DATABASE_URL": clean_app.config["DATABASE_URL"],
-            "DEV_LAUNCHER": True,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    server = ServerThread(app)
-    tool, lms = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
-    app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
-    with app.app_context():
-        demo.seed(tool, lms)
-        db.session.commit()
-    yield tool, lms
-    server.stop()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_site(clean_app.config["DATABASE_URL"], tmp_path) as site:
+        yield site.tool, site.lms
 
 
 def test_matrix_by_keyboard_at_360_px(site: tuple[str, str]) -> None:

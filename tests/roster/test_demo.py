@@ -10,36 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lti_tool import create_app
 from lti_tool.devlauncher import demo
 from lti_tool.extensions import db
 from lti_tool.people.models import Course, Membership, Person
-from tests.conftest import overrides
-from tests.harness import Browser, ServerThread, form_fields
+from tests.conftest import demo_site
+from tests.harness import Browser, form_fields
 
 
 @pytest.fixture
 def launcher(clean_app: Any, tmp_path: Any) -> Iterator[tuple[Any, str]]:
-    app = create_app(
-        {
-            **overrides(tmp_path),
-            "DATABASE_URL": clean_app.config["DATABASE_URL"],
-            "DEV_LAUNCHER": True,
-            "JOBS_INLINE": True,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    server = ServerThread(app)
-    tool, lms = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
-    app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
-    with app.app_context():
-        demo.seed(tool, lms)
-        db.session.commit()
-    yield app, tool
-    server.stop()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_site(clean_app.config["DATABASE_URL"], tmp_path, JOBS_INLINE=True) as site:
+        yield site.app, site.tool
 
 
 def test_demo_instructor_syncs_the_demo_roster(launcher: tuple[Any, str]) -> None:

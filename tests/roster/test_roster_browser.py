@@ -10,11 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
-from lti_tool import create_app
-from lti_tool.devlauncher import demo
-from lti_tool.extensions import db
-from tests.conftest import overrides
-from tests.harness import ServerThread
+from tests.conftest import demo_site
 from tests.jobs.util import drain
 from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, TIMEOUT, launch_in_frame
 
@@ -23,25 +19,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def site(clean_app: Any, tmp_path: Any) -> Iterator[tuple[Any, str, str]]:
-    app = create_app(
-        {
-            **overrides(tmp_path),
-            "DATABASE_URL": clean_app.config["DATABASE_URL"],
-            "DEV_LAUNCHER": True,
-        }
-    )
-    app.instance_path = str(tmp_path)
-    server = ServerThread(app)
-    tool, lms = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
-    app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
-    with app.app_context():
-        demo.seed(tool, lms)
-        db.session.commit()
-    yield app, tool, lms
-    server.stop()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_site(clean_app.config["DATABASE_URL"], tmp_path) as site:
+        yield site.app, site.tool, site.lms
 
 
 @pytest.mark.parametrize("width", [360, 1280])
