@@ -7,7 +7,7 @@ What it reproduces: one endpoint reading the query and the POST body together; P
 parameters; the site course (id 1, format "site") in core_course_get_courses; search paging with
 `page`/`perpage` and `total`; every failure as HTTP 200 with exception/errorcode/message; a
 token bound to a service (a function outside it: accessexception) and to its owner (self-enrolment
-enrols the token's owner). `faults` injects what a real site does on a bad day."""
+enrols the token's owner). `faults` injects what a real site does on a bad day, one per request ("pass" lets one through)."""
 
 from __future__ import annotations
 
@@ -245,7 +245,7 @@ class FakeMoodle:
         when = self.enrolled[(cid, uid)]
         rows = []
         for i in range(catalog.REQUIREMENTS):
-            done = when is not None or i == 0 and (cid, uid) in _started(self)
+            done = when is not None or (i == 0 and (cid, uid) in _started(self))
             rows.append(
                 {
                     "type": 4,
