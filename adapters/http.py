@@ -1,14 +1,20 @@
 """The one HTTP helper for every outbound call: timeouts, a User-Agent, retries where safe, and one
-error type that says what was asked and what came back. Query strings are dropped from errors and
-logs, so tokens passed there never leak (and callers should not pass tokens in URLs at all)."""
+error type that says what was asked and what came back.
+
+Secrets: tokens travel in headers or POST bodies only. A URL whose query names a credential
+(`wstoken`, `access_token`, ...) is refused before anything is sent, query strings are dropped from
+errors and logs, and `redact` scrubs known secrets and credential-looking fields from any text an
+error carries. `LinkPages` follows `Link: <...>; rel="next"` on the same site, up to a cap."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
 
@@ -17,11 +23,54 @@ log = logging.getLogger(__name__)
 USER_AGENT = "Wayfinder/0.1 (+LTI 1.3 tool)"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Query parameters that carry credentials: never allowed in a URL we send.
+SECRET_PARAMETERS = frozenset(
+    {"wstoken", "access_token", "refresh_token", "client_secret", "password", "api_key"}
+)
+REDACTED = "[redacted]"
+_SECRET_FIELDS = re.compile(
+    r"""(?P<key>(?<![A-Za-z0-9_])["']?(?:wstoken|token|access_token|refresh_token|client_secret|password)["']?\s*[:=]\s*["']?)"""
+    r"""(?P<value>[^"'&\s,}]+)""",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 
 def redact_url(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` without the given secrets, bearer tokens or credential-looking `key=value` pairs."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _BEARER.sub(r"\1" + REDACTED, text)
+    return _SECRET_FIELDS.sub(lambda m: m.group("key") + REDACTED, text)
+
+
+def same_site(url: str, other: str) -> bool:
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def next_link(response: requests.Response) -> str | None:
+    """The `rel="next"` address of a `Link` header (RFC 8288), as requests parses it."""
+    link = response.links.get("next")
+    url = link.get("url") if link else None
+    return url or None
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that carries a credential in its query: it would end up in server logs."""
+    names = {name.lower() for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    leaked = names & SECRET_PARAMETERS
+    if leaked:
+        raise ValueError(
+            f"refusing to send a credential ({', '.join(sorted(leaked))}) in the URL of "
+            f"{redact_url(url)}: put it in a header or the POST body"
+        )
 
 
 @dataclass
@@ -33,6 +82,7 @@ class HttpError(Exception):
     status: int
     reason: str
     body_excerpt: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         where = f"{self.method} {redact_url(self.url)}"
@@ -55,10 +105,16 @@ class HttpClient:
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send one request. Safe methods are retried on no answer and on 429/502/503/504;
+        `idempotent=True` allows the same for a POST that only reads (Moodle's web services)."""
         method = method.upper()
+        check_url(url)
         kwargs.setdefault("timeout", self.timeout)
-        attempts = 1 + (self.retries if method in SAFE_METHODS else 0)
+        retry = method in SAFE_METHODS if idempotent is None else idempotent
+        attempts = 1 + (self.retries if retry else 0)
         last: HttpError | None = None
         for attempt in range(attempts):
             if attempt:
@@ -79,10 +135,16 @@ class HttpClient:
                 )
             if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
                 last = HttpError(method, url, response.status_code, response.reason or "")
+                log.warning("%s (retrying)", last)
                 continue
             if response.status_code >= 400:
                 raise HttpError(
-                    method, url, response.status_code, response.reason or "", _short(response.text)
+                    method,
+                    url,
+                    response.status_code,
+                    response.reason or "",
+                    _short(response.text),
+                    dict(response.headers),
                 )
             return response
         assert last is not None
@@ -96,6 +158,44 @@ class HttpClient:
             raise HttpError(
                 "GET", url, response.status_code, "the answer is not JSON", _short(response.text)
             ) from exc
+
+
+class LinkPages:
+    """GET `url`, then every `Link: rel="next"` page on the same site, at most `max_pages` in all.
+
+    Iterate for the responses; afterwards `truncated` says whether the cap stopped it while the
+    server still offered a next page. A next link to another site is not followed (it would
+    receive our Authorization header) and counts as truncation."""
+
+    def __init__(self, http: HttpClient, url: str, *, max_pages: int, **kwargs: Any) -> None:
+        if max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        self.http = http
+        self.url = url
+        self.max_pages = max_pages
+        self.kwargs = kwargs
+        self.truncated = False
+        self.pages_fetched = 0
+
+    def __iter__(self) -> Iterator[requests.Response]:
+        url: str | None = self.url
+        while url:
+            if self.pages_fetched >= self.max_pages:
+                self.truncated = True
+                log.warning(
+                    "stopped following %s after %d pages (the cap)",
+                    redact_url(self.url),
+                    self.max_pages,
+                )
+                return
+            response = self.http.request("GET", url, **self.kwargs)
+            self.pages_fetched += 1
+            yield response
+            url = next_link(response)
+            if url and not same_site(url, self.url):
+                self.truncated = True
+                log.warning("not following a next page on another site: %s", redact_url(url))
+                return
 
 
 def _short(text: str, limit: int = 300) -> str:
