@@ -33,6 +33,8 @@ class HttpError(Exception):
     status: int
     reason: str
     body_excerpt: str = ""
+    # The answer's Retry-After header (seconds or an HTTP date), as sent; "" when absent.
+    retry_after: str = ""
 
     def __str__(self) -> str:
         where = f"{self.method} {redact_url(self.url)}"
@@ -75,7 +77,12 @@ class HttpClient:
                 continue
             if response.status_code >= 400:
                 raise HttpError(
-                    method, url, response.status_code, response.reason or "", _short(response.text)
+                    method,
+                    url,
+                    response.status_code,
+                    response.reason or "",
+                    _short(response.text),
+                    response.headers.get("Retry-After", ""),
                 )
             return response
         assert last is not None

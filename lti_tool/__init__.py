@@ -68,6 +68,7 @@ def init_errors(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.grades.views import bp as grades_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(grades_bp)
     if app.config["DEV_LAUNCHER"]:
         from lti_tool.devlauncher.views import bp as dev_bp
 
