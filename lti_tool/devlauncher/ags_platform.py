@@ -44,6 +44,7 @@ class AgsPlatform(RosterPlatform):
         kwargs.setdefault("accepted_scopes", (NRPS_SCOPE, SCOPE_LINEITEM, SCOPE_SCORE))
         super().__init__(**kwargs)
         self.base_url = ""
+        self.identity: tuple[str, str] | None = None
         self.line_items: dict[int, dict[str, Any]] = {}
         # Scores the platform accepted, in order: (line item number, body).
         self.scores: list[tuple[int, dict[str, Any]]] = []
