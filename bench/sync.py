@@ -128,26 +128,31 @@ def run_scores(database_url: str, registration_id: int, course_id: int, count: i
     from lti_tool.tenancy import tenant_scope
 
     app = create_app(settings(database_url))
-    with app.app_context(), tenant_scope(db.session, registration_id):
-        people = list(db.session.scalars(select(Person).order_by(Person.id)))
+    with app.app_context():
+        people = list(db.session.scalars(select(Person.id).order_by(Person.id)))
+        db.session.remove()
         needed = -(-count // SCORE_ITEMS)
         if len(people) < needed:
             raise SystemExit(f"{needed} people needed for {count} changes; sync more members")
         started = time.perf_counter()
         for i in range(count):
-            person = people[i // SCORE_ITEMS]
-            grades.record_progress(
-                db.session,
-                person,
-                f"path-{i % SCORE_ITEMS}",
-                float(i % 101),
-                100.0,
-                "Completed",
-                "FullyGraded",
-                course_id=course_id,
-                label=f"Bench path {i % SCORE_ITEMS}",
-            )
-            db.session.commit()
+            # Each change as a request would make it: its own session, scope and commit.
+            with tenant_scope(db.session, registration_id):
+                person = db.session.get(Person, people[i // SCORE_ITEMS])
+                assert person is not None
+                grades.record_progress(
+                    db.session,
+                    person,
+                    f"path-{i % SCORE_ITEMS}",
+                    float(i % 101),
+                    100.0,
+                    "Completed",
+                    "FullyGraded",
+                    course_id=course_id,
+                    label=f"Bench path {i % SCORE_ITEMS}",
+                )
+                db.session.commit()
+            db.session.remove()
         recorded = time.perf_counter() - started
         job = grade_jobs.pending_sync(registration_id)
         assert job is not None

@@ -122,6 +122,10 @@ class AgsClient:
         self.http = http
         self.scopes = token_scopes(scopes)
 
+    def token(self) -> str:
+        """The cached token (fetched when there is none)."""
+        return self.tokens.get(self.account, self.scopes)
+
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
         token = self.tokens.get(self.account, self.scopes)

@@ -38,6 +38,7 @@ def settings() -> SendSettings:
         if jobs.mode() == "inline"
         else float(config["GRADES_WAIT_IN_JOB_SECONDS"]),
         http_timeout=float(config["HTTP_TIMEOUT"]),
+        concurrency=int(config["GRADES_SEND_CONCURRENCY"]),
     )
 
 

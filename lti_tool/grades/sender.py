@@ -20,11 +20,13 @@ What an answer means:
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from flask import current_app
+from sqlalchemy import func, select, update
 
 from adapters.http import HttpClient, HttpError
 from lti_tool.extensions import db
@@ -50,6 +52,8 @@ class SendSettings:
     max_wait_seconds: float = 20.0
     http_timeout: float = 10.0
     batch: int = 200
+    # Score POSTs in flight at once (each for a different person and line item).
+    concurrency: int = 4
 
 
 @dataclass
@@ -105,6 +109,25 @@ def retry_after(value: str, now: datetime) -> timedelta | None:
     return min(max(delay, ONE_SECOND), MAX_RETRY_AFTER)
 
 
+@dataclass
+class _Pair:
+    """What the outbox knows of one person and line item, besides the rows being sent."""
+
+    newest: tuple[datetime, int] | None = None  # (recorded_at, id) of the newest live row
+    last_stamp: datetime | None = None  # the latest timestamp ever tried
+    last_try: datetime | None = None  # when a score was last sent
+
+
+@dataclass
+class _Post:
+    row: ScoreSend
+    item: LineItem
+    client: AgsClient
+    url: str
+    score: Score
+    last_stamp: datetime | None
+
+
 class Sender:
     def __init__(self, registration_id: int, settings: SendSettings, clock: Clock) -> None:
         self.registration_id = registration_id
@@ -119,26 +142,32 @@ class Sender:
         self.http = HttpClient(timeout=settings.http_timeout, retries=0)
         self.tokens = ServiceTokens(self.http)
         self._clients: dict[tuple[str, ...], AgsClient] = {}
+        self._endpoints: dict[int, tuple[str, list[str]] | None] = {}
+        self._app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> SendReport:
         self._release_interrupted()
-        while True:
-            now = self.clock.now()
-            ids = list(
-                db.session.scalars(
-                    select(ScoreSend.id)
-                    .where(
-                        ScoreSend.registration_id == self.registration_id,
-                        ScoreSend.state == SendState.PENDING,
-                        ScoreSend.next_try_at <= now,
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
+            while True:
+                now = self.clock.now()
+                ids = list(
+                    db.session.scalars(
+                        select(ScoreSend.id)
+                        .where(
+                            ScoreSend.registration_id == self.registration_id,
+                            ScoreSend.state == SendState.PENDING,
+                            ScoreSend.next_try_at <= now,
+                        )
+                        .order_by(ScoreSend.next_try_at, ScoreSend.id)
+                        .limit(self.settings.batch)
                     )
-                    .order_by(ScoreSend.next_try_at, ScoreSend.id)
-                    .limit(self.settings.batch)
                 )
-            )
-            if not ids:
+                if ids:
+                    self._send_batch(ids, pool)
+                    db.session.commit()
+                    continue
                 upcoming, waiting = db.session.execute(
                     select(func.min(ScoreSend.next_try_at), func.count()).where(
                         ScoreSend.registration_id == self.registration_id,
@@ -153,10 +182,6 @@ class Sender:
                     self.report.waiting, self.report.next_try_at = waiting, upcoming
                     break
                 self.clock.sleep(wait)
-                continue
-            for send_id in ids:
-                self._send_one(send_id)
-                db.session.commit()
         return self.report
 
     def _release_interrupted(self) -> None:
@@ -172,61 +197,164 @@ class Sender:
         )
         db.session.commit()
 
-    # -- one score ------------------------------------------------------------------------------
+    # -- a batch --------------------------------------------------------------------------------
 
-    def _send_one(self, send_id: int) -> None:
-        claimed = db.session.execute(
+    def _send_batch(self, ids: list[int], pool: ThreadPoolExecutor) -> None:
+        """Claim the batch (one UPDATE, committed: a crash from here on leaves the rows
+        `sending`, released as uncertain by the next run), decide each row from one query over
+        their pairs, post the scores concurrently, record every outcome, commit once."""
+        db.session.execute(
             update(ScoreSend)
-            .where(ScoreSend.id == send_id, ScoreSend.state == SendState.PENDING)
+            .where(ScoreSend.id.in_(ids), ScoreSend.state == SendState.PENDING)
             .values(state=SendState.SENDING)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        if getattr(claimed, "rowcount", 0) != 1:
-            return  # coalesced or retried elsewhere meanwhile
-        row = db.session.get(ScoreSend, send_id, populate_existing=True)
-        assert row is not None
-        now = self.clock.now()
-        pair = and_(
-            ScoreSend.line_item_id == row.line_item_id,
-            ScoreSend.person_id == row.person_id,
-            ScoreSend.id != row.id,
-        )
-        newer = db.session.scalar(
-            select(ScoreSend.id)
-            .where(
-                pair,
-                ScoreSend.state.in_((SendState.PENDING, SendState.SENDING, SendState.SENT)),
-                or_(
-                    ScoreSend.recorded_at > row.recorded_at,
-                    and_(ScoreSend.recorded_at == row.recorded_at, ScoreSend.id > row.id),
-                ),
+        rows = list(
+            db.session.scalars(
+                select(ScoreSend)
+                .where(ScoreSend.id.in_(ids), ScoreSend.state == SendState.SENDING)
+                .order_by(ScoreSend.id)
             )
-            .limit(1)
         )
-        if newer is not None:
+        pairs = self._pairs(rows)
+        now = self.clock.now()
+        posts: list[_Post] = []
+        for row in rows:
+            post = self._prepare(row, pairs[(row.line_item_id, row.person_id)], now)
+            if post is not None:
+                posts.append(post)
+        posts = self._with_tokens(posts, now)
+        # Nothing of the database is held while the requests are out: the chosen timestamps
+        # and counted attempts are committed first (a crash then re-sends the same timestamp).
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+        for post, error in zip(posts, pool.map(self._post, posts), strict=True):
+            if error is None:
+                post.row.last_status = 200
+                self._finish(post.row, SendState.SENT, "")
+                self.report.sent += 1
+            elif isinstance(error, TokenError):
+                self._retry(post.row, str(error), None, now + self._backoff(post.row.attempts))
+            elif isinstance(error, HttpError):
+                self._answered(post.row, post.item, error, "score", now, post.last_stamp)
+            else:
+                raise error
+
+    def _pairs(self, rows: list[ScoreSend]) -> dict[tuple[int, int], _Pair]:
+        ids = {row.id for row in rows}
+        pairs = {(row.line_item_id, row.person_id): _Pair() for row in rows}
+        history = db.session.execute(
+            select(
+                ScoreSend.id,
+                ScoreSend.line_item_id,
+                ScoreSend.person_id,
+                ScoreSend.state,
+                ScoreSend.recorded_at,
+                ScoreSend.timestamp,
+                ScoreSend.last_try_at,
+            ).where(
+                ScoreSend.line_item_id.in_({key[0] for key in pairs}),
+                ScoreSend.person_id.in_({key[1] for key in pairs}),
+            )
+        )
+        for send_id, item_id, person_id, state, recorded, stamp, tried in history:
+            pair = pairs.get((item_id, person_id))
+            if pair is None:
+                continue
+            live = state in (SendState.PENDING, SendState.SENDING, SendState.SENT)
+            if live and (pair.newest is None or (recorded, send_id) > pair.newest):
+                pair.newest = (recorded, send_id)  # only the newest live row is worth sending
+            if send_id in ids:
+                continue
+            if stamp is not None and (pair.last_stamp is None or stamp > pair.last_stamp):
+                pair.last_stamp = stamp
+            if tried is not None and (pair.last_try is None or tried > pair.last_try):
+                pair.last_try = tried
+        return pairs
+
+    def _prepare(self, row: ScoreSend, pair: _Pair, now: datetime) -> _Post | None:
+        """Decide one claimed row: superseded, deferred, failed, or a score to post."""
+        if pair.newest is not None and pair.newest != (row.recorded_at, row.id):
             self._finish(row, SendState.SUPERSEDED, "Replaced by a newer score.")
             self.report.superseded += 1
-            return
-        last_stamp, last_try = db.session.execute(
-            select(func.max(ScoreSend.timestamp), func.max(ScoreSend.last_try_at)).where(
-                pair, ScoreSend.timestamp.is_not(None)
-            )
-        ).one()
+            return None
         if row.timestamp is None:
             stamp = row.recorded_at
-            if last_stamp is not None:
-                stamp = max(stamp, floor_second(last_stamp) + ONE_SECOND)
+            if pair.last_stamp is not None:
+                stamp = max(stamp, floor_second(pair.last_stamp) + ONE_SECOND)
             row.timestamp = stamp
         # Never a timestamp from the future, never two sends for this pair within one second.
         earliest = row.timestamp
-        for tried in (last_try, row.last_try_at):
+        for tried in (pair.last_try, row.last_try_at):
             if tried is not None:
                 earliest = max(earliest, tried + ONE_SECOND)
         if earliest > now:
             row.state, row.next_try_at = SendState.PENDING, earliest
-            return
-        self._attempt(row, now, last_stamp)
+            return None
+        item = db.session.get(LineItem, row.line_item_id)
+        assert item is not None
+        row.attempts += 1
+        row.last_try_at = now
+        endpoint = self._endpoint(item.course_id)
+        if endpoint is None:
+            self._fail(row, "The course's LMS has not offered grade services (AGS) in a launch.")
+            return None
+        lineitems_url, scopes = endpoint
+        client = self._client(scopes)
+        if not item.lineitem_url:
+            try:
+                self._resolve(client, lineitems_url, item)
+            except TokenError as exc:
+                self._retry(row, str(exc), None, now + self._backoff(row.attempts))
+                return None
+            except HttpError as exc:
+                self._answered(row, item, exc, "line item", now, pair.last_stamp)
+                return None
+        score = Score(
+            user_id=row.user_id,
+            score_given=row.score_given,
+            score_maximum=row.score_maximum,
+            activity_progress=row.activity_progress,
+            grading_progress=row.grading_progress,
+            timestamp=iso(row.timestamp),
+            comment=row.comment,
+        )
+        assert item.lineitem_url
+        return _Post(row, item, client, item.lineitem_url, score, pair.last_stamp)
+
+    def _with_tokens(self, posts: list[_Post], now: datetime) -> list[_Post]:
+        """Get each client's token here, once, before the requests go out in parallel."""
+        ready = []
+        for post in posts:
+            try:
+                post.client.token()
+            except TokenError as exc:
+                self._retry(post.row, str(exc), None, now + self._backoff(post.row.attempts))
+                continue
+            ready.append(post)
+        return ready
+
+    def _post(self, post: _Post) -> Exception | None:
+        """In a worker thread: only HTTP (and the token store), inside an app context."""
+        with self._app.app_context():
+            try:
+                post.client.post_score(post.url, post.score)
+            except (HttpError, TokenError) as exc:
+                return exc
+        return None
+
+    def _endpoint(self, course_id: int) -> tuple[str, list[str]] | None:
+        if course_id not in self._endpoints:
+            row = db.session.scalar(select(AgsEndpoint).where(AgsEndpoint.course_id == course_id))
+            self._endpoints[course_id] = (
+                (row.lineitems_url, list(row.scopes or [])) if row is not None else None
+            )
+        return self._endpoints[course_id]
 
     def _client(self, scopes: list[str]) -> AgsClient:
         key = tuple(sorted(scopes))
@@ -234,52 +362,17 @@ class Sender:
             self._clients[key] = AgsClient(self.account, self.tokens, self.http, key)
         return self._clients[key]
 
-    def _attempt(self, row: ScoreSend, now: datetime, last_stamp: datetime | None) -> None:
-        item = db.session.get(LineItem, row.line_item_id)
-        assert item is not None and row.timestamp is not None
-        endpoint = db.session.scalar(
-            select(AgsEndpoint).where(AgsEndpoint.course_id == item.course_id)
+    def _resolve(self, client: AgsClient, lineitems_url: str, item: LineItem) -> None:
+        spec = LineItemSpec(
+            label=item.label,
+            score_maximum=item.score_maximum,
+            resource_id=item.item_key,
+            tag=item.tag,
+            resource_link_id=item.resource_link_id,
         )
-        row.attempts += 1
-        row.last_try_at = now
-        if endpoint is None:
-            self._fail(row, "The course's LMS has not offered grade services (AGS) in a launch.")
-            return
-        client = self._client(list(endpoint.scopes or []))
-        stage = "line item"
-        try:
-            if not item.lineitem_url:
-                spec = LineItemSpec(
-                    label=item.label,
-                    score_maximum=item.score_maximum,
-                    resource_id=item.item_key,
-                    tag=item.tag,
-                    resource_link_id=item.resource_link_id,
-                )
-                found = client.find_line_item(endpoint.lineitems_url, spec)
-                item.lineitem_url = found or client.create_line_item(endpoint.lineitems_url, spec)
-                db.session.flush()
-            stage = "score"
-            client.post_score(
-                item.lineitem_url,
-                Score(
-                    user_id=row.user_id,
-                    score_given=row.score_given,
-                    score_maximum=row.score_maximum,
-                    activity_progress=row.activity_progress,
-                    grading_progress=row.grading_progress,
-                    timestamp=iso(row.timestamp),
-                    comment=row.comment,
-                ),
-            )
-        except TokenError as exc:
-            self._retry(row, str(exc), None, now + self._backoff(row.attempts))
-        except HttpError as exc:
-            self._answered(row, item, exc, stage, now, last_stamp)
-        else:
-            row.last_status = 200
-            self._finish(row, SendState.SENT, "")
-            self.report.sent += 1
+        found = client.find_line_item(lineitems_url, spec)
+        item.lineitem_url = found or client.create_line_item(lineitems_url, spec)
+        db.session.flush()
 
     def _answered(
         self,
