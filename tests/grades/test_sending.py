@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lti_tool.devlauncher.ags_platform import parse_timestamp
 from lti_tool.extensions import db
+from lti_tool.grades import jobs as grade_jobs
 from lti_tool.grades import services
 from lti_tool.grades.models import LineItem, SendState
 from lti_tool.grades.sender import retry_after
@@ -168,6 +169,7 @@ def test_other_4xx_fails_at_once_keeping_the_platforms_answer(
     with clean_app.app_context():
         services.retry_send(book.registration_id, row.id)
         db.session.commit()
+        grade_jobs.dispatch_sync(book.registration_id)  # as the admin page and CLI do
     sync(clean_app)
     assert sends(clean_app)[-1].state is SendState.SENT
     assert len(book.platform.scores) == 1
