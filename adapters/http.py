@@ -84,6 +84,14 @@ class HttpError(Exception):
     body_excerpt: str = ""
     headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def retry_after(self) -> str:
+        """The answer's Retry-After header (seconds or an HTTP date), as sent; "" when absent."""
+        for name, value in self.headers.items():
+            if name.lower() == "retry-after":
+                return value
+        return ""
+
     def __str__(self) -> str:
         where = f"{self.method} {redact_url(self.url)}"
         if self.status:

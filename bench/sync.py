@@ -1,6 +1,8 @@
-"""Roster sync benchmark: the time and peak memory to sync a roster of 10,000 members from a
-served platform through NRPS, as the background job does it (token request, pages linked with
-rel="next", upserts of people and memberships, progress commits).
+"""Sync benchmark: the time and peak memory to sync a roster of 10,000 members from a served
+platform through NRPS, as the background job does it (token request, pages linked with
+rel="next", upserts of people and memberships, progress commits); then score sends per second
+through the AGS outbox for 10,000 progress changes (record_progress, one transaction each, then
+the grade_sync job: line items looked up or created, one score POST per change).
 
     .venv/bin/python bench/sync.py [--members 10000] [--database-url postgresql://...]
 
@@ -8,6 +10,8 @@ The platform (token and NRPS endpoints, strict like Moodle) runs in its own proc
 runs in a fresh child process, so its peak RSS (getrusage ru_maxrss) is the sync's and not the
 platform's. The first sync creates everyone; the second finds everyone known (the daily case).
 Targets: under 10 s and under 200 MB. Default database: a temporary SQLite file.
+The score part spreads the changes over the synced people and SCORE_ITEMS line items, so every
+change is its own score (nothing coalesces) and the 1-second rule never has to wait.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 CLIENT_ID = "bench-roster-client"
+SCORE_ITEMS = 2
 
 
 def free_port() -> int:
@@ -47,7 +52,8 @@ def settings(database_url: str) -> dict[str, Any]:
 def serve_platform(port: int, jwks_file: str, count: int) -> None:
     from werkzeug.serving import make_server
 
-    from lti_tool.devlauncher.roster_platform import RosterPlatform, member
+    from lti_tool.devlauncher.ags_platform import AgsPlatform
+    from lti_tool.devlauncher.roster_platform import member
 
     jwks = json.loads(Path(jwks_file).read_text())
     roles = ["Learner"] * 9 + ["Instructor"]
@@ -62,13 +68,14 @@ def serve_platform(port: int, jwks_file: str, count: int) -> None:
         )
         for i in range(count)
     ]
-    platform = RosterPlatform(
+    platform = AgsPlatform(
         client_id=CLIENT_ID,
         token_url=lambda: f"http://127.0.0.1:{port}/token",
         tool_jwks=lambda: jwks,
         members_for=lambda context: members if context == "bench-course" else None,
         secret=SECRET,
     )
+    platform.base_url = f"http://127.0.0.1:{port}"
     make_server("127.0.0.1", port, platform.app(), threaded=True).serve_forever()
 
 
@@ -105,6 +112,75 @@ def run_sync(database_url: str, registration_id: int, course_id: int) -> None:
         )
 
 
+def run_scores(database_url: str, registration_id: int, course_id: int, count: int) -> None:
+    """Record `count` progress changes (one transaction each, as a feature would), then send
+    them with the grade_sync job; report both rates."""
+    from sqlalchemy import func, select
+
+    from lti_tool import create_app
+    from lti_tool.extensions import db
+    from lti_tool.grades import jobs as grade_jobs
+    from lti_tool.grades import services as grades
+    from lti_tool.grades.models import ScoreSend
+    from lti_tool.jobs import services
+    from lti_tool.jobs.models import Job
+    from lti_tool.people.models import Person
+    from lti_tool.tenancy import tenant_scope
+
+    app = create_app(settings(database_url))
+    with app.app_context():
+        people = list(db.session.scalars(select(Person.id).order_by(Person.id)))
+        db.session.remove()
+        needed = -(-count // SCORE_ITEMS)
+        if len(people) < needed:
+            raise SystemExit(f"{needed} people needed for {count} changes; sync more members")
+        started = time.perf_counter()
+        for i in range(count):
+            # Each change as a request would make it: its own session, scope and commit.
+            with tenant_scope(db.session, registration_id):
+                person = db.session.get(Person, people[i // SCORE_ITEMS])
+                assert person is not None
+                grades.record_progress(
+                    db.session,
+                    person,
+                    f"path-{i % SCORE_ITEMS}",
+                    float(i % 101),
+                    100.0,
+                    "Completed",
+                    "FullyGraded",
+                    course_id=course_id,
+                    label=f"Bench path {i % SCORE_ITEMS}",
+                )
+                db.session.commit()
+            db.session.remove()
+        recorded = time.perf_counter() - started
+        job = grade_jobs.pending_sync(registration_id)
+        assert job is not None
+        job_id = job.id
+        started = time.perf_counter()
+        services.run_due()
+        sent = time.perf_counter() - started
+        done = db.session.get(Job, job_id)
+        assert done is not None
+        states = {
+            state: total
+            for state, total in db.session.execute(
+                select(ScoreSend.state, func.count()).group_by(ScoreSend.state)
+            )
+        }
+        print(
+            json.dumps(
+                {
+                    "record_seconds": recorded,
+                    "send_seconds": sent,
+                    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "states": {k.value: v for k, v in states.items()},
+                    "message": done.message,
+                }
+            )
+        )
+
+
 # -- the conductor -------------------------------------------------------------------------------
 
 
@@ -113,7 +189,9 @@ def prepare(database_url: str, platform_url: str, jwks_file: Path) -> tuple[int,
     from sqlalchemy import text
 
     from lti_tool import create_app
+    from lti_tool.devlauncher.ags_platform import SCOPE_LINEITEM, SCOPE_SCORE, TYPE_ID
     from lti_tool.extensions import db
+    from lti_tool.grades import services as grades
     from lti_tool.lti import keys
     from lti_tool.lti.models import Registration
     from lti_tool.people.models import Course
@@ -142,6 +220,14 @@ def prepare(database_url: str, platform_url: str, jwks_file: Path) -> tuple[int,
             roster_url=platform_url + "/nrps/bench-course",
         )
         db.session.add(course)
+        db.session.flush()
+        grades.remember_endpoint(
+            db.session,
+            reg.id,
+            course.id,
+            f"{platform_url}/ags/bench-course/lineitems?type_id={TYPE_ID}",
+            [SCOPE_LINEITEM, SCOPE_SCORE],
+        )
         db.session.commit()
         jwks_file.write_text(json.dumps(keys.published_jwks(7)))
         ids = reg.id, course.id
@@ -166,6 +252,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--serve-platform", nargs=3, metavar=("PORT", "JWKS", "COUNT"))
     parser.add_argument("--run-sync", nargs=3, metavar=("DATABASE_URL", "REG", "COURSE"))
+    parser.add_argument("--scores", type=int, default=10_000, help="progress changes to send")
+    parser.add_argument("--run-scores", nargs=4, metavar=("DATABASE_URL", "REG", "COURSE", "COUNT"))
     args = parser.parse_args()
     if args.serve_platform:
         port, jwks, count = args.serve_platform
@@ -174,6 +262,10 @@ def main() -> None:
     if args.run_sync:
         url, reg, course = args.run_sync
         run_sync(url, int(reg), int(course))
+        return
+    if args.run_scores:
+        url, reg, course, count = args.run_scores
+        run_scores(url, int(reg), int(course), int(count))
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="wayfinder-bench-sync-"))
@@ -216,6 +308,37 @@ def main() -> None:
                 f"{result['message']}"
             )
         print("  targets: < 10 s and < 200 MB")
+        if args.scores:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--run-scores",
+                    database_url,
+                    str(reg_id),
+                    str(course_id),
+                    str(args.scores),
+                ],
+                env=env,
+                check=False,
+                capture_output=True,
+                text=True,
+            )
+            if out.returncode:
+                raise SystemExit(out.stderr[-3000:])
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            n = args.scores
+            print(f"Score write-back through the AGS outbox: {n} progress changes")
+            print(
+                f"  record_progress + commit        {result['record_seconds']:6.2f} s   "
+                f"{n / result['record_seconds']:7.0f} changes/s"
+            )
+            print(
+                f"  grade_sync job (send)           {result['send_seconds']:6.2f} s   "
+                f"{n / result['send_seconds']:7.0f} scores/s   peak RSS "
+                f"{result['peak_rss_mb']:.1f} MB   {result['states']}"
+            )
+            print(f"  job: {result['message']}")
     finally:
         platform.terminate()
         platform.wait(5)

@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.deeplinking import content
     from lti_tool.deeplinking.views import bp as deeplinking_bp
+    from lti_tool.grades.views import bp as grades_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roles_bp)
     app.register_blueprint(deeplinking_bp)
     content.init_app(app)  # features register what instructors can place in a course
+    app.register_blueprint(grades_bp)
     if app.config["DEV_LAUNCHER"]:
         from lti_tool.devlauncher.views import bp as dev_bp
 

@@ -1,5 +1,6 @@
 """Every model, imported in one place for the metadata and migrations."""
 
+from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.people.models import Course, Membership, Person
@@ -16,6 +17,7 @@ from lti_tool.roles.models import (
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
+    "AgsEndpoint",
     "CareerGoal",
     "Course",
     "Deployment",
@@ -23,12 +25,14 @@ __all__ = [
     "JobRole",
     "KeyValueEntry",
     "LaunchEvent",
+    "LineItem",
     "Membership",
     "Person",
     "PersonRole",
     "Registration",
     "RoleChangeRequest",
     "RoleSkillTarget",
+    "ScoreSend",
     "Skill",
     "Team",
     "TeamMember",

@@ -337,3 +337,7 @@ def diagnostics_page() -> str:
         causes=causes,
         leeway=current_app.config["CLOCK_LEEWAY"],
     )
+
+
+# The Grade sync tab lives in its own module; importing it adds its routes to this blueprint.
+from lti_tool.admin import grade_sync  # noqa: E402, F401

@@ -298,6 +298,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
             )
     db.session.flush()
     seed_roles(reg)
+    seed_grades(reg, course, tool_url)
     return reg
 
 
@@ -344,6 +345,61 @@ def seed_roles(reg: Registration) -> None:
         lead = roles.match_role("Team lead")
         if roles.career_goal(ana.id) is None and lead is not None:
             roles.set_career_goal(reg.id, ana, str(lead.id))
+
+
+def demo_lineitems_url(tool_url: str) -> str:
+    from lti_tool.devlauncher.ags_platform import TYPE_ID
+
+    return f"{tool_url.rstrip('/')}/dev/platform/ags/{DEMO_COURSE[0]}/lineitems?type_id={TYPE_ID}"
+
+
+def seed_grades(reg: Registration, course: Course, tool_url: str) -> None:
+    """The demo course's gradebook (AGS) endpoint, the practice column, and for Dev the admin
+    a score the LMS refused (Retry on Administration > Grade sync sends it). Added once."""
+    from lti_tool.devlauncher.ags_platform import SCOPE_LINEITEM, SCOPE_SCORE
+    from lti_tool.grades import services as grades
+    from lti_tool.grades.models import ScoreSend, SendState
+    from lti_tool.grades.views import PRACTICE_ITEM, PRACTICE_LABEL
+
+    grades.remember_endpoint(
+        db.session, reg.id, course.id, demo_lineitems_url(tool_url), [SCOPE_LINEITEM, SCOPE_SCORE]
+    )
+    if db.session.scalar(select(ScoreSend.id).where(ScoreSend.registration_id == reg.id)):
+        return
+    item = grades.ensure_line_item(
+        db.session, reg.id, course.id, PRACTICE_ITEM, label=PRACTICE_LABEL, score_maximum=100
+    )
+    sam = db.session.scalar(
+        select(Person).where(Person.registration_id == reg.id, Person.sub == "sam")
+    )
+    if item is None or sam is None:
+        return
+    earlier = utcnow() - timedelta(hours=2)
+    db.session.add(
+        ScoreSend(
+            registration_id=reg.id,
+            line_item_id=item.id,
+            person_id=sam.id,
+            user_id=sam.sub,
+            score_given=40.0,
+            score_maximum=100.0,
+            activity_progress="InProgress",
+            grading_progress="Pending",
+            comment="Practice check: halfway.",
+            state=SendState.FAILED,
+            recorded_at=earlier,
+            attempts=1,
+            conflicts=0,
+            uncertain=False,
+            last_try_at=earlier,
+            last_status=400,
+            last_error=(
+                "POST " + demo_lineitems_url(tool_url).split("?")[0] + "/1/lineitem/scores "
+                'answered HTTP 400: BAD REQUEST — {"error": "invalid_request", '
+                '"error_description": "the gradebook was locked for end-of-term review"}'
+            ),
+        )
+    )
     db.session.flush()
 
 

@@ -37,12 +37,14 @@ class RosterPlatform:
         members_for: MembersFor,
         secret: str,
         token_lifetime: int = 3600,
+        accepted_scopes: tuple[str, ...] = (NRPS_SCOPE,),
     ) -> None:
         self.client_id = client_id
         self.token_url = token_url
         self.tool_jwks = tool_jwks
         self.members_for = members_for
         self.token_lifetime = token_lifetime
+        self.accepted_scopes = frozenset(accepted_scopes)
         self._tokens = URLSafeTimedSerializer(secret, salt="roster-platform-token")
         self._lock = threading.Lock()
         # What tests look at or bend.
@@ -68,8 +70,8 @@ class RosterPlatform:
         if problem:
             return self._error("invalid_client", problem, 401)
         scopes = form.get("scope", "").split()
-        if NRPS_SCOPE not in scopes:
-            return self._error("invalid_scope", "the NRPS scope was not asked for")
+        if not self.accepted_scopes & set(scopes):
+            return self._error("invalid_scope", "no scope this platform grants was asked for")
         token = self._tokens.dumps({"c": self.client_id, "g": self.generation, "s": scopes})
         body = {
             "access_token": token,

@@ -25,6 +25,7 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.devlauncher import demo
+from lti_tool.devlauncher.ags_platform import AgsPlatform
 from lti_tool.devlauncher.platform import (
     DeepLinkingResponseInvalid,
     DevPlatform,
@@ -32,9 +33,9 @@ from lti_tool.devlauncher.platform import (
     LaunchUser,
     deep_linking_settings,
 )
-from lti_tool.devlauncher.roster_platform import RosterPlatform
 from lti_tool.extensions import csrf
 from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.context import AGS as AGS_CLAIM
 from lti_tool.lti.context import NRPS as NRPS_CLAIM
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
@@ -162,7 +163,8 @@ def platform_auth() -> Any:
             NRPS_CLAIM: {
                 "context_memberships_url": demo.demo_roster_url(tool),
                 "service_versions": ["2.0"],
-            }
+            },
+            AGS_CLAIM: _roster_platform().ags_claim(demo.DEMO_COURSE[0]),
         },
     )
     if hint.get("message") == "deep_link":
@@ -353,19 +355,28 @@ def platform_register() -> Any:
     )
 
 
-def _roster_platform() -> RosterPlatform:
+def _roster_platform() -> AgsPlatform:
+    """The pretend LMS's services (token, NRPS, AGS). One per process: its gradebook (line
+    items and scores) lives in memory, like a real LMS's database, until the launcher stops."""
     reg = demo.demo_registration()
     if reg is None or not reg.auth_token_url:
         abort(404)
     token_url = reg.auth_token_url
-    grace = current_app.config["TOOL_KEY_GRACE_DAYS"]
-    return RosterPlatform(
-        client_id=reg.client_id,
-        token_url=lambda: token_url,
-        tool_jwks=lambda: tool_keys.published_jwks(grace),
-        members_for=demo.demo_roster,
-        secret=str(current_app.secret_key),
-    )
+    key = (reg.client_id, token_url)
+    platform = current_app.extensions.get("dev_lms_services")
+    if platform is None or platform.identity != key:
+        grace = current_app.config["TOOL_KEY_GRACE_DAYS"]
+        platform = AgsPlatform(
+            client_id=reg.client_id,
+            token_url=lambda: token_url,
+            tool_jwks=lambda: tool_keys.published_jwks(grace),
+            members_for=demo.demo_roster,
+            secret=str(current_app.secret_key),
+        )
+        platform.identity = key
+        platform.base_url = token_url.rsplit("/token", 1)[0]
+        current_app.extensions["dev_lms_services"] = platform
+    return platform
 
 
 @bp.post("/platform/token")
@@ -379,3 +390,23 @@ def platform_token() -> Response:
 def platform_memberships(context_id: str) -> Response:
     """The pretend LMS's NRPS memberships endpoint for the demo course."""
     return _roster_platform().memberships(context_id)
+
+
+@bp.route("/platform/ags/<context_id>/lineitems", methods=["GET", "POST"])
+@csrf.exempt
+def platform_lineitems(context_id: str) -> Response:
+    """The pretend LMS's AGS line items container (Moodle-shaped URLs with ?type_id=)."""
+    return _roster_platform().lineitems(context_id)
+
+
+@bp.post("/platform/ags/<context_id>/lineitems/<int:number>/lineitem/scores")
+@csrf.exempt
+def platform_scores(context_id: str, number: int) -> Response:
+    """The pretend LMS's AGS scores endpoint (409 for a timestamp not later than the stored)."""
+    return _roster_platform().score(context_id, number)
+
+
+@bp.get("/platform/gradebook")
+def platform_gradebook() -> Response:
+    """The pretend LMS's gradebook: every line item Wayfinder made and its latest scores."""
+    return _roster_platform().gradebook()
