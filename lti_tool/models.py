@@ -1,5 +1,16 @@
 """Every model, imported in one place for the metadata and migrations."""
 
+from lti_tool.community.models import (
+    Answer,
+    Flag,
+    Grant,
+    Helpful,
+    ModerationAction,
+    Notification,
+    Post,
+    PostSkill,
+    Revision,
+)
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.people.models import Course, Membership, Person
@@ -16,6 +27,15 @@ from lti_tool.roles.models import (
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
+    "Answer",
+    "Flag",
+    "Grant",
+    "Helpful",
+    "ModerationAction",
+    "Notification",
+    "Post",
+    "PostSkill",
+    "Revision",
     "CareerGoal",
     "Course",
     "Deployment",
