@@ -94,9 +94,7 @@ class PostSkill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("community_posts.id", ondelete="CASCADE"))
-    skill_id: Mapped[int] = mapped_column(
-        ForeignKey("skills.id", ondelete="CASCADE"), index=True
-    )
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
 
 
 class Answer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
@@ -230,9 +228,7 @@ class Notification(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     """Something in the community for one person: unread while read_at is NULL."""
 
     __tablename__ = "community_notifications"
-    __table_args__ = (
-        Index("ix_community_notifications_unread", "person_id", "read_at"),
-    )
+    __table_args__ = (Index("ix_community_notifications_unread", "person_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
