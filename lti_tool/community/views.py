@@ -219,7 +219,10 @@ def new(kind: str) -> Any:
         else:
             if saved.row is not None:
                 db.session.commit()
-                flash("Your tip is shared." if chosen is Kind.TIP else "Your question is up.", "success")
+                flash(
+                    "Your tip is shared." if chosen is Kind.TIP else "Your question is up.",
+                    "success",
+                )
                 _flash_notes(saved.notes)
                 return _see_other("community.show", pk=saved.row.id)
             errors, status = saved.errors, 400
