@@ -100,7 +100,9 @@ def test_tip_verified_by_expert_and_review(
         chloe.post("/community/review/article", {"kb_url": "https://kb.example.com/refunds"})
     )
     queue = text(chloe.get("/community/review"))
-    assert "Say the refund date out loud : its knowledge-base article was marked as changed" in queue
+    assert (
+        "Say the refund date out loud : its knowledge-base article was marked as changed" in queue
+    )
     assert "Due for review" in text(ana.get(f"/community/p/{tid}"))
     chloe.follow(chloe.post(f"/community/p/{tid}/verify"))
     assert "Say the refund date out loud" not in text(chloe.get("/community/review"))
