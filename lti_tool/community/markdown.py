@@ -50,7 +50,8 @@ def sanitize(html: str) -> str:
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags={"script", "style"},
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        # "*" empty: none of ammonia's default generic attributes (lang, title) either.
+        attributes={"*": set(), **{k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()}},
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
