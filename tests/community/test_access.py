@@ -1,4 +1,4 @@
-"""Who may do what, through real launches: roles × actions (edit, delete, hide, verify, accept)
+"""Who may do what, through real launches: roles x actions (edit, delete, hide, verify, accept)
 on one's own content and on others'; another tenant's content is never visible; CSRF."""
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def test_authorization_matrix(
         assert (_post_state(clean_app, question)[3] == reply) == (expected["accept"] == ALLOWED)
 
     # Forbidden pages say so in words, and change nothing.
-    if not MATRIX[who]["hide"][1] == ALLOWED:
+    if MATRIX[who]["hide"][1] != ALLOWED:
         page = me.get("/community/review")
         assert page.status_code == 403 and "This page is not for your role" in page.text
 

@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text as sql
+from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from lti_tool.community import services
 from lti_tool.community.models import Flag, ModerationAction, Post
