@@ -17,17 +17,22 @@ own headings.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
         "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
-        "table", "thead", "tbody", "tr", "th", "td",
+        "table", "thead", "tbody", "tr", "th", "td", "span",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
+ALLOWED_CLASSES = {"span": {"mention"}}
+MENTION = re.compile(r"@\[([^\]\n]{1,120})\]")
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 HEADING_SHIFT = 2
@@ -44,6 +49,37 @@ def _shift_headings(tokens: list) -> None:  # type: ignore[type-arg]
             token.tag = f"h{level}"
 
 
+def _mark_mentions(tokens: list) -> None:  # type: ignore[type-arg]
+    """``@[Name]`` in text (not in code) becomes ``<span class="mention">@Name</span>``."""
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        for child in block.children:
+            if child.type != "text" or "@[" not in child.content:
+                children.append(child)
+                continue
+            pos = 0
+            for match in MENTION.finditer(child.content):
+                children.append(_text(child.content[pos : match.start()]))
+                opening = Token("mention_open", "span", 1)
+                opening.attrSet("class", "mention")
+                children += [
+                    opening,
+                    _text("@" + match.group(1)),
+                    Token("mention_close", "span", -1),
+                ]
+                pos = match.end()
+            children.append(_text(child.content[pos:]))
+        block.children = children
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
 def sanitize(html: str) -> str:
     """Keep only the allow-listed tags and attributes of an HTML fragment."""
     return nh3.clean(
@@ -53,6 +89,7 @@ def sanitize(html: str) -> str:
         # "*" empty: none of ammonia's default generic attributes (lang, title) either.
         attributes={"*": set(), **{k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()}},
         url_schemes=set(URL_SCHEMES),
+        allowed_classes={k: set(v) for k, v in ALLOWED_CLASSES.items()},
         link_rel=LINK_REL,
         strip_comments=True,
         url_relative="deny",
@@ -64,4 +101,5 @@ def render(source: str) -> str:
     env: dict[str, object] = {}
     tokens = _md.parse(source, env)
     _shift_headings(tokens)
+    _mark_mentions(tokens)
     return sanitize(_md.renderer.render(tokens, _md.options, env))

@@ -30,6 +30,9 @@ def assert_safe(fragment: str) -> None:
             allowed = markdown.ALLOWED_ATTRIBUTES.get(tag, set()) | (
                 {"rel"} if tag == "a" else set()
             )
+            if name == "class":
+                assert value in markdown.ALLOWED_CLASSES.get(tag, set()), (tag, value, fragment)
+                continue
             assert name in allowed, (tag, name, fragment)
             if name == "href":
                 assert value is not None
@@ -71,3 +74,13 @@ def test_no_images_raw_html_or_relative_links() -> None:
     assert "href" not in markdown.render("[admin](/admin/keys)")
     assert "href" not in markdown.render("[proto](//evil.example/)")
     assert 'href="mailto:help@example.com"' in markdown.render("[mail](mailto:help@example.com)")
+
+
+def test_mentions_are_marked_outside_code_only() -> None:
+    out = markdown.render("Ask @[Ana Alvarez] but not `@[code]`, or @[<b>x</b>].")
+    assert '<span class="mention">@Ana Alvarez</span>' in out
+    assert "<code>@[code]</code>" in out
+    assert '<span class="mention">@&lt;b&gt;x&lt;/b&gt;</span>' in out
+    assert markdown.sanitize('<span class="mention x" onclick="y">s</span>') == (
+        '<span class="mention">s</span>'
+    )
