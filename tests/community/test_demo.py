@@ -32,3 +32,18 @@ def test_demo_community(launcher: tuple[Any, str]) -> None:
     ben = persona(tool, "ben")
     waiting = text(ben.get("/community/unanswered"))
     assert "A caller swears at me from the first second" in waiting
+
+
+def test_a_placed_community_link_opens_the_community(lms: Any, chloe: Any) -> None:
+    from tests.deeplinking.test_deeplinking import launch_placed
+    from tests.harness import LEARNER, Browser
+
+    item = {
+        "title": "Community",
+        "url": lms.tool_url + "/lti/launch",
+        "custom": {"wayfinder_item": "community:space"},
+    }
+    opened = launch_placed(lms, Browser(), item, [LEARNER])
+    assert opened.status_code == 200
+    assert opened.headers["Content-Location"].startswith("/community/?lt=")
+    assert "From your peers" in text(opened)
