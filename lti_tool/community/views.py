@@ -37,6 +37,7 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.community import services
 from lti_tool.community.models import GrantKind, Kind, Status, Target
@@ -107,7 +108,13 @@ def _forbidden(_error: services.Forbidden) -> Any:
 def _bell() -> dict[str, Any]:
     def community_unread() -> int:
         ctx = g.get("launch")
-        return services.unread_count(ctx.person_id) if ctx is not None else 0
+        if ctx is None:
+            return 0
+        try:
+            return services.unread_count(ctx.person_id)
+        except SQLAlchemyError:  # an error page about the database must still render
+            db.session.rollback()
+            return 0
 
     return {"community_unread": community_unread}
 
@@ -207,7 +214,8 @@ def new(kind: str) -> Any:
     except ValueError:
         abort(404)
     who = _actor()
-    form = services.PostForm(skill_ids=[request.args.get("skill", 0, type=int)])
+    preset = request.args.get("skill", type=int)
+    form = services.PostForm(skill_ids=[preset] if preset else [])
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -480,12 +488,7 @@ def moderate(target: str, pk: int) -> Any:
                 "success",
             )
             return _see_other("community.review")
-    flags = [
-        f
-        for item in services.review_queue(who, _limits()).flagged
-        if item.target is chosen and item.row.id == pk
-        for f in item.flags
-    ]
+    flags = services.open_flags(chosen, pk)
     return render_template(
         "community/moderate.html",
         ctx=current_launch(),
@@ -570,8 +573,9 @@ def read_all() -> Any:
 @launch_required()
 def open_notification(pk: int) -> Any:
     ctx = current_launch()
-    row = next((n for n in services.notifications(ctx.person_id, 500) if n.id == pk), None)
-    if row is None:
+    try:
+        row = services.notification(ctx.person_id, pk)
+    except services.NotFound:
         abort(404)
     services.mark_read(ctx.person_id, pk)
     db.session.commit()

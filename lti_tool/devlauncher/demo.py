@@ -352,7 +352,7 @@ def seed_roles(reg: Registration) -> None:
 def seed_community(reg: Registration) -> None:
     """Tips (two verified, one not, one whose article changed), Ana's question with answers and
     an accepted one, Sam's question waiting for an expert (Ben, whose Team lead role has the
-    expert level in De-escalation), and an answer Ana flagged for Chloe's review queue.
+    expert level in De-escalation), and an answer and a tip flagged for Chloe's review queue.
     Added once; later seeds leave the community as it is."""
     from lti_tool.community import services as community
     from lti_tool.community.models import Kind, Post, Target
@@ -419,7 +419,7 @@ def seed_community(reg: Registration) -> None:
             "*Did I get that right?* Fewer callbacks since I started.",
             "Call control",
         )
-        share(
+        fee = share(
             "sam",
             Kind.TIP,
             "Where the new cancellation fee is explained",
@@ -483,6 +483,9 @@ def seed_community(reg: Registration) -> None:
         assert isinstance(reply, community.Answer)
         community.flag(
             who("ana"), Target.ANSWER, reply, "It has a customer's name and phone number."
+        )
+        community.flag(
+            who("ben"), Target.POST, fee, "The fee changed in June: this tip is out of date."
         )
     db.session.flush()
 

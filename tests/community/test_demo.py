@@ -18,7 +18,8 @@ def test_demo_community(launcher: tuple[Any, str]) -> None:
 
     chloe = persona(tool, "chloe")
     queue = text(chloe.get("/community/review"))
-    assert "Flagged (1)" in queue and "It has a customer's name and phone number." in queue
+    assert "Flagged (2)" in queue and "It has a customer's name and phone number." in queue
+    assert "The fee changed in June: this tip is out of date." in queue
     assert "Where the new cancellation fee is explained" in queue  # its article changed
 
     ana = persona(tool, "ana")
