@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
@@ -47,6 +47,14 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_posts"
     __table_args__ = (
         Index("ix_community_posts_feed", "registration_id", "status", "last_activity_at"),
+        # Full-text search on PostgreSQL, created by migration 0009_community; services._match
+        # uses the same expression. Parenthesised as PostgreSQL reflects it, so that comparing
+        # the models with the database (alembic) finds no difference.
+        Index(
+            "ix_community_posts_search",
+            text("to_tsvector('english', (title || ' ') || body_md)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -99,6 +107,13 @@ class PostSkill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
 class Answer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_answers"
+    __table_args__ = (
+        Index(
+            "ix_community_answers_search",
+            text("to_tsvector('english', body_md)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from lti_tool.community.models import Answer, Post
+from lti_tool.extensions import db
 from tests.community.conftest import persona
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,19 +34,26 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
+LOOKUP = "See a customer's last three contacts in two clicks"  # Ana has not marked it helpful
+
 
 def test_pages_fit_a_phone_and_work_by_keyboard(launcher: tuple[Any, str]) -> None:
-    _app, tool = launcher
+    app, tool = launcher
+    with app.app_context():
+        ids = {p.title: p.id for p in db.session.scalars(select(Post))}
+        flagged = db.session.scalar(select(Answer.id).where(Answer.body_md.like("Yes: call%")))
+    question = ids["Customer wants a refund after 30 days: what can I offer?"]
+    tip, lookup = ids["Say the refund date out loud"], ids[LOOKUP]
     chloe, ana, ben = (persona(tool, key) for key in ("chloe", "ana", "ben"))
     pages = {
         "feed": (ana, "/community/"),
-        "question": (ana, "/community/p/5"),
-        "tip": (ana, "/community/p/1"),
+        "question": (ana, f"/community/p/{question}"),
+        "tip": (ana, f"/community/p/{tip}"),
         "new-tip": (ana, "/community/new/tip"),
         "notifications": (ana, "/community/notifications"),
         "unanswered": (ben, "/community/unanswered"),
         "review": (chloe, "/community/review"),
-        "moderate": (chloe, "/community/answer/3/moderate"),
+        "moderate": (chloe, f"/community/answer/{flagged}/moderate"),
         "people": (chloe, "/community/people"),
         "home": (ana, "/"),
     }
@@ -65,7 +75,7 @@ def test_pages_fit_a_phone_and_work_by_keyboard(launcher: tuple[Any, str]) -> No
 
             # Keyboard only: from the top of the tip page, Tab to "Helpful" and press Enter.
             page = browser.new_page(viewport={"width": 360, "height": 740})
-            page.goto(ana.url("/community/p/2"))
+            page.goto(ana.url(f"/community/p/{lookup}"))
             for _ in range(40):
                 page.keyboard.press("Tab")
                 label = page.evaluate("() => document.activeElement.textContent.trim()")
