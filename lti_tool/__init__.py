@@ -68,6 +68,8 @@ def init_errors(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.community import content as community_content
+    from lti_tool.community.views import bp as community_bp
     from lti_tool.deeplinking import content
     from lti_tool.deeplinking.views import bp as deeplinking_bp
     from lti_tool.grades.views import bp as grades_bp
@@ -84,8 +86,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roster_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(deeplinking_bp)
-    content.init_app(app)  # features register what instructors can place in a course
+    app.register_blueprint(community_bp)
     app.register_blueprint(grades_bp)
+    content.init_app(app)  # features register what instructors can place in a course
+    community_content.init_app(app)
     if app.config["DEV_LAUNCHER"]:
         from lti_tool.devlauncher.views import bp as dev_bp
 

@@ -1,5 +1,16 @@
 """Every model, imported in one place for the metadata and migrations."""
 
+from lti_tool.community.models import (
+    Answer,
+    Flag,
+    Grant,
+    Helpful,
+    ModerationAction,
+    Notification,
+    Post,
+    PostSkill,
+    Revision,
+)
 from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
@@ -18,18 +29,27 @@ from lti_tool.store import KeyValueEntry
 
 __all__ = [
     "AgsEndpoint",
+    "Answer",
     "CareerGoal",
     "Course",
     "Deployment",
+    "Flag",
+    "Grant",
+    "Helpful",
     "Job",
     "JobRole",
     "KeyValueEntry",
     "LaunchEvent",
     "LineItem",
     "Membership",
+    "ModerationAction",
+    "Notification",
     "Person",
     "PersonRole",
+    "Post",
+    "PostSkill",
     "Registration",
+    "Revision",
     "RoleChangeRequest",
     "RoleSkillTarget",
     "ScoreSend",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -299,6 +300,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     db.session.flush()
     seed_roles(reg)
     seed_grades(reg, course, tool_url)
+    seed_community(reg)
     return reg
 
 
@@ -400,6 +402,147 @@ def seed_grades(reg: Registration, course: Course, tool_url: str) -> None:
             ),
         )
     )
+    db.session.flush()
+
+
+def seed_community(reg: Registration) -> None:
+    """Tips (two verified, one not, one whose article changed), Ana's question with answers and
+    an accepted one, Sam's question waiting for an expert (Ben, whose Team lead role has the
+    expert level in De-escalation), and an answer and a tip flagged for Chloe's review queue.
+    Added once; later seeds leave the community as it is."""
+    from lti_tool.community import services as community
+    from lti_tool.community.models import Kind, Post, Target
+    from lti_tool.tenancy import tenant_scope
+
+    with tenant_scope(db.session, reg.id):
+        if db.session.scalar(select(Post.id).limit(1)) is not None:
+            return
+        people = {
+            p.sub: p
+            for p in db.session.scalars(select(Person).where(Person.registration_id == reg.id))
+        }
+        skills = {s.name: s.id for s in community.skills()}
+
+        def who(sub: str) -> community.Actor:
+            return community.actor(
+                reg.id,
+                people[sub].id,
+                is_instructor=sub in ("chloe", "dev"),
+                is_leader=sub == "ben",
+                is_administrator=sub == "dev",
+            )
+
+        unlimited = community.Limits(posts_per_window=0)
+
+        def share(sub: str, kind: Kind, title: str, body: str, skill: str, **extra: Any) -> Post:
+            saved = community.create_post(
+                who(sub),
+                kind,
+                community.PostForm(title=title, body=body, skill_ids=[skills[skill]], **extra),
+                unlimited,
+            )
+            assert isinstance(saved.row, Post), saved.errors
+            return saved.row
+
+        calm = share(
+            "sam",
+            Kind.TIP,
+            "Say the refund date out loud",
+            "Upset callers calm down once they hear **when** the money comes back.\n\n"
+            "1. Acknowledge: *I can see why a double charge is worrying.*\n"
+            "2. Give the date: *You will see the refund by Friday the 14th.*\n"
+            "3. Offer the reference number before they ask for it.",
+            "De-escalation",
+            contact_reason="Billing dispute",
+        )
+        community.verify(who("ben"), calm, "Works on my team every day.")
+        lookup = share(
+            "ben",
+            Kind.TIP,
+            "See a customer's last three contacts in two clicks",
+            "In the CRM, open the customer card and press `Alt+H`: the history panel shows the "
+            "last contacts with their notes. Check it before asking the customer to repeat "
+            "themselves. See [the CRM guide](https://kb.example.com/crm/history).",
+            "Systems navigation",
+            kb_url="https://kb.example.com/crm/history",
+        )
+        community.verify(who("chloe"), lookup)
+        share(
+            "ana",
+            Kind.TIP,
+            "Summarise before you close",
+            "Before ending a call I repeat the two or three things we agreed, and ask "
+            "*Did I get that right?* Fewer callbacks since I started.",
+            "Call control",
+        )
+        fee = share(
+            "sam",
+            Kind.TIP,
+            "Where the new cancellation fee is explained",
+            "The fee table moved: it is in the *Plans* article, under **Changes**.",
+            "Product knowledge",
+            kb_url="https://kb.example.com/plans",
+            contact_reason="Cancellation",
+        )
+        community.mark_article_changed(
+            who("chloe"), "https://kb.example.com/plans", "Plans article rewritten in June"
+        )
+
+        question = share(
+            "ana",
+            Kind.QUESTION,
+            "Customer wants a refund after 30 days: what can I offer?",
+            "The policy says 30 days, but she has been a customer for 8 years and is very "
+            "upset. Is there anything I can do without a supervisor?",
+            "Product knowledge",
+            notify_experts=False,
+        )
+        best = community.create_answer(
+            who("ben"),
+            question,
+            "Offer a **goodwill credit** of one month instead: agents may give it without "
+            "approval for customers over 5 years. Note it in the case. @[Ana Alvarez], ping me "
+            "if she says no.",
+            unlimited,
+        ).row
+        other = community.create_answer(
+            who("sam"),
+            question,
+            "I usually transfer these to retention, they have more options.",
+            unlimited,
+        ).row
+        assert isinstance(best, community.Answer) and isinstance(other, community.Answer)
+        community.accept(who("ana"), best)
+        community.mark_helpful(who("sam"), Target.ANSWER, best)
+        community.mark_helpful(who("ana"), Target.POST, calm)
+
+        share(
+            "sam",
+            Kind.QUESTION,
+            "A caller swears at me from the first second. How do I start?",
+            "I freeze and then it gets worse. What do you say in the first sentence?",
+            "De-escalation",
+        )
+        leak = share(
+            "sam",
+            Kind.QUESTION,
+            "Customer cannot log in after the app update",
+            "Anyone seen this today?",
+            "Systems navigation",
+        )
+        reply = community.create_answer(
+            who("ben"),
+            leak,
+            "Yes: call her back on 555-0142 (Mrs Jones), I told her you would.",
+            unlimited,
+        ).row
+        assert isinstance(reply, community.Answer)
+        community.flag(
+            who("ana"), Target.ANSWER, reply, "It has a customer's name and phone number."
+        )
+        community.flag(
+            who("ben"), Target.POST, fee, "The fee changed in June: this tip is out of date."
+        )
     db.session.flush()
 
 

@@ -1,0 +1,1 @@
+"""Peer knowledge-sharing: tips and how-tos, questions and answers, moderation, notifications."""
