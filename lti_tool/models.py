@@ -2,6 +2,15 @@
 
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
+from lti_tool.paths.models import (
+    Assignment,
+    Path,
+    PathEvent,
+    PathNode,
+    PathVersion,
+    SignOffRequest,
+    StepProgress,
+)
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.roles.models import (
     CareerGoal,
@@ -16,6 +25,7 @@ from lti_tool.roles.models import (
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
+    "Assignment",
     "CareerGoal",
     "Course",
     "Deployment",
@@ -24,12 +34,18 @@ __all__ = [
     "KeyValueEntry",
     "LaunchEvent",
     "Membership",
+    "Path",
+    "PathEvent",
+    "PathNode",
+    "PathVersion",
     "Person",
     "PersonRole",
     "Registration",
     "RoleChangeRequest",
     "RoleSkillTarget",
+    "SignOffRequest",
     "Skill",
+    "StepProgress",
     "Team",
     "TeamMember",
     "ToolKey",
