@@ -209,10 +209,7 @@ def _next(root: Item) -> tuple[Item | None, str]:
     if not pool:
         return None, ""
     dated = [s for s in pool if s.due_at is not None]
-    if dated:
-        step = min(dated, key=lambda s: s.due_at or datetime.max)
-    else:
-        step = pool[0]
+    step = min(dated, key=lambda s: s.due_at or datetime.max) if dated else pool[0]
     return step, reason_for(step, bool(required))
 
 

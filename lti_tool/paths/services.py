@@ -376,7 +376,22 @@ def start_draft(p: Path, actor: Actor) -> PathVersion:
     return draft
 
 
-_COPIED = ["position", "key", "kind", "title", "rule", "min_count", "why", "url", "format", "minutes", "due_days", "required", "self_report", "skill_ids"]
+_COPIED = [
+    "position",
+    "key",
+    "kind",
+    "title",
+    "rule",
+    "min_count",
+    "why",
+    "url",
+    "format",
+    "minutes",
+    "due_days",
+    "required",
+    "self_report",
+    "skill_ids",
+]
 
 
 def _depth(n: PathNode, nodes: list[PathNode]) -> int:
@@ -1227,3 +1242,7 @@ def skills_by_id(ids: Iterable[int]) -> dict[int, Skill]:
     if not wanted:
         return {}
     return {s.id: s for s in db.session.scalars(select(Skill).where(Skill.id.in_(wanted)))}
+
+
+def path_rows_for(p: Path) -> PathRow:
+    return next(r for r in path_rows() if r.path.id == p.id)
