@@ -72,9 +72,9 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.deeplinking.views import bp as deeplinking_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.install.views import bp as install_bp
+    from lti_tool.lti.views import bp as lti_bp
     from lti_tool.paths import services as paths_services
     from lti_tool.paths.views import bp as paths_bp
-    from lti_tool.lti.views import bp as lti_bp
     from lti_tool.roles.views import bp as roles_bp
     from lti_tool.roster.views import bp as roster_bp
 

@@ -31,6 +31,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
@@ -1131,7 +1132,9 @@ def signoffs_for(decider: Actor) -> list[SignOffRequest]:
         return []
     pending = select(SignOffRequest).where(SignOffRequest.status == SignOffStatus.PENDING.value)
     members = select(TeamMember.person_id).join(Team, Team.id == TeamMember.team_id)
-    conditions = [SignOffRequest.person_id.in_(members.where(Team.leader_id == decider.person_id))]
+    conditions: list[Any] = [
+        SignOffRequest.person_id.in_(members.where(Team.leader_id == decider.person_id))
+    ]
     if is_qa_analyst(decider.person_id):
         conditions.append(SignOffRequest.step_kind == StepKind.CHECK.value)
     if decider.is_staff:
