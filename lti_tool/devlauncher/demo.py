@@ -379,6 +379,8 @@ def seed_paths(reg: Registration) -> None:
         )
         assert path is not None
         version = path.versions[0]
+        # Week 1 goes in order; the month's work can start alongside it.
+        paths.save_root_rule(version, "any_order", "")
         skill = {s.name: str(s.id) for s in roles.skills()}
 
         def add_set(title: str, rule: str = "in_order", n: str = "") -> object:

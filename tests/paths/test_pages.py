@@ -46,6 +46,8 @@ def build_path(chloe: Session, role_id: int) -> int:
         chloe.post(f"/paths/manage/{pk}/sets/new", {"title": "Week 1", "rule": "in_order"})
     )
     set_id = re.search(r'id="node-(\d+)"', chloe.get(f"/paths/manage/{pk}").text).group(1)  # type: ignore[union-attr]
+    form = chloe.get(f"/paths/manage/{pk}/steps/new").text
+    skill_ids = re.findall(r'name="skills" value="(\d+)"', form)[:2]
     for title, kind, extra in (
         (
             "Read the welcome guide",
@@ -54,9 +56,9 @@ def build_path(chloe: Session, role_id: int) -> int:
         ),
         ("Shadow a senior agent", "shadowing", {}),
     ):
-        saved = chloe.post(
-            f"/paths/manage/{pk}/steps/new",
-            {
+        saved = chloe.browser.post(
+            chloe.url(f"/paths/manage/{pk}/steps/new"),
+            data={
                 "title": title,
                 "kind": kind,
                 "format": "reading",
@@ -64,10 +66,13 @@ def build_path(chloe: Session, role_id: int) -> int:
                 "due_days": "7",
                 "required": "yes",
                 "parent_id": set_id,
+                "skills": skill_ids,
+                "csrf_token": chloe.csrf(),
                 **extra,
             },
         )
         assert saved.status_code == 303, text(saved)
+    assert "Call control, Coaching" in text(chloe.get(f"/paths/manage/{pk}"))  # its skills
     return pk
 
 
