@@ -93,6 +93,7 @@ def my_path() -> str:
         rows=rows,
         subject=None,
         role=roles.summary(ctx.person_id),
+        waiting=len(services.signoffs_for(_actor())),
     )
 
 
@@ -109,6 +110,7 @@ def person_path(pk: int) -> str:
         rows=services.learning_of(who.id),
         subject=who,
         role=roles.summary(who.id),
+        waiting=0,
     )
 
 
@@ -144,6 +146,9 @@ def step(aid: int, key: str) -> Any:
             elif action == "signoff":
                 services.request_signoff(lr, key, _actor(), note)
                 message = "Sign-off requested. You will see the answer here and on My path."
+            elif action == "waive":
+                services.waive(lr, key, _actor(), note)
+                message = f"“{item.title}” is waived: it counts as done."
             else:
                 abort(400)
         except services.Forbidden as exc:
@@ -160,6 +165,7 @@ def step(aid: int, key: str) -> Any:
         lr=lr,
         item=item,
         own=lr.assignment.person_id == ctx.person_id,
+        may_waive=services.may_waive(lr, _actor()),
         skills=services.skills_by_id(item.node.skill_ids if item.node else []),
         pending=lr.pending.get(key),
         decision=lr.last_decision.get(key),
@@ -226,7 +232,16 @@ def assign(pk: int) -> Any:
     if request.method == "POST":
         ids = [int(x) for x in request.form.getlist("person_id") if x.isdigit()]
         team = request.form.get("team_id", "")
+        ref = request.form.get("person_ref", "")
+        if ref.strip():
+            found, why = roles.find_person(ref)
+            if found is None:
+                error = why
+            else:
+                ids.append(found.id)
         try:
+            if error:
+                raise services.Refused(error)
             added, had = services.assign_by_hand(
                 p, actor, ids, int(team) if team.isdigit() else None
             )
@@ -247,9 +262,10 @@ def assign(pk: int) -> Any:
         ctx=ctx,
         path=p,
         published=services.newest_published(p),
-        people=services.assignable_people(actor),
+        people=[] if actor.is_staff else services.assignable_people(actor),
         teams=services.assignable_teams(actor),
         error=error,
+        person_ref=request.form.get("person_ref", ""),
     ), (400 if error else 200)
 
 
@@ -349,9 +365,17 @@ def start_draft(pk: int) -> Any:
 def _draft(p: Path) -> PathVersion:
     v = services.draft_of(p)
     if v is None:
-        flash("This path has no draft: start one to edit it.", "error")
-        abort(409)
+        raise services.Refused(
+            "This path has no draft to change: its published version never changes. "
+            "Start a new draft from the path's page to edit it."
+        )
     return v
+
+
+@bp.errorhandler(services.Refused)
+def _refused(error: services.Refused) -> Any:
+    db.session.rollback()
+    return render_template("errors/http.html", title="Not possible now", message=str(error)), 409
 
 
 @bp.post("/manage/<int:pk>/rule")

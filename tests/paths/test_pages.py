@@ -116,7 +116,7 @@ def test_instructor_builds_previews_and_publishes_and_the_learner_follows(
     assert "Version 1 is published. 1 person holding the role was assigned it." in text(published)
     assert "Start a new draft (v2)" in text(published)
     refused = chloe.post(f"/paths/manage/{pk}/sets/new", {"title": "Sneaked", "rule": "in_order"})
-    assert refused.status_code == 409
+    assert refused.status_code == 409 and "Start a new draft" in text(refused)
 
     page = text(ana.get("/paths/"))
     assert "0% complete" in page and "Next: Read the welcome guide" in page
@@ -255,3 +255,44 @@ def test_editor_reorders_and_deletes_with_a_confirmation(
     gone = chloe.follow(chloe.post(f"/paths/manage/{pk}/nodes/{nodes['Week 1']}/delete"))
     assert "“Week 1” is deleted with the 2 items inside it." in text(gone)
     assert "Add at least one step" in text(gone)
+
+
+def test_assign_by_hand_and_a_leader_waives_a_step(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    with clean_app.app_context(), tenant_scope(db.session, lms.registration_id):  # type: ignore[attr-defined]
+        senior = roles.match_role("Senior agent")
+        assert senior is not None
+    pk = build_path(chloe, senior.id)
+    chloe.follow(chloe.post(f"/paths/manage/{pk}/publish"))
+    ana = ana_login(lms)  # a Tier 1 agent: the Senior agent path is not hers by role
+    ben = login(lms, "ben", [MANAGER, LEARNER], "Ben Brooks", "ben@example.com", "Team lead")
+    assert "You are Tier 1 agent" in text(ana.get("/paths/"))
+    unknown = chloe.post(f"/paths/assign/{pk}", {"person_ref": "nobody@example.com"})
+    assert unknown.status_code == 400 and "No one called or with the email" in text(unknown)
+    assert 'value="nobody@example.com"' in unknown.text
+    done = chloe.follow(chloe.post(f"/paths/assign/{pk}", {"person_ref": "ana@example.com"}))
+    assert "Assigned “First 90 days” to 1 person." in text(done)
+    assert "0% complete" in text(ana.get("/paths/"))
+    # Ben leads nobody yet: he may not assign Ana, nor see or waive her steps.
+    ana_id = person_id(clean_app, "ana")
+    refused = ben.post(f"/paths/assign/{pk}", {"person_id": str(ana_id)})
+    assert refused.status_code == 403
+    with clean_app.app_context(), tenant_scope(db.session, lms.registration_id):  # type: ignore[attr-defined]
+        team, _ = roles.save_team(lms.registration_id, None, "Team A", "ben@example.com")  # type: ignore[attr-defined]
+        assert team is not None
+        roles.add_member(lms.registration_id, team, "ana@example.com")  # type: ignore[attr-defined]
+        db.session.commit()
+        a = db.session.scalar(select(Assignment))
+        assert a is not None
+        welcome = db.session.scalar(
+            select(PathNode.key).where(PathNode.title == "Read the welcome guide")
+        )
+    step = f"/paths/a/{a.id}/{welcome}"
+    assert "Only Ana Alvarez can start it" in text(ben.get(step))
+    empty = ben.post(step, {"action": "waive", "note": ""})
+    assert empty.status_code == 400 and "Say why the step is waived" in text(empty)
+    ben.follow(ben.post(step, {"action": "waive", "note": "Read it in onboarding"}))
+    assert "50% complete" in text(ana.get("/paths/"))
+    assert "waived" in text(ana.get(step))
+    assert ana.post(step, {"action": "waive", "note": "me too"}).status_code == 403
