@@ -579,9 +579,9 @@ def delete_node(v: PathVersion, row: PathNode) -> int:
     _editable(v)
     gone = _subtree(row, nodes_of(v))
     parent_id = row.parent_id
-    for n in reversed(gone):
+    for n in reversed(gone):  # innermost first: each flush deletes one row (no cascade race)
         db.session.delete(n)
-    db.session.flush()
+        db.session.flush()
     for i, sibling in enumerate(_siblings(v, parent_id)):
         sibling.position = i
     db.session.flush()

@@ -106,7 +106,10 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             frame.get_by_role("link", name="Learning paths").first.click()
             frame.wait_for_selector("h1:has-text('Learning paths')", timeout=TIMEOUT)
             desk.screenshot(path=str(ARTIFACTS / "paths-manage-1280.png"), full_page=True)
-            frame.get_by_role("link", name="Tier 1 agent: your first 90 days").click()
+            link = frame.get_by_role("link", name="Tier 1 agent: your first 90 days")
+            link.wait_for(timeout=TIMEOUT)
+            with frame.expect_navigation(timeout=TIMEOUT):
+                link.click()
             frame.wait_for_selector("text=Start a new draft (v2)", timeout=TIMEOUT)
             assert frame.get_by_text("Call control, Empathy").first.is_visible()  # its skills
             desk.screenshot(path=str(ARTIFACTS / "paths-editor-1280.png"), full_page=True)
