@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(FsPath(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import event, insert, inspect, select, text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
@@ -236,6 +236,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default="")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep an organisation an earlier run built there"
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="wayfinder-bench-paths-")
     url = args.database_url or f"sqlite:///{tmp}/paths.db"
@@ -249,26 +252,34 @@ def main() -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        upgrade()
-        reg = Registration(
-            issuer="https://bench.example.com",
-            client_id="bench",
-            name="bench",
-            auth_login_url="https://bench.example.com/a",
-            key_set_url="https://bench.example.com/j",
+        reg = (
+            db.session.scalar(select(Registration).where(Registration.client_id == "bench"))
+            if inspect(db.engine).has_table("step_progress")
+            else None
         )
-        db.session.add(reg)
-        db.session.commit()
+        db.session.rollback()  # end that read before dropping tables on another connection
+        if not (args.reuse and reg is not None):
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            upgrade()
+            reg = Registration(
+                issuer="https://bench.example.com",
+                client_id="bench",
+                name="bench",
+                auth_login_url="https://bench.example.com/a",
+                key_set_url="https://bench.example.com/j",
+            )
+            db.session.add(reg)
+            db.session.commit()
         started = time.perf_counter()
-        with tenant_scope(db.session, reg.id):
-            build(reg.id)
-        db.session.commit()
+        if not args.reuse or not db.session.scalar(text("SELECT count(*) FROM step_progress")):
+            with tenant_scope(db.session, reg.id):
+                build(reg.id)
+            db.session.commit()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
         built = time.perf_counter() - started
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
         rows = db.session.scalar(text("SELECT count(*) FROM step_progress"))
         statements = [0]
 
