@@ -239,6 +239,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep an organisation an earlier run built there"
     )
+    parser.add_argument(
+        "--no-analyze", action="store_true", help="measure without planner statistics"
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="wayfinder-bench-paths-")
     url = args.database_url or f"sqlite:///{tmp}/paths.db"
@@ -277,8 +280,9 @@ def main() -> None:
             with tenant_scope(db.session, reg.id):
                 build(reg.id)
             db.session.commit()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+            if not args.no_analyze:
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("ANALYZE"))
         built = time.perf_counter() - started
         rows = db.session.scalar(text("SELECT count(*) FROM step_progress"))
         statements = [0]
