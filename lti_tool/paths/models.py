@@ -248,9 +248,7 @@ class StepProgress(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_step_progress_registration_assignment", "registration_id", "assignment_id"),
     )
 
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registrations.id", ondelete="CASCADE")
-    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("path_assignments.id", ondelete="CASCADE")

@@ -531,7 +531,8 @@ def publish(pk: int) -> Any:
         f"Version {v.number} is published. {added} "
         f"{'person holding the role was' if added == 1 else 'people holding the role were'} assigned it."
         + (
-            f" {older} people are on older versions: move them if you want them on this one."
+            f" {older} {'person is' if older == 1 else 'people are'} on an older version: "
+            "they stay there unless you move them."
             if older
             else ""
         ),

@@ -296,3 +296,46 @@ def test_assign_by_hand_and_a_leader_waives_a_step(
     assert "50% complete" in text(ana.get("/paths/"))
     assert "waived" in text(ana.get(step))
     assert ana.post(step, {"action": "waive", "note": "me too"}).status_code == 403
+
+
+def test_new_version_and_moving_people_to_it_through_the_pages(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    chloe.follow(chloe.post(f"/paths/manage/{pk}/publish"))
+    ana = ana_login(lms)
+    with clean_app.app_context():
+        a = db.session.scalar(select(Assignment))
+        assert a is not None
+        welcome = db.session.scalar(
+            select(PathNode.key).where(PathNode.title == "Read the welcome guide")
+        )
+    ana.follow(ana.post(f"/paths/a/{a.id}/{welcome}", {"action": "done"}))
+    draft = chloe.follow(chloe.post(f"/paths/manage/{pk}/draft"))
+    assert "Draft version 2 is ready to edit" in text(draft)
+    assert "learners are on v1" in text(draft)
+    set_id = re.search(r'id="node-(\d+)"', draft.text).group(1)  # type: ignore[union-attr]
+    chloe.follow(
+        chloe.post(
+            f"/paths/manage/{pk}/steps/new",
+            {
+                "title": "New in v2",
+                "kind": "reflection",
+                "format": "reading",
+                "self_report": "yes",
+                "parent_id": set_id,
+            },
+        )
+    )
+    assert "New in v2" not in text(ana.get("/paths/"))  # a draft changes nothing for her
+    published = text(chloe.follow(chloe.post(f"/paths/manage/{pk}/publish")))
+    assert "Version 2 is published" in published and "1 person is on an older version" in published
+    page = text(ana.get("/paths/"))
+    assert "version 1" in page and "New in v2" not in page  # she keeps hers
+    move = text(chloe.get(f"/paths/manage/{pk}/move"))
+    assert "Everyone on an older version (1)" in move
+    moved = text(chloe.follow(chloe.post(f"/paths/manage/{pk}/move", {"from_number": ""})))
+    assert "Moved 1 person to version 2" in moved
+    page = text(ana.get("/paths/"))
+    assert "version 2" in page and "New in v2" in page
+    assert "1 of 3 steps done" in page  # the welcome guide carried over
