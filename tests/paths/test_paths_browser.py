@@ -113,5 +113,40 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             frame.wait_for_selector("text=Start a new draft (v2)", timeout=TIMEOUT)
             assert frame.get_by_text("Call control, Empathy").first.is_visible()  # its skills
             desk.screenshot(path=str(ARTIFACTS / "paths-editor-1280.png"), full_page=True)
+
+            # The editor at 360 px, by keyboard: a new draft, a step added, moved up, published.
+            page.goto(frame.url)
+            page.wait_for_selector("text=Start a new draft (v2)", timeout=TIMEOUT)
+            page.get_by_role("button", name="Start a new draft (v2)").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("text=Draft version 2 is ready to edit", timeout=TIMEOUT)
+            assert fits(page)
+            page.get_by_role("link", name="+ Step in “Month 1: handle it yourself”").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("h1:has-text('New step')", timeout=TIMEOUT)
+            page.get_by_label("Title").focus()
+            page.keyboard.type("Listen to five great calls")
+            page.get_by_label("Kind of step").select_option("link")
+            page.get_by_label("Address to open").focus()
+            page.keyboard.type("https://help.example.com/great-calls")
+            page.get_by_label("Estimated minutes").focus()
+            page.keyboard.type("45")
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-step-form-360.png"), full_page=True)
+            page.get_by_label("Estimated minutes").press("Enter")  # submits the form
+            page.wait_for_selector(
+                "text=Step “Listen to five great calls” is saved.", timeout=TIMEOUT
+            )
+            page.get_by_role("button", name="Move Listen to five great calls up").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("h1:has-text('Tier 1 agent')", timeout=TIMEOUT)
+            month = page.locator("li", has_text="Set: Month 1").first.inner_text()
+            assert month.index("Listen to five great calls") < month.index("Quality check")
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-editor-360.png"), full_page=True)
+            page.get_by_role("button", name="Publish v2").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("text=Version 2 is published.", timeout=TIMEOUT)
+            assert page.get_by_text("1 person is on an older version").is_visible()
         finally:
             browser.close()
