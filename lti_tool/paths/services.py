@@ -245,8 +245,8 @@ def counts_by_role() -> list[RoleCount]:
         .join(Path, Path.id == Assignment.path_id)
         .outerjoin(JobRole, JobRole.id == Path.role_id)
         .where(Assignment.status == AssignmentStatus.ACTIVE.value)
-        .group_by(JobRole.name, Path.title)
-        .order_by(JobRole.name, Path.title)
+        .group_by(JobRole.name, Path.id, Path.title)
+        .order_by(JobRole.name, Path.title, Path.id)
     )
     return [RoleCount(r or "(no role)", t, a, c, s) for r, t, a, c, s in rows]
 

@@ -47,7 +47,6 @@ from lti_tool.roles import services as roles
 bp = Blueprint("paths", __name__, url_prefix="/paths")
 
 STAFF = (Role.INSTRUCTOR, Role.ADMINISTRATOR)
-DECIDERS = (Role.LEADER, Role.INSTRUCTOR, Role.ADMINISTRATOR, Role.LEARNER)
 
 
 def _actor() -> services.Actor:
