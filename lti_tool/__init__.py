@@ -76,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.paths import services as paths_services
+    from lti_tool.paths.views import bp as paths_bp
     from lti_tool.roles.views import bp as roles_bp
     from lti_tool.roster.views import bp as roster_bp
 
@@ -88,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deeplinking_bp)
     app.register_blueprint(community_bp)
     app.register_blueprint(grades_bp)
+    app.register_blueprint(paths_bp)
+    paths_services.register_hooks()  # assignment follows job-role changes
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)
     if app.config["DEV_LAUNCHER"]:

@@ -14,6 +14,15 @@ from lti_tool.community.models import (
 from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
+from lti_tool.paths.models import (
+    Assignment,
+    Path,
+    PathEvent,
+    PathNode,
+    PathVersion,
+    SignOffRequest,
+    StepProgress,
+)
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.roles.models import (
     CareerGoal,
@@ -30,6 +39,7 @@ from lti_tool.store import KeyValueEntry
 __all__ = [
     "AgsEndpoint",
     "Answer",
+    "Assignment",
     "CareerGoal",
     "Course",
     "Deployment",
@@ -44,6 +54,10 @@ __all__ = [
     "Membership",
     "ModerationAction",
     "Notification",
+    "Path",
+    "PathEvent",
+    "PathNode",
+    "PathVersion",
     "Person",
     "PersonRole",
     "Post",
@@ -53,7 +67,9 @@ __all__ = [
     "RoleChangeRequest",
     "RoleSkillTarget",
     "ScoreSend",
+    "SignOffRequest",
     "Skill",
+    "StepProgress",
     "Team",
     "TeamMember",
     "ToolKey",

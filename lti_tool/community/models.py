@@ -47,7 +47,7 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_posts"
     __table_args__ = (
         Index("ix_community_posts_feed", "registration_id", "status", "last_activity_at"),
-        # Full-text search on PostgreSQL, created by migration 0009_community; services._match
+        # Full-text search on PostgreSQL, created by migration 0006_community; services._match
         # uses the same expression. Parenthesised as PostgreSQL reflects it, so that comparing
         # the models with the database (alembic) finds no difference.
         Index(

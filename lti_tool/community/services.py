@@ -346,7 +346,7 @@ def _like(text: str) -> str:
 def _match(q: str) -> tuple[ColumnElement[bool], Any]:
     """Posts matching q in their title or text, or in one of their visible answers; and an
     ordering expression (best first). PostgreSQL: the GIN expression indexes of migration
-    0009_community (the expressions here must stay identical to them); other databases: LIKE
+    0006_community (the expressions here must stay identical to them); other databases: LIKE
     on each word."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":

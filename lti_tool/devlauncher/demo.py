@@ -301,6 +301,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_roles(reg)
     seed_grades(reg, course, tool_url)
     seed_community(reg)
+    seed_paths(reg)
     return reg
 
 
@@ -542,6 +543,176 @@ def seed_community(reg: Registration) -> None:
         )
         community.flag(
             who("ben"), Target.POST, fee, "The fee changed in June: this tip is out of date."
+        )
+    db.session.flush()
+
+
+DEMO_PATH = "Tier 1 agent: your first 90 days"
+
+
+def seed_paths(reg: Registration) -> None:
+    """A published Tier 1 agent path (sets of several rules, steps of every kind); Ana, who
+    holds the role, is assigned it with some progress and a shadowing sign-off Ben (her team
+    lead) can approve. Added once; later seeds leave it as it is."""
+    from lti_tool.paths import services as paths
+    from lti_tool.paths.models import Path
+    from lti_tool.roles import services as roles
+    from lti_tool.tenancy import tenant_scope
+
+    with tenant_scope(db.session, reg.id):
+        if db.session.scalar(select(Path.id).where(Path.title == DEMO_PATH)) is not None:
+            return
+        tier1 = roles.match_role("Tier 1 agent")
+        if tier1 is None:
+            return
+        chloe = paths.Actor("Chloe Chen", None, is_staff=True)
+        path, _ = paths.save_path(
+            reg.id,
+            None,
+            {
+                "title": DEMO_PATH,
+                "role_id": str(tier1.id),
+                "description": "From your first call to handling billing questions on your own.",
+            },
+            chloe,
+        )
+        assert path is not None
+        version = path.versions[0]
+        # Week 1 goes in order; the month's work can start alongside it.
+        paths.save_root_rule(version, "any_order", "")
+        skill = {s.name: str(s.id) for s in roles.skills()}
+
+        def add_set(title: str, rule: str = "in_order", n: str = "") -> object:
+            row, errors = paths.save_node(
+                version, None, True, {"title": title, "rule": rule, "min_count": n}, []
+            )
+            assert row is not None, errors
+            return row
+
+        def add_step(
+            parent: object, title: str, kind: str, skills: tuple[str, ...], **v: str
+        ) -> str:
+            values = {"title": title, "kind": kind, "parent_id": str(parent.id), **v}  # type: ignore[attr-defined]
+            row, errors = paths.save_node(
+                version, None, False, values, [skill[s] for s in skills if s in skill]
+            )
+            assert row is not None, errors
+            return row.key
+
+        week1 = add_set("Week 1: your first calls")
+        welcome = add_step(
+            week1,
+            "Welcome to the contact center",
+            "lms",
+            ("Systems navigation",),
+            url="https://lms.example.com/course/view.php?id=12",
+            format="video",
+            minutes="25",
+            due_days="3",
+            self_report="yes",
+            why="How a call flows through our tools, and where to find help on your first day.",
+        )
+        systems = add_step(
+            week1,
+            "Tour of the CRM and ticketing tools",
+            "link",
+            ("Systems navigation",),
+            url="https://help.example.com/crm-tour",
+            format="hands_on",
+            minutes="40",
+            due_days="5",
+            self_report="yes",
+            why="You will switch between these tools on every call: learn the shortcuts now.",
+        )
+        add_step(
+            week1,
+            "Shadow a senior agent for one shift",
+            "shadowing",
+            ("Call control", "Empathy"),
+            format="peer",
+            minutes="240",
+            due_days="10",
+            why="Hearing real calls shows what good call control and empathy sound like.",
+        )
+        add_step(
+            week1,
+            "Reflection: what surprised you",
+            "reflection",
+            ("Empathy",),
+            format="reading",
+            minutes="15",
+            due_days="12",
+            self_report="yes",
+            why="Writing it down makes it stick, and helps your team lead coach you.",
+        )
+        month1 = add_set("Month 1: handle it yourself", "any_order")
+        add_step(
+            month1,
+            "De-escalation basics",
+            "lms",
+            ("De-escalation",),
+            url="https://lms.example.com/course/view.php?id=31",
+            format="video",
+            minutes="45",
+            due_days="21",
+            why="Calm, clear answers turn most angry callers around.",
+        )
+        add_step(
+            month1,
+            "Coaching session with your team lead",
+            "coaching",
+            ("Call control",),
+            format="live",
+            minutes="30",
+            due_days="28",
+            why="Your team lead listens to two of your calls and agrees one thing to practise.",
+        )
+        add_step(
+            month1,
+            "Quality check of three calls",
+            "check",
+            ("Compliance",),
+            format="live",
+            minutes="60",
+            due_days="30",
+            why="A QA analyst checks three calls against the quality form before you work alone.",
+        )
+        pick = add_set("Pick two product deep dives", "at_least", "2")
+        for title in ("Billing and invoices", "Returns and refunds", "Loyalty programme"):
+            add_step(
+                pick,
+                title,
+                "lms",
+                ("Product knowledge",),
+                url="https://lms.example.com/course/view.php?id=40",
+                format="reading",
+                minutes="30",
+                self_report="yes",
+                required="no",
+                why="Pick the products your queue hears about most.",
+            )
+        paths.publish(version, chloe)
+        people = {
+            p.sub: p
+            for p in db.session.scalars(select(Person).where(Person.registration_id == reg.id))
+        }
+        ana = people["ana"]
+        found = paths.learning_of(ana.id)
+        if not found:
+            return
+        lr = found[0]
+        lr.assignment.assigned_at = utcnow() - timedelta(days=8)  # a week in: some steps due
+        db.session.flush()
+        me = paths.Actor("Ana Alvarez", ana.id)
+        paths.self_report(paths.learning(lr.assignment.id), welcome, me)
+        paths.self_report(paths.learning(lr.assignment.id), systems, me)
+        shadow_key = paths.learning(lr.assignment.id).view.next_step
+        assert shadow_key is not None
+        paths.request_signoff(
+            paths.learning(lr.assignment.id),
+            shadow_key.key,
+            me,
+            "Shadowed Carmen on Tuesday's late shift: billing disputes mostly.",
         )
     db.session.flush()
 

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from lti_tool.extensions import db
 from lti_tool.home import services
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.paths import services as path_services
 
 bp = Blueprint("home", __name__)
 
@@ -21,7 +22,11 @@ PREFERRED_NAME_MAX = 80
 def index() -> str:
     ctx = current_launch()
     summary = services.tenant_summary(ctx) if ctx.is_administrator else None
-    return render_template("home/index.html", ctx=ctx, person=services.person(ctx), summary=summary)
+    learner = ctx.is_learner or not ctx.roles
+    paths = path_services.learning_of(ctx.person_id) if learner else []
+    return render_template(
+        "home/index.html", ctx=ctx, person=services.person(ctx), summary=summary, paths=paths
+    )
 
 
 @bp.get("/me")

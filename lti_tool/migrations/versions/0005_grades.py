@@ -1,7 +1,7 @@
 """AGS line items and the score outbox
 
-Revision ID: 0005_ags
-Revises: 0006_roles
+Revision ID: 0005_grades
+Revises: 0004_roles
 Create Date: 2026-11-22 23:59:44.639519
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0005_ags"
-down_revision = "0006_roles"
+revision = "0005_grades"
+down_revision = "0004_roles"
 branch_labels = None
 depends_on = None
 

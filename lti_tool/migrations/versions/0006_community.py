@@ -1,7 +1,7 @@
 """Community: tips, questions, answers, moderation, notifications
 
-Revision ID: 0009_community
-Revises: 0005_ags
+Revision ID: 0006_community
+Revises: 0005_grades
 Create Date: 2026-11-23 00:21:41.203051
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009_community"
-down_revision = "0005_ags"
+revision = "0006_community"
+down_revision = "0005_grades"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Job roles, skills, teams and person role assignments
 
-Revision ID: 0006_roles
+Revision ID: 0004_roles
 Revises: 0003_jobs
 Create Date: 2026-11-22 23:59:08.005768
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006_roles"
+revision = "0004_roles"
 down_revision = "0003_jobs"
 branch_labels = None
 depends_on = None

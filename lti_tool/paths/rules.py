@@ -1,0 +1,230 @@
+"""The rules of a path, as pure functions over a version's tree and a learner's step states.
+
+- A set is done "all in order" or "all in any order" when every *required* child is done
+  (electives never block), and "at least N" when N children (any) are done.
+- In an in-order set a child is locked until the required children before it are done; a lock
+  applies to everything inside a locked set. Sets whose rule is already met lock nothing.
+- Percent complete is computed down the tree: a step counts 1 when completed or waived; an
+  "all" set is the mean of its required children (of all children when none is required); an
+  "at least N" set the sum of its N best children divided by N.
+- What comes next: the open (unlocked, not done) required step whose set still needs it, with
+  the earliest due date, else the first in tree order; electives only when nothing else is open.
+- A step is overdue once its due date (assignment date + due offset in days) has passed and it
+  is not done; due soon within DUE_SOON_DAYS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from lti_tool.paths.models import PathNode, PathVersion, Rule, StepKind, StepState
+
+DUE_SOON_DAYS = 7
+
+
+@dataclass
+class Item:
+    """A node of the tree with the learner's state worked out."""
+
+    node: PathNode | None  # None for the root (the version itself)
+    rule: Rule
+    min_count: int
+    children: list[Item] = field(default_factory=list)
+    parent: Item | None = None
+    state: StepState = StepState.NOT_STARTED
+    locked: bool = False
+    done: bool = False
+    fraction: float = 0.0
+    due_at: datetime | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    needed: bool = True  # False once the enclosing set's rule is met without it
+
+    @property
+    def is_set(self) -> bool:
+        return self.node is None or self.node.is_set
+
+    @property
+    def key(self) -> str:
+        return self.node.key if self.node is not None else ""
+
+    @property
+    def title(self) -> str:
+        return self.node.title if self.node is not None else ""
+
+    @property
+    def required(self) -> bool:
+        return self.node is None or self.node.is_set or self.node.required
+
+    @property
+    def kind(self) -> StepKind | None:
+        return StepKind(self.node.kind) if self.node is not None and not self.is_set else None
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for s in self.steps() if s.done)
+
+    @property
+    def steps_total(self) -> int:
+        return sum(1 for _ in self.steps())
+
+    def steps(self) -> Iterator[Item]:
+        for child in self.children:
+            if child.is_set:
+                yield from child.steps()
+            else:
+                yield child
+
+    def walk(self) -> Iterator[Item]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    @property
+    def rule_text(self) -> str:
+        if self.rule is Rule.AT_LEAST:
+            return f"at least {self.min_count} of {len(self.children)}"
+        return self.rule.label
+
+
+@dataclass
+class PathView:
+    root: Item
+    percent: int
+    next_step: Item | None
+    next_reason: str
+    due_soon: list[Item]
+    by_key: dict[str, Item]
+
+    @property
+    def done(self) -> bool:
+        return self.root.done
+
+
+def build_tree(version: PathVersion, nodes: Iterable[PathNode]) -> Item:
+    root = Item(None, Rule(version.rule), version.min_count)
+    items: dict[int, Item] = {}
+    ordered = sorted(nodes, key=lambda n: (n.position, n.id or 0))
+    for node in ordered:
+        items[node.id] = Item(
+            node, Rule(node.rule) if node.is_set else Rule.ANY_ORDER, node.min_count
+        )
+    for node in ordered:
+        parent = items.get(node.parent_id) if node.parent_id is not None else root
+        if parent is None:
+            continue  # an orphan (its set was deleted in this draft): not shown
+        item = items[node.id]
+        item.parent = parent
+        parent.children.append(item)
+    return root
+
+
+def _needed_count(item: Item) -> int:
+    if item.rule is Rule.AT_LEAST:
+        return max(1, min(item.min_count, len(item.children))) if item.children else 0
+    return (
+        sum(1 for c in item.children if c.required) if any(c.required for c in item.children) else 0
+    )
+
+
+def _resolve(item: Item, states: dict[str, StepState], locked: bool) -> None:
+    item.locked = locked
+    if not item.is_set:
+        item.state = states.get(item.key, StepState.NOT_STARTED)
+        item.done = item.state.done
+        item.fraction = 1.0 if item.done else 0.0
+        return
+    blocked = locked
+    for child in item.children:
+        _resolve(child, states, blocked)
+        if item.rule is Rule.IN_ORDER and child.required and not child.done:
+            blocked = True
+    if item.rule is Rule.AT_LEAST:
+        need = _needed_count(item)
+        done = sum(1 for c in item.children if c.done)
+        item.done = done >= need
+        best = sorted((c.fraction for c in item.children), reverse=True)[:need]
+        item.fraction = (sum(best) / need) if need else 1.0
+    else:
+        counted = [c for c in item.children if c.required] or item.children
+        item.done = all(c.done for c in item.children if c.required)
+        item.fraction = (sum(c.fraction for c in counted) / len(counted)) if counted else 1.0
+    if item.rule is Rule.IN_ORDER and item.done:
+        # The set's rule is met: electives left in it are open, whatever their place.
+        for child in item.children:
+            if child.locked and not locked:
+                _unlock(child)
+    if item.done:
+        for child in item.children:
+            if not child.done:
+                _not_needed(child)
+
+
+def _unlock(item: Item) -> None:
+    for inner in item.walk():
+        inner.locked = False
+
+
+def _not_needed(item: Item) -> None:
+    for inner in item.walk():
+        inner.needed = False
+
+
+def evaluate(
+    version: PathVersion,
+    nodes: Iterable[PathNode],
+    states: dict[str, StepState],
+    assigned_at: datetime,
+    now: datetime,
+) -> PathView:
+    root = build_tree(version, nodes)
+    _resolve(root, states, False)
+    by_key: dict[str, Item] = {}
+    soon_limit = now + timedelta(days=DUE_SOON_DAYS)
+    due: list[Item] = []
+    for step in root.steps():
+        by_key[step.key] = step
+        assert step.node is not None
+        if step.node.due_days is not None:
+            step.due_at = assigned_at + timedelta(days=step.node.due_days)
+            if not step.done:
+                step.overdue = step.due_at < now
+                step.due_soon = step.overdue or step.due_at <= soon_limit
+                if step.due_soon:
+                    due.append(step)
+    for item in root.walk():
+        if item.is_set and item.node is not None:
+            by_key[item.key] = item
+    due.sort(key=lambda s: s.due_at or now)
+    next_step, reason = _next(root)
+    return PathView(root, int(root.fraction * 100 + 1e-9), next_step, reason, due, by_key)
+
+
+def _next(root: Item) -> tuple[Item | None, str]:
+    open_steps = [s for s in root.steps() if not s.done and not s.locked]
+    required = [s for s in open_steps if s.needed and s.node is not None and s.node.required]
+    pool = required or [s for s in open_steps if s.needed] or open_steps
+    if not pool:
+        return None, ""
+    dated = [s for s in pool if s.due_at is not None]
+    step = min(dated, key=lambda s: s.due_at or datetime.max) if dated else pool[0]
+    return step, reason_for(step, bool(required))
+
+
+def reason_for(step: Item, required: bool) -> str:
+    parent = step.parent
+    where = f"“{parent.title}”" if parent is not None and parent.node is not None else "your path"
+    if step.overdue:
+        return f"It was due {step.due_at:%d %b}: the most overdue step you can do now."
+    if not required:
+        return f"Every required step you can do now is done; this elective in {where} is open."
+    parts = []
+    if parent is not None and parent.rule is Rule.IN_ORDER:
+        parts.append(f"It is the next step of {where}, which is done in order")
+    else:
+        parts.append(f"It is a required step of {where}")
+    if step.due_at is not None:
+        parts.append(f"and due {step.due_at:%d %b}, the soonest of what is open")
+    return " ".join(parts) + "."

@@ -1,0 +1,1259 @@
+"""Learning paths: authoring, versions, assignment, progress and sign-offs. Plain functions over
+the current tenant's session (the request scopes it); they add and flush, the view commits once.
+
+Versions
+--------
+A path starts as draft version 1. Publishing freezes a version for good; ``start_draft`` copies
+the newest published version into a new draft (same node keys) to edit. Learners stay on the
+version they were assigned; new assignees get the newest published one; ``move_to_version``
+moves people on purpose, their progress carrying over by step key.
+
+Assignment
+----------
+By job role, automatically: ``on_role_changed`` is registered on
+``lti_tool.roles.services.role_changed`` (same transaction; flushes, never commits). The new
+role's published paths are assigned; the old role's automatic assignments are withdrawn when
+nothing was started, and kept but marked (``outside_role_since``) otherwise. Publishing a path
+assigns it to everyone already holding its role. Instructors (anyone) and leaders (their
+teams) can also assign by hand.
+
+Evidence
+--------
+Self-report where the step allows it; a sign-off for shadowing, coaching and check steps (the
+learner asks; their team leader, or for checks a QA analyst, signs off or declines with a
+note; instructors and administrators decide for people with no team leader); and
+``record_lms_completion`` for the LMS adapters. Every change is a PathEvent.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.paths import rules
+from lti_tool.paths.models import (
+    Assignment,
+    AssignmentStatus,
+    Format,
+    Path,
+    PathEvent,
+    PathNode,
+    PathVersion,
+    Rule,
+    SignOffRequest,
+    SignOffStatus,
+    StepKind,
+    StepProgress,
+    StepState,
+    VersionStatus,
+)
+from lti_tool.people.models import Person
+from lti_tool.roles import services as roles
+from lti_tool.roles.models import JobRole, PersonRole, Skill, Team, TeamMember
+
+TITLE_MAX = 160
+STEP_TITLE_MAX = 200
+TEXT_MAX = 4000
+NOTE_MAX = 2000
+MINUTES_MAX = 10_000
+DUE_DAYS_MAX = 3650
+QA_ROLE_NAMES = ("qa analyst",)
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Forbidden(PermissionError):
+    pass
+
+
+class Refused(ValueError):
+    """An action the rules do not allow now; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    person_id: int | None = None
+    is_staff: bool = False  # instructor or administrator
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def record(
+    action: str,
+    actor: Actor,
+    *,
+    registration_id: int,
+    person_id: int | None = None,
+    path_id: int | None = None,
+    assignment_id: int | None = None,
+    step_key: str = "",
+    from_value: str = "",
+    to_value: str = "",
+    detail: str = "",
+) -> None:
+    db.session.add(
+        PathEvent(
+            registration_id=registration_id,
+            action=action,
+            person_id=person_id,
+            path_id=path_id,
+            assignment_id=assignment_id,
+            step_key=step_key,
+            from_value=from_value[:60],
+            to_value=to_value[:60],
+            actor=actor.name[:255],
+            actor_person_id=actor.person_id,
+            detail=detail[:2000],
+        )
+    )
+
+
+def events_of(person_id: int, limit: int = 50) -> list[PathEvent]:
+    return list(
+        db.session.scalars(
+            select(PathEvent)
+            .where(PathEvent.person_id == person_id)
+            .order_by(PathEvent.created_at.desc(), PathEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- paths and versions ---------------------------------------------------------------------
+
+
+def path(pk: int) -> Path:
+    row = db.session.get(Path, pk)
+    if row is None:
+        raise NotFound(pk)
+    return row
+
+
+def draft_of(p: Path) -> PathVersion | None:
+    return next((v for v in p.versions if v.is_draft), None)
+
+
+def newest_published(p: Path) -> PathVersion | None:
+    published = [v for v in p.versions if not v.is_draft]
+    return published[-1] if published else None
+
+
+def version(p: Path, number: int) -> PathVersion:
+    found = next((v for v in p.versions if v.number == number), None)
+    if found is None:
+        raise NotFound(number)
+    return found
+
+
+def nodes_of(v: PathVersion) -> list[PathNode]:
+    return list(
+        db.session.scalars(
+            select(PathNode)
+            .where(PathNode.version_id == v.id)
+            .order_by(PathNode.position, PathNode.id)
+        )
+    )
+
+
+def node(v: PathVersion, pk: int) -> PathNode:
+    row = db.session.get(PathNode, pk)
+    if row is None or row.version_id != v.id:
+        raise NotFound(pk)
+    return row
+
+
+@dataclass
+class PathRow:
+    path: Path
+    published: PathVersion | None
+    draft: PathVersion | None
+    active: int
+    completed: int
+    by_version: dict[int, int]
+
+
+def path_rows() -> list[PathRow]:
+    """The instructor's list, with assignment and completion counts (two aggregate queries)."""
+    paths = list(db.session.scalars(select(Path).order_by(Path.title)))
+    counts: dict[int, list[int]] = {}
+    by_version: dict[int, dict[int, int]] = {}
+    for path_id, number, total, completed in db.session.execute(
+        select(
+            Assignment.path_id,
+            PathVersion.number,
+            func.count(Assignment.id),
+            func.count(Assignment.completed_at),
+        )
+        .join(PathVersion, PathVersion.id == Assignment.version_id)
+        .where(Assignment.status == AssignmentStatus.ACTIVE.value)
+        .group_by(Assignment.path_id, PathVersion.number)
+    ):
+        row = counts.setdefault(path_id, [0, 0])
+        row[0] += total
+        row[1] += completed
+        by_version.setdefault(path_id, {})[number] = total
+    return [
+        PathRow(
+            p,
+            newest_published(p),
+            draft_of(p),
+            counts.get(p.id, [0, 0])[0],
+            counts.get(p.id, [0, 0])[1],
+            by_version.get(p.id, {}),
+        )
+        for p in paths
+    ]
+
+
+@dataclass
+class RoleCount:
+    role_name: str
+    path_title: str
+    assigned: int
+    completed: int
+    started: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.assigned) if self.assigned else 0
+
+
+def counts_by_role() -> list[RoleCount]:
+    """Assignment and completion per job role and path (active assignments), one query."""
+    rows = db.session.execute(
+        select(
+            JobRole.name,
+            Path.title,
+            func.count(Assignment.id),
+            func.count(Assignment.completed_at),
+            func.count(Assignment.started_at),
+        )
+        .select_from(Assignment)
+        .join(Path, Path.id == Assignment.path_id)
+        .outerjoin(JobRole, JobRole.id == Path.role_id)
+        .where(Assignment.status == AssignmentStatus.ACTIVE.value)
+        .group_by(JobRole.name, Path.id, Path.title)
+        .order_by(JobRole.name, Path.title, Path.id)
+    )
+    return [RoleCount(r or "(no role)", t, a, c, s) for r, t, a, c, s in rows]
+
+
+def _clean_text(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _role_choice(role_id: str, errors: dict[str, str]) -> JobRole | None:
+    found = db.session.get(JobRole, int(role_id)) if role_id.strip().isdigit() else None
+    if found is None:
+        errors["role_id"] = "Choose the job role this path is for."
+    return found
+
+
+def _rule_choice(
+    rule: str, min_count: str, errors: dict[str, str], prefix: str = ""
+) -> tuple[Rule, int]:
+    try:
+        chosen = Rule(rule)
+    except ValueError:
+        errors[prefix + "rule"] = "Choose how this set is completed."
+        return Rule.IN_ORDER, 0
+    count = 0
+    if chosen is Rule.AT_LEAST:
+        if not min_count.strip().isdigit() or int(min_count) < 1:
+            errors[prefix + "min_count"] = "Give N as a whole number, 1 or more."
+        else:
+            count = int(min_count)
+    return chosen, count
+
+
+def save_path(
+    registration_id: int,
+    row: Path | None,
+    values: dict[str, str],
+    actor: Actor,
+) -> tuple[Path | None, dict[str, str]]:
+    """Create a path (with its draft version 1) or change its title, role and description."""
+    errors: dict[str, str] = {}
+    title = _clean_text(values.get("title", ""))
+    if not title:
+        errors["title"] = "Give the path a title, for example Tier 1 agent: first 90 days."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Use at most {TITLE_MAX} characters."
+    description = values.get("description", "").strip()
+    if len(description) > TEXT_MAX:
+        errors["description"] = f"Use at most {TEXT_MAX} characters."
+    chosen = _role_choice(values.get("role_id", ""), errors)
+    if errors or chosen is None:
+        return None, errors
+    if row is None:
+        row = Path(registration_id=registration_id, title=title, role_id=chosen.id)
+        db.session.add(row)
+        db.session.flush()
+        db.session.add(PathVersion(registration_id=registration_id, path_id=row.id, number=1))
+        record(
+            "path_created", actor, registration_id=registration_id, path_id=row.id, to_value=title
+        )
+    elif row.role_id != chosen.id:
+        record(
+            "path_role_changed",
+            actor,
+            registration_id=registration_id,
+            path_id=row.id,
+            from_value=row.role.name if row.role else "",
+            to_value=chosen.name,
+        )
+    row.title = title
+    row.description = description
+    row.role_id = chosen.id
+    db.session.flush()
+    db.session.expire(row, ["versions", "role"])
+    return row, {}
+
+
+def save_root_rule(v: PathVersion, rule: str, min_count: str) -> dict[str, str]:
+    _editable(v)
+    errors: dict[str, str] = {}
+    chosen, count = _rule_choice(rule, min_count, errors)
+    if not errors:
+        v.rule, v.min_count = chosen.value, count
+        db.session.flush()
+    return errors
+
+
+def _editable(v: PathVersion) -> None:
+    if not v.is_draft:
+        raise Refused(
+            f"Version {v.number} is published and never changes. Start a new draft to edit it."
+        )
+
+
+def start_draft(p: Path, actor: Actor) -> PathVersion:
+    """The draft to edit: the existing one, or a copy of the newest published version."""
+    existing = draft_of(p)
+    if existing is not None:
+        return existing
+    source = newest_published(p)
+    number = (p.versions[-1].number + 1) if p.versions else 1
+    draft = PathVersion(registration_id=p.registration_id, path_id=p.id, number=number)
+    if source is not None:
+        draft.rule, draft.min_count = source.rule, source.min_count
+    db.session.add(draft)
+    db.session.flush()
+    if source is not None:
+        copies: dict[int, PathNode] = {}
+        originals = nodes_of(source)
+        for original in sorted(originals, key=lambda n: _depth(n, originals)):
+            copy = PathNode(
+                registration_id=p.registration_id,
+                version_id=draft.id,
+                parent_id=copies[original.parent_id].id if original.parent_id else None,
+                **{c: getattr(original, c) for c in _COPIED},
+            )
+            db.session.add(copy)
+            db.session.flush()
+            copies[original.id] = copy
+    record(
+        "draft_started",
+        actor,
+        registration_id=p.registration_id,
+        path_id=p.id,
+        from_value=f"v{source.number}" if source else "",
+        to_value=f"v{number}",
+    )
+    db.session.expire(p, ["versions"])
+    return draft
+
+
+_COPIED = [
+    "position",
+    "key",
+    "kind",
+    "title",
+    "rule",
+    "min_count",
+    "why",
+    "url",
+    "format",
+    "minutes",
+    "due_days",
+    "required",
+    "self_report",
+    "skill_ids",
+]
+
+
+def _depth(n: PathNode, nodes: list[PathNode]) -> int:
+    by_id = {x.id: x for x in nodes}
+    depth = 0
+    while n.parent_id is not None and n.parent_id in by_id:
+        depth += 1
+        n = by_id[n.parent_id]
+    return depth
+
+
+def _siblings(v: PathVersion, parent_id: int | None) -> list[PathNode]:
+    return list(
+        db.session.scalars(
+            select(PathNode)
+            .where(PathNode.version_id == v.id, PathNode.parent_id.is_(None))
+            .order_by(PathNode.position, PathNode.id)
+            if parent_id is None
+            else select(PathNode)
+            .where(PathNode.version_id == v.id, PathNode.parent_id == parent_id)
+            .order_by(PathNode.position, PathNode.id)
+        )
+    )
+
+
+def parent_choices(v: PathVersion, exclude: PathNode | None = None) -> list[tuple[int, str]]:
+    """The sets a node can sit in, indented by depth (a set never inside itself)."""
+    nodes = nodes_of(v)
+    banned: set[int] = set()
+    if exclude is not None:
+        banned = {n.id for n in _subtree(exclude, nodes)}
+    sets = [n for n in nodes if n.is_set and n.id not in banned]
+    out: list[tuple[int, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for s in [x for x in sets if x.parent_id == parent]:
+            out.append((s.id, "— " * depth + s.title))
+            walk(s.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _subtree(root: PathNode, nodes: list[PathNode]) -> list[PathNode]:
+    found = [root]
+    for n in nodes:
+        if n.parent_id is not None and n.parent_id in {f.id for f in found} and n not in found:
+            found.extend(_subtree(n, nodes))
+    return found
+
+
+def _parent(v: PathVersion, parent_id: str, errors: dict[str, str]) -> int | None:
+    if not parent_id.strip():
+        return None
+    found = db.session.get(PathNode, int(parent_id)) if parent_id.isdigit() else None
+    if found is None or found.version_id != v.id or not found.is_set:
+        errors["parent_id"] = "Choose one of this path's sets."
+        return None
+    return found.id
+
+
+def save_node(
+    v: PathVersion,
+    row: PathNode | None,
+    is_set: bool,
+    values: dict[str, str],
+    skill_ids: list[str],
+) -> tuple[PathNode | None, dict[str, str]]:
+    """Create or edit a set or a step of a draft. Steps always sit in a set."""
+    _editable(v)
+    errors: dict[str, str] = {}
+    title = _clean_text(values.get("title", ""))
+    if not title:
+        errors["title"] = (
+            "Give the set a title, for example Week 1: the basics."
+            if is_set
+            else "Give the step a title, for example Shadow a senior agent for an hour."
+        )
+    elif len(title) > STEP_TITLE_MAX:
+        errors["title"] = f"Use at most {STEP_TITLE_MAX} characters."
+    parent_id = _parent(v, values.get("parent_id", ""), errors)
+    if not is_set and parent_id is None and "parent_id" not in errors:
+        errors["parent_id"] = "Choose the set this step belongs to (add a set first)."
+    if row is not None and parent_id is not None:
+        inside = {n.id for n in _subtree(row, nodes_of(v))}
+        if parent_id in inside:
+            errors["parent_id"] = "A set cannot sit inside itself."
+    fields: dict[str, object] = {"title": title}
+    if is_set:
+        chosen, count = _rule_choice(values.get("rule", ""), values.get("min_count", ""), errors)
+        fields.update(kind="set", rule=chosen.value, min_count=count)
+    else:
+        fields.update(_step_fields(values, skill_ids, errors))
+    if errors:
+        return None, errors
+    if row is None:
+        row = PathNode(
+            registration_id=v.registration_id,
+            version_id=v.id,
+            key=secrets.token_hex(6),
+            position=len(_siblings(v, parent_id)),
+        )
+        db.session.add(row)
+    elif row.parent_id != parent_id:
+        row.position = len(_siblings(v, parent_id))
+    row.parent_id = parent_id
+    for name, value in fields.items():
+        setattr(row, name, value)
+    db.session.flush()
+    return row, {}
+
+
+def _step_fields(
+    values: dict[str, str], skill_ids: list[str], errors: dict[str, str]
+) -> dict[str, object]:
+    try:
+        kind = StepKind(values.get("kind", ""))
+    except ValueError:
+        errors["kind"] = "Choose what kind of step this is."
+        kind = StepKind.LINK
+    url = values.get("url", "").strip()
+    if kind in (StepKind.LMS, StepKind.LINK):
+        parts = urlsplit(url)
+        if not url:
+            errors["url"] = "Give the address to open, starting with https://."
+        elif parts.scheme not in ("http", "https") or not parts.netloc:
+            errors["url"] = "Give a full web address starting with https:// (or http://)."
+        elif len(url) > 1000:
+            errors["url"] = "Use at most 1000 characters."
+    elif url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            errors["url"] = "Give a full web address starting with https://, or leave it empty."
+    why = values.get("why", "").strip()
+    if len(why) > TEXT_MAX:
+        errors["why"] = f"Use at most {TEXT_MAX} characters."
+    try:
+        fmt = Format(values.get("format", ""))
+    except ValueError:
+        errors["format"] = "Choose a format."
+        fmt = Format.READING
+    minutes_text = values.get("minutes", "").strip()
+    minutes = 0
+    if minutes_text:
+        if not minutes_text.isdigit() or int(minutes_text) > MINUTES_MAX:
+            errors["minutes"] = "Give the minutes as a whole number, for example 30."
+        else:
+            minutes = int(minutes_text)
+    due_text = values.get("due_days", "").strip()
+    due_days: int | None = None
+    if due_text:
+        if not due_text.isdigit() or int(due_text) > DUE_DAYS_MAX:
+            errors["due_days"] = (
+                "Give the days as a whole number, for example 14, or leave it empty."
+            )
+        else:
+            due_days = int(due_text)
+    wanted = {int(s) for s in skill_ids if s.isdigit()}
+    known = (
+        set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
+    )
+    if wanted - known:
+        errors["skills"] = "Choose skills from the list."
+    self_report = values.get("self_report") == "yes"
+    if self_report and kind.needs_signoff:
+        errors["self_report"] = (
+            f"A {kind.label.split(' (')[0].lower()} is completed by a sign-off, not a self-report."
+        )
+    return {
+        "kind": kind.value,
+        "url": url,
+        "why": why,
+        "format": fmt.value,
+        "minutes": minutes,
+        "due_days": due_days,
+        "required": values.get("required", "yes") != "no",
+        "self_report": self_report,
+        "skill_ids": sorted(known),
+    }
+
+
+def delete_node(v: PathVersion, row: PathNode) -> int:
+    """Delete a set or step of a draft, with everything inside it. Returns how many went."""
+    _editable(v)
+    gone = _subtree(row, nodes_of(v))
+    parent_id = row.parent_id
+    for n in reversed(gone):  # innermost first: each flush deletes one row (no cascade race)
+        db.session.delete(n)
+        db.session.flush()
+    for i, sibling in enumerate(_siblings(v, parent_id)):
+        sibling.position = i
+    db.session.flush()
+    return len(gone)
+
+
+def move_node(v: PathVersion, row: PathNode, direction: str) -> bool:
+    _editable(v)
+    siblings = _siblings(v, row.parent_id)
+    i = next(i for i, s in enumerate(siblings) if s.id == row.id)
+    j = i - 1 if direction == "up" else i + 1
+    if j < 0 or j >= len(siblings):
+        return False
+    siblings[i], siblings[j] = siblings[j], siblings[i]
+    for pos, sibling in enumerate(siblings):
+        sibling.position = pos
+    db.session.flush()
+    return True
+
+
+def problems(v: PathVersion) -> list[str]:
+    """What stops a draft from being published, in plain words."""
+    nodes = nodes_of(v)
+    root = rules.build_tree(v, nodes)
+    found: list[str] = []
+    if not any(True for _ in root.steps()):
+        found.append("Add at least one step: a path needs something to do.")
+    for item in root.walk():
+        name = f"set “{item.title}”" if item.node is not None else "the path's top level"
+        if item.is_set and not item.children:
+            found.append(f"The {name} is empty: add a step to it or delete it.")
+        elif item.is_set and item.rule is Rule.AT_LEAST and item.min_count > len(item.children):
+            found.append(
+                f"The {name} asks for at least {item.min_count} but holds {len(item.children)}."
+            )
+    top_steps = [n for n in nodes if n.parent_id is None and not n.is_set]
+    if top_steps:
+        found.append("Some steps are outside any set: move them into a set.")
+    return found
+
+
+def publish(v: PathVersion, actor: Actor) -> int:
+    """Freeze the draft and assign the path to everyone holding its role who lacks it.
+    Returns how many were newly assigned."""
+    _editable(v)
+    issues = problems(v)
+    if issues:
+        raise Refused(issues[0])
+    v.status = VersionStatus.PUBLISHED.value
+    v.published_at = utcnow()
+    v.published_by = actor.name[:255]
+    db.session.flush()
+    p = v.path
+    record(
+        "published",
+        actor,
+        registration_id=p.registration_id,
+        path_id=p.id,
+        to_value=f"v{v.number}",
+    )
+    return assign_role_holders(p, v, actor)
+
+
+# --- assignment -----------------------------------------------------------------------------
+
+
+def _active_assignment(person_id: int, path_id: int) -> Assignment | None:
+    return db.session.scalar(
+        select(Assignment).where(
+            Assignment.person_id == person_id,
+            Assignment.path_id == path_id,
+            Assignment.status == AssignmentStatus.ACTIVE.value,
+        )
+    )
+
+
+def assign(
+    person_id: int, p: Path, v: PathVersion, actor: Actor, source: str = "role"
+) -> Assignment | None:
+    """Assign the person to the version unless they already have this path. None if they do."""
+    existing = _active_assignment(person_id, p.id)
+    if existing is not None:
+        if existing.outside_role_since is not None and source == "role":
+            existing.outside_role_since = None  # their role is the path's role again
+        return None
+    row = Assignment(
+        registration_id=p.registration_id,
+        person_id=person_id,
+        path_id=p.id,
+        version_id=v.id,
+        source=source,
+        assigned_by=actor.name[:255],
+    )
+    db.session.add(row)
+    db.session.flush()
+    record(
+        "assigned",
+        actor,
+        registration_id=p.registration_id,
+        person_id=person_id,
+        path_id=p.id,
+        assignment_id=row.id,
+        to_value=f"v{v.number}",
+        detail=source,
+    )
+    return row
+
+
+def role_holders(role_id: int) -> list[int]:
+    """People whose effective role is role_id (current rows of that role, then precedence)."""
+    candidates = set(
+        db.session.scalars(
+            select(PersonRole.person_id).where(
+                PersonRole.role_id == role_id, PersonRole.ended_at.is_(None)
+            )
+        )
+    )
+    effective = roles.effective_for(candidates)
+    return sorted(pid for pid, a in effective.items() if a.role_id == role_id)
+
+
+def assign_role_holders(p: Path, v: PathVersion, actor: Actor) -> int:
+    if p.role_id is None:
+        return 0
+    have = set(
+        db.session.scalars(
+            select(Assignment.person_id).where(
+                Assignment.path_id == p.id, Assignment.status == AssignmentStatus.ACTIVE.value
+            )
+        )
+    )
+    added = 0
+    for pid in role_holders(p.role_id):
+        if pid not in have and assign(pid, p, v, actor) is not None:
+            added += 1
+    return added
+
+
+def on_role_changed(event: roles.RoleChanged) -> None:
+    """The role-changed hook: withdraw or mark the old role's paths, assign the new role's."""
+    actor = Actor(f"job role change ({event.source.value if event.source else 'cleared'})")
+    now = utcnow()
+    if event.old_role_id is not None:
+        old = db.session.scalars(
+            select(Assignment)
+            .join(Path, Path.id == Assignment.path_id)
+            .where(
+                Assignment.person_id == event.person_id,
+                Assignment.status == AssignmentStatus.ACTIVE.value,
+                Assignment.source == "role",
+                Path.role_id == event.old_role_id,
+            )
+        )
+        for a in old:
+            if a.started_at is None:
+                a.status = AssignmentStatus.WITHDRAWN.value
+                a.ended_at = now
+                action, to_value = "withdrawn", "withdrawn"
+            else:
+                a.outside_role_since = now
+                action, to_value = "kept_outside_role", "kept"
+            record(
+                action,
+                actor,
+                registration_id=event.registration_id,
+                person_id=event.person_id,
+                path_id=a.path_id,
+                assignment_id=a.id,
+                from_value="active",
+                to_value=to_value,
+                detail="job role changed",
+            )
+    if event.new_role_id is not None:
+        for p in db.session.scalars(select(Path).where(Path.role_id == event.new_role_id)):
+            v = newest_published(p)
+            if v is not None:
+                assign(event.person_id, p, v, actor)
+    db.session.flush()
+
+
+def register_hooks() -> None:
+    if on_role_changed not in roles.role_changed:
+        roles.role_changed.append(on_role_changed)
+
+
+def assignable_people(actor: Actor) -> list[Person]:
+    """Who this actor may assign by hand: instructors anyone, leaders their teams' members."""
+    if actor.is_staff:
+        return list(db.session.scalars(select(Person).order_by(Person.name, Person.id)))
+    return team_members_of(actor.person_id or 0)
+
+
+def team_members_of(leader_id: int) -> list[Person]:
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(TeamMember, TeamMember.person_id == Person.id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(Team.leader_id == leader_id, Person.id != leader_id)
+            .order_by(Person.name, Person.id)
+        )
+    )
+
+
+def assignable_teams(actor: Actor) -> list[Team]:
+    if actor.is_staff:
+        return roles.teams()
+    return roles.teams_led_by(actor.person_id or 0)
+
+
+def assign_by_hand(
+    p: Path, actor: Actor, person_ids: Iterable[int] = (), team_id: int | None = None
+) -> tuple[int, int]:
+    """Assign the newest published version to people and/or a whole team. Returns (assigned,
+    already had it). Refused for people the actor may not assign."""
+    v = newest_published(p)
+    if v is None:
+        raise Refused("Publish the path before assigning it.")
+    allowed = {x.id for x in assignable_people(actor)}
+    wanted = set(person_ids)
+    if team_id is not None:
+        team = db.session.get(Team, team_id)
+        if team is None or team.id not in {t.id for t in assignable_teams(actor)}:
+            raise Forbidden(team_id)
+        wanted |= {
+            m.person_id for m in team.members if m.person_id != team.leader_id or actor.is_staff
+        }
+    if not wanted:
+        raise Refused("Choose a person or a team.")
+    if wanted - allowed:
+        raise Forbidden(sorted(wanted - allowed))
+    added = 0
+    for pid in sorted(wanted):
+        if assign(pid, p, v, actor, source="manual") is not None:
+            added += 1
+    return added, len(wanted) - added
+
+
+def move_to_version(
+    p: Path, target: PathVersion, actor: Actor, from_number: int | None = None
+) -> int:
+    """Move everyone on an older published version (or only on ``from_number``) to ``target``.
+    Their progress carries over by step key; steps that no longer exist are kept in history."""
+    if target.is_draft or target.path_id != p.id:
+        raise Refused("Move people only to a published version of this path.")
+    olds = [v for v in p.versions if not v.is_draft and v.number < target.number]
+    if from_number is not None:
+        olds = [v for v in olds if v.number == from_number]
+    if not olds:
+        return 0
+    numbers = {v.id: v.number for v in olds}
+    moved = 0
+    for a in db.session.scalars(
+        select(Assignment).where(
+            Assignment.path_id == p.id,
+            Assignment.status == AssignmentStatus.ACTIVE.value,
+            Assignment.version_id.in_(list(numbers)),
+        )
+    ):
+        before = numbers[a.version_id]
+        a.version_id = target.id
+        record(
+            "moved_version",
+            actor,
+            registration_id=p.registration_id,
+            person_id=a.person_id,
+            path_id=p.id,
+            assignment_id=a.id,
+            from_value=f"v{before}",
+            to_value=f"v{target.number}",
+        )
+        moved += 1
+    db.session.flush()
+    # Their completion may change with the new steps.
+    for a in db.session.scalars(
+        select(Assignment).where(Assignment.path_id == p.id, Assignment.version_id == target.id)
+    ):
+        _refresh_completion(a, actor)
+    return moved
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+@dataclass
+class Learning:
+    """One assignment with the learner's state worked out."""
+
+    assignment: Assignment
+    view: rules.PathView
+    pending: dict[str, SignOffRequest]
+    last_decision: dict[str, SignOffRequest]
+    progress: dict[str, StepProgress]
+
+    @property
+    def path(self) -> Path:
+        return self.assignment.path
+
+
+def learning_of(person_id: int, now: datetime | None = None) -> list[Learning]:
+    """A person's active paths, each evaluated: four queries whatever the data size."""
+    now = now or utcnow()
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.person_id == person_id,
+                Assignment.status == AssignmentStatus.ACTIVE.value,
+            )
+            .order_by(Assignment.assigned_at, Assignment.id)
+        )
+    )
+    return evaluate_assignments(assignments, now)
+
+
+def evaluate_assignments(assignments: list[Assignment], now: datetime) -> list[Learning]:
+    if not assignments:
+        return []
+    ids = [a.id for a in assignments]
+    version_ids = {a.version_id for a in assignments}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(select(PathVersion).where(PathVersion.id.in_(version_ids)))
+    }
+    paths = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Path).where(Path.id.in_({a.path_id for a in assignments}))
+        )
+    }
+    nodes: dict[int, list[PathNode]] = {}
+    for n in db.session.scalars(select(PathNode).where(PathNode.version_id.in_(version_ids))):
+        nodes.setdefault(n.version_id, []).append(n)
+    progress: dict[int, dict[str, StepProgress]] = {}
+    for sp in db.session.scalars(select(StepProgress).where(StepProgress.assignment_id.in_(ids))):
+        progress.setdefault(sp.assignment_id, {})[sp.step_key] = sp
+    pending: dict[int, dict[str, SignOffRequest]] = {}
+    decided: dict[int, dict[str, SignOffRequest]] = {}
+    for r in db.session.scalars(
+        select(SignOffRequest)
+        .where(SignOffRequest.assignment_id.in_(ids))
+        .order_by(SignOffRequest.requested_at, SignOffRequest.id)
+    ):
+        if r.status == SignOffStatus.PENDING.value:
+            pending.setdefault(r.assignment_id, {})[r.step_key] = r
+        else:
+            decided.setdefault(r.assignment_id, {})[r.step_key] = r
+    out = []
+    for a in assignments:
+        v = versions[a.version_id]
+        states = {k: StepState(sp.state) for k, sp in progress.get(a.id, {}).items()}
+        view = rules.evaluate(v, nodes.get(v.id, []), states, a.assigned_at, now)
+        out.append(
+            Learning(a, view, pending.get(a.id, {}), decided.get(a.id, {}), progress.get(a.id, {}))
+        )
+        # Loaded above; setting them avoids a lazy load per assignment in templates.
+        set_committed_value(a, "version", v)
+        set_committed_value(a, "path", paths[a.path_id])
+    return out
+
+
+def learning(assignment_id: int, now: datetime | None = None) -> Learning:
+    a = db.session.get(Assignment, assignment_id)
+    if a is None or a.status != AssignmentStatus.ACTIVE.value:
+        raise NotFound(assignment_id)
+    return evaluate_assignments([a], now or utcnow())[0]
+
+
+def preview(v: PathVersion, now: datetime | None = None) -> rules.PathView:
+    """The version as a learner assigned now would see it (nothing is stored)."""
+    now = now or utcnow()
+    return rules.evaluate(v, nodes_of(v), {}, now, now)
+
+
+def _set_state(
+    a: Assignment,
+    step_key: str,
+    new: StepState,
+    actor: Actor,
+    *,
+    evidence: str = "",
+    note: str = "",
+    action: str = "step_state",
+) -> bool:
+    row = db.session.scalar(
+        select(StepProgress).where(
+            StepProgress.assignment_id == a.id, StepProgress.step_key == step_key
+        )
+    )
+    old = StepState(row.state) if row is not None else StepState.NOT_STARTED
+    if old is new:
+        return False
+    now = utcnow()
+    if row is None:
+        row = StepProgress(registration_id=a.registration_id, assignment_id=a.id, step_key=step_key)
+        db.session.add(row)
+    row.state = new.value
+    row.updated_at = now
+    row.evidence = evidence if new.done else ""
+    row.completed_at = now if new.done else None
+    if note:
+        row.note = note
+    if a.started_at is None and new is not StepState.NOT_STARTED:
+        a.started_at = now
+    record(
+        action,
+        actor,
+        registration_id=a.registration_id,
+        person_id=a.person_id,
+        path_id=a.path_id,
+        assignment_id=a.id,
+        step_key=step_key,
+        from_value=old.value,
+        to_value=new.value,
+        detail=evidence or note[:200],
+    )
+    db.session.flush()
+    _refresh_completion(a, actor)
+    return True
+
+
+def _refresh_completion(a: Assignment, actor: Actor) -> None:
+    done = learning(a.id).view.done
+    if done and a.completed_at is None:
+        a.completed_at = utcnow()
+        record(
+            "path_completed",
+            actor,
+            registration_id=a.registration_id,
+            person_id=a.person_id,
+            path_id=a.path_id,
+            assignment_id=a.id,
+            to_value="completed",
+        )
+    elif not done and a.completed_at is not None:
+        a.completed_at = None
+    db.session.flush()
+
+
+def _step(item_source: Learning, step_key: str) -> rules.Item:
+    item = item_source.view.by_key.get(step_key)
+    if item is None or item.is_set:
+        raise NotFound(step_key)
+    return item
+
+
+def _own(learning_row: Learning, person_id: int | None) -> None:
+    if learning_row.assignment.person_id != person_id:
+        raise Forbidden("only the learner acts on their own steps")
+
+
+def start_step(lr: Learning, step_key: str, actor: Actor) -> bool:
+    _own(lr, actor.person_id)
+    item = _step(lr, step_key)
+    if item.locked:
+        raise Refused("This step opens once the steps before it are done.")
+    if item.state is not StepState.NOT_STARTED:
+        return False
+    return _set_state(lr.assignment, step_key, StepState.IN_PROGRESS, actor)
+
+
+def self_report(lr: Learning, step_key: str, actor: Actor, note: str = "") -> bool:
+    _own(lr, actor.person_id)
+    item = _step(lr, step_key)
+    assert item.node is not None
+    if item.locked:
+        raise Refused("This step opens once the steps before it are done.")
+    if item.done:
+        return False
+    if not item.node.self_report:
+        raise Refused("This step is completed by a sign-off or by the LMS, not by you marking it.")
+    note = note.strip()
+    if item.kind is StepKind.REFLECTION and not note:
+        raise Refused("Write your reflection (a few sentences) before marking it done.")
+    if len(note) > NOTE_MAX:
+        raise Refused(f"Use at most {NOTE_MAX} characters.")
+    return _set_state(
+        lr.assignment, step_key, StepState.COMPLETED, actor, evidence="self_report", note=note
+    )
+
+
+def request_signoff(lr: Learning, step_key: str, actor: Actor, note: str = "") -> SignOffRequest:
+    _own(lr, actor.person_id)
+    item = _step(lr, step_key)
+    if item.kind is None or not item.kind.needs_signoff:
+        raise Refused("This step does not need a sign-off.")
+    if item.locked:
+        raise Refused("This step opens once the steps before it are done.")
+    if item.done:
+        raise Refused("This step is already done.")
+    if step_key in lr.pending:
+        raise Refused("You have already asked; it is waiting for a sign-off.")
+    if len(note.strip()) > NOTE_MAX:
+        raise Refused(f"Use at most {NOTE_MAX} characters.")
+    a = lr.assignment
+    row = SignOffRequest(
+        registration_id=a.registration_id,
+        assignment_id=a.id,
+        person_id=a.person_id,
+        step_key=step_key,
+        step_title=item.title[:200],
+        step_kind=item.kind.value,
+        note=note.strip(),
+    )
+    db.session.add(row)
+    _set_state(a, step_key, StepState.IN_PROGRESS, actor)
+    record(
+        "signoff_requested",
+        actor,
+        registration_id=a.registration_id,
+        person_id=a.person_id,
+        path_id=a.path_id,
+        assignment_id=a.id,
+        step_key=step_key,
+        to_value=SignOffStatus.PENDING.value,
+    )
+    db.session.flush()
+    return row
+
+
+def _qa_role_ids() -> set[int]:
+    return {
+        r.id
+        for r in roles.roles()
+        if r.starter_key == "qa" or roles.normalize(r.name) in QA_ROLE_NAMES
+    }
+
+
+def is_qa_analyst(person_id: int) -> bool:
+    return roles.effective_role_id(person_id) in _qa_role_ids()
+
+
+def may_sign_off(r: SignOffRequest, decider: Actor) -> bool:
+    if decider.person_id is None or decider.person_id == r.person_id:
+        return False
+    leader = roles.team_leader_of(r.person_id)
+    if leader is not None and leader.id == decider.person_id:
+        return True
+    if r.step_kind == StepKind.CHECK.value and is_qa_analyst(decider.person_id):
+        return True
+    return decider.is_staff and leader is None
+
+
+def signoffs_for(decider: Actor) -> list[SignOffRequest]:
+    """Pending sign-offs this person may decide: their teams', checks for QA analysts,
+    and for instructors/administrators those of people with no team leader."""
+    if decider.person_id is None:
+        return []
+    pending = select(SignOffRequest).where(SignOffRequest.status == SignOffStatus.PENDING.value)
+    members = select(TeamMember.person_id).join(Team, Team.id == TeamMember.team_id)
+    conditions: list[Any] = [
+        SignOffRequest.person_id.in_(members.where(Team.leader_id == decider.person_id))
+    ]
+    if is_qa_analyst(decider.person_id):
+        conditions.append(SignOffRequest.step_kind == StepKind.CHECK.value)
+    if decider.is_staff:
+        led = members.where(Team.leader_id.is_not(None))
+        conditions.append(SignOffRequest.person_id.not_in(led))
+    rows = db.session.scalars(
+        pending.where(or_(*conditions), SignOffRequest.person_id != decider.person_id).order_by(
+            SignOffRequest.requested_at, SignOffRequest.id
+        )
+    )
+    return [r for r in rows if may_sign_off(r, decider)]
+
+
+def signoff(pk: int) -> SignOffRequest:
+    row = db.session.get(SignOffRequest, pk)
+    if row is None:
+        raise NotFound(pk)
+    return row
+
+
+def decide_signoff(r: SignOffRequest, decider: Actor, approve: bool, note: str) -> None:
+    if not may_sign_off(r, decider):
+        raise Forbidden(r.id)
+    if r.status != SignOffStatus.PENDING.value:
+        raise Refused("This request was already decided.")
+    note = note.strip()
+    if not approve and not note:
+        raise Refused("Say what is missing, so they know what to do before asking again.")
+    if len(note) > NOTE_MAX:
+        raise Refused(f"Use at most {NOTE_MAX} characters.")
+    r.status = (SignOffStatus.APPROVED if approve else SignOffStatus.DECLINED).value
+    r.decided_at = utcnow()
+    r.decided_by = decider.name[:255]
+    r.decided_by_person_id = decider.person_id
+    r.decision_note = note
+    a = r.assignment
+    record(
+        "signoff_decided",
+        decider,
+        registration_id=a.registration_id,
+        person_id=a.person_id,
+        path_id=a.path_id,
+        assignment_id=a.id,
+        step_key=r.step_key,
+        from_value=SignOffStatus.PENDING.value,
+        to_value=r.status,
+        detail=note,
+    )
+    if approve and a.status == AssignmentStatus.ACTIVE.value:
+        _set_state(a, r.step_key, StepState.COMPLETED, decider, evidence="signoff", note=note)
+    db.session.flush()
+
+
+def may_waive(lr: Learning, actor: Actor) -> bool:
+    if actor.person_id == lr.assignment.person_id and not actor.is_staff:
+        return False
+    if actor.is_staff:
+        return True
+    leader = roles.team_leader_of(lr.assignment.person_id)
+    return leader is not None and leader.id == actor.person_id
+
+
+def waive(lr: Learning, step_key: str, actor: Actor, note: str) -> bool:
+    """An instructor or the learner's leader excuses a step (it then counts as done)."""
+    if not may_waive(lr, actor):
+        raise Forbidden(step_key)
+    _step(lr, step_key)
+    if not note.strip():
+        raise Refused("Say why the step is waived.")
+    return _set_state(
+        lr.assignment, step_key, StepState.WAIVED, actor, evidence="waived", note=note.strip()
+    )
+
+
+def record_lms_completion(
+    person: Person, step_key: str, *, source: str = "lms", detail: str = ""
+) -> int:
+    """The LMS reports the step done (the catalog adapters call this). Completes it in every
+    active assignment of the person that contains the step, locks or not (the LMS has the
+    evidence). Idempotent. Returns how many assignments changed."""
+    actor = Actor(f"LMS ({source})")
+    changed = 0
+    for lr in learning_of(person.id):
+        item = lr.view.by_key.get(step_key)
+        if item is None or item.is_set or item.done:
+            continue
+        if _set_state(
+            lr.assignment,
+            step_key,
+            StepState.COMPLETED,
+            actor,
+            evidence="lms",
+            note=detail[:500],
+        ):
+            changed += 1
+    return changed
+
+
+def may_view_person(viewer: Actor, person_id: int) -> bool:
+    """A learner sees another person's progress only if they lead them."""
+    if viewer.person_id == person_id or viewer.is_staff:
+        return True
+    leader = roles.team_leader_of(person_id)
+    return leader is not None and leader.id == viewer.person_id
+
+
+def person(pk: int) -> Person:
+    row = db.session.get(Person, pk)
+    if row is None:
+        raise NotFound(pk)
+    return row
+
+
+def skills_by_id(ids: Iterable[int]) -> dict[int, Skill]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {s.id: s for s in db.session.scalars(select(Skill).where(Skill.id.in_(wanted)))}
+
+
+def path_rows_for(p: Path) -> PathRow:
+    return next(r for r in path_rows() if r.path.id == p.id)

@@ -1,0 +1,155 @@
+"""The learning path in a real browser, inside the development launcher's iframe: Ana opens My
+path, opens a step and asks for a sign-off; Ben (her team lead) signs it off; Ana sees her
+progress updated. Screenshots at 360 px and 1280 px go to test-artifacts/ (paths-*.png)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from lti_tool import create_app
+from lti_tool.devlauncher import demo
+from lti_tool.extensions import db
+from tests.conftest import overrides
+from tests.harness import ServerThread
+from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, TIMEOUT, launch_in_frame
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(clean_app: Any, tmp_path: Any) -> Iterator[tuple[str, str]]:
+    app = create_app(
+        {
+            **overrides(tmp_path),
+            "DATABASE_URL": clean_app.config["DATABASE_URL"],
+            "DEV_LAUNCHER": True,
+        }
+    )
+    app.instance_path = str(tmp_path)
+    server = ServerThread(app)
+    tool, lms = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
+    app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
+    with app.app_context():
+        demo.seed(tool, lms)
+        db.session.commit()
+    yield tool, lms
+    server.stop()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def fits(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None:
+    _tool, lms = site
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+            frame = launch_in_frame(page, lms, persona="ana")
+            frame.wait_for_selector("h1:has-text('Welcome, Ana')", timeout=TIMEOUT)
+            page.goto(frame.url)  # Wayfinder's pages top level, at 360 px
+            page.get_by_role("link", name="Open My path").click()
+            page.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
+            assert page.get_by_text("2 of 10 steps done").is_visible()
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-my-path-360.png"), full_page=True)
+            # The demo already asked for the shadowing sign-off: Ana asks for the coaching one.
+            page.get_by_role("link", name="Reflection: what surprised you").first.press("Enter")
+            page.wait_for_selector("h1:has-text('Reflection')", timeout=TIMEOUT)
+            assert page.get_by_text("opens once the steps before it").is_visible()
+            page.go_back()
+            page.get_by_role("link", name="Coaching session with your team lead").first.click()
+            page.wait_for_selector("h1:has-text('Coaching session')", timeout=TIMEOUT)
+            assert page.get_by_text("Your team lead listens to two of your calls").is_visible()
+            page.get_by_label("Note for the person signing off").fill("Tuesday, calls 3 and 7")
+            page.get_by_role("button", name="Ask for sign-off").click()
+            page.wait_for_selector("text=Sign-off requested.", timeout=TIMEOUT)
+            assert page.get_by_text("waiting for sign-off").first.is_visible()
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-step-360.png"), full_page=True)
+
+            desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            frame = launch_in_frame(desk, lms, persona="ben")
+            frame.wait_for_selector("h1:has-text('Welcome, Ben')", timeout=TIMEOUT)
+            frame.get_by_role("link", name="Sign-offs and your team's paths").click()
+            frame.wait_for_selector("h1:has-text('Sign-offs waiting for you')", timeout=TIMEOUT)
+            card = frame.locator("li.card", has_text="Coaching session with your team lead")
+            assert card.get_by_text("Tuesday, calls 3 and 7").is_visible()
+            desk.screenshot(path=str(ARTIFACTS / "paths-signoffs-1280.png"), full_page=True)
+            card.get_by_label("Note to Ana Alvarez").fill("Good call control on both.")
+            # Keyboard, not a click: a full-page screenshot just before resizes the view for a
+            # moment, and a click aimed at coordinates can land nowhere.
+            card.get_by_role("button", name="Sign off").focus()
+            card.get_by_role("button", name="Sign off").press("Enter")
+            frame.wait_for_selector("text=Signed off “Coaching session", timeout=TIMEOUT)
+            # The shadowing request from the demo data is still there.
+            assert frame.locator("li.card", has_text="Shadow a senior agent").count() == 1
+
+            page.goto(page.url.split("/paths/")[0] + "/paths/?" + page.url.split("?", 1)[1])
+            page.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
+            assert page.get_by_text("3 of 10 steps done").is_visible()
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-my-path-after-360.png"), full_page=True)
+
+            frame = launch_in_frame(desk, lms, persona="ana")
+            frame.get_by_role("link", name="Open My path").click()
+            frame.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
+            desk.screenshot(path=str(ARTIFACTS / "paths-my-path-1280.png"), full_page=True)
+
+            frame = launch_in_frame(desk, lms, persona="dev")  # Chloe's launch is a deep link
+            frame.get_by_role("link", name="Learning paths").first.click()
+            frame.wait_for_selector("h1:has-text('Learning paths')", timeout=TIMEOUT)
+            desk.screenshot(path=str(ARTIFACTS / "paths-manage-1280.png"), full_page=True)
+            link = frame.get_by_role("link", name="Tier 1 agent: your first 90 days")
+            link.wait_for(timeout=TIMEOUT)
+            with frame.expect_navigation(timeout=TIMEOUT):
+                link.press("Enter")
+            frame.wait_for_selector("text=Start a new draft (v2)", timeout=TIMEOUT)
+            assert frame.get_by_text("Call control, Empathy").first.is_visible()  # its skills
+            desk.screenshot(path=str(ARTIFACTS / "paths-editor-1280.png"), full_page=True)
+
+            # The editor at 360 px, by keyboard: a new draft, a step added, moved up, published.
+            page.goto(frame.url)
+            page.wait_for_selector("text=Start a new draft (v2)", timeout=TIMEOUT)
+            page.get_by_role("button", name="Start a new draft (v2)").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("text=Draft version 2 is ready to edit", timeout=TIMEOUT)
+            assert fits(page)
+            page.get_by_role("link", name="+ Step in “Month 1: handle it yourself”").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("h1:has-text('New step')", timeout=TIMEOUT)
+            page.get_by_label("Title").focus()
+            page.keyboard.type("Listen to five great calls")
+            page.get_by_label("Kind of step").select_option("link")
+            page.get_by_label("Address to open").focus()
+            page.keyboard.type("https://help.example.com/great-calls")
+            page.get_by_label("Estimated minutes").focus()
+            page.keyboard.type("45")
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-step-form-360.png"), full_page=True)
+            page.get_by_label("Estimated minutes").press("Enter")  # submits the form
+            page.wait_for_selector(
+                "text=Step “Listen to five great calls” is saved.", timeout=TIMEOUT
+            )
+            page.get_by_role("button", name="Move Listen to five great calls up").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("h1:has-text('Tier 1 agent')", timeout=TIMEOUT)
+            month = page.locator("li", has_text="Set: Month 1").first.inner_text()
+            assert month.index("Listen to five great calls") < month.index("Quality check")
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-editor-360.png"), full_page=True)
+            page.get_by_role("button", name="Publish v2").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("text=Version 2 is published.", timeout=TIMEOUT)
+            assert page.get_by_text("1 person is on an older version").is_visible()
+        finally:
+            browser.close()
