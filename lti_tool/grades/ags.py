@@ -19,10 +19,8 @@ import requests
 from adapters.http import HttpClient, HttpError
 from lti_tool.lti.nrps import next_link
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens
+from lti_tool.lti.toolinfo import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE
 
-SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"

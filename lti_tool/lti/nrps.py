@@ -16,9 +16,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from adapters.http import HttpClient, HttpError
 from lti_tool.lti.context import CUSTOM
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens
+from lti_tool.lti.toolinfo import SCOPE_NRPS
 
 MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+SCOPE = SCOPE_NRPS
 _NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
 
 
