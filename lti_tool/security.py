@@ -51,10 +51,9 @@ def platform_origins(registration_id: int | None) -> list[str]:
     return result
 
 
-def _content_security_policy() -> str:
-    launch = g.get("launch")
-    origins = platform_origins(launch.registration_id if launch else None)
-    ancestors = " ".join(["'self'", *origins])
+def content_security_policy(form_action: list[str], frame_ancestors: list[str]) -> str:
+    """Wayfinder's one policy: everything from Wayfinder itself; forms may also post to, and
+    pages be framed by, the sources given."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -64,10 +63,16 @@ def _content_security_policy() -> str:
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
-            f"form-action 'self' {' '.join(origins)}".strip(),
-            f"frame-ancestors {ancestors}",
+            " ".join(["form-action 'self'", *form_action]),
+            " ".join(["frame-ancestors", *frame_ancestors]),
         ]
     )
+
+
+def _content_security_policy() -> str:
+    launch = g.get("launch")
+    origins = platform_origins(launch.registration_id if launch else None)
+    return content_security_policy(origins, ["'self'", *origins])
 
 
 def add_security_headers(response: Response) -> Response:

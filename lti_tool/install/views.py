@@ -24,6 +24,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from adapters.http import HttpClient
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import dynreg, toolinfo
+from lti_tool.security import content_security_policy
 
 bp = Blueprint("install", __name__, url_prefix="/lti")
 
@@ -31,19 +32,7 @@ bp = Blueprint("install", __name__, url_prefix="/lti")
 # Wayfinder cannot know before the registration (Canvas's issuer is canvas.instructure.com for every
 # customer). Framing gains an attacker nothing: a registration needs the LMS's own token, and what
 # a forged platform could register it can register without anyone's click.
-INSTALL_CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors *",
-    ]
-)
+INSTALL_CSP = content_security_policy([], ["*"])
 
 
 def _base_url() -> str:

@@ -32,6 +32,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from adapters.http import HttpClient, HttpError
+from lti_tool.errors import Problem
 from lti_tool.extensions import db, store
 from lti_tool.lti import toolinfo
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
@@ -41,14 +42,6 @@ TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 CANVAS_ACCOUNT_NAME = "https://canvas.instructure.com/lti/account_name"
 PENDING_PREFIX = "dynreg:"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-@dataclass(frozen=True)
-class Problem:
-    title: str
-    explanation: str
-    admin_fix: str
-    status: int = 400
 
 
 RESTART = "Start the registration again from your LMS."
