@@ -45,6 +45,13 @@ class StoreExtension:
             current_app.extensions["wayfinder_store"] = chosen
         return chosen
 
+    @property
+    def in_database(self) -> bool:
+        """True when the store's writes join the request's database transaction (no Redis)."""
+        from lti_tool.store import DatabaseStore
+
+        return isinstance(self.backend, DatabaseStore)
+
     def get(self, key: str) -> Any | None:
         return self.backend.get(key)
 

@@ -104,11 +104,14 @@ def custom_value(custom: dict[str, str], name: str) -> str:
 
 def complete_launch(
     registration: RegistrationInfo, deployment: DeploymentInfo, claims: Claims, job_role_param: str
-) -> tuple[LaunchContext, Person]:
-    """Record the launch; returns its context and the person (loaded, for the page shown next)."""
+) -> tuple[LaunchContext, Person, bool]:
+    """Record the launch; returns its context, the person (loaded, for the page shown next) and
+    whether anything was written (a repeat launch usually writes nothing: no commit needed)."""
     now = utcnow()
+    wrote = False
     # "Last seen" needs minutes, not milliseconds: a repeat launch then writes nothing at all.
     if _stale(deployment.last_launch_at, now):
+        wrote = True
         db.session.execute(
             update(Deployment)
             .where(Deployment.id == deployment.id)
@@ -129,6 +132,7 @@ def complete_launch(
         if job_role:
             changes["job_role"] = job_role
         if person is None:
+            wrote = True
             person = _insert_or_get(
                 Person,
                 {"registration_id": registration.id, "sub": claims.sub},
@@ -138,6 +142,7 @@ def complete_launch(
             changes["last_launch_at"] = now
         _assign(person, changes)
         if job_role and job_role != known_job_role:  # a new value: map it to a JobRole
+            wrote = True
             job_roles.lti_value_seen(person, job_role)
 
         course_ref = None
@@ -147,6 +152,7 @@ def complete_launch(
                 titles["roster_url"] = claims.services.nrps_memberships_url
             titles = {k: v for k, v in titles.items() if v}
             if course is None:
+                wrote = True
                 course = _insert_or_get(
                     Course,
                     {"registration_id": registration.id, "context_id": claims.context_id},
@@ -159,6 +165,7 @@ def complete_launch(
                 "active": True,
             }
             if membership is None:
+                wrote = True
                 membership = _insert_or_get(
                     Membership,
                     {
@@ -170,6 +177,7 @@ def complete_launch(
                 )
             _assign(membership, roles)
             course_ref = CourseRef(course.id, course.context_id, course.title, course.label)
+        wrote = wrote or bool(db.session.dirty or db.session.new or db.session.deleted)
         db.session.flush()
 
     ctx = LaunchContext(
@@ -196,7 +204,7 @@ def complete_launch(
         product_family=claims.product_family,
     )
     save_launch(ctx)
-    return ctx, person
+    return ctx, person, wrote
 
 
 def record_failure(error: LaunchError, stage: str) -> None:

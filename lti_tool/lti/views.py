@@ -32,7 +32,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.deeplinking.routing import launch_target
 from lti_tool.errors import render_problem
-from lti_tool.extensions import csrf, db
+from lti_tool.extensions import csrf, db, store
 from lti_tool.lti import keys
 from lti_tool.lti.context import Claims
 from lti_tool.lti.launch import CookiesBlocked, NeedsStorageCheck, WayfinderMessageLaunch
@@ -165,20 +165,24 @@ def launch() -> Any:
     assert message.registration_row is not None and message.deployment_row is not None
     claims = Claims.read(message.body)
     # `person` stays referenced so the page served below finds it loaded in the session.
-    ctx, person = complete_launch(
+    ctx, person, wrote = complete_launch(
         message.registration_row,
         message.deployment_row,
         claims,
         current_app.config["JOB_ROLE_PARAMETER"],
     )
-    # The launch's records are committed before its page is shown; the page reads the person
-    # just written, so keep what is loaded instead of reading it back.
-    committing = db.session()
-    committing.expire_on_commit = False
-    try:
-        committing.commit()
-    finally:
-        committing.expire_on_commit = True
+    if wrote or store.in_database:
+        # The launch's records (and, without Redis, its state, nonce and context) are committed
+        # before its page is shown; the page reads the person just written, so keep what is
+        # loaded instead of reading it back.
+        committing = db.session()
+        committing.expire_on_commit = False
+        try:
+            committing.commit()
+        finally:
+            committing.expire_on_commit = True
+    # A repeat launch that wrote nothing to the database keeps its read transaction open for
+    # the page: on PostgreSQL that saves a COMMIT and a BEGIN, two round trips of every launch.
     # Where cookies work, the session cookie also names the launch (a URL without the token
     # still works); the launch token in every link and form is what works without cookies.
     session.clear()
