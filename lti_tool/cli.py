@@ -77,6 +77,25 @@ def keys_list() -> None:
         if key.unpublished_at:
             line += f"  retired {key.retired_at:%Y-%m-%d}, published until {key.unpublished_at:%Y-%m-%d}"
         click.echo(line)
+    unencrypted = tool_keys.stored_unencrypted()
+    if unencrypted:
+        click.echo(
+            f"{unencrypted} private key(s) stored unencrypted: set TOOL_KEY_PASSPHRASE and run "
+            "`flask keys encrypt`."
+        )
+
+
+@keys_cli.command("encrypt")
+def keys_encrypt() -> None:
+    """Store the private keys encrypted with TOOL_KEY_PASSPHRASE (from plain text, or from
+    TOOL_KEY_PREVIOUS_PASSPHRASE when changing the passphrase)."""
+    try:
+        changed, unchanged = tool_keys.encrypt_stored_keys()
+    except tool_keys.KeyLocked as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Encrypted {changed} key(s); {unchanged} already under TOOL_KEY_PASSPHRASE.")
 
 
 # -- registrations --------------------------------------------------------------------------------

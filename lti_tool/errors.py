@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.extensions import db
+from lti_tool.lti.keys import NoToolKey
 from lti_tool.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -284,6 +285,16 @@ def init_app(app: Flask) -> None:
             "Wayfinder cannot reach its session store right now, so nothing was changed. Try "
             "again in a minute. Administrators: check that Redis (REDIS_URL) is running and "
             "reachable from Wayfinder's servers.",
+            503,
+        )
+
+    @app.errorhandler(NoToolKey)
+    def _no_tool_key(error: NoToolKey) -> tuple[str, int]:
+        log.error("signing key unavailable: %s", error)
+        return _page(
+            "Wayfinder cannot sign right now",
+            "Wayfinder needs its signing key to answer the LMS, and cannot use it, so nothing "
+            f"was changed. Administrators: {error}",
             503,
         )
 

@@ -424,3 +424,8 @@ def rotate_keys() -> tuple[ToolKey, ToolKey]:
 
 def prune_keys(grace_days: int) -> int:
     return tool_keys.prune(grace_days)
+
+
+def keys_stored_unencrypted() -> int:
+    """How many of Wayfinder's private keys are stored without TOOL_KEY_PASSPHRASE."""
+    return tool_keys.stored_unencrypted()

@@ -247,6 +247,7 @@ def keys() -> str:
         grace_days=grace,
         installation_wide=_installation_wide(ctx),
         jwks_url=request.host_url.rstrip("/") + "/lti/jwks",
+        unencrypted=services.keys_stored_unencrypted(),
     )
 
 

@@ -3,7 +3,10 @@
 Rotation with overlap: there is always a *next* key published beside the *current* one, so
 platforms that cache Wayfinder's JWKS already know the next key when it starts signing. Rotating
 makes next current, the old current retired (still published for TOOL_KEY_GRACE_DAYS), and
-creates a new next. Private keys live in the database, never in the repository.
+creates a new next. Private keys live in the database, never in the repository; with
+TOOL_KEY_PASSPHRASE set they are stored encrypted (PKCS#8, the passphrase never in the
+database), so a copy of the database alone cannot sign as Wayfinder. `flask keys encrypt`
+encrypts keys stored before the passphrase was set, or under TOOL_KEY_PREVIOUS_PASSPHRASE.
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from flask import current_app
 from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
@@ -25,12 +35,33 @@ class NoToolKey(RuntimeError):
     """No current key: run `flask keys create`."""
 
 
+class KeyLocked(NoToolKey):
+    """A stored private key is encrypted and TOOL_KEY_PASSPHRASE is missing or wrong."""
+
+
+ENCRYPTED_MARK = "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+
+
+def _passphrase(setting: str = "TOOL_KEY_PASSPHRASE") -> bytes | None:
+    value = str(current_app.config.get(setting) or "")
+    return value.encode() if value else None
+
+
+def is_encrypted(pem: str) -> bool:
+    return pem.lstrip().startswith(ENCRYPTED_MARK)
+
+
+def _serialize(private_key: Any, passphrase: bytes | None) -> str:
+    encryption = BestAvailableEncryption(passphrase) if passphrase else NoEncryption()
+    return private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption).decode()
+
+
 def _new_key(status: KeyStatus) -> ToolKey:
     jwk = JWK.generate(kty="RSA", size=2048)
     kid = jwk.thumbprint()
     public = jwk.export_public(as_dict=True)
     public.update({"kid": kid, "alg": "RS256", "use": "sig"})
-    pem = jwk.export_to_pem(private_key=True, password=None).decode()
+    pem = jwk.export_to_pem(private_key=True, password=_passphrase()).decode()
     now = utcnow()
     return ToolKey(
         kid=kid,
@@ -102,10 +133,81 @@ def current_key() -> ToolKey:
     return keys[-1]
 
 
-@lru_cache(maxsize=8)
 def private_key_object(kid: str, pem: str) -> Any:
-    """Parsing a PEM costs ~40 ms; parse each key once per process."""
-    return load_pem_private_key(pem.encode(), password=None)
+    """The key, parsed once per process (parsing a PEM costs ~40 ms; decrypting one more)."""
+    return _parsed_key(kid, pem, _passphrase() if is_encrypted(pem) else None)
+
+
+@lru_cache(maxsize=8)
+def _parsed_key(kid: str, pem: str, passphrase: bytes | None) -> Any:
+    if is_encrypted(pem) and not passphrase:
+        raise KeyLocked(
+            f"Wayfinder's signing key {kid[:12]}… is stored encrypted and TOOL_KEY_PASSPHRASE is "
+            "not set: set it (WAYFINDER_TOOL_KEY_PASSPHRASE) to the passphrase the key was "
+            "stored with."
+        )
+    try:
+        return load_pem_private_key(pem.encode(), password=passphrase)
+    except (ValueError, TypeError) as error:
+        raise KeyLocked(
+            f"Wayfinder cannot read its signing key {kid[:12]}…: TOOL_KEY_PASSPHRASE is not "
+            "the passphrase it was stored with."
+        ) from error
+
+
+@lru_cache(maxsize=8)
+def _plain_pem(kid: str, pem: str, passphrase: bytes | None) -> str:
+    return _serialize(_parsed_key(kid, pem, passphrase), None)
+
+
+def signing_pem(key: ToolKey) -> str:
+    """The key as an unencrypted PEM, for libraries that take PEM text (pylti1p3); in memory
+    only, never stored."""
+    if not is_encrypted(key.private_pem):
+        return key.private_pem
+    return _plain_pem(key.kid, key.private_pem, _passphrase())
+
+
+def encrypt_stored_keys() -> tuple[int, int]:
+    """Store every key readable with no passphrase, or with TOOL_KEY_PREVIOUS_PASSPHRASE,
+    encrypted with TOOL_KEY_PASSPHRASE. Returns (re-encrypted, left as they were)."""
+    passphrase = _passphrase()
+    if not passphrase:
+        raise KeyLocked("Set TOOL_KEY_PASSPHRASE first: it is what the keys are encrypted with.")
+    previous = _passphrase("TOOL_KEY_PREVIOUS_PASSPHRASE")
+    changed = unchanged = 0
+    for key in db.session.scalars(select(ToolKey).order_by(ToolKey.id)):
+        if is_encrypted(key.private_pem):
+            try:
+                load_pem_private_key(key.private_pem.encode(), password=passphrase)
+                unchanged += 1  # already under the current passphrase
+                continue
+            except (ValueError, TypeError):
+                if not previous:
+                    raise KeyLocked(
+                        f"Key {key.kid[:12]}… is encrypted with another passphrase: set "
+                        "TOOL_KEY_PREVIOUS_PASSPHRASE to it and run the command again."
+                    ) from None
+                try:
+                    loaded = load_pem_private_key(key.private_pem.encode(), password=previous)
+                except (ValueError, TypeError):
+                    raise KeyLocked(
+                        f"Key {key.kid[:12]}… opens with neither TOOL_KEY_PASSPHRASE nor "
+                        "TOOL_KEY_PREVIOUS_PASSPHRASE."
+                    ) from None
+        else:
+            loaded = load_pem_private_key(key.private_pem.encode(), password=None)
+        key.private_pem = _serialize(loaded, passphrase)
+        changed += 1
+    db.session.flush()
+    return changed, unchanged
+
+
+def stored_unencrypted() -> int:
+    """How many private keys are stored in plain text (for the admin pages and `keys list`)."""
+    return sum(
+        1 for pem in db.session.scalars(select(ToolKey.private_pem)) if not is_encrypted(pem)
+    )
 
 
 def public_jwk_json(key: ToolKey) -> str:

@@ -60,7 +60,7 @@ def as_lti_registration(
         key = keys.current_key()
     except keys.NoToolKey:
         return lti
-    lti.set_tool_private_key(key.private_pem)
+    lti.set_tool_private_key(keys.signing_pem(key))
     from cryptography.hazmat.primitives import serialization
 
     public_pem = (

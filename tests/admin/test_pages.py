@@ -459,6 +459,8 @@ def test_rotate_keys_with_confirmation_publishes_a_new_next_key(
     for kid in before:
         assert kid in page.text
     assert "Current (signing)" in page.text and "Next (published, not signing yet)" in page.text
+    # The tests' keys are stored without TOOL_KEY_PASSPHRASE: the page says what to do.
+    assert "stored unencrypted in the database" in page.text and "keys encrypt" in page.text
     confirm = admin.get("/admin/keys/rotate")
     assert page_title(confirm) == "Rotate Wayfinder's signing keys?"
     assert published(lms) == before  # asking changed nothing

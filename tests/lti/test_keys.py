@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 from lti_tool.extensions import db
@@ -86,3 +87,77 @@ def test_purge_store_removes_expired_state_and_old_launch_records(clean_app) -> 
         assert DatabaseStore().get("fresh") == 1
         assert db.session.scalar(db.select(db.func.count()).select_from(LaunchEvent)) == 1
     assert runner.invoke(args=["purge-store", "--keep-days", "0"]).exit_code != 0
+
+
+def test_private_keys_encrypted_with_the_passphrase_and_re_encrypted_on_change(app) -> None:
+    """TOOL_KEY_PASSPHRASE: `keys encrypt` stores every private key encrypted (a copy of the
+    database alone cannot sign), keys made afterwards are encrypted too, signing still works,
+    a missing or wrong passphrase is a clear error, and the passphrase can be changed."""
+    import pytest
+
+    from lti_tool.lti import keys
+
+    runner = app.test_cli_runner()
+    with app.app_context():
+        original = {
+            k.kid: (k.private_pem, k.status, k.retired_at)
+            for k in db.session.scalars(db.select(ToolKey))
+        }
+    saved = {n: app.config.get(n) for n in ("TOOL_KEY_PASSPHRASE", "TOOL_KEY_PREVIOUS_PASSPHRASE")}
+
+    def stored() -> dict[str, str]:
+        with app.app_context():
+            return {k.kid: k.private_pem for k in db.session.scalars(db.select(ToolKey))}
+
+    def public_n(kid: str) -> int:
+        with app.app_context():
+            key = db.session.scalar(db.select(ToolKey).where(ToolKey.kid == kid))
+            return keys.private_key_object(kid, key.private_pem).public_key().public_numbers().n
+
+    try:
+        assert "stored unencrypted" in runner.invoke(args=["keys", "list"]).output
+        refused = runner.invoke(args=["keys", "encrypt"])
+        assert refused.exit_code != 0 and "Set TOOL_KEY_PASSPHRASE first" in refused.output
+        n_before = {kid: public_n(kid) for kid in original}
+
+        app.config["TOOL_KEY_PASSPHRASE"] = "first passphrase, long enough"
+        done = runner.invoke(args=["keys", "encrypt"])
+        assert done.exit_code == 0 and f"Encrypted {len(original)} key(s)" in done.output
+        assert all(keys.is_encrypted(pem) for pem in stored().values())
+        assert "stored unencrypted" not in runner.invoke(args=["keys", "list"]).output
+        assert {kid: public_n(kid) for kid in original} == n_before  # the same keys
+        rotated = runner.invoke(args=["keys", "rotate"])
+        assert rotated.exit_code == 0
+        assert all(keys.is_encrypted(pem) for pem in stored().values())  # new keys too
+        with app.app_context():
+            current = keys.current_key()
+            pem = keys.signing_pem(current)  # what pylti1p3 gets: plain, in memory only
+            assert not keys.is_encrypted(pem) and "PRIVATE KEY" in pem
+
+        app.config["TOOL_KEY_PASSPHRASE"] = ""
+        with (
+            app.app_context(),
+            pytest.raises(keys.KeyLocked, match="TOOL_KEY_PASSPHRASE is not set"),
+        ):
+            keys.private_key_object(current.kid, current.private_pem)
+        app.config["TOOL_KEY_PASSPHRASE"] = "a wrong one"
+        with app.app_context(), pytest.raises(keys.KeyLocked, match="not the passphrase"):
+            keys.private_key_object(current.kid, current.private_pem)
+
+        changing = runner.invoke(args=["keys", "encrypt"])  # new passphrase, old one not given
+        assert changing.exit_code != 0 and "TOOL_KEY_PREVIOUS_PASSPHRASE" in changing.output
+        app.config["TOOL_KEY_PREVIOUS_PASSPHRASE"] = "first passphrase, long enough"
+        assert runner.invoke(args=["keys", "encrypt"]).exit_code == 0
+        n = current.public_jwk["n"]
+        assert public_n(current.kid) == int.from_bytes(
+            base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))
+        )
+    finally:
+        app.config.update(saved)
+        with app.app_context():  # the other tests' keys as they were
+            for key in db.session.scalars(db.select(ToolKey)):
+                if key.kid in original:
+                    key.private_pem, key.status, key.retired_at = original[key.kid]
+                else:
+                    db.session.delete(key)
+            db.session.commit()
