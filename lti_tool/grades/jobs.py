@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from lti_tool.extensions import db
 from lti_tool.grades import clock
@@ -90,9 +91,44 @@ def pending_sync(registration_id: int) -> Job | None:
 def dispatch_sync(registration_id: int) -> None:
     """After the caller's commit: hand the tenant's waiting grade sync to the queue (RQ), run
     it (inline, development) or leave it to the polling worker."""
+    db.session.info.get(_COMMITTED, set()).discard(registration_id)
     job = pending_sync(registration_id)
     if job is not None and job.state is JobState.QUEUED:
         jobs.dispatch(job)
+
+
+# -- dispatching once the progress change is committed ----------------------------------------
+#
+# record_progress notes its tenant on the session; a commit moves the note to "committed", a
+# rollback drops it (nothing was recorded). After each request, grades.views dispatches the
+# committed ones, so features need not call dispatch_sync themselves after their commit.
+
+_WAITING = "wayfinder_grade_sync_waiting"
+_COMMITTED = "wayfinder_grade_sync_committed"
+
+
+def dispatch_after_commit(session: Any, registration_id: int) -> None:
+    session.info.setdefault(_WAITING, set()).add(registration_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    waiting = session.info.pop(_WAITING, None)
+    if waiting:
+        session.info.setdefault(_COMMITTED, set()).update(waiting)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WAITING, None)
+
+
+def dispatch_committed() -> list[int]:
+    """Dispatch the grade syncs of progress committed since the last call (after a request)."""
+    tenants = sorted(db.session.info.pop(_COMMITTED, set()))
+    for registration_id in tenants:
+        dispatch_sync(registration_id)
+    return tenants
 
 
 def enqueue_due_syncs() -> list[Job]:
