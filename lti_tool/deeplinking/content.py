@@ -90,6 +90,9 @@ class ContentProvider:
     available: Callable[[LaunchContext], bool] = _always
     unavailable_label: str = "Coming soon"
     unavailable_help: str = ""
+    # Shown when the provider is available but has nothing to offer this launch.
+    empty_label: str = "Nothing to add yet"
+    empty_help: str = ""
     position: int = 100
     # Called with what was chosen from this provider, before the answer goes to the LMS (in
     # the request's transaction: add and flush, never commit), e.g. to remember the placement.

@@ -56,14 +56,21 @@ def _picker(
     status: int = 200,
 ) -> Response:
     offers = registry.offers(ctx)
-    sections = [
-        {
-            "provider": provider,
-            "available": provider.available(ctx),
-            "offers": [o for o in offers.values() if o.kind == provider.kind],
-        }
-        for provider in registry.providers()
-    ]
+    sections = []
+    for provider in registry.providers():
+        available = provider.available(ctx)
+        mine = [o for o in offers.values() if o.kind == provider.kind]
+        sections.append(
+            {
+                "provider": provider,
+                "available": available,
+                "offers": mine,
+                # Listed under "Not available yet": not ready, or nothing to place for now.
+                "later": not available or not mine,
+                "label": provider.unavailable_label if not available else provider.empty_label,
+                "help": provider.unavailable_help if not available else provider.empty_help,
+            }
+        )
     page = render_template(
         "deeplinking/picker.html",
         ctx=ctx,

@@ -156,6 +156,9 @@ PROVIDER = ContentProvider(
     offers=_offers,
     route=_route,
     placed=_placed,
+    empty_label="No published path yet",
+    empty_help="Publish a path under Learning paths (Manage paths) in Wayfinder first; it is "
+    "listed here from then on.",
     position=30,
 )
 
