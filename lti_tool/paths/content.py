@@ -31,6 +31,7 @@ from lti_tool.paths.models import (
     Path,
     PathNode,
     PathVersion,
+    StepKind,
     VersionStatus,
 )
 from lti_tool.paths.rules import build_tree
@@ -108,8 +109,8 @@ def _offers(_ctx: LaunchContext) -> list[Offer]:
                     item_id=placements.item_id(p.id, step.key),
                     title=step.title,
                     text=_short(
-                        f"One step of “{p.title}”: each learner opens their own step page."
-                        + (f" {step.why}" if step.why else "")
+                        f"{StepKind(step.kind).label}. "
+                        + (step.why or "Each learner opens their own page for this step.")
                     ),
                     endpoint="path_links.open_placed",
                     values={"item": placements.item_id(p.id, step.key)},
