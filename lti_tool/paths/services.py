@@ -22,7 +22,9 @@ Evidence
 Self-report where the step allows it; a sign-off for shadowing, coaching and check steps (the
 learner asks; their team leader, or for checks a QA analyst, signs off or declines with a
 note; instructors and administrators decide for people with no team leader); and
-``record_lms_completion`` for the LMS adapters. Every change is a PathEvent.
+``record_lms_completion`` for the LMS adapters. Every change is a PathEvent, and every
+progress change goes to the LMS gradebooks where the path is placed (paths/gradebook.py, called
+from ``_refresh_completion``).
 """
 
 from __future__ import annotations
