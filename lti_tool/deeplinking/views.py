@@ -122,9 +122,12 @@ def place() -> Any:
             ticked = [key for key in request.form.getlist("graded") if key in offers]
             return _picker(ctx, registry, selected=kept, graded=ticked, error=error, status=400)
         graded = set(request.form.getlist("graded"))
+        # No line item where the LMS said it ignores them, nor where one was optional and
+        # not ticked: what providers are told matches what the LMS receives.
+        takes_line_items = ctx.services.deep_linking_accept_lineitem is not False
         chosen = [
             replace(offers[key], line_item=None)
-            if offers[key].line_item_optional and key not in graded
+            if not takes_line_items or (offers[key].line_item_optional and key not in graded)
             else offers[key]
             for key in keys
         ]

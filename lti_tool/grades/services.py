@@ -173,12 +173,13 @@ def record_progress(
     *,
     course_id: int | None = None,
     label: str = "",
+    line_item: LineItem | None = None,
 ) -> list[ScoreSend]:
     """Queue the person's score on a Wayfinder item for the LMS gradebook(s), in the caller's
     transaction (flushed, not committed).
 
-    With `course_id`, the score goes to that course's line item for the item (created when
-    needed). Without, it goes to every line item already kept for the item in a course where
+    With `line_item` (from ensure_line_item), the score goes there. With `course_id`, to that
+    course's line item for the item (created when needed). Without, it goes to every line item already kept for the item in a course where
     the person is an active member (where the item was placed). Returns the new outbox rows:
     none when no gradebook is connected.
     """
@@ -186,7 +187,9 @@ def record_progress(
 
     _check(score_given, score_maximum, activity_progress, grading_progress)
     registration_id = person.registration_id
-    if course_id is not None:
+    if line_item is not None:
+        targets = [line_item]
+    elif course_id is not None:
         item = ensure_line_item(
             session,
             registration_id,

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from lti_tool.deeplinking.content import ContentProvider, LineItem, Offer, register_provider
 from lti_tool.extensions import db
+from lti_tool.jobs import services as jobs
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
@@ -169,7 +170,7 @@ PROVIDER = ContentProvider(
 
 def _confirm(ctx: LaunchContext, path: Path, step_key: str, title: str) -> None:
     """On the page a launch of the placed link leads to: remember the link, and the first
-    time send the course's current progress to its gradebook."""
+    time start sending the course's current progress to its gradebook (a background job)."""
     if g.get("just_launched") is not ctx or ctx.course is None or not ctx.resource_link_id:
         return
     row, news = placements.confirm_launch(
@@ -181,9 +182,14 @@ def _confirm(ctx: LaunchContext, path: Path, step_key: str, title: str) -> None:
         ctx.resource_link_id,
         lineitem_claim=bool(ctx.services.ags_lineitem_url),
     )
-    if news:
-        gradebook.send_current(row)
+    job = (
+        gradebook.start_backfill(row, f"first launch of the placed link by {ctx.name}")
+        if news
+        else None
+    )
     db.session.commit()
+    if job is not None:
+        jobs.dispatch(job)  # RQ, or inline in development; the polling worker otherwise
 
 
 @bp.get("/<item>")

@@ -188,3 +188,19 @@ def test_a_copied_course_records_its_placement_at_the_first_launch(app: Any, lms
         [row] = db.session.scalars(select(PathPlacement))
         assert row.item_key == f"path:{pid}" and row.graded
         assert row.resource_link_id == f"link-{pid}" and row.confirmed_at is not None
+
+
+def test_an_lms_that_ignores_line_items_gets_none_and_nothing_is_graded(
+    app: Any, lms: FakeLms, browser: Browser
+) -> None:
+    reg_id = lms.registration_id  # type: ignore[attr-defined]
+    pid, _keys = published_path(app, reg_id)
+    settings = moodle_settings(lms)
+    settings["accept_lineitem"] = False
+    deep_link_as(lms, [INSTRUCTOR], settings)
+    action, token = return_form(choose(browser, open_picker(lms, browser), [f"path:{pid}"]))
+    assert browser.post(action, data={"JWT": token}).status_code == 200
+    assert "lineItem" not in lms.dl_results[0].items[0]
+    with app.app_context(), tenant_scope(db.session, reg_id):
+        [row] = db.session.scalars(select(PathPlacement))
+        assert row.graded is False  # no column: no score is recorded for it
