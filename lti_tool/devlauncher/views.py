@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.devlauncher import demo
 from lti_tool.devlauncher.ags_platform import AgsPlatform
+from lti_tool.devlauncher.demo_grades_paths import placed_path_item
 from lti_tool.devlauncher.platform import (
     DeepLinkingResponseInvalid,
     DevPlatform,
@@ -109,8 +110,24 @@ def launcher() -> Any:
         launch_url = platform.login_initiation_url(
             persona.key, hint, target_link_uri=placed["url"] if placed else None, **extra
         )
+    in_course = []
+    reg = demo.demo_registration()
+    pre_placed = placed_path_item(reg.id, current_app.config["DEV_TOOL_URL"]) if reg else None
+    if pre_placed is not None:
+        token = _placed_items().dumps(pre_placed)
+        in_course.append(
+            {
+                "item": pre_placed,
+                "launches": [
+                    (p.name or p.key, url_for("dev.launcher", persona=p.key, item=token))
+                    for key in ("ana", "chloe")
+                    for p in [demo.PERSONAS_BY_KEY[key]]
+                ],
+            }
+        )
     page = render_template(
         "devlauncher/launcher.html",
+        in_course=in_course,
         ready=platform is not None,
         personas=demo.PERSONAS,
         persona=persona,

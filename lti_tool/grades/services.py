@@ -112,8 +112,9 @@ def ensure_line_item(
         return None  # (a kept row means the course's gradebook was known: no need to ask)
     if row is not None:
         if resource_link_id and row.resource_link_id != resource_link_id:
+            if row.resource_link_id is not None:
+                row.lineitem_url = None  # bound to another link now: look it up again
             row.resource_link_id = resource_link_id
-            row.lineitem_url = None  # bound to a new link: look it up again
         if create_missing is not None and row.create_missing != create_missing:
             row.create_missing = create_missing
         return row

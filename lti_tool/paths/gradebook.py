@@ -197,13 +197,16 @@ def send_current(placement: PathPlacement) -> int:
             .order_by(Assignment.id)
         )
     )
+    # A column not found yet (new, or the path placed again with another link) gets every
+    # score, even one already recorded for an earlier column of the same placement.
+    fresh_column = item.lineitem_url is None
     recorded = 0
     for start in range(0, len(assignments), CHUNK):
         chunk = assignments[start : start + CHUNK]
         ids = [a.person_id for a in chunk]
         # Loaded once: each assignment's person then comes from the session, not a query.
         list(db.session.scalars(select(Person).where(Person.id.in_(ids))))
-        last = _last_recorded(item, ids)
+        last = {} if fresh_column else _last_recorded(item, ids)
         for lr in services.evaluate_assignments(chunk, utcnow()):
             pid = lr.assignment.person_id
             recorded += _record(placement, item, lr.assignment, lr.view, last.get(pid))

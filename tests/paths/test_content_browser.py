@@ -127,3 +127,30 @@ def test_chloe_places_the_path_and_anas_progress_reaches_the_gradebook(
             assert fits(book)
         finally:
             browser.close()
+
+
+def test_the_demo_course_already_has_the_path_placed(site: tuple[str, str]) -> None:
+    """Demo data: the launcher lists the Tier 1 path as an activity of the course; Ana opens it
+    (her path, no cookies) and her progress so far is in the LMS's gradebook."""
+    tool, lms = site
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 360, "height": 900})
+            page = context.new_page()
+            page.goto(f"{lms}/dev/")
+            course = page.locator(
+                "section", has=page.get_by_role("heading", name=f"In this course: {DEMO_PATH}")
+            )
+            shot(page, "path-launcher-360.png")
+            assert fits(page)
+            course.get_by_role("link", name="Open as Ana Alvarez").click()
+            frame = page.frame_locator("iframe[title=Wayfinder]")
+            frame.locator("h1:has-text('My path')").wait_for(timeout=TIMEOUT)
+            book = context.new_page()
+            book.goto(f"{tool}/dev/platform/gradebook")
+            column = book.locator("section", has=book.get_by_role("heading", name=DEMO_PATH))
+            assert column.get_by_text("Ana Alvarez").count() == 1
+            assert column.get_by_text("16 / 100").count() == 1
+        finally:
+            browser.close()
