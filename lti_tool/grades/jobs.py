@@ -22,6 +22,7 @@ from lti_tool.jobs.registry import JobFailed, JobRun, register
 from lti_tool.lti.models import utcnow
 
 KIND = "grade_sync"
+INLINE_WAIT_SECONDS = 1.5
 
 
 def dedupe_key(registration_id: int) -> str:
@@ -34,8 +35,10 @@ def settings() -> SendSettings:
         backoff_seconds=float(config["GRADES_BACKOFF_SECONDS"]),
         max_backoff_seconds=float(config["GRADES_MAX_BACKOFF_SECONDS"]),
         max_attempts=int(config["GRADES_MAX_ATTEMPTS"]),
-        # Inline (development) jobs run inside a request: never sleep there.
-        max_wait_seconds=0.0
+        # Inline (development) jobs run inside a request: wait there only long enough for the
+        # 1-second rule (two quick progress changes), never for a backoff, and there is no
+        # worker to send a deferred score later.
+        max_wait_seconds=min(INLINE_WAIT_SECONDS, float(config["GRADES_WAIT_IN_JOB_SECONDS"]))
         if jobs.mode() == "inline"
         else float(config["GRADES_WAIT_IN_JOB_SECONDS"]),
         http_timeout=float(config["HTTP_TIMEOUT"]),
