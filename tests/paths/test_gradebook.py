@@ -23,13 +23,14 @@ from lti_tool.devlauncher.ags_platform import AgsPlatform
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.extensions import db
 from lti_tool.grades.clock import SimulatedClock
-from lti_tool.grades.models import ScoreSend, SendState
+from lti_tool.grades.models import LineItem, ScoreSend, SendState
 from lti_tool.lti.context import AGS
 from lti_tool.lti.models import Registration
+from lti_tool.paths import placements
 from lti_tool.paths import services as paths
 from lti_tool.paths.models import Assignment
 from lti_tool.paths.placements import PathPlacement
-from lti_tool.people.models import Person
+from lti_tool.people.models import Course, Membership, Person
 from lti_tool.tenancy import tenant_scope
 from tests.deeplinking.test_deeplinking import csrf, moodle_settings, picker_action, return_form
 from tests.harness import (
@@ -42,7 +43,7 @@ from tests.harness import (
     page_title,
 )
 from tests.jobs.util import drain
-from tests.paths.placing import published_path
+from tests.paths.placing import CHLOE, published_path
 
 CONTEXT = "course-ags"
 
@@ -290,3 +291,112 @@ def test_progress_before_placing_reaches_the_gradebook_at_the_first_launch(
     open_placed(site, "chloe", [INSTRUCTOR], item, "link-path")
     drain(clean_app)
     assert len(site.platform.scores) == 1  # a later launch sends nothing again
+
+
+def scores_recorded(app: Any, reg_id: int, sub: str) -> list[tuple[str, Any, str]]:
+    with app.app_context(), tenant_scope(db.session, reg_id):
+        rows = db.session.execute(
+            select(LineItem.item_key, ScoreSend.score_given, ScoreSend.activity_progress)
+            .join(LineItem, LineItem.id == ScoreSend.line_item_id)
+            .join(Person, Person.id == ScoreSend.person_id)
+            .where(Person.sub == sub)
+            .order_by(ScoreSend.id)
+        )
+        return [(key, score, activity) for key, score, activity in rows]
+
+
+def test_waivers_version_moves_and_membership_decide_what_is_recorded(
+    clean_app: Any, lms: FakeLms
+) -> None:
+    """In the outbox (the sending is the test above): a waiver counts as progress, a move to a
+    version with more steps lowers the percent, completion in the LMS counts, and the course
+    the learner left (inactive membership) gets nothing."""
+    reg_id = lms.registration_id  # type: ignore[attr-defined]
+    pid, (welcome, billing, _solo) = published_path(clean_app, reg_id)
+    with clean_app.app_context(), tenant_scope(db.session, reg_id):
+        course = Course(
+            registration_id=reg_id,
+            context_id="c-out",
+            title="Outbox",
+            ags_lineitems_url="https://lms.example.com/ags/lineitems",
+            ags_scopes=[],
+        )
+        left = Course(
+            registration_id=reg_id,
+            context_id="c-left",
+            title="Left",
+            ags_lineitems_url="https://lms.example.com/ags/left/lineitems",
+            ags_scopes=[],
+        )
+        db.session.add_all([course, left])
+        db.session.flush()
+        ana = Person(registration_id=reg_id, sub="ana", name="Ana")
+        db.session.add(ana)
+        db.session.flush()
+        for c, active in ((course, True), (left, False)):
+            db.session.add(
+                Membership(
+                    registration_id=reg_id,
+                    course_id=c.id,
+                    person_id=ana.id,
+                    roles=["learner"],
+                    lti_roles=[],
+                    active=active,
+                )
+            )
+        p = paths.path(pid)
+        v = paths.newest_published(p)
+        assert v is not None
+        a = paths.assign(ana.id, p, v, CHLOE, source="manual")
+        assert a is not None
+        for c in (course, left):
+            placements.record_placed(reg_id, c.id, pid, "", p.title, graded=True, placed_by="Chloe")
+        db.session.commit()
+        aid, course_id = a.id, course.id
+
+        # The learner's leader or an instructor waives a step: it counts as done.
+        assert paths.waive(paths.learning(aid), welcome, CHLOE, "Did it at her last job.")
+        db.session.commit()
+    assert scores_recorded(clean_app, reg_id, "ana") == [(f"path:{pid}", 33, "InProgress")]
+
+    with clean_app.app_context(), tenant_scope(db.session, reg_id):
+        # A new version with a fourth step; moving her there lowers her percent.
+        p = paths.path(pid)
+        draft = paths.start_draft(p, CHLOE)
+        group = next(n for n in paths.nodes_of(draft) if n.is_set)
+        row, errors = paths.save_node(
+            draft,
+            None,
+            False,
+            {
+                "title": "Refunds",
+                "kind": "link",
+                "url": "https://help.example.com/refunds",
+                "format": "reading",
+                "self_report": "yes",
+                "parent_id": str(group.id),
+            },
+            [],
+        )
+        assert row is not None, errors
+        paths.publish(draft, CHLOE)
+        assert paths.move_to_version(p, draft, CHLOE) == 1
+        db.session.commit()
+    assert scores_recorded(clean_app, reg_id, "ana")[1:] == [(f"path:{pid}", 25, "InProgress")]
+
+    with clean_app.app_context(), tenant_scope(db.session, reg_id):
+        lr = paths.learning(aid)
+        for key in (billing, _solo):
+            paths.self_report(paths.learning(aid), key, paths.Actor("Ana", lr.assignment.person_id))
+        refunds = next(i.key for i in paths.learning(aid).view.root.steps() if i.title == "Refunds")
+        paths.record_lms_completion(db.session.get(Person, lr.assignment.person_id), refunds)
+        db.session.commit()
+        items = {
+            key: c for key, c in db.session.execute(select(LineItem.item_key, LineItem.course_id))
+        }
+    assert scores_recorded(clean_app, reg_id, "ana")[2:] == [
+        (f"path:{pid}", 50, "InProgress"),
+        (f"path:{pid}", 75, "InProgress"),
+        (f"path:{pid}", 100, "Completed"),
+    ]
+    assert items == {f"path:{pid}": course_id}  # nothing for the course she left
