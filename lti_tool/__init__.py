@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
+    from lti_tool.paths import content as paths_content
     from lti_tool.paths import services as paths_services
     from lti_tool.paths.views import bp as paths_bp
     from lti_tool.roles.views import bp as roles_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     paths_services.register_hooks()  # assignment follows job-role changes
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)
+    paths_content.init_app(app)  # learning paths: provider and /paths/placed/<item>
     if app.config["DEV_LAUNCHER"]:
         from lti_tool.devlauncher.views import bp as dev_bp
 

@@ -11,7 +11,7 @@ from lti_tool.community.models import (
     PostSkill,
     Revision,
 )
-from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend
+from lti_tool.grades.models import LineItem, ScoreSend
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.paths.models import (
@@ -23,6 +23,7 @@ from lti_tool.paths.models import (
     SignOffRequest,
     StepProgress,
 )
+from lti_tool.paths.placements import PathPlacement
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.roles.models import (
     CareerGoal,
@@ -37,7 +38,6 @@ from lti_tool.roles.models import (
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
-    "AgsEndpoint",
     "Answer",
     "Assignment",
     "CareerGoal",
@@ -57,6 +57,7 @@ __all__ = [
     "Path",
     "PathEvent",
     "PathNode",
+    "PathPlacement",
     "PathVersion",
     "Person",
     "PersonRole",

@@ -1,7 +1,8 @@
 """The content Wayfinder can place today, and placeholders for what the other features will offer.
 
-Learning paths, the catalog and the community space register their own providers (same kind)
-when they exist; until then the picker lists them as coming soon, with help text.
+Features register their own providers (same kind) when they exist: learning paths
+(paths/content.py), the community space (community/content.py); until then the picker lists
+them as coming soon, with help text.
 """
 
 from __future__ import annotations
@@ -72,16 +73,6 @@ BUILTIN_PROVIDERS = (
         unavailable_label="Not available here",
         unavailable_help="The roster belongs to a course: add Wayfinder from inside a course.",
         position=20,
-    ),
-    ContentProvider(
-        kind="path",
-        title="Learning path",
-        description="A learning path for a job role, or one of its steps, with a gradebook "
-        "column for the learner's progress.",
-        available=_not_yet,
-        unavailable_help="Learning paths are being built. Until then, place the Wayfinder home: "
-        "it will show each learner their path once paths exist.",
-        position=30,
     ),
     ContentProvider(
         kind="catalog",

@@ -2,7 +2,8 @@
 
 Each feature registers one provider (a kind such as ``path`` or ``catalog``) that says what it can
 offer a given launch: title, description, the Wayfinder page a placed link opens, custom
-parameters and, for graded things, a line item. A provider that is not ready yet is listed as
+parameters and, for graded things, a line item (always, or when the instructor ticks it), and
+optionally a ``placed`` callback told what was placed. A provider that is not ready yet is listed as
 "coming soon" with help text and cannot be picked. Registering a provider of the same kind again
 replaces it, so a feature swaps its placeholder for the real thing by registering itself.
 
@@ -53,6 +54,10 @@ class Offer:
     values: dict[str, str] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)
     line_item: LineItem | None = None
+    # Sent only when the instructor ticks "with a gradebook column" for it in the picker.
+    line_item_optional: bool = False
+    # Offers sharing a group are listed together under it (a path's steps under the path).
+    group: str = ""
 
     @property
     def key(self) -> str:
@@ -85,7 +90,13 @@ class ContentProvider:
     available: Callable[[LaunchContext], bool] = _always
     unavailable_label: str = "Coming soon"
     unavailable_help: str = ""
+    # Shown when the provider is available but has nothing to offer this launch.
+    empty_label: str = "Nothing to add yet"
+    empty_help: str = ""
     position: int = 100
+    # Called with what was chosen from this provider, before the answer goes to the LMS (in
+    # the request's transaction: add and flush, never commit), e.g. to remember the placement.
+    placed: Callable[[LaunchContext, list[Offer]], None] | None = None
 
 
 class ContentRegistry:

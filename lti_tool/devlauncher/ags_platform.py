@@ -106,6 +106,29 @@ class AgsPlatform(RosterPlatform):
                 found = [i for i in found if i.get(field) == wanted]
         return jsonify([{k: v for k, v in i.items() if k != "context"} for i in found])
 
+    def save_placed_line_item(
+        self, context_id: str, line_item: dict[str, Any], resource_link_id: str
+    ) -> str:
+        """What Moodle does when the teacher saves an activity a deep-linking answer filled in:
+        the content item's lineItem becomes the link's gradebook column (once per link)."""
+        with self._ags_lock:
+            for item in self.line_items.values():
+                if item["context"] == context_id and item.get("resourceLinkId") == resource_link_id:
+                    return str(item["id"])
+            number = len(self.line_items) + 1
+            item = {
+                **{
+                    k: v
+                    for k, v in line_item.items()
+                    if k in ("label", "scoreMaximum", "tag", "resourceId")
+                },
+                "resourceLinkId": resource_link_id,
+                "id": self._url(context_id, number),
+                "context": context_id,
+            }
+            self.line_items[number] = item
+            return str(item["id"])
+
     # -- scores ---------------------------------------------------------------------------------
 
     def score(self, context_id: str, number: int) -> Response:

@@ -217,6 +217,7 @@ def demo_registration() -> Registration | None:
 
 
 def seed(tool_url: str, lms_url: str) -> Registration:
+    from lti_tool.devlauncher import demo_grades_paths
     from lti_tool.devlauncher.platform import generate_private_pem
 
     tool_keys.ensure_keys()
@@ -302,6 +303,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_grades(reg, course, tool_url)
     seed_community(reg)
     seed_paths(reg)
+    demo_grades_paths.seed_path_placement(reg, course)
     return reg
 
 

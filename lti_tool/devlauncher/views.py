@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.devlauncher import demo
 from lti_tool.devlauncher.ags_platform import AgsPlatform
+from lti_tool.devlauncher.demo_grades_paths import placed_path_item
 from lti_tool.devlauncher.platform import (
     DeepLinkingResponseInvalid,
     DevPlatform,
@@ -109,8 +110,24 @@ def launcher() -> Any:
         launch_url = platform.login_initiation_url(
             persona.key, hint, target_link_uri=placed["url"] if placed else None, **extra
         )
+    in_course = []
+    reg = demo.demo_registration()
+    pre_placed = placed_path_item(reg.id, current_app.config["DEV_TOOL_URL"]) if reg else None
+    if pre_placed is not None:
+        token = _placed_items().dumps(pre_placed)
+        in_course.append(
+            {
+                "item": pre_placed,
+                "launches": [
+                    (p.name or p.key, url_for("dev.launcher", persona=p.key, item=token))
+                    for key in ("ana", "chloe")
+                    for p in [demo.PERSONAS_BY_KEY[key]]
+                ],
+            }
+        )
     page = render_template(
         "devlauncher/launcher.html",
+        in_course=in_course,
         ready=platform is not None,
         personas=demo.PERSONAS,
         persona=persona,
@@ -274,9 +291,16 @@ def platform_deep_link_return() -> Any:
             "custom": {str(k): str(v) for k, v in (item.get("custom") or {}).items()},
         }
         token = placer.dumps(placed)
+        column = None
+        if isinstance(item.get("lineItem"), dict):
+            # As Moodle saving the activity: its line item becomes a gradebook column.
+            column = _roster_platform().save_placed_line_item(
+                demo.DEMO_COURSE[0], item["lineItem"], str(placed["id"])
+            )
         items.append(
             {
                 "item": item,
+                "column": column,
                 "launches": [
                     (p.name or p.key, url_for("dev.launcher", persona=p.key, item=token))
                     for p in sorted(demo.PERSONAS, key=lambda p: p.key != "chloe")
@@ -290,6 +314,7 @@ def platform_deep_link_return() -> Any:
         result=result,
         items=items,
         course=demo.DEMO_COURSE[1],
+        gradebook_url=current_app.config["DEV_TOOL_URL"].rstrip("/") + "/dev/platform/gradebook",
     )
     response = Response(page, status=400 if problem else 200)
     response.headers["Content-Security-Policy"] = (
@@ -408,5 +433,22 @@ def platform_scores(context_id: str, number: int) -> Response:
 
 @bp.get("/platform/gradebook")
 def platform_gradebook() -> Response:
-    """The pretend LMS's gradebook: every line item Wayfinder made and its latest scores."""
-    return _roster_platform().gradebook()
+    """The pretend LMS's gradebook: every column (line item) and each person's latest score,
+    as a page for people and as JSON for programs."""
+    book = _roster_platform().gradebook()
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        return book
+    names = {p.key: p.name or p.key for p in demo.PERSONAS}
+    page = render_template(
+        "devlauncher/gradebook.html",
+        columns=book.get_json(),
+        names=names,
+        course=demo.DEMO_COURSE[1],
+        launcher=_lms_url() + "/dev/",
+    )
+    response = Response(page)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; form-action 'self'; "
+        "base-uri 'none'; object-src 'none'"
+    )
+    return response

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from lti_tool.extensions import db
 from lti_tool.grades import clock
@@ -21,6 +22,7 @@ from lti_tool.jobs.registry import JobFailed, JobRun, register
 from lti_tool.lti.models import utcnow
 
 KIND = "grade_sync"
+INLINE_WAIT_SECONDS = 1.5
 
 
 def dedupe_key(registration_id: int) -> str:
@@ -33,8 +35,10 @@ def settings() -> SendSettings:
         backoff_seconds=float(config["GRADES_BACKOFF_SECONDS"]),
         max_backoff_seconds=float(config["GRADES_MAX_BACKOFF_SECONDS"]),
         max_attempts=int(config["GRADES_MAX_ATTEMPTS"]),
-        # Inline (development) jobs run inside a request: never sleep there.
-        max_wait_seconds=0.0
+        # Inline (development) jobs run inside a request: wait there only long enough for the
+        # 1-second rule (two quick progress changes), never for a backoff, and there is no
+        # worker to send a deferred score later.
+        max_wait_seconds=min(INLINE_WAIT_SECONDS, float(config["GRADES_WAIT_IN_JOB_SECONDS"]))
         if jobs.mode() == "inline"
         else float(config["GRADES_WAIT_IN_JOB_SECONDS"]),
         http_timeout=float(config["HTTP_TIMEOUT"]),
@@ -90,9 +94,44 @@ def pending_sync(registration_id: int) -> Job | None:
 def dispatch_sync(registration_id: int) -> None:
     """After the caller's commit: hand the tenant's waiting grade sync to the queue (RQ), run
     it (inline, development) or leave it to the polling worker."""
+    db.session.info.get(_COMMITTED, set()).discard(registration_id)
     job = pending_sync(registration_id)
     if job is not None and job.state is JobState.QUEUED:
         jobs.dispatch(job)
+
+
+# -- dispatching once the progress change is committed ----------------------------------------
+#
+# record_progress notes its tenant on the session; a commit moves the note to "committed", a
+# rollback drops it (nothing was recorded). After each request, grades.views dispatches the
+# committed ones, so features need not call dispatch_sync themselves after their commit.
+
+_WAITING = "wayfinder_grade_sync_waiting"
+_COMMITTED = "wayfinder_grade_sync_committed"
+
+
+def dispatch_after_commit(session: Any, registration_id: int) -> None:
+    session.info.setdefault(_WAITING, set()).add(registration_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    waiting = session.info.pop(_WAITING, None)
+    if waiting:
+        session.info.setdefault(_COMMITTED, set()).update(waiting)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WAITING, None)
+
+
+def dispatch_committed() -> list[int]:
+    """Dispatch the grade syncs of progress committed since the last call (after a request)."""
+    tenants = sorted(db.session.info.pop(_COMMITTED, set()))
+    for registration_id in tenants:
+        dispatch_sync(registration_id)
+    return tenants
 
 
 def enqueue_due_syncs() -> list[Job]:

@@ -1,5 +1,5 @@
-"""What Wayfinder knows about each course's gradebook (AGS endpoint), the line items it writes
-to, and the outbox of scores waiting to be (or already) sent."""
+"""The line items Wayfinder writes to and the outbox of scores waiting to be (or already) sent.
+Each course's gradebook (AGS) endpoint is kept on its row (people.models.Course)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
+    Boolean,
     DateTime,
     Enum,
     Float,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,20 +25,6 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Course, Person
 from lti_tool.tenancy import TenantScoped
-
-
-class AgsEndpoint(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
-    """The AGS claim of the latest launch from a course: where its line items live and which
-    scopes the platform granted. Recorded by grades.views.remember_ags_endpoint."""
-
-    __tablename__ = "ags_endpoints"
-    __table_args__ = (UniqueConstraint("course_id", name="uq_ags_endpoints_course"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    lineitems_url: Mapped[str] = mapped_column(String(1000))
-    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class LineItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
@@ -56,6 +43,10 @@ class LineItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     score_maximum: Mapped[float] = mapped_column(Float, default=100.0)
     tag: Mapped[str] = mapped_column(String(100), default="wayfinder")
     lineitem_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # False for a column the LMS makes itself from a deep-linking answer (a placed learning
+    # path): the sender only looks it up, and waits while it is not there yet (the teacher
+    # may not have saved the activity), instead of making a stray column of its own.
+    create_missing: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()

@@ -32,7 +32,8 @@ from adapters.http import HttpClient, HttpError
 from lti_tool.extensions import db
 from lti_tool.grades.ags import AgsClient, LineItemSpec, Score
 from lti_tool.grades.clock import Clock
-from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend, SendState
+from lti_tool.grades.models import LineItem, ScoreSend, SendState
+from lti_tool.grades.services import endpoint
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens, TokenError
 
@@ -42,6 +43,10 @@ ONE_SECOND = timedelta(seconds=1)
 MAX_CONFLICTS = 3
 MAX_RETRY_AFTER = timedelta(hours=1)
 ERROR_LIMIT = 500
+NOT_THERE_YET = (
+    "The course has no gradebook column for this item yet: the LMS makes it when the teacher "
+    "saves the placed activity. Trying again later."
+)
 
 
 @dataclass(frozen=True)
@@ -308,7 +313,9 @@ class Sender:
         client = self._client(scopes)
         if not item.lineitem_url:
             try:
-                self._resolve(client, lineitems_url, item)
+                if not self._resolve(client, lineitems_url, item):
+                    self._retry(row, NOT_THERE_YET, None, now + self._backoff(row.attempts))
+                    return None
             except TokenError as exc:
                 self._retry(row, str(exc), None, now + self._backoff(row.attempts))
                 return None
@@ -350,9 +357,9 @@ class Sender:
 
     def _endpoint(self, course_id: int) -> tuple[str, list[str]] | None:
         if course_id not in self._endpoints:
-            row = db.session.scalar(select(AgsEndpoint).where(AgsEndpoint.course_id == course_id))
+            found = endpoint(db.session, course_id)
             self._endpoints[course_id] = (
-                (row.lineitems_url, list(row.scopes or [])) if row is not None else None
+                (found.lineitems_url, found.scopes) if found is not None else None
             )
         return self._endpoints[course_id]
 
@@ -362,7 +369,9 @@ class Sender:
             self._clients[key] = AgsClient(self.account, self.tokens, self.http, key)
         return self._clients[key]
 
-    def _resolve(self, client: AgsClient, lineitems_url: str, item: LineItem) -> None:
+    def _resolve(self, client: AgsClient, lineitems_url: str, item: LineItem) -> bool:
+        """Find the platform's line item, or create it where Wayfinder may. False: not there
+        yet, and it is the LMS's to make (a placed path whose activity is not saved yet)."""
         spec = LineItemSpec(
             label=item.label,
             score_maximum=item.score_maximum,
@@ -371,8 +380,11 @@ class Sender:
             resource_link_id=item.resource_link_id,
         )
         found = client.find_line_item(lineitems_url, spec)
+        if found is None and not item.create_missing:
+            return False
         item.lineitem_url = found or client.create_line_item(lineitems_url, spec)
         db.session.flush()
+        return True
 
     def _answered(
         self,

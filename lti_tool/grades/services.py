@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from lti_tool.extensions import db
 from lti_tool.grades import clock
-from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend, SendState
+from lti_tool.grades.models import LineItem, ScoreSend, SendState
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Course, Membership, Person
 
@@ -41,6 +41,19 @@ class GradeError(ValueError):
 # -- where the gradebook is ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A course's gradebook: its AGS line items URL and the scopes the platform granted."""
+
+    lineitems_url: str
+    scopes: list[str]
+
+
+def endpoint_values(lineitems_url: str, scopes: Iterable[str]) -> dict[str, Any]:
+    """The Course columns for an AGS claim (the launch assigns them where they changed)."""
+    return {"ags_lineitems_url": lineitems_url, "ags_scopes": sorted(set(scopes))}
+
+
 def remember_endpoint(
     session: DbSession,
     registration_id: int,
@@ -48,34 +61,29 @@ def remember_endpoint(
     lineitems_url: str,
     scopes: Iterable[str],
 ) -> bool:
-    """Record the course's AGS line items URL and granted scopes from a launch. Writes only
-    when something changed (a repeat launch writes nothing). Returns whether it wrote."""
-    scopes = sorted(set(scopes))
-    row = session.scalar(select(AgsEndpoint).where(AgsEndpoint.course_id == course_id))
-    if row is not None:
-        if row.lineitems_url == lineitems_url and list(row.scopes or []) == scopes:
-            return False
-        row.lineitems_url, row.scopes, row.updated_at = lineitems_url, scopes, utcnow()
+    """Record the course's AGS line items URL and granted scopes (launches do this themselves
+    in lti.services.complete_launch; this is for the CLI, the demo and tests). Writes only
+    when something changed. Returns whether it wrote."""
+    course = session.get(Course, course_id)
+    if course is None or course.registration_id != registration_id:
+        raise GradeError("There is no such course.")
+    changed = False
+    for attr, value in endpoint_values(lineitems_url, scopes).items():
+        if getattr(course, attr) != value:
+            setattr(course, attr, value)
+            changed = True
+    if changed:
         session.flush()
-        return True
-    try:
-        with session.begin_nested():
-            session.add(
-                AgsEndpoint(
-                    registration_id=registration_id,
-                    course_id=course_id,
-                    lineitems_url=lineitems_url,
-                    scopes=scopes,
-                    updated_at=utcnow(),
-                )
-            )
-    except IntegrityError:  # the same course's first launches raced: theirs is as good
-        return False
-    return True
+    return changed
 
 
-def endpoint(session: DbSession, course_id: int) -> AgsEndpoint | None:
-    return session.scalar(select(AgsEndpoint).where(AgsEndpoint.course_id == course_id))
+def endpoint(session: DbSession, course_id: int) -> Endpoint | None:
+    row = session.execute(
+        select(Course.ags_lineitems_url, Course.ags_scopes).where(Course.id == course_id)
+    ).first()
+    if row is None or not row[0]:
+        return None
+    return Endpoint(row[0], list(row[1] or []))
 
 
 def ensure_line_item(
@@ -87,22 +95,28 @@ def ensure_line_item(
     label: str = "",
     score_maximum: float = 100.0,
     resource_link_id: str | None = None,
+    create_missing: bool | None = None,
 ) -> LineItem | None:
     """The line item row for a Wayfinder item in a course (created when new; the platform's
     line item is found or created later by the sender). None when the course's LMS has not
-    offered AGS in any launch, so no score can reach its gradebook."""
+    offered AGS in any launch, so no score can reach its gradebook. `create_missing=False`:
+    the LMS makes the column itself (deep linking), the sender only looks it up; None leaves
+    an existing row's choice as it is (new rows: True)."""
     item_key = item_key.strip()
     if not item_key or len(item_key) > 200:
         raise GradeError("An item key is 1 to 200 characters.")
-    if endpoint(session, course_id) is None:
-        return None
     row = session.scalar(
         select(LineItem).where(LineItem.course_id == course_id, LineItem.item_key == item_key)
     )
+    if row is None and endpoint(session, course_id) is None:
+        return None  # (a kept row means the course's gradebook was known: no need to ask)
     if row is not None:
         if resource_link_id and row.resource_link_id != resource_link_id:
+            if row.resource_link_id is not None:
+                row.lineitem_url = None  # bound to another link now: look it up again
             row.resource_link_id = resource_link_id
-            row.lineitem_url = None  # bound to a new link: look it up again
+        if create_missing is not None and row.create_missing != create_missing:
+            row.create_missing = create_missing
         return row
     row = LineItem(
         registration_id=registration_id,
@@ -112,6 +126,7 @@ def ensure_line_item(
         label=(label or item_key)[:255],
         score_maximum=score_maximum,
         tag="wayfinder",
+        create_missing=True if create_missing is None else create_missing,
         created_at=utcnow(),
     )
     try:
@@ -159,12 +174,13 @@ def record_progress(
     *,
     course_id: int | None = None,
     label: str = "",
+    line_item: LineItem | None = None,
 ) -> list[ScoreSend]:
     """Queue the person's score on a Wayfinder item for the LMS gradebook(s), in the caller's
     transaction (flushed, not committed).
 
-    With `course_id`, the score goes to that course's line item for the item (created when
-    needed). Without, it goes to every line item already kept for the item in a course where
+    With `line_item` (from ensure_line_item), the score goes there. With `course_id`, to that
+    course's line item for the item (created when needed). Without, it goes to every line item already kept for the item in a course where
     the person is an active member (where the item was placed). Returns the new outbox rows:
     none when no gradebook is connected.
     """
@@ -172,7 +188,9 @@ def record_progress(
 
     _check(score_given, score_maximum, activity_progress, grading_progress)
     registration_id = person.registration_id
-    if course_id is not None:
+    if line_item is not None:
+        targets = [line_item]
+    elif course_id is not None:
         item = ensure_line_item(
             session,
             registration_id,
@@ -238,6 +256,7 @@ def record_progress(
     if rows:
         session.flush()
         grade_jobs.request_sync(registration_id)
+        grade_jobs.dispatch_after_commit(session, registration_id)
     return rows
 
 

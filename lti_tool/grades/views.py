@@ -1,21 +1,23 @@
-"""Grades: remembering each course's gradebook (AGS) endpoint from launches, and the practice
-page that shows progress write-back working end to end.
+"""Grades: handing recorded scores to the grade sync after each request, and the practice page
+that shows progress write-back working end to end. (A launch keeps its course's gradebook
+endpoint on the course row itself: lti.services.complete_launch.)
 
-(app-wide)  after a launch carrying the AGS claim: record the course's line items URL and scopes
+(app-wide)  after a request that recorded scores and committed: dispatch the grade sync
 GET   /grades/practice    the practice check (GRADES_PRACTICE_PAGE): what it sends, last results
 POST  /grades/practice    record a practice score for the launched person in the launch's course
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -30,6 +32,8 @@ from lti_tool.grades.models import LineItem, ScoreSend
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.people.models import Person
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("grades", __name__, url_prefix="/grades")
 
 PRACTICE_ITEM = "practice:orientation"
@@ -41,22 +45,16 @@ PRACTICE_LEVELS = {
 }
 
 
-@bp.before_app_request
-def remember_ags_endpoint() -> None:
-    """Only on the page a launch leads to (g.just_launched): one indexed read, and a write only
-    when the course's line items URL or scopes are new or changed. Moodle drops the `lineitem`
-    claim once a link has two line items, so only the container URL is kept; line items are
-    always looked up there (grades.ags)."""
-    ctx = g.get("just_launched")
-    if ctx is None or g.get("launch") is not ctx or ctx.course is None:
-        return
-    lineitems = ctx.services.ags_lineitems_url
-    if not lineitems:
-        return
-    if services.remember_endpoint(
-        db.session, ctx.registration_id, ctx.course.id, lineitems, ctx.services.ags_scopes
-    ):
-        db.session.commit()
+@bp.after_app_request
+def dispatch_recorded_scores(response: Response) -> Response:
+    """Scores recorded by a request whose work committed go to the LMS now (RQ, or inline in
+    development); the polling worker and the scheduler would find them anyway."""
+    try:
+        grade_jobs.dispatch_committed()
+    except Exception:  # the page matters more; the scheduler sends them later
+        db.session.rollback()
+        log.exception("could not dispatch the grade sync")
+    return response
 
 
 def _practice_enabled() -> None:

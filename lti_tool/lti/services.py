@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.grades.services import endpoint_values
 from lti_tool.lti import registry
 from lti_tool.lti.context import Claims, CourseRef, LaunchContext
 from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchEvent, utcnow
@@ -151,6 +152,12 @@ def complete_launch(
             if claims.services.nrps_memberships_url:  # roster sync (lti_tool/roster) reads it
                 titles["roster_url"] = claims.services.nrps_memberships_url
             titles = {k: v for k, v in titles.items() if v}
+            if claims.services.ags_lineitems_url:  # grade write-back (lti_tool/grades) reads it
+                # Only the container URL: Moodle drops the `lineitem` claim once a link has
+                # two line items, so grades.ags always looks line items up there.
+                titles.update(
+                    endpoint_values(claims.services.ags_lineitems_url, claims.services.ags_scopes)
+                )
             if course is None:
                 wrote = True
                 course = _insert_or_get(

@@ -22,7 +22,9 @@ Evidence
 Self-report where the step allows it; a sign-off for shadowing, coaching and check steps (the
 learner asks; their team leader, or for checks a QA analyst, signs off or declines with a
 note; instructors and administrators decide for people with no team leader); and
-``record_lms_completion`` for the LMS adapters. Every change is a PathEvent.
+``record_lms_completion`` for the LMS adapters. Every change is a PathEvent, and every
+progress change goes to the LMS gradebooks where the path is placed (paths/gradebook.py, called
+from ``_refresh_completion``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
-from lti_tool.paths import rules
+from lti_tool.paths import gradebook, rules
 from lti_tool.paths.models import (
     Assignment,
     AssignmentStatus,
@@ -1004,7 +1006,8 @@ def _set_state(
 
 
 def _refresh_completion(a: Assignment, actor: Actor) -> None:
-    done = learning(a.id).view.done
+    view = learning(a.id).view
+    done = view.done
     if done and a.completed_at is None:
         a.completed_at = utcnow()
         record(
@@ -1019,6 +1022,7 @@ def _refresh_completion(a: Assignment, actor: Actor) -> None:
     elif not done and a.completed_at is not None:
         a.completed_at = None
     db.session.flush()
+    gradebook.progress_changed(a, view)  # to the LMS gradebooks where the path is placed
 
 
 def _step(item_source: Learning, step_key: str) -> rules.Item:

@@ -55,6 +55,11 @@ class Course(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     # The NRPS context_memberships_url of the latest launch that carried one (roster sync).
     roster_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     roster_synced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The AGS claim of the latest launch that carried one (grade write-back, lti_tool/grades):
+    # the course's line items URL and the scopes granted. Kept here so the launch, which has
+    # this row in hand, writes them only when they change and reads nothing more.
+    ags_lineitems_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    ags_scopes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="course")
 

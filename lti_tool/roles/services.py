@@ -522,6 +522,38 @@ def lti_value_seen(person: Person, value: str) -> None:
     set_source_role(person, Source.LTI, matched, by="LTI launch", note=f"LMS value “{value[:120]}”")
 
 
+def lti_values_seen(changes: Iterable[tuple[Person, str]]) -> int:
+    """lti_value_seen for many people at once (a roster sync page): the role names looked up
+    once and everyone's current assignments read in one query per 500 people. Returns how
+    many effective roles changed (the hook fired for each)."""
+    changes = list(changes)
+    if not changes:
+        return 0
+    lookup = role_lookup()
+    current: dict[int, list[PersonRole]] = {person.id: [] for person, _ in changes}
+    ids = list(current)
+    for start in range(0, len(ids), 500):
+        for a in db.session.scalars(
+            select(PersonRole).where(
+                PersonRole.person_id.in_(ids[start : start + 500]), PersonRole.ended_at.is_(None)
+            )
+        ):
+            current[a.person_id].append(a)
+    changed = 0
+    for person, value in changes:
+        matched = match_role(value, lookup) if value else None
+        if set_source_role(
+            person,
+            Source.LTI,
+            matched,
+            by="LMS roster",
+            note=f"LMS value “{value[:120]}”",
+            current=current[person.id],
+        ):
+            changed += 1
+    return changed
+
+
 def rematch_lti_values(registration_id: int) -> int:
     """After roles or aliases change: give everyone whose stored LTI value now names a role
     (or names another one) that role as their LTI source. Returns how many changed."""

@@ -25,6 +25,7 @@ from lti_tool.lti.nrps import Member, NrpsClient
 from lti_tool.lti.roles import map_roles
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens, TokenError
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.roles import services as job_roles
 
 _PROFILE_FIELDS = ("name", "given_name", "family_name", "email")
 
@@ -35,6 +36,7 @@ class SyncResult:
     new_people: int = 0
     inactive: int = 0
     removed: int = 0
+    roles_changed: int = 0
     truncated: bool = False
 
     def summary(self) -> str:
@@ -42,6 +44,8 @@ class SyncResult:
             f"Synced {self.members} members: {self.new_people} new, "
             f"{self.inactive} inactive in the LMS, {self.removed} no longer in the course."
         )
+        if self.roles_changed:
+            text += f" {self.roles_changed} job role(s) changed from the LMS's values."
         if self.truncated:
             text += " The roster was longer than the page limit, so nobody was deactivated."
         return text
@@ -83,10 +87,15 @@ def _apply_page(
         )
     }
     ids = {sub: person.id for sub, person in people.items()}
+    # A job-role value the person did not have: mapped to a job role as a launch's would be
+    # (roles.lti_values_seen), so the role-changed hook re-assigns learning paths.
+    job_roles_seen: list[tuple[Person, str]] = []
     for sub, person in people.items():
         for attr, value in profiles[sub].items():
             if getattr(person, attr) != value:
                 setattr(person, attr, value)
+                if attr == "job_role":
+                    job_roles_seen.append((person, value))
     new_subs = [sub for sub in by_sub if sub not in people]
     if new_subs:
         now = utcnow()
@@ -149,6 +158,14 @@ def _apply_page(
     if fresh:
         db.session.execute(_insert(Membership).on_conflict_do_nothing(), fresh)
     db.session.flush()
+    new_with_role = [ids[sub] for sub in new_subs if sub in ids and profiles[sub].get("job_role")]
+    if new_with_role:
+        job_roles_seen += [
+            (person, person.job_role)
+            for person in db.session.scalars(select(Person).where(Person.id.in_(new_with_role)))
+        ]
+    if job_roles_seen:
+        result.roles_changed += job_roles.lti_values_seen(job_roles_seen)
     return set(ids.values())
 
 

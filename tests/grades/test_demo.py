@@ -13,7 +13,8 @@ from sqlalchemy import select
 from lti_tool import create_app
 from lti_tool.devlauncher import demo
 from lti_tool.extensions import db
-from lti_tool.grades.models import AgsEndpoint, ScoreSend, SendState
+from lti_tool.grades.models import ScoreSend, SendState
+from lti_tool.people.models import Course
 from tests.conftest import overrides
 from tests.harness import Browser, ServerThread, form_fields
 
@@ -66,7 +67,14 @@ def test_practice_score_and_admin_retry_reach_the_demo_gradebook(
 ) -> None:
     app, tool = launcher
     with app.app_context():
-        assert len(list(db.session.scalars(select(AgsEndpoint)))) == 1
+        assert (
+            len(
+                list(
+                    db.session.scalars(select(Course).where(Course.ags_lineitems_url.is_not(None)))
+                )
+            )
+            == 1
+        )
         seeded = list(db.session.scalars(select(ScoreSend)))
         assert [(s.user_id, s.state) for s in seeded] == [("sam", SendState.FAILED)]
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, select
 
 from lti_tool.devlauncher.ags_platform import AgsPlatform
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.extensions import db
 from lti_tool.grades import services
-from lti_tool.grades.models import AgsEndpoint, ScoreSend, SendState
+from lti_tool.grades.models import ScoreSend, SendState
 from lti_tool.jobs.models import Job
 from lti_tool.lti.context import AGS
 from lti_tool.lti.models import Registration, utcnow
@@ -128,19 +128,31 @@ def tool_course(app: Any, registration_id: int) -> int:
         return course_id
 
 
-def test_a_launch_remembers_the_course_gradebook_once(site: Site, clean_app: Any) -> None:
+def test_a_launch_keeps_the_course_gradebook_on_its_row_at_no_extra_query(
+    site: Site, clean_app: Any
+) -> None:
     launched(site, [LEARNER], "lee", "Lee Learner")
     with clean_app.app_context():
-        row = db.session.scalar(select(AgsEndpoint))
-        assert row is not None
-        assert row.lineitems_url == site.platform.lineitems_url(CONTEXT)
-        assert set(row.scopes) == set(site.platform.ags_claim(CONTEXT)["scope"])
-        first = row.updated_at
-    launched(site, [LEARNER], "lee", "Lee Learner")
-    with clean_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AgsEndpoint)) == 1
-        row = db.session.scalar(select(AgsEndpoint))
-        assert row is not None and row.updated_at == first  # a repeat launch writes nothing
+        course = db.session.scalar(select(Course).where(Course.context_id == CONTEXT))
+        assert course is not None
+        assert course.ags_lineitems_url == site.platform.lineitems_url(CONTEXT)
+        assert course.ags_scopes == sorted(site.platform.ags_claim(CONTEXT)["scope"])
+        engine = db.engine
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        launched(site, [LEARNER], "lee", "Lee Learner")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # The repeat launch reads the gradebook endpoint with the person and course, in the one
+    # query it makes anyway, and writes nothing to the course.
+    reads = [s for s in statements if "lineitems_url" in s]
+    assert len(reads) == 1 and "people" in reads[0]
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE COURSES")]
 
 
 def test_admin_sees_own_unsent_scores_and_retries_them(site: Site, clean_app: Any) -> None:

@@ -230,3 +230,60 @@ def test_wrong_client_is_refused_by_the_token_endpoint(
     job = start_and_run(clean_app, served)
     assert job.state is JobState.FAILED
     assert "The LMS refused an access token" in job.message and "HTTP 401" in job.message
+
+
+def test_a_job_role_from_the_roster_is_mapped_and_paths_follow_it(
+    clean_app: Any, served: ServedPlatform
+) -> None:
+    """A new member's value and a changed value are both mapped to job roles, as a launch's
+    would be: the role-changed hook fires and learning paths are (re)assigned."""
+    from lti_tool.paths.models import Assignment, AssignmentStatus, Path
+    from lti_tool.roles import services as roles
+    from tests.paths.placing import published_path
+
+    tier1, _ = published_path(clean_app, served.registration_id)
+    tier2, _ = published_path(
+        clean_app,
+        served.registration_id,
+        ("Escalations",),
+        title="Tier 2 path",
+        role="Tier 2 agent",
+    )
+    served.members[CONTEXT] = roster(4)
+
+    def paths_of(sub: str) -> dict[int, str]:
+        with clean_app.app_context(), tenant_scope(db.session, served.registration_id):
+            rows = db.session.execute(
+                select(Path.id, Assignment.status)
+                .join(Assignment, Assignment.path_id == Path.id)
+                .join(Person, Person.id == Assignment.person_id)
+                .where(Person.sub == sub)
+            )
+            return {path_id: status for path_id, status in rows}
+
+    def role_of(sub: str) -> str:
+        with clean_app.app_context(), tenant_scope(db.session, served.registration_id):
+            person = db.session.scalar(select(Person).where(Person.sub == sub))
+            assert person is not None
+            return roles.summary(person.id).effective.role_name  # type: ignore[union-attr]
+
+    job = start_and_run(clean_app, served)
+    assert job.state is JobState.SUCCEEDED and "2 job role(s) changed" in job.message
+    # "Tier 2 agent" is an alias of the starter set's Senior agent.
+    assert role_of("11") == "Senior agent" and role_of("12") == "Tier 1 agent"
+    assert paths_of("12") == {tier1: AssignmentStatus.ACTIVE.value}
+    assert paths_of("11") == {tier2: AssignmentStatus.ACTIVE.value}
+
+    # Vic is promoted in the LMS: the next sync moves him to the Tier 2 path (his Tier 1
+    # path, not started, is withdrawn).
+    served.members[CONTEXT][2]["message"] = [{CUSTOM: {"job_role": "Tier 2 agent"}}]
+    job = start_and_run(clean_app, served)
+    assert job.state is JobState.SUCCEEDED and "1 job role(s) changed" in job.message
+    assert role_of("12") == "Senior agent"
+    assert paths_of("12") == {
+        tier1: AssignmentStatus.WITHDRAWN.value,
+        tier2: AssignmentStatus.ACTIVE.value,
+    }
+    # Nothing changed: nothing fires again.
+    job = start_and_run(clean_app, served)
+    assert "job role(s) changed" not in job.message
