@@ -265,7 +265,7 @@ def team_index() -> Any:
     if len(led) == 1 and not actor.is_staff:
         return _see_other("personal.team_page", pk=led[0].id)
     visible = team.teams_for(actor)
-    if not visible and not ctx.is_leader:
+    if not visible and not ctx.is_leader and not actor.is_staff:
         raise LaunchError("forbidden_role")
     return render_template("paths/teams.html", ctx=ctx, teams=visible, led=led)
 
