@@ -563,13 +563,11 @@ def score_step(
             reason = f"A {fmt.label} step, a format you like"
     if own:
         score += ON_PATH_POINTS
-        if reason:
-            notes.append(f"an elective of your path “{path_title}”")
-        else:
+        if not reason:
             reason = f"An elective of your path “{path_title}”, open now"
     if goal_path:
         score += GOAL_PATH_POINTS
-        notes.append(f"from a {goal_name} path, your career goal")
+        notes.append(f"for {goal_name}, your career goal")
     return score, reason, notes, has_skill_reason
 
 

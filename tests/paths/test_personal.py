@@ -189,7 +189,7 @@ def test_ratings_goal_interests_and_formats_rank_and_explain(tenant: int) -> Non
     assert tour.own and tour.assignment_id is not None
     advanced = next(s for s in found if s.title == "Advanced call control")
     assert not advanced.own and advanced.url.startswith("https://")
-    assert "from a Senior agent path, your career goal" in advanced.notes
+    assert advanced.notes == ["for Senior agent, your career goal"]
 
 
 def test_ranking_is_deterministic_and_reaching_a_target_drops_the_reason(tenant: int) -> None:
