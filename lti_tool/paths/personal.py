@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
+from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
     Format,
     Path,
@@ -71,6 +72,7 @@ from lti_tool.paths.personal_models import (
     Rater,
     SkillRating,
 )
+from lti_tool.paths.rows import NodeRow
 from lti_tool.paths.services import Learning
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
@@ -148,10 +150,14 @@ def _targets_of(session: AnySession, person_id: int) -> tuple[JobRole | None, Jo
 
 def skill_gaps(session: AnySession, person: Person) -> list[SkillGap]:
     """See the module docstring. Own role's skills first, then the goal's; by skill name."""
+    return _gaps_and_goal(session, person)[0]
+
+
+def _gaps_and_goal(session: AnySession, person: Person) -> tuple[list[SkillGap], JobRole | None]:
     own, goal = _targets_of(session, person.id)
     role_ids = [r.id for r in (own, goal) if r is not None]
     if not role_ids:
-        return []
+        return [], goal
     targets = list(
         session.execute(
             select(RoleSkillTarget.role_id, RoleSkillTarget.level, Skill.id, Skill.name)
@@ -182,7 +188,7 @@ def skill_gaps(session: AnySession, person: Person) -> list[SkillGap]:
                     leader_name=leader.rated_by if leader else "",
                 )
             )
-    return out
+    return out, goal
 
 
 def preferences(session: AnySession, person: Person) -> Preferences:
@@ -478,7 +484,7 @@ class _Candidate:
     path_id: int
     path_title: str
     path_role_id: int | None
-    node: PathNode
+    node: PathNode | NodeRow
     assignment_id: int | None
     order: tuple[int, int]
 
@@ -513,9 +519,20 @@ def _gap_points(g: SkillGap) -> float:
     return weight * estimated
 
 
+def best_by_skill(gaps: Sequence[SkillGap]) -> dict[int, tuple[float, str]]:
+    """Per skill, the largest gap contribution and its reason (own role or career goal)."""
+    best: dict[int, tuple[float, str, bool]] = {}
+    for g in gaps:
+        points = _gap_points(g)
+        held = best.get(g.skill_id)
+        if held is None or (points, g.career_goal) > (held[0], held[2]):
+            best[g.skill_id] = (points, gap_reason(g), g.career_goal)
+    return {k: (v[0], v[1]) for k, v in best.items() if v[0] > 0}
+
+
 def score_step(
-    node: PathNode,
-    gaps: Sequence[SkillGap],
+    node: PathNode | NodeRow,
+    best: dict[int, tuple[float, str]],
     prefs: Preferences,
     *,
     own: bool,
@@ -523,20 +540,12 @@ def score_step(
     path_title: str = "",
     goal_name: str = "",
 ) -> tuple[float, str, list[str], bool]:
-    """(score, reason, notes, has_skill_reason) of one step for one person; pure."""
-    by_skill: dict[int, list[SkillGap]] = {}
-    for g in gaps:
-        by_skill.setdefault(g.skill_id, []).append(g)
-    contributions: list[tuple[float, str]] = []
-    for skill_id in dict.fromkeys(node.skill_ids or []):
-        best = max(
-            by_skill.get(skill_id, []),
-            key=lambda g: (_gap_points(g), g.career_goal),
-            default=None,
-        )
-        if best is not None and _gap_points(best) > 0:
-            contributions.append((_gap_points(best), gap_reason(best)))
-    contributions.sort(key=lambda c: -c[0])
+    """(score, reason, notes, has_skill_reason) of one step for one person; pure. ``best`` is
+    best_by_skill(the person's gaps)."""
+    skill_ids = node.skill_ids or []
+    contributions = sorted(
+        (best[k] for k in dict.fromkeys(skill_ids) if k in best), key=lambda c: -c[0]
+    )
     score = sum(c[0] for c in contributions)
     notes: list[str] = []
     has_skill_reason = bool(contributions)
@@ -544,16 +553,15 @@ def score_step(
     interesting = [
         name
         for sid, name in zip(prefs.interest_ids, prefs.interest_names, strict=True)
-        if sid in (node.skill_ids or [])
+        if sid in skill_ids
     ]
     if interesting:
         score += INTEREST_POINTS
         has_skill_reason = True
-        words = f"You are interested in {interesting[0]}"
         if reason:
             notes.append(f"you are interested in {interesting[0]}")
         else:
-            reason = words
+            reason = f"You are interested in {interesting[0]}"
     fmt = Format(node.format)
     if fmt in prefs.formats:
         score += FORMAT_POINTS
@@ -571,7 +579,7 @@ def score_step(
     return score, reason, notes, has_skill_reason
 
 
-def _candidates(person_id: int, rows: Sequence[Learning]) -> list[_Candidate]:
+def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
     out: list[_Candidate] = []
     mine = {lr.path.id for lr in rows}
     for lr in rows:
@@ -584,39 +592,41 @@ def _candidates(person_id: int, rows: Sequence[Learning]) -> list[_Candidate]:
                     lr.path.id, lr.path.title, lr.path.role_id, node, lr.assignment.id, (0, i)
                 )
             )
-    newest: dict[int, PathVersion] = {}
-    for v in db.session.scalars(
-        select(PathVersion).where(PathVersion.status == VersionStatus.PUBLISHED.value)
+    newest: dict[int, tuple[int, int]] = {}  # path -> (number, version id)
+    for vid, path_id, number in db.session.execute(
+        select(PathVersion.id, PathVersion.path_id, PathVersion.number).where(
+            PathVersion.status == VersionStatus.PUBLISHED.value
+        )
     ):
-        if v.path_id not in mine and (
-            v.path_id not in newest or v.number > newest[v.path_id].number
-        ):
-            newest[v.path_id] = v
+        if path_id not in mine and number > newest.get(path_id, (0, 0))[0]:
+            newest[path_id] = (number, vid)
     if not newest:
         return out
-    paths = {p.id: p for p in db.session.scalars(select(Path).where(Path.id.in_(list(newest))))}
-    nodes = db.session.scalars(
-        select(PathNode)
-        .where(
-            PathNode.version_id.in_([v.id for v in newest.values()]),
-            PathNode.kind.in_(DIRECT_KINDS),
-            PathNode.url != "",
+    paths = {
+        pid: (title, role_id)
+        for pid, title, role_id in db.session.execute(
+            select(Path.id, Path.title, Path.role_id).where(Path.id.in_(list(newest)))
         )
-        .order_by(PathNode.version_id, PathNode.parent_id, PathNode.position, PathNode.id)
-    )
-    by_version = {v.id: v.path_id for v in newest.values()}
-    for i, node in enumerate(nodes):
-        p = paths[by_version[node.version_id]]
-        out.append(_Candidate(p.id, p.title, p.role_id, node, None, (1, i)))
+    }
+    by_version = {vid: pid for pid, (_n, vid) in newest.items()}
+    nodes = tree.nodes_by_version(by_version)
+    i = 0
+    for vid in sorted(by_version):
+        pid = by_version[vid]
+        title, role_id = paths[pid]
+        for row in tree.in_tree_order(nodes[vid]):
+            if row.kind in DIRECT_KINDS and row.url:
+                out.append(_Candidate(pid, title, role_id, row, None, (1, i)))
+                i += 1
     return out
 
 
 def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> list[Suggestion]:
     """What to learn next beyond the path's next step, best first, each with its reason.
     ``rows`` is the person's learning (services.learning_of), already loaded by the page."""
-    gaps = skill_gaps(db.session, person)
+    gaps, goal_role = _gaps_and_goal(db.session, person)
+    best = best_by_skill(gaps)
     prefs = preferences(db.session, person)
-    goal_role = _targets_of(db.session, person.id)[1]
     goal_id = goal_role.id if goal_role else None
     goal_name = goal_role.name if goal_role else ""
     dismissed = {
@@ -629,13 +639,13 @@ def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> lis
     }
     found: list[Suggestion] = []
     seen: set[tuple[str, str]] = set()
-    for c in _candidates(person.id, rows):
+    for c in _candidates(rows):
         if (c.path_id, c.node.key) in dismissed:
             continue
         goal_path = goal_id is not None and c.path_role_id == goal_id and c.assignment_id is None
         score, reason, notes, skill_reason = score_step(
             c.node,
-            gaps,
+            best,
             prefs,
             own=c.assignment_id is not None,
             goal_path=goal_path,

@@ -6,9 +6,10 @@ administrators anyone; a team leader the members of the teams they lead; a team 
 own team leader's paths, unless the leader turned sharing off. Never another tenant's: every
 query runs in the launch's tenant scope.
 
-``team_view`` loads a whole team in a fixed number of queries (about a dozen, whatever the
-team's or the tenant's size): members, their roles, their assignments evaluated in one batch
-(services.evaluate_assignments), waiting role-change requests, the leader's own learning.
+``team_view`` loads a whole team in a fixed number of queries (under twenty, whatever the
+team's or the tenant's size): members, their roles, their assignments and the trees and
+progress behind them as plain rows (paths/rows.py: a team of 25 means 125 paths to evaluate),
+waiting sign-offs and role-change requests, the leader's own learning.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from sqlalchemy import func, select
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
-from lti_tool.paths import personal, services
-from lti_tool.paths.models import Assignment, AssignmentStatus
+from lti_tool.paths import personal, rules, services
+from lti_tool.paths import rows as tree
+from lti_tool.paths.models import Assignment, AssignmentStatus, Path
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import RequestStatus, RoleChangeRequest, Team, TeamMember
@@ -117,8 +119,14 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
     held = roles.effective_for(ids)
     assignments = (
         list(
-            db.session.scalars(
-                select(Assignment)
+            db.session.execute(
+                select(
+                    Assignment.id,
+                    Assignment.person_id,
+                    Assignment.path_id,
+                    Assignment.version_id,
+                    Assignment.assigned_at,
+                )
                 .where(
                     Assignment.person_id.in_(ids),
                     Assignment.status == AssignmentStatus.ACTIVE.value,
@@ -131,18 +139,36 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
     )
     rows = {p.id: MemberRow(p, held[p.id].role_name if p.id in held else "") for p in people}
     by_path: dict[int, PathSummary] = {}
-    for lr in services.evaluate_assignments(assignments, now):
-        row = rows[lr.assignment.person_id]
-        overdue = sum(1 for s in lr.view.root.steps() if s.overdue)
-        row.paths.append(
-            PathLine(lr.assignment.id, lr.path.title, lr.view.percent, overdue, lr.view.done)
+    titles = (
+        dict(
+            db.session.execute(
+                select(Path.id, Path.title).where(Path.id.in_({a.path_id for a in assignments}))
+            ).all()
         )
+        if assignments
+        else {}
+    )
+    versions = tree.versions(a.version_id for a in assignments)
+    nodes = tree.nodes_by_version(versions)
+    states = tree.states(a.id for a in assignments)
+    pending = tree.pending_signoffs(a.id for a in assignments)
+    for a in assignments:
+        view = rules.evaluate(
+            tree.as_version(versions[a.version_id]),
+            tree.as_nodes(nodes[a.version_id]),
+            states.get(a.id, {}),
+            a.assigned_at,
+            now,
+        )
+        row = rows[a.person_id]
+        overdue = sum(1 for s in view.root.steps() if s.overdue)
+        row.paths.append(PathLine(a.id, titles[a.path_id], view.percent, overdue, view.done))
         row.overdue += overdue
-        row.waiting_signoffs += len(lr.pending)
-        summary = by_path.setdefault(lr.path.id, PathSummary(lr.path.id, lr.path.title))
+        row.waiting_signoffs += pending.get(a.id, 0)
+        summary = by_path.setdefault(a.path_id, PathSummary(a.path_id, titles[a.path_id]))
         summary.people += 1
-        summary.completed += 1 if lr.view.done else 0
-        summary.percent_total += lr.view.percent
+        summary.completed += 1 if view.done else 0
+        summary.percent_total += view.percent
         summary.overdue_people += 1 if overdue else 0
     waiting_requests = (
         db.session.scalar(
