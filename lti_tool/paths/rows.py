@@ -8,7 +8,7 @@ these read the same columns as tuples into small frozen objects that rules.evalu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from lti_tool.paths.models import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NodeRow:
     id: int
     version_id: int
@@ -41,10 +41,10 @@ class NodeRow:
     due_days: int | None
     required: bool
     skill_ids: list[int]
+    is_set: bool = field(init=False)  # a plain attribute: rules.evaluate reads it very often
 
-    @property
-    def is_set(self) -> bool:
-        return self.kind == "set"
+    def __post_init__(self) -> None:
+        self.is_set = self.kind == "set"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ class VersionRow:
     min_count: int
 
 
-_NODE_COLUMNS = [getattr(PathNode, name) for name in NodeRow.__dataclass_fields__]
+_NODE_COLUMNS = [
+    getattr(PathNode, name) for name, f in NodeRow.__dataclass_fields__.items() if f.init
+]
 
 
 def nodes_by_version(version_ids: Iterable[int], *where: Any) -> dict[int, list[NodeRow]]:
