@@ -15,7 +15,7 @@ waiting sign-offs and role-change requests, the leader's own learning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -23,7 +23,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import personal, rules, services
 from lti_tool.paths import rows as tree
-from lti_tool.paths.models import Assignment, AssignmentStatus, Path
+from lti_tool.paths.models import Assignment, AssignmentStatus, Path, StepState
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import RequestStatus, RoleChangeRequest, Team, TeamMember
@@ -152,23 +152,38 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
     nodes = tree.nodes_by_version(versions)
     states = tree.states(a.id for a in assignments)
     pending = tree.pending_signoffs(a.id for a in assignments)
+    # People on the same version at the same point (often: not started, or done) share one
+    # evaluation; overdue steps depend on each one's assignment date, counted apart.
+    evaluated: dict[tuple[int, frozenset[tuple[str, StepState]]], tuple[int, bool]] = {}
     for a in assignments:
-        view = rules.evaluate(
-            tree.as_version(versions[a.version_id]),
-            tree.as_nodes(nodes[a.version_id]),
-            states.get(a.id, {}),
-            a.assigned_at,
-            now,
+        mine = states.get(a.id, {})
+        key = (a.version_id, frozenset(mine.items()))
+        if key not in evaluated:
+            view = rules.evaluate(
+                tree.as_version(versions[a.version_id]),
+                tree.as_nodes(nodes[a.version_id]),
+                mine,
+                a.assigned_at,
+                now,
+            )
+            evaluated[key] = (view.percent, view.done)
+        percent, done = evaluated[key]
+        overdue = sum(
+            1
+            for n in nodes[a.version_id]
+            if n.due_days is not None
+            and not n.is_set
+            and not mine.get(n.key, StepState.NOT_STARTED).done
+            and a.assigned_at + timedelta(days=n.due_days) < now
         )
         row = rows[a.person_id]
-        overdue = sum(1 for s in view.root.steps() if s.overdue)
-        row.paths.append(PathLine(a.id, titles[a.path_id], view.percent, overdue, view.done))
+        row.paths.append(PathLine(a.id, titles[a.path_id], percent, overdue, done))
         row.overdue += overdue
         row.waiting_signoffs += pending.get(a.id, 0)
         summary = by_path.setdefault(a.path_id, PathSummary(a.path_id, titles[a.path_id]))
         summary.people += 1
-        summary.completed += 1 if view.done else 0
-        summary.percent_total += view.percent
+        summary.completed += 1 if done else 0
+        summary.percent_total += percent
         summary.overdue_people += 1 if overdue else 0
     waiting_requests = (
         db.session.scalar(

@@ -285,6 +285,16 @@ def test_team_view_by_person_and_path_in_a_fixed_number_of_queries(tenant: int) 
     assert view.waiting_requests == 1 and view.waiting_signoffs == 0
     assert [(s.title, s.people, s.completed) for s in view.by_path] == [("First 90 days", 2, 0)]
     assert view.leader is not None and view.leader.name == "Ben" and view.leader_shares
+    services.self_report(services.learning(lr.assignment.id), intro.key, me(ana))
+    view, _ = counted()
+    for m in view.members:  # the team page agrees with each person's My path
+        mine = {x.assignment.id: x.view for x in services.learning_of(m.person.id)}
+        for line in m.paths:
+            assert line.percent == mine[line.assignment_id].percent
+            assert line.overdue == sum(
+                1 for s in mine[line.assignment_id].root.steps() if s.overdue
+            )
+    assert next(m for m in view.members if m.person.name == "Ana").overdue == 0
     for i in range(8):  # four times the team: the same number of queries
         extra = person(tenant, f"agent{i}")
         give_role(extra, "Tier 1 agent")
