@@ -562,8 +562,8 @@ def score_step(
             notes.append(f"you are interested in {interesting[0]}")
         else:
             reason = f"You are interested in {interesting[0]}"
-    fmt = Format(node.format)
-    if fmt in prefs.formats:
+    if any(f.value == node.format for f in prefs.formats):
+        fmt = Format(node.format)
         score += FORMAT_POINTS
         if reason:
             notes.append(f"{fmt.label}, a format you like")
@@ -637,29 +637,34 @@ def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> lis
             )
         )
     }
-    found: list[Suggestion] = []
-    seen: set[tuple[str, str]] = set()
+    scored: list[tuple[tuple[float, bool, str, int, tuple[int, int]], _Candidate, str, list[str]]]
+    scored = []
     for c in _candidates(rows):
         if (c.path_id, c.node.key) in dismissed:
             continue
-        goal_path = goal_id is not None and c.path_role_id == goal_id and c.assignment_id is None
+        extra = c.assignment_id is None
         score, reason, notes, skill_reason = score_step(
             c.node,
             best,
             prefs,
-            own=c.assignment_id is not None,
-            goal_path=goal_path,
+            own=not extra,
+            goal_path=extra and goal_id is not None and c.path_role_id == goal_id,
             path_title=c.path_title,
             goal_name=goal_name,
         )
-        if c.assignment_id is None and not skill_reason:
+        if extra and not skill_reason:
             continue  # an extra needs a gap or an interest to be worth the learner's time
-        same = (c.node.title.casefold(), c.node.url)
-        if c.assignment_id is None and same in seen:
-            continue  # the same course offered by several paths: once
-        seen.add(same)
-        if not reason:
-            reason = f"From the path “{c.path_title}”"
+        rank = (-round(score, 2), extra, c.path_title.lower(), c.path_id, c.order)
+        scored.append((rank, c, reason, notes))
+    scored.sort(key=lambda t: t[0])
+    found: list[Suggestion] = []
+    seen: set[tuple[str, str]] = set()
+    for rank, c, reason, notes in scored:
+        if c.assignment_id is None:
+            same = (c.node.title.casefold(), c.node.url)
+            if same in seen:
+                continue  # the same course offered by several paths: once, where it ranks best
+            seen.add(same)
         found.append(
             Suggestion(
                 path_id=c.path_id,
@@ -670,15 +675,16 @@ def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> lis
                 format=Format(c.node.format),
                 minutes=c.node.minutes,
                 url=c.node.url,
-                score=round(score, 2),
-                reason=reason,
+                score=-rank[0],
+                reason=reason or f"From the path “{c.path_title}”",
                 notes=notes[:2],
                 assignment_id=c.assignment_id,
                 order=c.order,
             )
         )
-    found.sort(key=lambda s: (-s.score, not s.own, s.path_title.lower(), s.path_id, s.order))
-    return found[:limit]
+        if len(found) == limit:
+            break
+    return found
 
 
 def dismiss(person: Person, path_id: int, step_key: str) -> bool:
