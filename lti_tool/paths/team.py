@@ -101,7 +101,7 @@ class TeamView:
     waiting_requests: int
     overdue_people: int
     leader: Person | None
-    leader_learning: list[services.Learning]
+    leader_learning: list[PathLine]
     leader_shares: bool
 
 
@@ -128,13 +128,13 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
                     Assignment.assigned_at,
                 )
                 .where(
-                    Assignment.person_id.in_(ids),
+                    Assignment.person_id.in_([*ids, *([t.leader_id] if t.leader_id else [])]),
                     Assignment.status == AssignmentStatus.ACTIVE.value,
                 )
                 .order_by(Assignment.assigned_at, Assignment.id)
             )
         )
-        if ids
+        if ids or t.leader_id
         else []
     )
     rows = {p.id: MemberRow(p, held[p.id].role_name if p.id in held else "") for p in people}
@@ -154,6 +154,7 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
     pending = tree.pending_signoffs(a.id for a in assignments)
     # People on the same version at the same point (often: not started, or done) share one
     # evaluation; overdue steps depend on each one's assignment date, counted apart.
+    leader_lines: list[PathLine] = []
     evaluated: dict[tuple[int, frozenset[tuple[str, StepState]]], tuple[int, bool]] = {}
     for a in assignments:
         mine = states.get(a.id, {})
@@ -176,8 +177,12 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
             and not mine.get(n.key, StepState.NOT_STARTED).done
             and a.assigned_at + timedelta(days=n.due_days) < now
         )
+        line = PathLine(a.id, titles[a.path_id], percent, overdue, done)
+        if a.person_id not in rows:
+            leader_lines.append(line)  # the leader's own learning, not a member's
+            continue
         row = rows[a.person_id]
-        row.paths.append(PathLine(a.id, titles[a.path_id], percent, overdue, done))
+        row.paths.append(line)
         row.overdue += overdue
         row.waiting_signoffs += pending.get(a.id, 0)
         summary = by_path.setdefault(a.path_id, PathSummary(a.path_id, titles[a.path_id]))
@@ -212,7 +217,7 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
         waiting_requests=waiting_requests,
         overdue_people=sum(1 for m in members if m.overdue),
         leader=leader,
-        leader_learning=services.learning_of(leader.id, now) if leader else [],
+        leader_learning=leader_lines,
         leader_shares=personal.shares_with_team(leader.id) if leader else False,
     )
 

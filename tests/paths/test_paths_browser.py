@@ -124,6 +124,8 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             frame.wait_for_selector("h1:has-text('Billing team A')", timeout=TIMEOUT)
             row = frame.locator("tr", has_text="Ana Alvarez")
             assert "Tier 1 agent: your first 90 days:" in row.inner_text()
+            own = frame.locator("section", has_text="Your own path").inner_text()
+            assert "Team lead: coaching essentials: 50% complete" in own
             wide = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             wide.goto(frame.url)  # the team page top level, at desktop width
             wide.wait_for_selector("h1:has-text('Billing team A')", timeout=TIMEOUT)
