@@ -208,6 +208,7 @@ def test_the_team_lead_rates_a_member_and_sees_the_team_others_may_not(
     # Ana sees her own leader's path (shown by default), until he hides it.
     assert "Ben Brooks's path" in text(ana.get(f"/paths/people/{ben_id}"))
     assert "Ben Brooks's path (your team lead)" in text(ana.get("/paths/"))
+    assert ana.get(f"/paths/people/{ben_id}/skills").status_code == 403  # his path, not skills
     hidden = ben.follow(ben.post("/paths/team/share", {"share": "no"}))
     assert "hidden from your team" in text(hidden)
     assert ana.get(f"/paths/people/{ben_id}").status_code == 403
