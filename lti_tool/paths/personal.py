@@ -31,7 +31,7 @@ Candidates are the elective steps of the person's active paths that are open and
 and steps that can be opened directly (an LMS course or a link) from other published paths.
 Each gets a score (``score_step``):
 
-- for each skill the step builds, the largest of: ROLE_GAP_POINTS * (role target - level) and
+- for each skill the step builds (summed over its skills), the largest of: ROLE_GAP_POINTS * (role target - level) and
   GOAL_GAP_POINTS * (goal target - level), where level is the lower of the self and leader
   ratings. With no rating, the gap is estimated as half the distance from level 1
   ((target - 1) / 2), so day one still ranks by the role's and goal's targets;
@@ -40,8 +40,9 @@ Each gets a score (``score_step``):
 - ON_PATH_POINTS for an elective of their own path, GOAL_PATH_POINTS for a step of a path of
   their career goal's role.
 
-Extras with no gap and no interest are not suggested. Ties go to their own path, then path
-title, then the step's place in it. The reason is the largest contribution in words ("You rated
+Extras with no gap and no interest are not suggested; a course several paths offer (same
+title and address) is suggested once. Ties go to their own path, then path title, then the
+step's place in it. The reason is the largest contribution in words ("You rated
 Call control 2; Senior agent needs 4"); smaller ones become short notes. Dismissed suggestions
 (person, path, step key) never come back.
 """
@@ -225,10 +226,6 @@ def _ratings(
 
 def ratings_of(person_id: int) -> dict[int, dict[Rater, SkillRating]]:
     return _ratings(db.session, [person_id]).get(person_id, {})
-
-
-def ratings_for(person_ids: Sequence[int]) -> dict[int, dict[int, dict[Rater, SkillRating]]]:
-    return _ratings(db.session, person_ids)
 
 
 def may_rate_as_leader(rater_id: int | None, person_id: int) -> bool:
@@ -722,13 +719,3 @@ def undismiss_all(person: Person) -> int:
         db.session.delete(row)
     db.session.flush()
     return len(rows)
-
-
-def summary_line(gaps: Sequence[SkillGap]) -> dict[str, Any]:
-    """Counts for a page's header: skills at or above target, below, not rated (own role)."""
-    own = [g for g in gaps if not g.career_goal]
-    return {
-        "reached": sum(1 for g in own if g.gap == 0),
-        "below": sum(1 for g in own if g.gap),
-        "unrated": sum(1 for g in own if g.gap is None),
-    }
