@@ -1,14 +1,18 @@
 """Learning-path benchmark (issue 4): a synthetic organisation of 20,000 people, 10 job roles,
 50 paths of 20 steps (5 per role, 4 sets of 5 steps), every person assigned their role's 5 paths
 (100,000 assignments) and 10 step-progress rows per assignment (1,000,000 rows), built with
-bulk inserts. Prints p50/p95 and the number of SQL statements for what exists so far:
+bulk inserts; 8 skills with a target per role, three self-ratings per person, teams of 25
+people (800 teams, each led by a member of another team). Prints p50/p95 and the number of SQL
+statements of:
 
-- "my path": lti_tool.paths.services.learning_of (everything the My path page loads), for
+- "my path": lti_tool.paths.services.learning_of (the paths the My path page shows), for
   random people;
+- "my path with suggestions": the same plus team.my_path_extras (ranked suggestions with
+  their reasons from the person's gaps, over every published path; the leader's shared path;
+  whether the onboarding is open): everything the My path page loads;
+- "team page": team.team_view, a leader's team of 25 people (everything the page loads);
 - the role dashboard: services.counts_by_role (assignment and completion by role and path,
   over the whole tenant).
-
-The leader's team page does not exist yet.
 
     .venv/bin/python bench/paths.py                                  # SQLite in a temp folder
     .venv/bin/python bench/paths.py --database-url postgresql://postgres@127.0.0.1:5432/<db>
@@ -33,7 +37,7 @@ from sqlalchemy import event, insert, inspect, select, text
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration, utcnow
-from lti_tool.paths import services
+from lti_tool.paths import services, team
 from lti_tool.paths.models import (
     Assignment,
     Path,
@@ -41,8 +45,9 @@ from lti_tool.paths.models import (
     PathVersion,
     StepProgress,
 )
+from lti_tool.paths.personal_models import SkillRating
 from lti_tool.people.models import Person
-from lti_tool.roles.models import JobRole, PersonRole
+from lti_tool.roles.models import JobRole, PersonRole, RoleSkillTarget, Skill, Team, TeamMember
 from lti_tool.tenancy import tenant_scope
 
 PEOPLE, ROLES, PATHS_PER_ROLE, SETS, STEPS_PER_SET, PROGRESS_PER_ASSIGNMENT = (
@@ -54,6 +59,7 @@ PEOPLE, ROLES, PATHS_PER_ROLE, SETS, STEPS_PER_SET, PROGRESS_PER_ASSIGNMENT = (
     10,
 )
 BATCH = 20_000
+SKILLS, TEAM_SIZE = 8, 25
 
 
 def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
@@ -111,6 +117,77 @@ def build(reg_id: int) -> None:
                 "note": "",
             }
             for i in range(PEOPLE)
+        ],
+    )
+    bulk(
+        Skill,
+        [
+            {
+                "id": i + 1,
+                "registration_id": reg_id,
+                "name": f"Skill {i + 1}",
+                "description": "",
+                "levels": ["a", "b", "c", "d", "e"],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(SKILLS)
+        ],
+    )
+    bulk(
+        RoleSkillTarget,
+        [
+            {
+                "registration_id": reg_id,
+                "role_id": role + 1,
+                "skill_id": skill + 1,
+                "level": 2 + (role + skill) % 4,
+            }
+            for role in range(ROLES)
+            for skill in range(SKILLS)
+        ],
+    )
+    bulk(
+        SkillRating,
+        [
+            {
+                "registration_id": reg_id,
+                "person_id": i + 1,
+                "skill_id": (i + k) % SKILLS + 1,
+                "rater": "self",
+                "level": 1 + (i + k) % 5,
+                "rated_by": "bench",
+                "rated_at": now,
+            }
+            for i in range(PEOPLE)
+            for k in range(3)
+        ],
+    )
+    teams = PEOPLE // TEAM_SIZE
+    bulk(
+        Team,
+        [
+            {
+                "id": t + 1,
+                "registration_id": reg_id,
+                "name": f"Team {t + 1}",
+                # led by the first member of the next team
+                "leader_id": ((t + 1) % teams) * TEAM_SIZE + 1,
+                "created_at": now,
+            }
+            for t in range(teams)
+        ],
+    )
+    bulk(
+        TeamMember,
+        [
+            {
+                "registration_id": reg_id,
+                "team_id": i // TEAM_SIZE + 1,
+                "person_id": i + 1,
+                "since": now,
+            }
+            for i in range(teams * TEAM_SIZE)
         ],
     )
     paths, versions, nodes = [], [], []
@@ -214,22 +291,36 @@ def _node(
         "due_days": pos * 7 if kind != "set" else None,
         "required": True,
         "self_report": True,
-        "skill_ids": [],
+        "skill_ids": [] if kind == "set" else [nid % SKILLS + 1, (nid + 3) % SKILLS + 1],
     }
 
 
 def measure(label: str, fn: Any, repeat: int, statements: list[int]) -> str:
-    times, counts = [], []
+    """Wall-clock p50/p95, and the p50 of this process's CPU time: on a machine shared with
+    other work the wall clock swings with the load, the CPU time much less (it leaves out the
+    database server's own work and the waiting)."""
+    times, cpu, counts = [], [], []
     for i in range(repeat):
         statements[0] = 0
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn(i)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         counts.append(statements[0])
         db.session.rollback()  # nothing is kept between repeats (fresh identity map)
     times.sort()
     p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | {min(counts)}-{max(counts)} |"
+    return (
+        f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | "
+        f"{statistics.median(cpu):.1f} | {min(counts)}-{max(counts)} |"
+    )
+
+
+def _load() -> str:
+    try:
+        return " ".join(FsPath("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def main() -> None:
@@ -291,15 +382,34 @@ def main() -> None:
         def _count(*_a: Any) -> None:
             statements[0] += 1
 
+        load = _load()
         r = random.Random(7)
         ids = [r.randint(1, PEOPLE) for _ in range(args.repeat)]
+        team_ids = [r.randint(1, PEOPLE // TEAM_SIZE) for _ in range(args.repeat)]
         with tenant_scope(db.session, reg.id):
             sample = services.learning_of(ids[0])
             assert len(sample) == PATHS_PER_ROLE and sample[0].view.root.steps_total == 20
+            view = team.team_view(db.session.get(Team, team_ids[0]))  # type: ignore[arg-type]
+            assert view.total_members == TEAM_SIZE and view.leader is not None
+            assert sum(len(m.paths) for m in view.members) == TEAM_SIZE * PATHS_PER_ROLE
+            extras = team.my_path_extras(ids[0], sample)
+            assert extras["suggestions"], "the synthetic people have gaps to suggest for"
             lines = [
                 measure(
                     "my path (5 paths, 100 steps)",
                     lambda i: services.learning_of(ids[i]),
+                    args.repeat,
+                    statements,
+                ),
+                measure(
+                    "my path with suggestions (all the page loads)",
+                    lambda i: team.my_path_extras(ids[i], services.learning_of(ids[i])),
+                    args.repeat,
+                    statements,
+                ),
+                measure(
+                    f"team page ({TEAM_SIZE} people, 5 paths each)",
+                    lambda i: team.team_view(db.session.get(Team, team_ids[i])),
                     args.repeat,
                     statements,
                 ),
@@ -311,8 +421,9 @@ def main() -> None:
                 ),
             ]
         print(f"{db.engine.dialect.name}: built {rows:,} step-progress rows in {built:.0f} s")
-        print("| measure | p50 ms | p95 ms | SQL statements |")
-        print("|---|---:|---:|---:|")
+        print(f"load average before and after: {load} / {_load()}")
+        print("| measure | p50 ms | p95 ms | CPU p50 ms | SQL statements |")
+        print("|---|---:|---:|---:|---:|")
         for line in lines:
             print(line)
 

@@ -24,6 +24,7 @@ from lti_tool.paths.models import (
     StepProgress,
 )
 from lti_tool.paths.placements import PathPlacement
+from lti_tool.paths.personal_models import DismissedSuggestion, LearnerProfile, SkillRating
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.roles.models import (
     CareerGoal,
@@ -43,6 +44,7 @@ __all__ = [
     "CareerGoal",
     "Course",
     "Deployment",
+    "DismissedSuggestion",
     "Flag",
     "Grant",
     "Helpful",
@@ -50,6 +52,7 @@ __all__ = [
     "JobRole",
     "KeyValueEntry",
     "LaunchEvent",
+    "LearnerProfile",
     "LineItem",
     "Membership",
     "ModerationAction",
@@ -70,6 +73,7 @@ __all__ = [
     "ScoreSend",
     "SignOffRequest",
     "Skill",
+    "SkillRating",
     "StepProgress",
     "Team",
     "TeamMember",

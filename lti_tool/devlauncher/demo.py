@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lti_tool.devlauncher import demo_personal
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
@@ -304,6 +305,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_community(reg)
     seed_paths(reg)
     demo_grades_paths.seed_path_placement(reg, course)
+    demo_personal.seed_personal(reg)  # onboarding, ratings, suggestions, team page
     return reg
 
 

@@ -11,6 +11,8 @@ from lti_tool.extensions import db
 from lti_tool.home import services
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
+from lti_tool.paths import team
+from lti_tool.roles import services as roles
 
 bp = Blueprint("home", __name__)
 
@@ -24,8 +26,15 @@ def index() -> str:
     summary = services.tenant_summary(ctx) if ctx.is_administrator else None
     learner = ctx.is_learner or not ctx.roles
     paths = path_services.learning_of(ctx.person_id) if learner else []
+    extras = team.my_path_extras(ctx.person_id, paths) if learner else {}
     return render_template(
-        "home/index.html", ctx=ctx, person=services.person(ctx), summary=summary, paths=paths
+        "home/index.html",
+        ctx=ctx,
+        person=services.person(ctx),
+        summary=summary,
+        paths=paths,
+        leads_team=bool(roles.teams_led_by(ctx.person_id)),
+        **extras,
     )
 
 

@@ -31,7 +31,7 @@ from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.paths import services
+from lti_tool.paths import personal, services, team
 from lti_tool.paths.models import (
     STEP_KIND_LABELS,
     Format,
@@ -93,6 +93,7 @@ def my_path() -> str:
         subject=None,
         role=roles.summary(ctx.person_id),
         waiting=len(services.signoffs_for(_actor())),
+        **team.my_path_extras(ctx.person_id, rows),
     )
 
 
@@ -101,7 +102,7 @@ def my_path() -> str:
 def person_path(pk: int) -> str:
     ctx = current_launch()
     who = _found(services.person, pk)
-    if not services.may_view_person(_actor(), who.id):
+    if not team.may_view_learning(_actor(), who.id):
         raise LaunchError("forbidden_role")
     return render_template(
         "paths/my_path.html",
@@ -110,6 +111,7 @@ def person_path(pk: int) -> str:
         subject=who,
         role=roles.summary(who.id),
         waiting=0,
+        may_rate=personal.may_rate_as_leader(ctx.person_id, who.id),
     )
 
 
@@ -117,7 +119,7 @@ def _own_learning(assignment_id: int) -> services.Learning:
     ctx = current_launch()
     lr = _found(services.learning, assignment_id)
     if lr.assignment.person_id != ctx.person_id:
-        if services.may_view_person(_actor(), lr.assignment.person_id):
+        if team.may_view_learning(_actor(), lr.assignment.person_id):
             return lr
         raise LaunchError("forbidden_role")
     return lr

@@ -1,6 +1,8 @@
-"""The learning path in a real browser, inside the development launcher's iframe: Ana opens My
-path, opens a step and asks for a sign-off; Ben (her team lead) signs it off; Ana sees her
-progress updated. Screenshots at 360 px and 1280 px go to test-artifacts/ (paths-*.png)."""
+"""The learning path in a real browser, inside the development launcher's iframe: Ana, new to
+Wayfinder, goes through the onboarding (rates her skills, picks interests, formats and a career
+goal) and lands on My path with suggestions and their reasons; she opens a step and asks for a
+sign-off; Ben (her team lead) signs it off from his team's pages; Ana sees her progress updated.
+Screenshots at 360 px and 1280 px go to test-artifacts/ (paths-*.png)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import delete, select
 
 from lti_tool import create_app
 from lti_tool.devlauncher import demo
 from lti_tool.extensions import db
+from lti_tool.paths.personal_models import LearnerProfile, Rater, SkillRating
+from lti_tool.people.models import Person
 from tests.conftest import overrides
 from tests.harness import ServerThread
 from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, TIMEOUT, launch_in_frame
@@ -35,6 +40,14 @@ def site(clean_app: Any, tmp_path: Any) -> Iterator[tuple[str, str]]:
     app.config.update(DEV_TOOL_URL=tool, DEV_LMS_URL=lms)
     with app.app_context():
         demo.seed(tool, lms)
+        # This walk-through starts with Ana's first launch: she has not done the onboarding.
+        ana = db.session.scalar(select(Person.id).where(Person.sub == "ana"))
+        db.session.execute(delete(LearnerProfile).where(LearnerProfile.person_id == ana))
+        db.session.execute(
+            delete(SkillRating).where(
+                SkillRating.person_id == ana, SkillRating.rater == Rater.SELF.value
+            )
+        )
         db.session.commit()
     yield tool, lms
     server.stop()
@@ -57,8 +70,29 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             frame = launch_in_frame(page, lms, persona="ana")
             frame.wait_for_selector("h1:has-text('Welcome, Ana')", timeout=TIMEOUT)
             page.goto(frame.url)  # Wayfinder's pages top level, at 360 px
-            page.get_by_role("link", name="Open My path").click()
+            page.wait_for_selector("text=Let's make Wayfinder yours", timeout=TIMEOUT)
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-welcome-360.png"), full_page=True)
+            page.get_by_role("link", name="Get started").click()
+            page.wait_for_selector("h1:has-text('Rate your skills')", timeout=TIMEOUT)
+            for skill, level in (("Call control", "2"), ("Empathy", "3"), ("Compliance", "3")):
+                group = page.get_by_role("group", name=skill)
+                group.locator(f"input[value='{level}']").check()
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-onboarding-skills-360.png"), full_page=True)
+            page.get_by_role("button", name="Save and continue").click()
+            page.wait_for_selector("h1:has-text('What interests you')", timeout=TIMEOUT)
+            page.get_by_label("De-escalation").check()
+            page.get_by_label("Video").check()
+            assert fits(page)
+            page.get_by_role("button", name="Save and continue").click()
+            page.wait_for_selector("h1:has-text('Your career goal')", timeout=TIMEOUT)
+            page.get_by_label("My goal").select_option(label="Senior agent")
+            page.get_by_role("button", name="Finish").click()
             page.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
+            assert page.get_by_text("Thank you!").is_visible()
+            suggested = page.locator("ol.suggestions")
+            assert suggested.get_by_text("Senior agent needs 4").first.is_visible()
             assert page.get_by_text("2 of 10 steps done").is_visible()
             assert fits(page)
             page.screenshot(path=str(ARTIFACTS / "paths-my-path-360.png"), full_page=True)
@@ -77,10 +111,35 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             assert fits(page)
             page.screenshot(path=str(ARTIFACTS / "paths-step-360.png"), full_page=True)
 
+            page.goto(page.url.split("/paths/")[0] + "/paths/skills?" + page.url.split("?", 1)[1])
+            page.wait_for_selector("h1:has-text('My skills')", timeout=TIMEOUT)
+            assert page.get_by_text("Ben Brooks, ").first.is_visible()  # his rating of her
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-my-skills-360.png"), full_page=True)
+
             desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             frame = launch_in_frame(desk, lms, persona="ben")
             frame.wait_for_selector("h1:has-text('Welcome, Ben')", timeout=TIMEOUT)
-            frame.get_by_role("link", name="Sign-offs and your team's paths").click()
+            frame.get_by_role("link", name="Your team's progress").click()
+            frame.wait_for_selector("h1:has-text('Billing team A')", timeout=TIMEOUT)
+            row = frame.locator("tr", has_text="Ana Alvarez")
+            assert "Tier 1 agent: your first 90 days:" in row.inner_text()
+            own = frame.locator("section", has_text="Your own path").inner_text()
+            assert "Team lead: coaching essentials: 50% complete" in own
+            wide = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            wide.goto(frame.url)  # the team page top level, at desktop width
+            wide.wait_for_selector("h1:has-text('Billing team A')", timeout=TIMEOUT)
+            wide.screenshot(path=str(ARTIFACTS / "paths-team-1280.png"), full_page=True)
+            narrow = browser.new_context(viewport={"width": 360, "height": 800}).new_page()
+            narrow.goto(frame.url)
+            narrow.wait_for_selector("h1:has-text('Billing team A')", timeout=TIMEOUT)
+            assert fits(narrow)
+            narrow.screenshot(path=str(ARTIFACTS / "paths-team-360.png"), full_page=True)
+            narrow.get_by_role("link", name="Ana Alvarez's skills").click()
+            narrow.wait_for_selector("h1:has-text('Ana Alvarez')", timeout=TIMEOUT)
+            assert fits(narrow)
+            narrow.screenshot(path=str(ARTIFACTS / "paths-rate-member-360.png"), full_page=True)
+            frame.get_by_role("link", name="sign-offs to decide").click()
             frame.wait_for_selector("h1:has-text('Sign-offs waiting for you')", timeout=TIMEOUT)
             card = frame.locator("li.card", has_text="Coaching session with your team lead")
             assert card.get_by_text("Tuesday, calls 3 and 7").is_visible()
@@ -101,9 +160,23 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             page.screenshot(path=str(ARTIFACTS / "paths-my-path-after-360.png"), full_page=True)
 
             frame = launch_in_frame(desk, lms, persona="ana")
+            assert frame.get_by_text("Let's make Wayfinder yours").count() == 0  # shown once
             frame.get_by_role("link", name="Open My path").click()
             frame.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
             desk.screenshot(path=str(ARTIFACTS / "paths-my-path-1280.png"), full_page=True)
+            frame.get_by_role("link", name="My skills").first.click()
+            frame.wait_for_selector("h1:has-text('My skills')", timeout=TIMEOUT)
+            wide.goto(frame.url)
+            wide.wait_for_selector("h1:has-text('My skills')", timeout=TIMEOUT)
+            wide.screenshot(path=str(ARTIFACTS / "paths-my-skills-1280.png"), full_page=True)
+
+            # Sam has not done the onboarding: his home page offers it.
+            frame = launch_in_frame(page, lms, persona="sam")
+            frame.wait_for_selector("text=Let's make Wayfinder yours", timeout=TIMEOUT)
+            page.goto(frame.url)
+            page.wait_for_selector("text=Let's make Wayfinder yours", timeout=TIMEOUT)
+            assert fits(page)
+            page.screenshot(path=str(ARTIFACTS / "paths-home-newcomer-360.png"), full_page=True)
 
             frame = launch_in_frame(desk, lms, persona="dev")  # Chloe's launch is a deep link
             frame.get_by_role("link", name="Learning paths").first.click()

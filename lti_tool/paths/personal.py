@@ -1,0 +1,721 @@
+"""Personalisation: skill gaps, preferences, onboarding, ratings and explainable suggestions.
+
+Public API (other features use these; keep them small and stable)
+-----------------------------------------------------------------
+``skill_gaps(session, person) -> list[SkillGap]``
+    For every skill the person's job role or career goal sets a target for: the person's own
+    rating, their team leader's, the target level and whose target it is. One entry per
+    (skill, role): a skill both roles need appears twice (``career_goal`` False, then True).
+    Unrated skills have ``self_level``/``leader_level`` None and ``gap`` None.
+``preferences(session, person) -> Preferences``
+    The skills the person said they are interested in and the formats they prefer (both may be
+    empty: never asked, or skipped).
+
+Both only read, never write, and work for anyone (no onboarding needed).
+
+Onboarding
+----------
+Three short steps (``ONBOARDING_STEPS``): rate yourself 1-5 on your role's skills, interests
+and formats, career goal. Each step saves on its own (resumable: the profile remembers the next
+one); skipping sets ``skipped_at``. The home page offers it until it is finished or skipped
+(``needs_onboarding``); My skills links back to it to edit.
+
+Ratings
+-------
+A person rates themselves; their team leader (roles.team_leader_of) rates them too. One rating
+of each kind per skill, replaced on change, with who and when.
+
+Suggestions
+-----------
+Candidates are the elective steps of the person's active paths that are open and not done,
+and steps that can be opened directly (an LMS course or a link) from other published paths.
+Each gets a score (``score_step``):
+
+- for each skill the step builds (summed over its skills), the largest of: ROLE_GAP_POINTS * (role target - level) and
+  GOAL_GAP_POINTS * (goal target - level), where level is the lower of the self and leader
+  ratings. With no rating, the gap is estimated as half the distance from level 1
+  ((target - 1) / 2), so day one still ranks by the role's and goal's targets;
+- INTEREST_POINTS when it builds a skill the person is interested in;
+- FORMAT_POINTS when its format is one they prefer;
+- ON_PATH_POINTS for an elective of their own path, GOAL_PATH_POINTS for a step of a path of
+  their career goal's role.
+
+Extras with no gap and no interest are not suggested; a course several paths offer (same
+title and address) is suggested once. Ties go to their own path, then path title, then the
+step's place in it. The reason is the largest contribution in words ("You rated
+Call control 2; Senior agent needs 4"); smaller ones become short notes. Dismissed suggestions
+(person, path, step key) never come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, scoped_session
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.paths import rows as tree
+from lti_tool.paths.models import (
+    Format,
+    Path,
+    PathNode,
+    PathVersion,
+    StepKind,
+    VersionStatus,
+)
+from lti_tool.paths.personal_models import (
+    DismissedSuggestion,
+    LearnerProfile,
+    Rater,
+    SkillRating,
+)
+from lti_tool.paths.rows import NodeRow
+from lti_tool.paths.services import Learning
+from lti_tool.people.models import Person
+from lti_tool.roles import services as roles
+from lti_tool.roles.models import LEVELS, CareerGoal, JobRole, PersonRole, RoleSkillTarget, Skill
+
+ONBOARDING_STEPS = ("skills", "interests", "goal")
+ROLE_GAP_POINTS = 3.0
+GOAL_GAP_POINTS = 2.0
+INTEREST_POINTS = 2.0
+FORMAT_POINTS = 1.0
+ON_PATH_POINTS = 1.0
+GOAL_PATH_POINTS = 1.0
+DIRECT_KINDS = (StepKind.LMS.value, StepKind.LINK.value)
+# Flask-SQLAlchemy's db.session or a plain Session.
+AnySession = Session | scoped_session[Any]
+
+
+class Forbidden(PermissionError):
+    pass
+
+
+# --- the public API -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillGap:
+    """One skill against one role's target for a person."""
+
+    skill_id: int
+    skill_name: str
+    self_level: int | None
+    leader_level: int | None
+    target_level: int
+    role_id: int
+    role_name: str
+    career_goal: bool  # the target is the career goal's (else the person's own role's)
+    leader_name: str = ""  # who gave leader_level
+
+    @property
+    def level(self) -> int | None:
+        """The level the gap is measured from: the lower of the two ratings known."""
+        known = [x for x in (self.self_level, self.leader_level) if x is not None]
+        return min(known) if known else None
+
+    @property
+    def gap(self) -> int | None:
+        """Levels still to go (0 once reached); None when nobody rated the skill."""
+        return None if self.level is None else max(0, self.target_level - self.level)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    interest_ids: tuple[int, ...] = ()
+    interest_names: tuple[str, ...] = ()
+    formats: tuple[Format, ...] = ()
+
+
+def _targets_of(session: AnySession, person_id: int) -> tuple[JobRole | None, JobRole | None]:
+    current = session.scalars(
+        select(PersonRole).where(PersonRole.person_id == person_id, PersonRole.ended_at.is_(None))
+    )
+    best = roles.effective(list(current))
+    goal = session.scalar(select(CareerGoal).where(CareerGoal.person_id == person_id))
+    wanted = {x for x in (best.role_id if best else None, goal.role_id if goal else None) if x}
+    found = (
+        {r.id: r for r in session.scalars(select(JobRole).where(JobRole.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    return (
+        found.get(best.role_id) if best and best.role_id else None,
+        found.get(goal.role_id) if goal else None,
+    )
+
+
+def skill_gaps(session: AnySession, person: Person) -> list[SkillGap]:
+    """See the module docstring. Own role's skills first, then the goal's; by skill name."""
+    return _gaps_and_goal(session, person)[0]
+
+
+def _gaps_and_goal(session: AnySession, person: Person) -> tuple[list[SkillGap], JobRole | None]:
+    own, goal = _targets_of(session, person.id)
+    role_ids = [r.id for r in (own, goal) if r is not None]
+    if not role_ids:
+        return [], goal
+    targets = list(
+        session.execute(
+            select(RoleSkillTarget.role_id, RoleSkillTarget.level, Skill.id, Skill.name)
+            .join(Skill, Skill.id == RoleSkillTarget.skill_id)
+            .where(RoleSkillTarget.role_id.in_(role_ids))
+        )
+    )
+    rated = _ratings(session, [person.id]).get(person.id, {})
+    out = []
+    for role, is_goal in ((own, False), (goal, True)):
+        if role is None:
+            continue
+        for role_id, level, skill_id, skill_name in sorted(targets, key=lambda t: t[3].lower()):
+            if role_id != role.id:
+                continue
+            mine = rated.get(skill_id, {})
+            leader = mine.get(Rater.LEADER)
+            out.append(
+                SkillGap(
+                    skill_id=skill_id,
+                    skill_name=skill_name,
+                    self_level=mine[Rater.SELF].level if Rater.SELF in mine else None,
+                    leader_level=leader.level if leader else None,
+                    target_level=level,
+                    role_id=role.id,
+                    role_name=role.name,
+                    career_goal=is_goal,
+                    leader_name=leader.rated_by if leader else "",
+                )
+            )
+    return out, goal
+
+
+def preferences(session: AnySession, person: Person) -> Preferences:
+    row = session.scalar(select(LearnerProfile).where(LearnerProfile.person_id == person.id))
+    if row is None:
+        return Preferences()
+    names = (
+        {
+            s.id: s.name
+            for s in session.scalars(select(Skill).where(Skill.id.in_(row.interests or [])))
+        }
+        if row.interests
+        else {}
+    )
+    ids = tuple(sorted(names, key=lambda i: names[i].lower()))
+    formats = tuple(Format(f) for f in Format if f.value in (row.formats or []))
+    return Preferences(ids, tuple(names[i] for i in ids), formats)
+
+
+# --- ratings --------------------------------------------------------------------------------
+
+
+def _ratings(
+    session: AnySession, person_ids: Sequence[int]
+) -> dict[int, dict[int, dict[Rater, SkillRating]]]:
+    """person -> skill -> rater -> rating, in one query."""
+    out: dict[int, dict[int, dict[Rater, SkillRating]]] = {}
+    if not person_ids:
+        return out
+    for r in session.scalars(select(SkillRating).where(SkillRating.person_id.in_(person_ids))):
+        out.setdefault(r.person_id, {}).setdefault(r.skill_id, {})[Rater(r.rater)] = r
+    return out
+
+
+def ratings_of(person_id: int) -> dict[int, dict[Rater, SkillRating]]:
+    return _ratings(db.session, [person_id]).get(person_id, {})
+
+
+def may_rate_as_leader(rater_id: int | None, person_id: int) -> bool:
+    if rater_id is None or rater_id == person_id:
+        return False
+    leader = roles.team_leader_of(person_id)
+    return leader is not None and leader.id == rater_id
+
+
+def parse_levels(
+    form: dict[str, str], skills: Sequence[Skill]
+) -> tuple[dict[int, int | None], dict[str, str]]:
+    """Form fields ``skill-<id>``: "" (not rated / no opinion) or 1..5. Bad ones are named."""
+    values: dict[int, int | None] = {}
+    errors: dict[str, str] = {}
+    for s in skills:
+        raw = (form.get(f"skill-{s.id}") or "").strip()
+        if raw == "":
+            values[s.id] = None
+        elif raw.isdigit() and int(raw) in LEVELS:
+            values[s.id] = int(raw)
+        else:
+            errors[f"skill-{s.id}"] = f"{s.name}: choose a level from 1 to 5, or “not sure”."
+    return values, errors
+
+
+def save_ratings(
+    person: Person,
+    values: dict[int, int | None],
+    rater: Rater,
+    *,
+    by: str,
+    by_person_id: int | None,
+) -> int:
+    """Write the levels (None removes that rating). The caller checked who may rate. Returns
+    how many ratings changed."""
+    if rater is Rater.SELF and by_person_id != person.id:
+        raise Forbidden("people rate only themselves as themselves")
+    if rater is Rater.LEADER and not may_rate_as_leader(by_person_id, person.id):
+        raise Forbidden("only the person's team leader rates them as leader")
+    existing = {
+        r.skill_id: r
+        for r in db.session.scalars(
+            select(SkillRating).where(
+                SkillRating.person_id == person.id, SkillRating.rater == rater.value
+            )
+        )
+    }
+    changed = 0
+    now = utcnow()
+    for skill_id, level in values.items():
+        row = existing.get(skill_id)
+        if level is None:
+            if row is not None:
+                db.session.delete(row)
+                changed += 1
+            continue
+        if row is None:
+            row = SkillRating(
+                registration_id=person.registration_id,
+                person_id=person.id,
+                skill_id=skill_id,
+                rater=rater.value,
+            )
+            db.session.add(row)
+        elif row.level == level:
+            continue
+        row.level = level
+        row.rated_by = by[:255]
+        row.rated_by_person_id = by_person_id
+        row.rated_at = now
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+@dataclass
+class SkillRow:
+    """One line of My skills: a skill with both ratings and both targets."""
+
+    skill: Skill
+    self_rating: SkillRating | None
+    leader_rating: SkillRating | None
+    role_target: int | None
+    goal_target: int | None
+
+    @property
+    def self_level(self) -> int | None:
+        return self.self_rating.level if self.self_rating else None
+
+    @property
+    def leader_level(self) -> int | None:
+        return self.leader_rating.level if self.leader_rating else None
+
+    @property
+    def below(self) -> bool:
+        known = [x for x in (self.self_level, self.leader_level) if x is not None]
+        wanted = [x for x in (self.role_target, self.goal_target) if x is not None]
+        return bool(known and wanted and min(known) < max(wanted))
+
+
+def skill_rows(person: Person) -> list[SkillRow]:
+    """Every skill the person's role or goal needs, then any other skill someone rated."""
+    gaps = skill_gaps(db.session, person)
+    rated = ratings_of(person.id)
+    wanted = {g.skill_id for g in gaps} | set(rated)
+    if not wanted:
+        return []
+    skills = {s.id: s for s in db.session.scalars(select(Skill).where(Skill.id.in_(wanted)))}
+    role_t = {g.skill_id: g.target_level for g in gaps if not g.career_goal}
+    goal_t = {g.skill_id: g.target_level for g in gaps if g.career_goal}
+    order = sorted(
+        skills.values(),
+        key=lambda s: (s.id not in role_t and s.id not in goal_t, s.name.lower()),
+    )
+    return [
+        SkillRow(
+            s,
+            rated.get(s.id, {}).get(Rater.SELF),
+            rated.get(s.id, {}).get(Rater.LEADER),
+            role_t.get(s.id),
+            goal_t.get(s.id),
+        )
+        for s in order
+    ]
+
+
+def skills_to_rate(person: Person) -> list[Skill]:
+    """The skills the onboarding asks about: the role's (and goal's) first; with neither, all."""
+    gaps = skill_gaps(db.session, person)
+    ids = {g.skill_id for g in gaps}
+    everything = roles.skills()
+    if not ids:
+        return everything
+    return [s for s in everything if s.id in ids]
+
+
+# --- profile and onboarding -----------------------------------------------------------------
+
+
+def profile(person_id: int) -> LearnerProfile | None:
+    return db.session.scalar(select(LearnerProfile).where(LearnerProfile.person_id == person_id))
+
+
+def ensure_profile(person: Person) -> LearnerProfile:
+    row = profile(person.id)
+    if row is None:
+        row = LearnerProfile(
+            registration_id=person.registration_id,
+            person_id=person.id,
+            interests=[],
+            formats=[],
+            onboarding_step=ONBOARDING_STEPS[0],
+        )
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def needs_onboarding(person_id: int) -> bool:
+    """Offered until finished or skipped, once the tenant has a skill framework."""
+    row = profile(person_id)
+    if row is not None and (row.onboarded_at is not None or row.skipped_at is not None):
+        return False
+    return db.session.scalar(select(Skill.id).limit(1)) is not None
+
+
+def resume_step(person_id: int) -> str:
+    row = profile(person_id)
+    step = row.onboarding_step if row is not None else ""
+    return step if step in ONBOARDING_STEPS else ONBOARDING_STEPS[0]
+
+
+def next_step(step: str) -> str | None:
+    i = ONBOARDING_STEPS.index(step)
+    return ONBOARDING_STEPS[i + 1] if i + 1 < len(ONBOARDING_STEPS) else None
+
+
+def advance(person: Person, step: str) -> str | None:
+    """The step was saved: remember where to resume; finish after the last one."""
+    row = ensure_profile(person)
+    following = next_step(step)
+    if following is None:
+        row.onboarded_at = row.onboarded_at or utcnow()
+        row.onboarding_step = step
+    elif ONBOARDING_STEPS.index(following) > ONBOARDING_STEPS.index(
+        row.onboarding_step if row.onboarding_step in ONBOARDING_STEPS else ONBOARDING_STEPS[0]
+    ):
+        row.onboarding_step = following
+    db.session.flush()
+    return following
+
+
+def skip(person: Person) -> None:
+    row = ensure_profile(person)
+    if row.onboarded_at is None:
+        row.skipped_at = row.skipped_at or utcnow()
+    db.session.flush()
+
+
+def save_interests(person: Person, skill_ids: Sequence[str], formats: Sequence[str]) -> str:
+    """Returns an error message, or ""."""
+    known = {s.id for s in roles.skills()}
+    chosen = sorted({int(x) for x in skill_ids if x.isdigit()})
+    if any(x not in known for x in chosen):
+        return "Choose skills from the list."
+    wanted: list[str] = [f.value for f in Format if f.value in set(formats)]
+    if len(wanted) != len(set(formats)):
+        return "Choose formats from the list."
+    row = ensure_profile(person)
+    row.interests = chosen
+    row.formats = wanted
+    db.session.flush()
+    return ""
+
+
+def set_sharing(person: Person, share: bool) -> None:
+    ensure_profile(person).share_with_team = share
+    db.session.flush()
+
+
+def shares_with_team(person_id: int) -> bool:
+    row = profile(person_id)
+    return row is None or row.share_with_team
+
+
+# --- suggestions ----------------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    path_id: int
+    path_title: str
+    step_key: str
+    title: str
+    kind: StepKind
+    format: Format
+    minutes: int
+    url: str
+    score: float
+    reason: str
+    notes: list[str] = field(default_factory=list)
+    assignment_id: int | None = None  # set for an elective of the person's own path
+    order: tuple[int, int] = (0, 0)
+
+    @property
+    def own(self) -> bool:
+        return self.assignment_id is not None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path_id: int
+    path_title: str
+    path_role_id: int | None
+    node: PathNode | NodeRow
+    assignment_id: int | None
+    order: tuple[int, int]
+
+
+def _rating_words(g: SkillGap) -> str:
+    if g.self_level is not None and g.leader_level is not None:
+        if g.self_level == g.leader_level:
+            return (
+                f"You and {g.leader_name or 'your team lead'} rated {g.skill_name} {g.self_level}"
+            )
+        return (
+            f"You rated {g.skill_name} {g.self_level} and "
+            f"{g.leader_name or 'your team lead'} {g.leader_level}"
+        )
+    if g.self_level is not None:
+        return f"You rated {g.skill_name} {g.self_level}"
+    return f"{g.leader_name or 'Your team lead'} rated your {g.skill_name} {g.leader_level}"
+
+
+def gap_reason(g: SkillGap) -> str:
+    """One line about a gap, as suggestions give it."""
+    if g.level is None:
+        whose = "your career goal" if g.career_goal else "your role"
+        return f"{g.role_name} ({whose}) needs {g.skill_name} at level {g.target_level}"
+    return f"{_rating_words(g)}; {g.role_name} needs {g.target_level}"
+
+
+def _gap_points(g: SkillGap) -> float:
+    weight = GOAL_GAP_POINTS if g.career_goal else ROLE_GAP_POINTS
+    gap = g.gap
+    estimated = (g.target_level - 1) / 2 if gap is None else gap
+    return weight * estimated
+
+
+def best_by_skill(gaps: Sequence[SkillGap]) -> dict[int, tuple[float, str]]:
+    """Per skill, the largest gap contribution and its reason (own role or career goal)."""
+    best: dict[int, tuple[float, str, bool]] = {}
+    for g in gaps:
+        points = _gap_points(g)
+        held = best.get(g.skill_id)
+        if held is None or (points, g.career_goal) > (held[0], held[2]):
+            best[g.skill_id] = (points, gap_reason(g), g.career_goal)
+    return {k: (v[0], v[1]) for k, v in best.items() if v[0] > 0}
+
+
+def score_step(
+    node: PathNode | NodeRow,
+    best: dict[int, tuple[float, str]],
+    prefs: Preferences,
+    *,
+    own: bool,
+    goal_path: bool,
+    path_title: str = "",
+    goal_name: str = "",
+) -> tuple[float, str, list[str], bool]:
+    """(score, reason, notes, has_skill_reason) of one step for one person; pure. ``best`` is
+    best_by_skill(the person's gaps)."""
+    skill_ids = node.skill_ids or []
+    contributions = sorted(
+        (best[k] for k in dict.fromkeys(skill_ids) if k in best), key=lambda c: -c[0]
+    )
+    score = sum(c[0] for c in contributions)
+    notes: list[str] = []
+    has_skill_reason = bool(contributions)
+    reason = contributions[0][1] if contributions else ""
+    interesting = [
+        name
+        for sid, name in zip(prefs.interest_ids, prefs.interest_names, strict=True)
+        if sid in skill_ids
+    ]
+    if interesting:
+        score += INTEREST_POINTS
+        has_skill_reason = True
+        if reason:
+            notes.append(f"you are interested in {interesting[0]}")
+        else:
+            reason = f"You are interested in {interesting[0]}"
+    if any(f.value == node.format for f in prefs.formats):
+        fmt = Format(node.format)
+        score += FORMAT_POINTS
+        if reason:
+            notes.append(f"{fmt.label}, a format you like")
+        else:
+            reason = f"A {fmt.label} step, a format you like"
+    if own:
+        score += ON_PATH_POINTS
+        if not reason:
+            reason = f"An elective of your path “{path_title}”, open now"
+    if goal_path:
+        score += GOAL_PATH_POINTS
+        notes.append(f"for {goal_name}, your career goal")
+    return score, reason, notes, has_skill_reason
+
+
+def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    mine = {lr.path.id for lr in rows}
+    for lr in rows:
+        for i, item in enumerate(lr.view.root.steps()):
+            node = item.node
+            if node is None or node.required or item.done or item.locked:
+                continue
+            out.append(
+                _Candidate(
+                    lr.path.id, lr.path.title, lr.path.role_id, node, lr.assignment.id, (0, i)
+                )
+            )
+    newest: dict[int, tuple[int, int]] = {}  # path -> (number, version id)
+    for vid, path_id, number in db.session.execute(
+        select(PathVersion.id, PathVersion.path_id, PathVersion.number).where(
+            PathVersion.status == VersionStatus.PUBLISHED.value
+        )
+    ):
+        if path_id not in mine and number > newest.get(path_id, (0, 0))[0]:
+            newest[path_id] = (number, vid)
+    if not newest:
+        return out
+    paths = {
+        pid: (title, role_id)
+        for pid, title, role_id in db.session.execute(
+            select(Path.id, Path.title, Path.role_id).where(Path.id.in_(list(newest)))
+        )
+    }
+    by_version = {vid: pid for pid, (_n, vid) in newest.items()}
+    nodes = tree.nodes_by_version(by_version)
+    i = 0
+    for vid in sorted(by_version):
+        pid = by_version[vid]
+        title, role_id = paths[pid]
+        for row in tree.in_tree_order(nodes[vid]):
+            if row.kind in DIRECT_KINDS and row.url:
+                out.append(_Candidate(pid, title, role_id, row, None, (1, i)))
+                i += 1
+    return out
+
+
+def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> list[Suggestion]:
+    """What to learn next beyond the path's next step, best first, each with its reason.
+    ``rows`` is the person's learning (services.learning_of), already loaded by the page."""
+    gaps, goal_role = _gaps_and_goal(db.session, person)
+    best = best_by_skill(gaps)
+    prefs = preferences(db.session, person)
+    goal_id = goal_role.id if goal_role else None
+    goal_name = goal_role.name if goal_role else ""
+    dismissed = {
+        (path_id, key)
+        for path_id, key in db.session.execute(
+            select(DismissedSuggestion.path_id, DismissedSuggestion.step_key).where(
+                DismissedSuggestion.person_id == person.id
+            )
+        )
+    }
+    scored: list[tuple[tuple[float, bool, str, int, tuple[int, int]], _Candidate, str, list[str]]]
+    scored = []
+    for c in _candidates(rows):
+        if (c.path_id, c.node.key) in dismissed:
+            continue
+        extra = c.assignment_id is None
+        score, reason, notes, skill_reason = score_step(
+            c.node,
+            best,
+            prefs,
+            own=not extra,
+            goal_path=extra and goal_id is not None and c.path_role_id == goal_id,
+            path_title=c.path_title,
+            goal_name=goal_name,
+        )
+        if extra and not skill_reason:
+            continue  # an extra needs a gap or an interest to be worth the learner's time
+        rank = (-round(score, 2), extra, c.path_title.lower(), c.path_id, c.order)
+        scored.append((rank, c, reason, notes))
+    scored.sort(key=lambda t: t[0])
+    found: list[Suggestion] = []
+    seen: set[tuple[str, str]] = set()
+    for rank, c, reason, notes in scored:
+        if c.assignment_id is None:
+            same = (c.node.title.casefold(), c.node.url)
+            if same in seen:
+                continue  # the same course offered by several paths: once, where it ranks best
+            seen.add(same)
+        found.append(
+            Suggestion(
+                path_id=c.path_id,
+                path_title=c.path_title,
+                step_key=c.node.key,
+                title=c.node.title,
+                kind=StepKind(c.node.kind),
+                format=Format(c.node.format),
+                minutes=c.node.minutes,
+                url=c.node.url,
+                score=-rank[0],
+                reason=reason or f"From the path “{c.path_title}”",
+                notes=notes[:2],
+                assignment_id=c.assignment_id,
+                order=c.order,
+            )
+        )
+        if len(found) == limit:
+            break
+    return found
+
+
+def dismiss(person: Person, path_id: int, step_key: str) -> bool:
+    """Never suggest this step again. False when it was already dismissed or is unknown."""
+    if db.session.get(Path, path_id) is None or not step_key or len(step_key) > 40:
+        return False
+    exists = db.session.scalar(
+        select(DismissedSuggestion.id).where(
+            DismissedSuggestion.person_id == person.id,
+            DismissedSuggestion.path_id == path_id,
+            DismissedSuggestion.step_key == step_key,
+        )
+    )
+    if exists is not None:
+        return False
+    db.session.add(
+        DismissedSuggestion(
+            registration_id=person.registration_id,
+            person_id=person.id,
+            path_id=path_id,
+            step_key=step_key,
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def undismiss_all(person: Person) -> int:
+    rows = list(
+        db.session.scalars(
+            select(DismissedSuggestion).where(DismissedSuggestion.person_id == person.id)
+        )
+    )
+    for row in rows:
+        db.session.delete(row)
+    db.session.flush()
+    return len(rows)

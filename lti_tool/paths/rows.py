@@ -1,0 +1,152 @@
+"""Plain-row loading for pages that evaluate many paths at once (the team page, suggestions).
+
+Loading a thousand PathNode and StepProgress ORM objects costs far more than evaluating them;
+these read the same columns as tuples into small frozen objects that rules.evaluate accepts
+(it only reads attributes). Queries still go through the session, so the tenant scope applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import func, select
+
+from lti_tool.extensions import db
+from lti_tool.paths.models import (
+    PathNode,
+    PathVersion,
+    SignOffRequest,
+    SignOffStatus,
+    StepProgress,
+    StepState,
+)
+
+
+@dataclass(slots=True)
+class NodeRow:
+    id: int
+    version_id: int
+    parent_id: int | None
+    position: int
+    key: str
+    kind: str
+    title: str
+    rule: str
+    min_count: int
+    url: str
+    format: str
+    minutes: int
+    due_days: int | None
+    required: bool
+    skill_ids: list[int]
+    is_set: bool = field(init=False)  # a plain attribute: rules.evaluate reads it very often
+
+    def __post_init__(self) -> None:
+        self.is_set = self.kind == "set"
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    id: int
+    path_id: int
+    number: int
+    rule: str
+    min_count: int
+
+
+_NODE_COLUMNS = [
+    getattr(PathNode, name) for name, f in NodeRow.__dataclass_fields__.items() if f.init
+]
+
+
+def nodes_by_version(version_ids: Iterable[int], *where: Any) -> dict[int, list[NodeRow]]:
+    ids = set(version_ids)
+    out: dict[int, list[NodeRow]] = {v: [] for v in ids}
+    if not ids:
+        return out
+    for row in db.session.execute(
+        select(*_NODE_COLUMNS)
+        .where(PathNode.version_id.in_(ids), *where)
+        .order_by(PathNode.version_id, PathNode.position, PathNode.id)
+    ):
+        node = NodeRow(*row)
+        out[node.version_id].append(node)
+    return out
+
+
+def in_tree_order(nodes: list[NodeRow]) -> list[NodeRow]:
+    """A version's nodes as the map lists them: each set's children after it, by position."""
+    by_id = {n.id: n for n in nodes}
+
+    def place(n: NodeRow) -> list[tuple[int, int]]:
+        trail = []
+        seen: NodeRow | None = n
+        while seen is not None:
+            trail.append((seen.position, seen.id))
+            seen = by_id.get(seen.parent_id) if seen.parent_id is not None else None
+        return trail[::-1]
+
+    return sorted(nodes, key=place)
+
+
+def versions(version_ids: Iterable[int]) -> dict[int, VersionRow]:
+    ids = set(version_ids)
+    if not ids:
+        return {}
+    return {
+        v.id: v
+        for v in (
+            VersionRow(*row)
+            for row in db.session.execute(
+                select(
+                    PathVersion.id,
+                    PathVersion.path_id,
+                    PathVersion.number,
+                    PathVersion.rule,
+                    PathVersion.min_count,
+                ).where(PathVersion.id.in_(ids))
+            )
+        )
+    }
+
+
+def states(assignment_ids: Iterable[int]) -> dict[int, dict[str, StepState]]:
+    ids = list(set(assignment_ids))
+    out: dict[int, dict[str, StepState]] = {}
+    if not ids:
+        return out
+    for aid, key, state in db.session.execute(
+        select(StepProgress.assignment_id, StepProgress.step_key, StepProgress.state).where(
+            StepProgress.assignment_id.in_(ids)
+        )
+    ):
+        out.setdefault(aid, {})[key] = StepState(state)
+    return out
+
+
+def pending_signoffs(assignment_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(set(assignment_ids))
+    if not ids:
+        return {}
+    return {
+        aid: count
+        for aid, count in db.session.execute(
+            select(SignOffRequest.assignment_id, func.count())
+            .where(
+                SignOffRequest.assignment_id.in_(ids),
+                SignOffRequest.status == SignOffStatus.PENDING.value,
+            )
+            .group_by(SignOffRequest.assignment_id)
+        )
+    }
+
+
+def as_nodes(rows: list[NodeRow]) -> list[PathNode]:
+    """For rules.evaluate, which reads only the attributes NodeRow has."""
+    return cast(list[PathNode], rows)
+
+
+def as_version(row: VersionRow) -> PathVersion:
+    return cast(PathVersion, row)

@@ -1,0 +1,303 @@
+"""Personalisation rules: skill gaps, ratings (self and leader), onboarding state, the ranking of
+suggestions and their reasons, dismissals, who sees whose learning, and the team view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.paths import personal, services, team
+from lti_tool.paths.models import PathVersion
+from lti_tool.paths.personal_models import Rater
+from lti_tool.people.models import Person
+from lti_tool.roles import services as roles
+from lti_tool.roles.models import Team
+from tests.paths.test_services import CHLOE, add_set, give_role, me, new_path, person, tenant
+
+__all__ = ["tenant"]  # the fixture, imported for this module's tests
+
+
+def skill_id(name: str) -> int:
+    return next(s.id for s in roles.skills() if s.name == name)
+
+
+def step(v: PathVersion, parent: Any, title: str, skills: tuple[str, ...], **extra: str) -> Any:
+    values = {
+        "title": title,
+        "kind": "link",
+        "url": f"https://lms.example.com/{title.replace(' ', '-').lower()}",
+        "format": "reading",
+        "minutes": "20",
+        "parent_id": str(parent.id),
+        "self_report": "yes",
+        "required": "no",
+        **extra,
+    }
+    row, errors = services.save_node(v, None, False, values, [str(skill_id(s)) for s in skills])
+    assert row is not None, errors
+    return row
+
+
+def rate(p: Person, levels: dict[str, int], rater: Rater = Rater.SELF, by: Person | None = None):
+    who = by or p
+    personal.save_ratings(
+        p,
+        {skill_id(k): v for k, v in levels.items()},
+        rater,
+        by=who.name,
+        by_person_id=who.id,
+    )
+
+
+def organisation(tenant: int) -> dict[str, Any]:
+    """Ana (Tier 1 agent) in Ben's team. Her Tier 1 path: one required step and three
+    electives; a published Senior agent path with two link steps and one with no skill."""
+    ana, ben, sam = person(tenant, "ana"), person(tenant, "ben"), person(tenant, "sam")
+    give_role(ana, "Tier 1 agent")
+    give_role(ben, "Team lead")
+    give_role(sam, "Tier 1 agent")
+    t, _ = roles.save_team(tenant, None, "Team A", "Ben")
+    assert t is not None
+    roles.add_member(tenant, t, "ana")
+    roles.add_member(tenant, t, "sam")
+    tier1 = new_path(tenant)
+    v = tier1.versions[0]
+    week = add_set(v, "Week 1", "any_order")
+    step(v, week, "Required intro", ("Systems navigation",), required="yes")
+    step(v, week, "Call control drills", ("Call control",), format="hands_on")
+    step(v, week, "Product tour", ("Product knowledge",), format="video")
+    step(v, week, "Empathy stories", ("Empathy",))
+    services.publish(v, CHLOE)
+    senior = new_path(tenant, "Senior agent", "Senior path")
+    sv = senior.versions[0]
+    hard = add_set(sv, "Hard calls", "any_order")
+    step(sv, hard, "Advanced call control", ("Call control",), required="yes")
+    step(sv, hard, "Compliance deep dive", ("Compliance",), required="yes")
+    step(sv, hard, "Team social", (), required="yes")
+    services.publish(sv, CHLOE)
+    return {"ana": ana, "ben": ben, "sam": sam, "team": t, "tier1": tier1, "senior": senior}
+
+
+def ranked(p: Person) -> list[tuple[str, str]]:
+    return [(s.title, s.reason) for s in personal.suggestions(p, services.learning_of(p.id), 10)]
+
+
+def test_skill_gaps_list_the_role_and_goal_targets_with_both_ratings(tenant: int) -> None:
+    org = organisation(tenant)
+    ana, ben = org["ana"], org["ben"]
+    assert personal.skill_gaps(db.session, person(tenant, "nobody")) == []
+    rate(ana, {"Call control": 2, "Empathy": 4})
+    rate(ana, {"Call control": 3}, Rater.LEADER, by=ben)
+    roles.set_career_goal(tenant, ana, str(roles.match_role("Senior agent").id))  # type: ignore[union-attr]
+    gaps = personal.skill_gaps(db.session, ana)
+    own = {g.skill_name: g for g in gaps if not g.career_goal}
+    goal = {g.skill_name: g for g in gaps if g.career_goal}
+    assert set(own) == {
+        "Call control",
+        "Empathy",
+        "Product knowledge",
+        "De-escalation",
+        "Compliance",
+        "Systems navigation",
+    }
+    assert "Coaching" in goal and "Coaching" not in own
+    cc = own["Call control"]
+    assert (cc.self_level, cc.leader_level, cc.target_level, cc.role_name) == (
+        2,
+        3,
+        3,
+        "Tier 1 agent",
+    )
+    assert cc.leader_name == "Ben" and cc.level == 2 and cc.gap == 1  # the lower rating counts
+    assert goal["Call control"].target_level == 4 and goal["Call control"].gap == 2
+    assert own["Empathy"].gap == 0  # at target: no gap
+    assert own["Compliance"].gap is None and own["Compliance"].level is None  # not rated
+    assert [g.career_goal for g in gaps] == sorted(g.career_goal for g in gaps)  # own role first
+
+
+def test_only_the_person_rates_themselves_and_only_their_team_leader_rates_them(
+    tenant: int,
+) -> None:
+    org = organisation(tenant)
+    ana, ben, sam = org["ana"], org["ben"], org["sam"]
+    with pytest.raises(personal.Forbidden):
+        rate(ana, {"Empathy": 3}, Rater.SELF, by=sam)
+    with pytest.raises(personal.Forbidden):
+        rate(ana, {"Empathy": 3}, Rater.LEADER, by=sam)  # a peer
+    with pytest.raises(personal.Forbidden):
+        rate(ben, {"Empathy": 3}, Rater.LEADER, by=ben)  # nobody leads themselves
+    rate(ana, {"Empathy": 3}, Rater.LEADER, by=ben)
+    rating = personal.ratings_of(ana.id)[skill_id("Empathy")][Rater.LEADER]
+    assert (rating.level, rating.rated_by, rating.rated_by_person_id) == (3, "Ben", ben.id)
+    personal.save_ratings(
+        ana, {skill_id("Empathy"): None}, Rater.LEADER, by="Ben", by_person_id=ben.id
+    )
+    assert skill_id("Empathy") not in personal.ratings_of(ana.id)
+    values, errors = personal.parse_levels(
+        {f"skill-{skill_id('Empathy')}": "9", f"skill-{skill_id('Coaching')}": ""},
+        [s for s in roles.skills() if s.name in ("Empathy", "Coaching")],
+    )
+    assert list(errors.values()) == ["Empathy: choose a level from 1 to 5, or “not sure”."]
+    assert values[skill_id("Coaching")] is None
+
+
+def test_day_one_suggestions_rank_by_the_role_targets_alone(tenant: int) -> None:
+    org = organisation(tenant)
+    # Sam: no rating, no goal, no interests. Unrated gaps count half the way from level 1, so
+    # the role's targets (all 3 for Tier 1 here) and the own-path bonus decide.
+    assert ranked(org["sam"]) == [
+        ("Call control drills", "Tier 1 agent (your role) needs Call control at level 3"),
+        ("Product tour", "Tier 1 agent (your role) needs Product knowledge at level 3"),
+        ("Empathy stories", "Tier 1 agent (your role) needs Empathy at level 3"),
+        ("Advanced call control", "Tier 1 agent (your role) needs Call control at level 3"),
+        ("Compliance deep dive", "Tier 1 agent (your role) needs Compliance at level 3"),
+    ]
+    # The required step is the path's next step, not a suggestion; a step that builds no skill
+    # the person lacks or likes ("Team social") is not suggested from another path.
+
+
+def test_ratings_goal_interests_and_formats_rank_and_explain(tenant: int) -> None:
+    org = organisation(tenant)
+    ana, ben = org["ana"], org["ben"]
+    roles.set_career_goal(tenant, ana, str(roles.match_role("Senior agent").id))  # type: ignore[union-attr]
+    rate(ana, {"Call control": 2, "Empathy": 3, "Product knowledge": 3, "Compliance": 4})
+    rate(ana, {"Compliance": 2}, Rater.LEADER, by=ben)
+    assert personal.save_interests(ana, [str(skill_id("Product knowledge"))], ["video"]) == ""
+    found = personal.suggestions(ana, services.learning_of(ana.id), 10)
+    assert [(s.title, s.score, s.reason) for s in found] == [
+        # Product knowledge 3: Tier 1 needs 3 (no gap), Senior agent 4 (1 level x 2 points);
+        # an interest +2, a video (a format she likes) +1, an elective of her own path +1.
+        ("Product tour", 6.0, "You rated Product knowledge 3; Senior agent needs 4"),
+        # Call control 2: Tier 1 needs 3 (1 x 3 points), Senior agent 4 (2 x 2 points): 4;
+        # her own path +1. The same score from the goal's path (+1) ranks after her own.
+        ("Call control drills", 5.0, "You rated Call control 2; Senior agent needs 4"),
+        ("Advanced call control", 5.0, "You rated Call control 2; Senior agent needs 4"),
+        # Compliance: she says 4, Ben 2; the lower rating counts.
+        ("Compliance deep dive", 5.0, "You rated Compliance 4 and Ben 2; Senior agent needs 4"),
+        ("Empathy stories", 3.0, "You rated Empathy 3; Senior agent needs 4"),
+    ]
+    tour = found[0]
+    assert tour.notes == [
+        "you are interested in Product knowledge",
+        "video, a format you like",
+    ]
+    assert tour.own and tour.assignment_id is not None
+    advanced = next(s for s in found if s.title == "Advanced call control")
+    assert not advanced.own and advanced.url.startswith("https://")
+    assert advanced.notes == ["for Senior agent, your career goal"]
+
+
+def test_ranking_is_deterministic_and_reaching_a_target_drops_the_reason(tenant: int) -> None:
+    org = organisation(tenant)
+    sam = org["sam"]
+    first = ranked(sam)
+    assert ranked(sam) == first
+    rate(sam, {"Call control": 5, "Empathy": 5, "Product knowledge": 5, "Compliance": 5})
+    after = ranked(sam)
+    # Every gap is closed: the electives stay (own path), explained by that; extras go.
+    assert after == [
+        ("Call control drills", "An elective of your path “First 90 days”, open now"),
+        ("Product tour", "An elective of your path “First 90 days”, open now"),
+        ("Empathy stories", "An elective of your path “First 90 days”, open now"),
+    ]
+
+
+def test_a_dismissed_suggestion_stays_dismissed_for_that_person_only(tenant: int) -> None:
+    org = organisation(tenant)
+    ana, sam = org["ana"], org["sam"]
+    top = personal.suggestions(ana, services.learning_of(ana.id))[0]
+    assert personal.dismiss(ana, top.path_id, top.step_key)
+    assert not personal.dismiss(ana, top.path_id, top.step_key)  # already
+    assert not personal.dismiss(ana, 999_999, top.step_key)  # no such path
+    titles = [s.title for s in personal.suggestions(ana, services.learning_of(ana.id), 10)]
+    assert top.title not in titles
+    assert top.title in [s.title for s in personal.suggestions(sam, services.learning_of(sam.id))]
+    assert personal.undismiss_all(ana) == 1
+
+
+def test_onboarding_is_resumable_skippable_and_offered_until_done(tenant: int) -> None:
+    org = organisation(tenant)
+    ana, sam = org["ana"], org["sam"]
+    assert personal.needs_onboarding(ana.id) and personal.resume_step(ana.id) == "skills"
+    assert personal.advance(ana, "skills") == "interests"
+    assert personal.needs_onboarding(ana.id) and personal.resume_step(ana.id) == "interests"
+    personal.advance(ana, "skills")  # going back and saving again does not rewind
+    assert personal.resume_step(ana.id) == "interests"
+    assert personal.advance(ana, "interests") == "goal"
+    assert personal.advance(ana, "goal") is None
+    assert not personal.needs_onboarding(ana.id)
+    personal.skip(sam)
+    assert not personal.needs_onboarding(sam.id)
+    assert personal.save_interests(sam, ["999999"], []) == "Choose skills from the list."
+    assert personal.save_interests(sam, [], ["podcast"]) == "Choose formats from the list."
+    assert personal.save_interests(sam, [str(skill_id("Empathy"))], ["peer", "video"]) == ""
+    prefs = personal.preferences(db.session, sam)
+    assert prefs.interest_names == ("Empathy",)
+    assert [f.value for f in prefs.formats] == ["video", "peer"]
+
+
+def test_who_sees_whose_learning(tenant: int) -> None:
+    org = organisation(tenant)
+    ana, ben, sam = org["ana"], org["ben"], org["sam"]
+    assert team.may_view_learning(me(ben), ana.id)  # he leads her
+    assert not team.may_view_learning(me(sam), ana.id)  # a peer
+    assert team.may_view_learning(me(ana), ben.id)  # her leader's own learning, shown
+    assert not team.may_view_learning(me(ben), person(tenant, "zed").id)
+    personal.set_sharing(ben, False)
+    assert not team.may_view_learning(me(ana), ben.id)
+    assert team.may_view_learning(CHLOE, ben.id)
+
+
+def test_team_view_by_person_and_path_in_a_fixed_number_of_queries(tenant: int) -> None:
+    org = organisation(tenant)
+    ana, sam, t = org["ana"], org["sam"], org["team"]
+    lr = next(x for x in services.learning_of(ana.id) if x.path.title == "First 90 days")
+    lr.assignment.assigned_at = utcnow() - timedelta(days=30)
+    intro = next(s for s in lr.view.root.steps() if s.title == "Required intro")
+    intro.node.due_days = 7  # type: ignore[union-attr]
+    db.session.flush()
+    roles.request_change(tenant, sam, str(roles.match_role("Senior agent").id), "Ready")  # type: ignore[union-attr]
+
+    def counted() -> tuple[team.TeamView, int]:
+        db.session.expire_all()
+        statements = [0]
+
+        def count(*_a: Any) -> None:
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            return team.team_view(db.session.get(Team, t.id)), statements[0]  # type: ignore[arg-type]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+
+    view, small = counted()
+    rows = {m.person.name: m for m in view.members}
+    assert set(rows) == {"Ana", "Sam"}  # the leader is not a member row
+    assert rows["Ana"].overdue == 1 and rows["Sam"].overdue == 0 and view.overdue_people == 1
+    assert rows["Ana"].role_name == "Tier 1 agent"
+    assert [p.title for p in rows["Ana"].paths] == ["First 90 days"]
+    assert view.waiting_requests == 1 and view.waiting_signoffs == 0
+    assert [(s.title, s.people, s.completed) for s in view.by_path] == [("First 90 days", 2, 0)]
+    assert view.leader is not None and view.leader.name == "Ben" and view.leader_shares
+    services.self_report(services.learning(lr.assignment.id), intro.key, me(ana))
+    view, _ = counted()
+    for m in view.members:  # the team page agrees with each person's My path
+        mine = {x.assignment.id: x.view for x in services.learning_of(m.person.id)}
+        for line in m.paths:
+            assert line.percent == mine[line.assignment_id].percent
+            assert line.overdue == sum(
+                1 for s in mine[line.assignment_id].root.steps() if s.overdue
+            )
+    assert next(m for m in view.members if m.person.name == "Ana").overdue == 0
+    for i in range(8):  # four times the team: the same number of queries
+        extra = person(tenant, f"agent{i}")
+        give_role(extra, "Tier 1 agent")
+        roles.add_member(tenant, t, extra.sub)
+    bigger, large = counted()
+    assert bigger.total_members == 10 and large == small
