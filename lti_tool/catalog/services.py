@@ -195,6 +195,7 @@ class Filters:
 class Result:
     item: CatalogItem
     fit: fitting.Fit
+    skills: list[str] = field(default_factory=list)
 
 
 @dataclass

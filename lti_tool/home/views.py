@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from lti_tool.catalog import plan as catalog_plan
 from lti_tool.extensions import db
 from lti_tool.home import services
 from lti_tool.lti.session import current_launch, launch_required
@@ -24,8 +25,14 @@ def index() -> str:
     summary = services.tenant_summary(ctx) if ctx.is_administrator else None
     learner = ctx.is_learner or not ctx.roles
     paths = path_services.learning_of(ctx.person_id) if learner else []
+    plan = catalog_plan.progress(ctx.person_id) if learner else None
     return render_template(
-        "home/index.html", ctx=ctx, person=services.person(ctx), summary=summary, paths=paths
+        "home/index.html",
+        ctx=ctx,
+        person=services.person(ctx),
+        summary=summary,
+        paths=paths,
+        plan=plan,
     )
 
 
