@@ -178,8 +178,16 @@ class AddForm:
 
 
 def add(
-    registration_id: int, person: Person, item: CatalogItem, form: AddForm, actor: Actor
+    registration_id: int,
+    person: Person,
+    item: CatalogItem,
+    form: AddForm,
+    actor: Actor,
+    *,
+    lms_user: str = "",
 ) -> tuple[PlanItem | None, dict[str, str]]:
+    """Add an item to the person's plan. `lms_user` is their id in the LMS's API (from the
+    launch), kept so that a leader's approval or the completion job can act for them."""
     errors: dict[str, str] = {}
     if item.hidden or item.gone_at is not None:
         errors["item"] = "This item is no longer offered, so it cannot be added."
@@ -230,6 +238,7 @@ def add(
         goal_note=note,
         target_date=target,
         status=PlanStatus.PLANNED.value,
+        lms_user_id=lms_user[:100],
         created_at=utcnow(),
     )
     db.session.add(row)

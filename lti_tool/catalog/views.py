@@ -80,6 +80,13 @@ def _adapter() -> LmsAdapter | None:
     return access.adapter_for(found)
 
 
+def _lms_user() -> str:
+    """The launched person's id in the LMS's API, for the tenant's platform."""
+    ctx = current_launch()
+    source = access.source(ctx.registration_id)
+    return plan.lms_user_id(source.platform if source else "", ctx.sub, ctx.custom)
+
+
 def _local_only() -> bool:
     row = access.source(current_launch().registration_id)
     return row is None or not row.platform
@@ -205,7 +212,7 @@ def add_to_plan(pk: int) -> Any:
         goal_note=request.form.get("goal_note", ""),
         target_date=request.form.get("target_date", ""),
     )
-    entry, errors = plan.add(ctx.registration_id, _me(), row, form, _actor())
+    entry, errors = plan.add(ctx.registration_id, _me(), row, form, _actor(), lms_user=_lms_user())
     if errors or entry is None:
         db.session.rollback()
         return _item_page(row, errors, {**form.__dict__, "stars": "", "comment": ""})
@@ -265,9 +272,7 @@ def _after_plan_change(message: str, category: str, entry_id: int) -> Any:
 def enrol(pk: int) -> Any:
     ctx = current_launch()
     entry = _entry(pk)
-    source = access.source(ctx.registration_id)
-    platform = source.platform if source else ""
-    user_id = entry.lms_user_id or plan.lms_user_id(platform, ctx.sub, ctx.custom)
+    user_id = _lms_user() or entry.lms_user_id
     outcome = plan.enrol(entry, None if entry.item.is_local else _adapter(), user_id, _actor())
     message = outcome.message
     if outcome.ask_leader:
