@@ -113,9 +113,9 @@ def test_moodle_shaped_round_trip_validated_by_the_platform(
     assert 'type="checkbox" name="item" value="home:home"' in picker.text  # accept_multiple
     assert 'value="roster:course"' in picker.text
     # Not-yet-built features are listed, but cannot be chosen.
-    for coming in ("Learning path", "Catalog"):
+    for coming in ("Learning path",):
         assert coming in picker.text
-    assert 'value="path:' not in picker.text and picker.text.count("Coming soon") == 2
+    assert 'value="path:' not in picker.text and picker.text.count("Coming soon") == 1
     assert 'value="community:space"' in picker.text  # lti_tool/community/content.py
 
     answer = choose(browser, picker, ["home:home", "roster:course"])

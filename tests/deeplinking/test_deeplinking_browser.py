@@ -57,7 +57,7 @@ def test_deep_linking_round_trip_with_third_party_cookies_blocked(
                 path=str(ARTIFACTS / f"deeplinking-picker-{width}.png"), full_page=True
             )
             assert no_horizontal_scroll(alone)
-            assert alone.get_by_text("Coming soon").count() == 2  # paths, catalog
+            assert alone.get_by_text("Coming soon").count() == 1  # paths
             alone.close()
 
             frame.get_by_role("checkbox", name="Wayfinder", exact=True).check()
