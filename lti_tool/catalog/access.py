@@ -22,6 +22,8 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 
 PLATFORMS = {"moodle": "Moodle (web-service token)", "canvas": "Canvas (admin access token)"}
+# The development launcher's pretend LMS (devlauncher/demo_catalog.py): only with DEV_LAUNCHER.
+DEMO_PLATFORM = "demo"
 
 # What the administrator should do, by kind of failure.
 FIXES = {
@@ -80,19 +82,25 @@ class Access:
 
     settings: AdapterSettings
 
+    demo: bool = False  # the development launcher's pretend LMS
+
     @property
     def granted(self) -> bool:
-        return self.settings.grants_rest
+        return self.settings.grants_rest or self.demo
 
     @property
     def platform(self) -> str:
         return self.settings.platform
 
 
-def access_for(registration_id: int, secret_key: str, timeout: float = 10.0) -> Access:
+def access_for(
+    registration_id: int, secret_key: str, timeout: float = 10.0, *, allow_demo: bool = False
+) -> Access:
     row = source(registration_id)
     if row is None or not row.platform:
         return Access(AdapterSettings(platform="local"))
+    if row.platform == DEMO_PLATFORM:
+        return Access(AdapterSettings(platform=DEMO_PLATFORM), demo=allow_demo)
     return Access(
         AdapterSettings(
             platform=row.platform,
@@ -105,10 +113,16 @@ def access_for(registration_id: int, secret_key: str, timeout: float = 10.0) -> 
     )
 
 
-def adapter_for(access: Access, http: HttpClient | None = None) -> LmsAdapter | None:
+def adapter_for(
+    access: Access, registration_id: int, http: HttpClient | None = None
+) -> LmsAdapter | None:
     """The tenant's LMS adapter, or None when it granted no REST access (local items only)."""
     if not access.granted:
         return None
+    if access.demo:
+        from lti_tool.devlauncher.demo_catalog import demo_adapter
+
+        return demo_adapter(registration_id)
     return make_adapter(access.settings, http=http)
 
 

@@ -519,7 +519,7 @@ def decide(
 def _known_user_id(entry: PlanItem) -> str:
     """For Moodle the LMS id is the LTI sub; for Canvas only what a launch told us."""
     source = access.source(entry.registration_id)
-    if source is not None and source.platform == "moodle":
+    if source is not None and source.platform in ("moodle", access.DEMO_PLATFORM):
         return entry.person.sub
     return entry.lms_user_id
 

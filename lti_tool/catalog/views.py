@@ -74,10 +74,14 @@ def _me() -> Person:
 
 def _adapter() -> LmsAdapter | None:
     config = current_app.config
+    registration_id = current_launch().registration_id
     found = access.access_for(
-        current_launch().registration_id, config["SECRET_KEY"], config["HTTP_TIMEOUT"]
+        registration_id,
+        config["SECRET_KEY"],
+        config["HTTP_TIMEOUT"],
+        allow_demo=bool(config["DEV_LAUNCHER"]),
     )
-    return access.adapter_for(found)
+    return access.adapter_for(found, registration_id)
 
 
 def _lms_user() -> str:
@@ -432,7 +436,7 @@ def manage() -> str:
         source=access.source(ctx.registration_id),
         job=job,
         running=job is not None and not job.finished,
-        platforms=access.PLATFORMS,
+        platforms={**access.PLATFORMS, access.DEMO_PLATFORM: "the demo LMS (development launcher)"},
     )
 
 
@@ -446,7 +450,11 @@ def status() -> Any:
 @launch_required(*STAFF)
 def sync() -> Any:
     ctx = current_launch()
-    found = access.access_for(ctx.registration_id, current_app.config["SECRET_KEY"])
+    found = access.access_for(
+        ctx.registration_id,
+        current_app.config["SECRET_KEY"],
+        allow_demo=bool(current_app.config["DEV_LAUNCHER"]),
+    )
     if not found.granted:
         flash(
             "No LMS access is set up, so there is nothing to sync: the catalog holds the items "
