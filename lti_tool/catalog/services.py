@@ -304,6 +304,7 @@ def search(
             fitting.explain(
                 skills.get(i.id, []), i.level, gaps, person_known=person_id is not None
             ),
+            [name for _sid, name in skills.get(i.id, [])],
         )
         for i in items
     ]

@@ -27,6 +27,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -122,7 +123,7 @@ def _shared() -> dict[str, Any]:
         "GoalKind": GoalKind,
         "PlanStatus": PlanStatus,
         "DURATIONS": services.DURATIONS,
-        "is_staff": current_launch().has(*STAFF),
+        "is_staff": bool(g.get("launch") and g.launch.has(*STAFF)),
     }
 
 

@@ -116,6 +116,7 @@ def test_search_and_filters(clean_app: Any, tenant: int, ana: Session) -> None:
         "Advanced de-escalation coaching",
         "Discounts: 100% guide",
     }
+    assert '<span class="tag">De-escalation</span>' in everything.text  # skills on each result
     found = ana.get("/catalog/?q=angry")
     # Title and summary match; hidden and gone items never reach learners.
     assert titles(found)[0] == "Calming angry customers"
