@@ -78,14 +78,21 @@ def _weight(gap: Gap, level: int | None) -> float:
     return value
 
 
+def open_gaps(gaps: Sequence[Gap]) -> dict[int, Gap]:
+    """The gaps still open, by skill (build once when scoring many items)."""
+    return {g.skill_id: g for g in gaps if g.missing > 0}
+
+
 def score(
     skills: Sequence[tuple[int, str]],
     level: int | None,
     gaps: Sequence[Gap],
     formats: Collection[str] = (),
     item_format: str = "",
+    *,
+    by_skill: dict[int, Gap] | None = None,
 ) -> float:
-    by_skill = {g.skill_id: g for g in gaps if g.missing > 0}
+    by_skill = open_gaps(gaps) if by_skill is None else by_skill
     total = sum(_weight(by_skill[sid], level) for sid, _name in skills if sid in by_skill)
     if formats and item_format in formats:
         total += 0.1

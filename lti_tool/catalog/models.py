@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,15 +24,29 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles.models import Skill
 from lti_tool.tenancy import TenantScoped
+
+
+class SearchVector(TypeDecorator[str]):
+    """tsvector on PostgreSQL, plain text (unused) elsewhere."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
 
 
 class Source(enum.StrEnum):
@@ -119,13 +134,8 @@ class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("registration_id", "source", "external_id", name="uq_catalog_items_ext"),
         Index("ix_catalog_items_listing", "registration_id", "hidden", "featured", "title"),
-        # Full-text search on PostgreSQL (services.search uses the same expression); created by
-        # migration 0011_catalog, written as PostgreSQL reflects it.
-        Index(
-            "ix_catalog_items_search",
-            text("to_tsvector('english', search_text)"),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        # Full-text search on PostgreSQL (services.search); on SQLite the column stays empty.
+        Index("ix_catalog_items_search", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -155,6 +165,9 @@ class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     curated_by: Mapped[str] = mapped_column(String(255), default="")
     # Title, summary, skills and category in one lower-case text, for search (kept by services).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # PostgreSQL: to_tsvector('english', search_text), kept by a trigger (migration 0011_catalog)
+    # so ranking reads a stored vector instead of parsing every match again. Never written here.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     skills: Mapped[list[Skill]] = relationship(

@@ -3,9 +3,9 @@ the current tenant's session; they add and flush, the view commits once.
 
 Search
 ------
-One function (`search`) for both databases. PostgreSQL: full text over ``search_text``
-(``websearch_to_tsquery('english', …)`` against the GIN expression index of migration
-0011_catalog, best match first). Elsewhere (SQLite): ``search_text`` holds title, summary,
+One function (`search`) for both databases. PostgreSQL: full text over ``search_vector``
+(``to_tsvector('english', search_text)`` kept by a trigger, GIN-indexed; migration
+0011_catalog) with ``websearch_to_tsquery('english', …)``, best match first. Elsewhere (SQLite): ``search_text`` holds title, summary,
 category and skill names in lower case, and each word of the query must appear in it (LIKE,
 wildcards escaped). Filters: skill, level, format, duration and language. Sorting by fit scores
 the matching items with `fit.py` and pages the scored list.
@@ -59,7 +59,11 @@ class NotFound(LookupError):
 
 
 def search_text(item: CatalogItem, skill_names: Iterable[str]) -> str:
-    parts = [item.title, item.summary, item.lms_category, " ".join(skill_names)]
+    return search_text_of(item.title, item.summary, item.lms_category, skill_names)
+
+
+def search_text_of(title: str, summary: str, category: str, skill_names: Iterable[str]) -> str:
+    parts = [title, summary, category, " ".join(skill_names)]
     return " ".join(p for p in parts if p).lower()[:30_000]
 
 
@@ -215,7 +219,7 @@ def _text_match(q: str) -> tuple[ColumnElement[bool], Any]:
     """Items matching q, and an ordering expression (best first)."""
     if db.session.get_bind().dialect.name == "postgresql":
         query = func.websearch_to_tsquery(literal_column("'english'"), q)
-        document = func.to_tsvector(literal_column("'english'"), CatalogItem.search_text)
+        document = CatalogItem.search_vector
         return document.op("@@")(query), func.ts_rank(document, query).desc()
     words = [w.lower() for w in re.split(r"\s+", q) if w][:8]
     clauses = [CatalogItem.search_text.like(_like(w), escape="\\") for w in words]
@@ -270,23 +274,7 @@ def search(
     pages = max(1, -(-total // per_page))
     page = min(filters.page, pages)
     if filters.sort == "fit":
-        rows = db.session.execute(
-            select(CatalogItem.id, CatalogItem.level, CatalogItem.featured)
-            .where(*where)
-            .order_by(*order)
-        ).all()
-        skills = _skills_for([r.id for r in rows])
-        scored = [
-            (fitting.score(skills.get(r.id, []), r.level, gaps), -index, r.id)
-            for index, r in enumerate(rows)
-        ]
-        scored.sort(reverse=True)
-        ids = [pk for _s, _i, pk in scored[(page - 1) * per_page : page * per_page]]
-        by_id = {
-            row.id: row
-            for row in db.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))
-        }
-        items = [by_id[pk] for pk in ids if pk in by_id]
+        items = _by_fit(where, order, gaps, page, per_page)
     else:
         items = list(
             db.session.scalars(
@@ -297,7 +285,7 @@ def search(
                 .offset((page - 1) * per_page)
             )
         )
-        skills = _skills_for([i.id for i in items])
+    skills = _skills_for([i.id for i in items])
     results = [
         Result(
             i,
@@ -309,6 +297,41 @@ def search(
         for i in items
     ]
     return SearchPage(results, total, page, pages, gaps)
+
+
+def _by_fit(
+    where: list[ColumnElement[bool]],
+    order: list[Any],
+    gaps: list[fitting.Gap],
+    page: int,
+    per_page: int,
+) -> list[CatalogItem]:
+    """One page of the matching items, best fit first (ties keep the relevance order): every
+    match is scored from two narrow queries (ids and levels; their skill links)."""
+    rows = db.session.execute(
+        select(CatalogItem.id, CatalogItem.level).where(*where).order_by(*order)
+    ).all()
+    by_skill = fitting.open_gaps(gaps)
+    links: dict[int, list[tuple[int, str]]] = {}
+    if by_skill:
+        matched = select(CatalogItem.id).where(*where)
+        for item_id, skill_id in db.session.execute(
+            select(CatalogItemSkill.item_id, CatalogItemSkill.skill_id).where(
+                CatalogItemSkill.item_id.in_(matched),
+                CatalogItemSkill.skill_id.in_(list(by_skill)),
+            )
+        ):
+            links.setdefault(item_id, []).append((skill_id, ""))
+    scored = sorted(
+        (
+            (-fitting.score(links.get(pk, []), level, gaps, by_skill=by_skill), index, pk)
+            for index, (pk, level) in enumerate(rows)
+        )
+    )
+    ids = [pk for _s, _i, pk in scored[(page - 1) * per_page : page * per_page]]
+    found = db.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))
+    by_id = {row.id: row for row in found}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _skills_for(item_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

@@ -2,18 +2,21 @@
 
 The sync writes only the LMS's columns of LMS items (title, summary, link, language, duration,
 format, enrolment method, category; see models). Curated columns (skills, level, format chosen by
-a trainer, hidden, featured) and local items are never touched. A course the LMS no longer
-lists (or hides) is marked ``gone_at`` rather than deleted; if it comes back, the mark goes and
-everything curated about it is still there. Each page of courses is committed with the job's
-progress, so a sync that fails half-way keeps what it wrote and the next run finishes the job.
+a trainer, hidden, featured, needs_approval) and local items are never touched. A course the LMS
+no longer lists (or hides) is marked ``gone_at`` rather than deleted; if it comes back, the mark
+goes and everything curated about it is still there. Each page of courses is written in bulk
+and committed with the job's progress, so a sync that fails half-way keeps what it wrote and the
+next run finishes the job. Rows are compared with a snapshot read once (plain tuples, not ORM
+objects, which every progress commit would expire and reload one by one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from adapters.base import AdapterError, Course, LmsAdapter
 from lti_tool.catalog import services
@@ -23,6 +26,16 @@ from lti_tool.lti.models import utcnow
 
 PAGE_SIZE = 100
 MAX_PAGES = 1000  # 100,000 courses: a cap, so a looping cursor cannot run forever
+LMS_COLUMNS = (
+    "title",
+    "summary",
+    "url",
+    "language",
+    "duration_minutes",
+    "lms_format",
+    "lms_enrolment",
+    "lms_category",
+)
 
 Progress = Callable[[int, int | None, str], None]
 
@@ -48,7 +61,7 @@ class SyncResult:
         return "; ".join(parts) + "."
 
 
-def _lms_values(course: Course, categories: dict[str, str]) -> dict[str, object]:
+def _lms_values(course: Course, categories: dict[str, str]) -> dict[str, Any]:
     try:
         fmt = ItemFormat(course.format.value).value
     except ValueError:
@@ -65,6 +78,24 @@ def _lms_values(course: Course, categories: dict[str, str]) -> dict[str, object]
     }
 
 
+@dataclass
+class _Known:
+    id: int
+    values: tuple[Any, ...]
+    gone: bool
+
+
+def _snapshot(registration_id: int) -> dict[str, _Known]:
+    columns = [getattr(CatalogItem, name) for name in LMS_COLUMNS]
+    rows = db.session.execute(
+        select(CatalogItem.external_id, CatalogItem.id, CatalogItem.gone_at, *columns).where(
+            CatalogItem.registration_id == registration_id,
+            CatalogItem.source == Source.LMS.value,
+        )
+    )
+    return {row[0]: _Known(row[1], tuple(row[3:]), row[2] is not None) for row in rows}
+
+
 def sync_catalog(registration_id: int, adapter: LmsAdapter, progress: Progress) -> SyncResult:
     """Bring the LMS's catalog in. Commits once per page (through `progress`)."""
     result = SyncResult()
@@ -72,65 +103,90 @@ def sync_catalog(registration_id: int, adapter: LmsAdapter, progress: Progress) 
         categories = {c.id: c.name for c in adapter.list_categories()}
     except AdapterError:  # categories only label items; a sync works without them
         categories = {}
-    existing = {
-        row.external_id: row
-        for row in db.session.scalars(
-            select(CatalogItem).where(
-                CatalogItem.registration_id == registration_id,
-                CatalogItem.source == Source.LMS.value,
-            )
-        )
-    }
-    skill_names = services.skill_names_by_item([row.id for row in existing.values()])
+    known = _snapshot(registration_id)
+    skill_names = services.skill_names_by_item([k.id for k in known.values()])
     now = utcnow()
     cursor: str | None = None
     total: int | None = None
     for _ in range(MAX_PAGES):
         page = adapter.list_courses(cursor, PAGE_SIZE)
         total = page.total if page.total is not None else total
+        new_rows: list[dict[str, Any]] = []
+        changed_rows: list[dict[str, Any]] = []
         for course in page.items:
             if not course.visible or course.id in result.seen:
                 continue
             result.seen.add(course.id)
             values = _lms_values(course, categories)
-            row = existing.get(course.id)
+            text = services.search_text_of(
+                values["title"], values["summary"], values["lms_category"], []
+            )
+            row = known.get(course.id)
             if row is None:
-                row = CatalogItem(
-                    registration_id=registration_id,
-                    source=Source.LMS.value,
-                    external_id=course.id,
-                    hidden=False,
-                    featured=False,
-                    needs_approval=False,
-                    curated_by="",
-                    created_at=now,
-                    **values,
+                new_rows.append(
+                    {
+                        "registration_id": registration_id,
+                        "source": Source.LMS.value,
+                        "external_id": course.id,
+                        "hidden": False,
+                        "featured": False,
+                        "needs_approval": False,
+                        "curated_by": "",
+                        "created_at": now,
+                        "lms_seen_at": now,
+                        "search_text": text,
+                        **values,
+                    }
                 )
-                row.search_text = services.search_text(row, [])
-                db.session.add(row)
-                existing[course.id] = row
                 result.added += 1
+                continue
+            fresh = tuple(values[name] for name in LMS_COLUMNS)
+            if fresh != row.values or row.gone:
+                names = skill_names.get(row.id, [])
+                changed_rows.append(
+                    {
+                        "id": row.id,
+                        "gone_at": None,
+                        "search_text": services.search_text_of(
+                            values["title"], values["summary"], values["lms_category"], names
+                        ),
+                        **values,
+                    }
+                )
+                result.updated += fresh != row.values
+                result.unchanged += fresh == row.values
+                result.back += row.gone
             else:
-                changed = any(getattr(row, k) != v for k, v in values.items())
-                if changed:
-                    for key, value in values.items():
-                        setattr(row, key, value)
-                    row.search_text = services.search_text(row, skill_names.get(row.id, []))
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-                if row.gone_at is not None:
-                    row.gone_at = None
-                    result.back += 1
-            row.lms_seen_at = now
-        db.session.flush()
+                result.unchanged += 1
+        if new_rows:
+            db.session.execute(insert(CatalogItem), new_rows)
+        if changed_rows:
+            db.session.execute(update(CatalogItem), changed_rows)
         progress(len(result.seen), total, f"Read {len(result.seen)} courses from the LMS.")
         cursor = page.next_cursor
         if cursor is None:
             break
-    for external_id, row in existing.items():
-        if external_id not in result.seen and row.gone_at is None:
-            row.gone_at = now
-            result.gone += 1
+    vanished = [
+        k.id for external_id, k in known.items() if external_id not in result.seen and not k.gone
+    ]
+    for start in range(0, len(vanished), 500):
+        db.session.execute(
+            update(CatalogItem)
+            .where(CatalogItem.id.in_(vanished[start : start + 500]))
+            .values(gone_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    result.gone = len(vanished)
+    # Everything still offered was seen now: one statement rather than a write per course.
+    db.session.execute(
+        update(CatalogItem)
+        .where(
+            CatalogItem.registration_id == registration_id,
+            CatalogItem.source == Source.LMS.value,
+            CatalogItem.gone_at.is_(None),
+        )
+        .values(lms_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     return result

@@ -322,3 +322,35 @@ def test_roles_and_removal(people: People) -> None:
     assert "Remove “Quality scorecards” from your plan?" in text(confirm)
     people.ana.follow(people.ana.post(f"/catalog/plan/{entry}/remove"))
     assert "Your plan is empty" in text(people.ana.get("/catalog/plan"))
+
+
+def test_ratings_by_role_appear_from_three_raters(people: People) -> None:
+    pk = people.item_id("De-escalation basics")
+    page = text(people.ana.get(f"/catalog/i/{pk}"))
+    assert "You can rate it once you have enrolled" in page
+    refused = people.ana.post(f"/catalog/i/{pk}/rate", {"stars": "5"})
+    assert refused.status_code == 400
+    entry = people.add(people.ana, "De-escalation basics")
+    people.ana.follow(people.ana.post(f"/catalog/plan/{entry}/enrol"))
+    bad = people.ana.post(f"/catalog/i/{pk}/rate", {"stars": "9", "comment": "kept"})
+    assert bad.status_code == 400 and "Choose from 1 to 5 stars" in text(bad)
+    assert ">kept</textarea>" in bad.text
+    people.ana.follow(people.ana.post(f"/catalog/i/{pk}/rate", {"stars": "5", "comment": "Great"}))
+    # One rater in the role: too few to show (privacy), for anyone in that role.
+    page = people.ana.get(f"/catalog/i/{pk}")
+    assert "Too few ratings from your role (Tier 1 agent) to show yet" in text(page)
+    assert 'class="comments"' not in page.text
+    for sub, stars in (("t1-b", "4"), ("t1-c", "3")):
+        other = person(people.lms, sub, [LEARNER], f"Agent {sub}", "Tier 1 agent")
+        row = people.add(other, "De-escalation basics")
+        with people.app.app_context(), tenant_scope(db.session, people.tenant):
+            db.session.get(PlanItem, row).status = "enrolled"  # type: ignore[union-attr]
+            db.session.commit()
+        other.follow(other.post(f"/catalog/i/{pk}/rate", {"stars": stars}))
+    page = people.ana.get(f"/catalog/i/{pk}")
+    assert "4.0 out of 5 from 3 people in your role (Tier 1 agent)" in text(page)
+    assert '<ul class="comments"><li>Great</li></ul>' in page.text
+    # Ben (Team lead) sees nothing of the Tier 1 agents' ratings.
+    assert "No one in your role (Team lead) has rated it yet" in text(
+        people.ben.get(f"/catalog/i/{pk}")
+    )

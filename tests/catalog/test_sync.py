@@ -134,3 +134,26 @@ def test_tokens_are_stored_encrypted(clean_app: Any, tenant: int, canvas: Served
         assert canvas.token not in source.token_encrypted
         found = access.access_for(tenant, clean_app.config["SECRET_KEY"])
         assert found.settings.token == canvas.token
+
+
+def test_the_scheduler_syncs_each_connected_lms_once(
+    clean_app: Any, tenant: int, moodle: Served
+) -> None:
+    from sqlalchemy import func, select
+
+    from lti_tool.catalog import jobs as catalog_jobs
+    from lti_tool.jobs.models import Job
+
+    with clean_app.app_context():
+        assert catalog_jobs.enqueue_periodic_syncs(1440) == []  # no LMS access: nothing to do
+    connect(clean_app, tenant, moodle)
+    with clean_app.app_context():
+        first = catalog_jobs.enqueue_periodic_syncs(1440)
+        db.session.commit()
+        assert [job.registration_id for job in first] == [tenant]
+        assert catalog_jobs.enqueue_periodic_syncs(1440) == []  # one is waiting already
+        db.session.commit()
+        count = db.session.scalar(
+            select(func.count()).select_from(Job).where(Job.kind == "catalog_sync")
+        )
+        assert count == 1
