@@ -307,26 +307,27 @@ def _by_fit(
     per_page: int,
 ) -> list[CatalogItem]:
     """One page of the matching items, best fit first (ties keep the relevance order): every
-    match is scored from two narrow queries (ids and levels; their skill links)."""
-    rows = db.session.execute(
-        select(CatalogItem.id, CatalogItem.level).where(*where).order_by(*order)
-    ).all()
+    match is scored from one narrow query (id, level, and its links to skills with a gap)."""
     by_skill = fitting.open_gaps(gaps)
+    link = and_(
+        CatalogItemSkill.item_id == CatalogItem.id,
+        CatalogItemSkill.skill_id.in_(list(by_skill) or [-1]),
+    )
+    rows = db.session.execute(
+        select(CatalogItem.id, CatalogItem.level, CatalogItemSkill.skill_id)
+        .outerjoin(CatalogItemSkill, link)
+        .where(*where)
+        .order_by(*order)
+    ).all()
+    levels: dict[int, int | None] = {}
     links: dict[int, list[tuple[int, str]]] = {}
-    if by_skill:
-        matched = select(CatalogItem.id).where(*where)
-        for item_id, skill_id in db.session.execute(
-            select(CatalogItemSkill.item_id, CatalogItemSkill.skill_id).where(
-                CatalogItemSkill.item_id.in_(matched),
-                CatalogItemSkill.skill_id.in_(list(by_skill)),
-            )
-        ):
-            links.setdefault(item_id, []).append((skill_id, ""))
+    for pk, level, skill_id in rows:
+        levels.setdefault(pk, level)
+        if skill_id is not None:
+            links.setdefault(pk, []).append((skill_id, ""))
     scored = sorted(
-        (
-            (-fitting.score(links.get(pk, []), level, gaps, by_skill=by_skill), index, pk)
-            for index, (pk, level) in enumerate(rows)
-        )
+        (-fitting.score(links.get(pk, []), level, gaps, by_skill=by_skill), index, pk)
+        for index, (pk, level) in enumerate(levels.items())
     )
     ids = [pk for _s, _i, pk in scored[(page - 1) * per_page : page * per_page]]
     found = db.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))
