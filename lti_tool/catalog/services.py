@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, select
+from sqlalchemy.orm import aliased
 
 from lti_tool.catalog import fit as fitting
 from lti_tool.catalog.models import (
@@ -309,13 +310,15 @@ def _by_fit(
     """One page of the matching items, best fit first (ties keep the relevance order): every
     match is scored from one narrow query (id, level, and its links to skills with a gap)."""
     by_skill = fitting.open_gaps(gaps)
+    # An alias, so that the skill filter's EXISTS (same table) is not correlated with it.
+    gap_link = aliased(CatalogItemSkill)
     link = and_(
-        CatalogItemSkill.item_id == CatalogItem.id,
-        CatalogItemSkill.skill_id.in_(list(by_skill) or [-1]),
+        gap_link.item_id == CatalogItem.id,
+        gap_link.skill_id.in_(list(by_skill) or [-1]),
     )
     rows = db.session.execute(
-        select(CatalogItem.id, CatalogItem.level, CatalogItemSkill.skill_id)
-        .outerjoin(CatalogItemSkill, link)
+        select(CatalogItem.id, CatalogItem.level, gap_link.skill_id)
+        .outerjoin(gap_link, link)
         .where(*where)
         .order_by(*order)
     ).all()

@@ -166,6 +166,10 @@ def test_fit_sort_explains_every_result(clean_app: Any, tenant: int, ana: Sessio
     assert re.search(r"Builds De-escalation, which [^.]+ needs at \d", words)
     assert "Senior agent (your goal)" in words or "your role, Tier 1 agent," in words
     assert "Not tagged with skills yet" in words
+    # Fit order with a skill filter and a query together.
+    skill_id = _skill(clean_app, tenant, "De-escalation")
+    both = ana.get(f"/catalog/?q=angry&skill={skill_id}&sort=fit&level=2")
+    assert both.status_code == 200 and titles(both) == ["Calming angry customers"]
 
 
 def test_pages(clean_app: Any, tenant: int, ana: Session) -> None:
