@@ -181,10 +181,10 @@ def seed_catalog(reg: Registration) -> None:
         PlanStatus,
         RequestStatus,
     )
-    from lti_tool.jobs import services as jobs
+    from lti_tool.catalog.sync import sync_catalog
+    from lti_tool.jobs.models import JobState
     from lti_tool.paths.services import Actor
     from lti_tool.roles import services as roles
-    from lti_tool.roles.models import Source
     from lti_tool.tenancy import tenant_scope
 
     with tenant_scope(db.session, reg.id):
@@ -194,9 +194,17 @@ def seed_catalog(reg: Registration) -> None:
         source.platform = access.DEMO_PLATFORM
         source.base_url = "https://lms.example.com"
         source.updated_by = "demo"
+        # The first sync, run here (whatever DEV_LAUNCHER says) and recorded as a finished job:
+        # what Dev and Chloe see as the last sync.
         job, _ = catalog_jobs.start_sync(reg.id, started_by="Dev Desai (demo)")
+        result = sync_catalog(reg.id, demo_adapter(reg.id), lambda *_args: None)
+        now = utcnow()
+        job.state, job.attempts, job.message = JobState.SUCCEEDED, 1, result.summary()
+        job.progress_done = job.progress_total = len(result.seen)
+        job.started_at = job.finished_at = now
+        job.run_at, job.dedupe_key = None, None
+        source.synced_at = now
         db.session.flush()
-    jobs.run_job(job.id)  # commits: the sync's pages and its job row
 
     with tenant_scope(db.session, reg.id):
         items = {i.title: i for i in db.session.scalars(select(CatalogItem))}
@@ -280,17 +288,14 @@ def seed_catalog(reg: Registration) -> None:
         curate(guide.title, ("Product knowledge",), 1)
         curate(shadow.title, ("Coaching", "De-escalation"), 3, needs_approval=True)
 
-        # Three Tier 1 agents who took "Handling difficult calls" and rated it.
+        # Three Tier 1 agents who took "Handling difficult calls" and rated it. A rating keeps
+        # the rater's job role of the time, so they need no role now (and get no learning path).
         tier1 = roles.match_role("Tier 1 agent")
         calls = items["Handling difficult calls"]
         for sub, name, stars, comment in RATERS:
-            person = people.get(sub) or Person(
-                registration_id=reg.id, sub=sub, name=name, job_role="Tier 1 agent"
-            )
+            person = people.get(sub) or Person(registration_id=reg.id, sub=sub, name=name)
             db.session.add(person)
             db.session.flush()
-            if tier1 is not None:
-                roles.set_source_role(person, Source.LTI, tier1, by="demo")
             db.session.add(
                 PlanItem(
                     registration_id=reg.id,
