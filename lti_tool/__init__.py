@@ -68,6 +68,8 @@ def init_errors(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.catalog import content as catalog_content
+    from lti_tool.catalog.views import bp as catalog_bp
     from lti_tool.community import content as community_content
     from lti_tool.community.views import bp as community_bp
     from lti_tool.deeplinking import content
@@ -98,6 +100,8 @@ def register_blueprints(app: Flask) -> None:
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)
     paths_content.init_app(app)  # learning paths: provider and /paths/placed/<item>
+    app.register_blueprint(catalog_bp)
+    catalog_content.init_app(app)
     if app.config["DEV_LAUNCHER"]:
         from lti_tool.devlauncher.views import bp as dev_bp
 

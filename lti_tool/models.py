@@ -1,5 +1,13 @@
 """Every model, imported in one place for the metadata and migrations."""
 
+from lti_tool.catalog.models import (
+    CatalogItem,
+    CatalogItemSkill,
+    CatalogRating,
+    CatalogSource,
+    EnrolmentRequest,
+    PlanItem,
+)
 from lti_tool.community.models import (
     Answer,
     Flag,
@@ -42,9 +50,14 @@ __all__ = [
     "Answer",
     "Assignment",
     "CareerGoal",
+    "CatalogItem",
+    "CatalogItemSkill",
+    "CatalogRating",
+    "CatalogSource",
     "Course",
     "Deployment",
     "DismissedSuggestion",
+    "EnrolmentRequest",
     "Flag",
     "Grant",
     "Helpful",
@@ -64,6 +77,7 @@ __all__ = [
     "PathVersion",
     "Person",
     "PersonRole",
+    "PlanItem",
     "Post",
     "PostSkill",
     "Registration",

@@ -18,6 +18,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lti_tool.devlauncher import demo_personal
+from lti_tool.devlauncher import demo_catalog
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
@@ -306,6 +307,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_paths(reg)
     demo_grades_paths.seed_path_placement(reg, course)
     demo_personal.seed_personal(reg)  # onboarding, ratings, suggestions, team page
+    demo_catalog.seed_catalog(reg)
     return reg
 
 

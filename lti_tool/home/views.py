@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from lti_tool.catalog import plan as catalog_plan
 from lti_tool.extensions import db
 from lti_tool.home import services
 from lti_tool.lti.session import current_launch, launch_required
@@ -27,6 +28,7 @@ def index() -> str:
     learner = ctx.is_learner or not ctx.roles
     paths = path_services.learning_of(ctx.person_id) if learner else []
     extras = team.my_path_extras(ctx.person_id, paths) if learner else {}
+    plan = catalog_plan.progress(ctx.person_id) if learner else None
     return render_template(
         "home/index.html",
         ctx=ctx,
@@ -35,6 +37,7 @@ def index() -> str:
         paths=paths,
         leads_team=bool(roles.teams_led_by(ctx.person_id)),
         **extras,
+        plan=plan,
     )
 
 

@@ -364,12 +364,14 @@ class Tick:
 def schedule_tick() -> Tick:
     """One round of the scheduler: re-queue crashed jobs, enqueue periodic jobs (without
     duplicates), and with RQ hand over retries that are due. Commits."""
+    from lti_tool.catalog.jobs import enqueue_periodic_syncs as enqueue_catalog_syncs
     from lti_tool.grades.jobs import enqueue_due_syncs
     from lti_tool.roster.jobs import enqueue_periodic_syncs
 
     requeued = requeue_stale()
     scheduled = enqueue_periodic_syncs(current_app.config["ROSTER_SYNC_MINUTES"])
     scheduled += enqueue_due_syncs()
+    scheduled += enqueue_catalog_syncs(current_app.config["CATALOG_SYNC_MINUTES"])
     db.session.commit()
     redispatched = overdue_for_rq(utcnow()) if mode() == "rq" else []
     dispatch(*scheduled, *redispatched)

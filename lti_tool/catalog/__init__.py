@@ -1,0 +1,1 @@
+"""The catalog: courses from the host LMS and items trainers add, a personal plan, enrolment."""

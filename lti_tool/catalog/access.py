@@ -1,0 +1,196 @@
+"""How Wayfinder reaches a tenant's LMS REST API: the stored access (address, encrypted token),
+the adapter built from it, and the last problem, written for the administrator who must fix it.
+
+Tokens are encrypted with a key derived from SECRET_KEY (Fernet), so a copy of the database
+alone does not reveal them; they never appear in pages, logs or error messages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select
+
+from adapters.base import AdapterError, ErrorKind, LmsAdapter
+from adapters.factory import AdapterSettings, make_adapter
+from adapters.http import HttpClient
+from lti_tool.catalog.models import CatalogSource
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+
+PLATFORMS = {"moodle": "Moodle (web-service token)", "canvas": "Canvas (admin access token)"}
+# The development launcher's pretend LMS (devlauncher/demo_catalog.py): only with DEV_LAUNCHER.
+DEMO_PLATFORM = "demo"
+
+# What the administrator should do, by kind of failure.
+FIXES = {
+    ErrorKind.AUTH: "The LMS no longer accepts Wayfinder's token (it expired or was revoked). "
+    "Create a new one (Moodle: Site administration > Server > Web services > Manage tokens; "
+    "Canvas: Account > Settings > Approved integrations) and save it under Catalog > LMS access.",
+    ErrorKind.FORBIDDEN: "The token works but may not do this. Give Wayfinder's LMS user the "
+    "missing permission or add the missing function to its web service (docs/adapters.md lists "
+    "them).",
+    ErrorKind.UNAVAILABLE: "The LMS did not answer. Wayfinder tries again by itself; if it "
+    "lasts, check that the LMS is up and reachable from Wayfinder.",
+    ErrorKind.BAD_ANSWER: "The LMS answered something Wayfinder cannot read. Check the address "
+    "under Catalog > LMS access (it must be the LMS's own site address).",
+    ErrorKind.NOT_FOUND: "The LMS does not know what Wayfinder asked for (a course or person "
+    "was removed).",
+    ErrorKind.REFUSED: "The LMS refused the request.",
+}
+
+
+def _fernet(secret_key: str) -> Fernet:
+    digest = hashlib.sha256(("wayfinder-catalog-access:" + secret_key).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encrypt(secret_key: str, value: str) -> str:
+    return _fernet(secret_key).encrypt(value.encode()).decode() if value else ""
+
+
+def decrypt(secret_key: str, value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return _fernet(secret_key).decrypt(value.encode()).decode()
+    except InvalidToken:
+        return ""  # SECRET_KEY changed: the token must be entered again
+
+
+def source(registration_id: int) -> CatalogSource | None:
+    return db.session.scalar(
+        select(CatalogSource).where(CatalogSource.registration_id == registration_id)
+    )
+
+
+def ensure_source(registration_id: int) -> CatalogSource:
+    row = source(registration_id)
+    if row is None:
+        row = CatalogSource(registration_id=registration_id, platform="", updated_at=utcnow())
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Access:
+    """A tenant's REST access as the adapter factory needs it."""
+
+    settings: AdapterSettings
+
+    demo: bool = False  # the development launcher's pretend LMS
+
+    @property
+    def granted(self) -> bool:
+        return self.settings.grants_rest or self.demo
+
+    @property
+    def platform(self) -> str:
+        return self.settings.platform
+
+
+def access_for(
+    registration_id: int, secret_key: str, timeout: float = 10.0, *, allow_demo: bool = False
+) -> Access:
+    row = source(registration_id)
+    if row is None or not row.platform:
+        return Access(AdapterSettings(platform="local"))
+    if row.platform == DEMO_PLATFORM:
+        return Access(AdapterSettings(platform=DEMO_PLATFORM), demo=allow_demo)
+    return Access(
+        AdapterSettings(
+            platform=row.platform,
+            base_url=row.base_url,
+            token=decrypt(secret_key, row.token_encrypted),
+            account_id=row.account_id or "self",
+            timeout=timeout,
+            max_pages=200,
+        )
+    )
+
+
+def adapter_for(
+    access: Access, registration_id: int, http: HttpClient | None = None
+) -> LmsAdapter | None:
+    """The tenant's LMS adapter, or None when it granted no REST access (local items only)."""
+    if not access.granted:
+        return None
+    if access.demo:
+        from lti_tool.devlauncher.demo_catalog import demo_adapter
+
+        return demo_adapter(registration_id)
+    return make_adapter(access.settings, http=http)
+
+
+def save_access(
+    registration_id: int,
+    secret_key: str,
+    *,
+    platform: str,
+    base_url: str,
+    token: str,
+    account_id: str,
+    by: str,
+) -> dict[str, str]:
+    """Store the LMS address and token (an empty token keeps the stored one). Returns errors."""
+    errors: dict[str, str] = {}
+    platform = platform.strip()
+    base_url = base_url.strip().rstrip("/")
+    account_id = account_id.strip() or "self"
+    row = source(registration_id)
+    if platform not in ("", *PLATFORMS):
+        errors["platform"] = "Choose Moodle, Canvas or none."
+    if platform:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            errors["base_url"] = "Give the LMS's address, like https://moodle.example.com."
+        elif len(base_url) > 500:
+            errors["base_url"] = "Use at most 500 characters."
+        has_token = bool(token.strip()) or bool(row is not None and row.token_encrypted)
+        if not has_token:
+            errors["token"] = "Paste the token the LMS gave you."  # noqa: S105
+        if platform == "canvas" and not (account_id == "self" or account_id.isdigit()):
+            errors["account_id"] = "The account id is the number in /accounts/<id>, or self."
+    if errors:
+        return errors
+    row = ensure_source(registration_id)
+    if row.platform != platform or row.base_url != base_url:
+        row.synced_at = None
+    row.platform = platform
+    row.base_url = base_url if platform else ""
+    row.account_id = account_id
+    if not platform:
+        row.token_encrypted = ""
+    elif token.strip():
+        row.token_encrypted = encrypt(secret_key, token.strip())
+    row.updated_at = utcnow()
+    row.updated_by = by[:255]
+    clear_problem(registration_id)
+    db.session.flush()
+    return {}
+
+
+def describe(error: AdapterError) -> str:
+    """One line for the administrator: what went wrong and what to do."""
+    said = f" The LMS said: {error.answer[:300]}" if error.answer else ""
+    code = f" ({error.code})" if error.code else ""
+    return f"{FIXES.get(error.kind, '')}{said}{code}".strip()
+
+
+def record_problem(registration_id: int, error: AdapterError) -> None:
+    row = ensure_source(registration_id)
+    row.problem_kind = error.kind.value
+    row.problem = describe(error)[:2000]
+    row.problem_at = utcnow()
+    db.session.flush()
+
+
+def clear_problem(registration_id: int) -> None:
+    row = source(registration_id)
+    if row is not None and row.problem:
+        row.problem_kind, row.problem, row.problem_at = "", "", None
+        db.session.flush()

@@ -1,0 +1,156 @@
+"""How well a catalog item fits a person, with the reason in one honest line.
+
+The person's skill gaps come from ONE function, `skill_gaps`: today the targets of their job
+role and of their career goal (lti_tool/roles), their current level unknown. When self- and
+leader ratings exist (``lti_tool.paths.personal.skill_gaps(session, person)``), only that
+function changes; scoring and reasons already use `Gap.current` when it is known.
+
+Scoring, from the gaps the item's skills address: each matching gap counts by the level still
+missing (target minus current; the whole target while current is unknown), the career goal's a
+little more (it is the person's own choice); an item whose level is above the target counts
+less (too advanced for now), one without a level a little less (unknown). Preferred formats add
+a small bonus once people can state them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from lti_tool.catalog.models import LEVEL_LABELS
+from lti_tool.roles.models import CareerGoal, JobRole, RoleSkillTarget, Skill
+
+GOAL_WEIGHT = 1.2
+
+
+@dataclass(frozen=True)
+class Gap:
+    skill_id: int
+    skill_name: str
+    target: int
+    role_name: str
+    from_goal: bool  # the target is the career goal's, not the current role's
+    current: int | None = None  # unknown until self/leader ratings exist
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.target - (self.current or 0))
+
+
+def skill_gaps(session: Any, person_id: int | None) -> list[Gap]:
+    """The person's skill gaps: per skill, the higher of their role's and their career goal's
+    targets. The one place to switch to lti_tool.paths.personal.skill_gaps later."""
+    if person_id is None:
+        return []
+    from lti_tool.roles.services import effective_role_id
+
+    role_id = effective_role_id(person_id)
+    goal = session.scalar(select(CareerGoal).where(CareerGoal.person_id == person_id))
+    wanted = [(role_id, False)] if role_id else []
+    if goal is not None and goal.role_id != role_id:
+        wanted.append((goal.role_id, True))
+    gaps: dict[int, Gap] = {}
+    for rid, from_goal in wanted:
+        rows = session.execute(
+            select(RoleSkillTarget.level, Skill.id, Skill.name, JobRole.name)
+            .join(Skill, Skill.id == RoleSkillTarget.skill_id)
+            .join(JobRole, JobRole.id == RoleSkillTarget.role_id)
+            .where(RoleSkillTarget.role_id == rid)
+        )
+        for level, skill_id, skill_name, role_name in rows:
+            known = gaps.get(skill_id)
+            if known is None or level > known.target:
+                gaps[skill_id] = Gap(skill_id, skill_name, level, role_name, from_goal)
+    return sorted(gaps.values(), key=lambda g: (-g.missing, g.skill_name))
+
+
+def _weight(gap: Gap, level: int | None) -> float:
+    value = gap.missing / 5 * (GOAL_WEIGHT if gap.from_goal else 1.0)
+    if level is None:
+        return value * 0.8
+    if gap.current is not None and level <= gap.current:
+        return value * 0.3  # already there
+    if level > gap.target:
+        return value * 0.5  # beyond what is needed now
+    return value
+
+
+def open_gaps(gaps: Sequence[Gap]) -> dict[int, Gap]:
+    """The gaps still open, by skill (build once when scoring many items)."""
+    return {g.skill_id: g for g in gaps if g.missing > 0}
+
+
+def score(
+    skills: Sequence[tuple[int, str]],
+    level: int | None,
+    gaps: Sequence[Gap],
+    formats: Collection[str] = (),
+    item_format: str = "",
+    *,
+    by_skill: dict[int, Gap] | None = None,
+) -> float:
+    by_skill = open_gaps(gaps) if by_skill is None else by_skill
+    total = sum(_weight(by_skill[sid], level) for sid, _name in skills if sid in by_skill)
+    if formats and item_format in formats:
+        total += 0.1
+    return round(total, 4)
+
+
+@dataclass(frozen=True)
+class Fit:
+    score: float
+    reason: str
+    matches: bool
+
+
+def _whose(gap: Gap) -> str:
+    return f"{gap.role_name} (your goal)" if gap.from_goal else f"your role, {gap.role_name},"
+
+
+def explain(
+    skills: Sequence[tuple[int, str]],
+    level: int | None,
+    gaps: Sequence[Gap],
+    *,
+    person_known: bool = True,
+    formats: Collection[str] = (),
+    item_format: str = "",
+) -> Fit:
+    """The fit and its one-line reason (shown on every result)."""
+    value = score(skills, level, gaps, formats, item_format)
+    by_skill = {g.skill_id: g for g in gaps if g.missing > 0}
+    matching = [by_skill[sid] for sid, _n in skills if sid in by_skill]
+    if matching:
+        best = max(matching, key=lambda g: (_weight(g, level), g.from_goal))
+        line = f"Builds {best.skill_name}, which {_whose(best)} needs at {best.target}"
+        others = [g.skill_name for g in matching if g is not best]
+        if others:
+            line += f"; also {', '.join(others[:2])}"
+        if level is not None and level > best.target:
+            line += f". Its level ({LEVEL_LABELS[level]}) is above that target"
+        if formats and item_format in formats:
+            line += f". A format you prefer ({item_format})"
+        return Fit(value, line + ".", True)
+    if not person_known:
+        return Fit(value, "", False)
+    names = [name for _sid, name in skills]
+    if not gaps:
+        if names:
+            return Fit(
+                value,
+                f"Builds {', '.join(names[:3])}. Choose a job role or career goal under My role "
+                "to see how it fits you.",
+                False,
+            )
+        return Fit(value, "No skills tagged yet; your job role and career goal set none.", False)
+    if names:
+        return Fit(
+            value,
+            f"Builds {', '.join(names[:3])}: not among your role's or goal's targets; "
+            "pick it for your own interest.",
+            False,
+        )
+    return Fit(value, "Not tagged with skills yet, so it matches none of your targets.", False)

@@ -1,0 +1,296 @@
+"""The catalog, personal plans, enrolment requests and ratings (per tenant).
+
+A catalog item keeps what its source says apart from what trainers decided. The ``lms_*`` columns
+belong to the sync: it overwrites them from the LMS each time and never touches anything else.
+Curated columns (level, format, skills, hidden, featured, needs_approval) belong to trainers and
+win over the LMS where both speak (``format``). An item the LMS stops listing gets ``gone_at``
+instead of being deleted, so plans, ratings and curation survive it (and come back with it).
+Local items (``source = "local"``) are written by trainers only; the sync never sees them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.people.models import Person
+from lti_tool.roles.models import Skill
+from lti_tool.tenancy import TenantScoped
+
+
+class SearchVector(TypeDecorator[str]):
+    """tsvector on PostgreSQL, plain text (unused) elsewhere."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
+
+
+class Source(enum.StrEnum):
+    LMS = "lms"
+    LOCAL = "local"
+
+
+class ItemFormat(enum.StrEnum):
+    COURSE = "course"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    LINK = "link"
+    LIVE = "live"
+
+    @property
+    def label(self) -> str:
+        return {"live": "live session", "link": "web link"}.get(self.value, self.value)
+
+
+LEVEL_LABELS = {1: "Foundation", 2: "Developing", 3: "Proficient", 4: "Advanced", 5: "Expert"}
+
+
+class GoalKind(enum.StrEnum):
+    CAREER_GOAL = "career_goal"
+    SKILL_GAP = "skill_gap"
+    INTEREST = "interest"
+
+    @property
+    def label(self) -> str:
+        return {
+            "career_goal": "My career goal",
+            "skill_gap": "A skill I want to grow",
+            "interest": "My own interest",
+        }[self.value]
+
+
+class PlanStatus(enum.StrEnum):
+    PLANNED = "planned"  # added; not enrolled yet (or an enrolment failed and can be retried)
+    REQUESTED = "requested"  # waiting for the leader's approval
+    APPROVED = "approved"  # the leader agreed; Wayfinder could not enrol by itself
+    ENROLLED = "enrolled"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "planned": "Planned",
+            "requested": "Waiting for approval",
+            "approved": "Approved",
+            "enrolled": "Enrolled",
+            "completed": "Completed",
+        }[self.value]
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class CatalogSource(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """How Wayfinder reaches this tenant's LMS REST API (one row per registration), and how the
+    last sync went. Secrets are stored encrypted (catalog.access)."""
+
+    __tablename__ = "catalog_sources"
+    __table_args__ = (UniqueConstraint("registration_id", name="uq_catalog_sources_registration"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), default="")  # moodle, canvas, "" = local
+    base_url: Mapped[str] = mapped_column(String(500), default="")
+    token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    account_id: Mapped[str] = mapped_column(String(60), default="self")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(255), default="")
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The last problem talking to the LMS (sync, enrolment or completion), for the admin.
+    problem_kind: Mapped[str] = mapped_column(String(20), default="")
+    problem: Mapped[str] = mapped_column(Text, default="")
+    problem_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "catalog_items"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "source", "external_id", name="uq_catalog_items_ext"),
+        Index("ix_catalog_items_listing", "registration_id", "hidden", "featured", "title"),
+        # Full-text search on PostgreSQL (services.search); on SQLite the column stays empty.
+        Index("ix_catalog_items_search", "search_vector", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), default=Source.LOCAL.value)
+    external_id: Mapped[str] = mapped_column(String(100))
+    # What people see: the LMS's fields for LMS items, the trainer's for local ones.
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(1000), default="")
+    language: Mapped[str] = mapped_column(String(20), default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The LMS's own say (overwritten by every sync): format, enrolment method, category.
+    lms_format: Mapped[str] = mapped_column(String(20), default=ItemFormat.COURSE.value)
+    lms_enrolment: Mapped[str] = mapped_column(String(20), default="unknown")
+    lms_category: Mapped[str] = mapped_column(String(255), default="")
+    lms_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    gone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Curated by trainers; the sync never writes these.
+    format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)  # local live sessions
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    curated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    curated_by: Mapped[str] = mapped_column(String(255), default="")
+    # Title, summary, skills and category in one lower-case text, for search (kept by services).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # PostgreSQL: to_tsvector('english', search_text), kept by a trigger (migration 0011_catalog)
+    # so ranking reads a stored vector instead of parsing every match again. Never written here.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, nullable=True, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    skills: Mapped[list[Skill]] = relationship(
+        secondary="catalog_item_skills", order_by="Skill.name", viewonly=True
+    )
+
+    @property
+    def effective_format(self) -> str:
+        return self.format or self.lms_format
+
+    @property
+    def format_label(self) -> str:
+        try:
+            return ItemFormat(self.effective_format).label
+        except ValueError:
+            return self.effective_format
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS.get(self.level or 0, "")
+
+    @property
+    def is_local(self) -> bool:
+        return self.source == Source.LOCAL.value
+
+
+class CatalogItemSkill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "catalog_item_skills"
+    __table_args__ = (UniqueConstraint("item_id", "skill_id", name="uq_catalog_item_skills_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_items.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+
+
+class PlanItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """One catalog item in a person's personal plan."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (
+        UniqueConstraint("person_id", "item_id", name="uq_plan_items_person_item"),
+        Index("ix_plan_items_status", "registration_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_items.id", ondelete="CASCADE"), index=True
+    )
+    goal_kind: Mapped[str] = mapped_column(String(20))
+    goal_skill_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skills.id", ondelete="SET NULL"), nullable=True
+    )
+    goal_note: Mapped[str] = mapped_column(String(300), default="")
+    target_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.PLANNED.value)
+    # The person's id in the LMS's API (Moodle: the LTI sub; Canvas: $Canvas.user.id).
+    lms_user_id: Mapped[str] = mapped_column(String(100), default="")
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    enrolment_method: Mapped[str] = mapped_column(String(20), default="")
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    progress_done: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    progress_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    completion_checked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The last enrolment problem in plain words (the item stays; the person can try again).
+    problem: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    item: Mapped[CatalogItem] = relationship()
+    person: Mapped[Person] = relationship()
+    goal_skill: Mapped[Skill | None] = relationship()
+
+    @property
+    def status_enum(self) -> PlanStatus:
+        return PlanStatus(self.status)
+
+
+class EnrolmentRequest(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """A learner asks their team leader to let them enrol."""
+
+    __tablename__ = "enrolment_requests"
+    __table_args__ = (Index("ix_enrolment_requests_status", "registration_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_item_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_items.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    # Who decides: the team leader when the person has one (None: instructors/administrators).
+    leader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.PENDING.value)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(255), default="")
+    decided_by_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    plan_item: Mapped[PlanItem] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class CatalogRating(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """A learner's 1-5 rating of an item they enrolled in or completed. The rater's job role at
+    the time is kept, so "people in your role" stays what it was when they rated."""
+
+    __tablename__ = "catalog_ratings"
+    __table_args__ = (
+        UniqueConstraint("item_id", "person_id", name="uq_catalog_ratings_person"),
+        Index("ix_catalog_ratings_item_role", "item_id", "role_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_items.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_roles.id", ondelete="SET NULL"), nullable=True
+    )
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,33 @@
+"""Fit scores and their reasons, from gaps against role and career-goal targets."""
+
+from __future__ import annotations
+
+from lti_tool.catalog.fit import Gap, explain, score
+
+ROLE = Gap(1, "Empathy", 3, "Tier 1 agent", from_goal=False)
+GOAL = Gap(2, "De-escalation", 4, "Senior agent", from_goal=True)
+
+
+def test_the_reason_names_the_skill_the_role_and_the_level() -> None:
+    fit = explain([(2, "De-escalation")], 3, [ROLE, GOAL])
+    assert fit.reason == "Builds De-escalation, which Senior agent (your goal) needs at 4."
+    assert fit.matches
+    fit = explain([(1, "Empathy"), (2, "De-escalation")], 2, [ROLE, GOAL])
+    assert fit.reason.startswith("Builds De-escalation") and "also Empathy" in fit.reason
+
+
+def test_items_for_bigger_gaps_and_the_right_level_score_higher() -> None:
+    gaps = [ROLE, GOAL]
+    assert score([(2, "De-escalation")], 3, gaps) > score([(1, "Empathy")], 3, gaps)
+    assert score([(2, "De-escalation")], 4, gaps) > score([(2, "De-escalation")], 5, gaps)
+    assert score([(2, "De-escalation")], None, gaps) < score([(2, "De-escalation")], 4, gaps)
+    assert score([], 2, gaps) == 0
+    known = Gap(2, "De-escalation", 4, "Senior agent", True, current=4)
+    assert score([(2, "De-escalation")], 3, [known]) == 0  # no gap left
+
+
+def test_every_result_gets_an_honest_line() -> None:
+    assert "not among your role's or goal's targets" in explain([(9, "Sales")], 2, [ROLE]).reason
+    assert "Not tagged with skills yet" in explain([], None, [ROLE]).reason
+    assert "Choose a job role or career goal" in explain([(9, "Sales")], 2, []).reason
+    assert "above that target" in explain([(1, "Empathy")], 5, [ROLE]).reason

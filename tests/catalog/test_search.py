@@ -1,0 +1,202 @@
+"""The catalog page: search (PostgreSQL full text, LIKE elsewhere), filters, sorting by fit with
+a reason on every result, pagination, what learners may not see, and tenant isolation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lti_tool.catalog import services
+from lti_tool.catalog.models import CatalogItem, CatalogItemSkill
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.roles import services as roles
+from lti_tool.tenancy import tenant_scope
+from tests.catalog.conftest import Session, text
+from tests.conftest import add_registration
+from tests.harness import FakeLms
+
+
+def add_item(
+    tenant: int,
+    title: str,
+    summary: str = "",
+    *,
+    skills: tuple[int, ...] = (),
+    level: int | None = None,
+    fmt: str = "course",
+    minutes: int | None = None,
+    language: str = "en",
+    hidden: bool = False,
+    gone: bool = False,
+    featured: bool = False,
+) -> int:
+    row = CatalogItem(
+        registration_id=tenant,
+        source="lms",
+        external_id=f"ext-{title}",
+        title=title,
+        summary=summary,
+        url="https://lms.example.com/course/" + title.replace(" ", "-"),
+        language=language,
+        duration_minutes=minutes,
+        lms_format=fmt,
+        lms_enrolment="manual",
+        lms_category="",
+        level=level,
+        hidden=hidden,
+        featured=featured,
+        needs_approval=False,
+        gone_at=utcnow() if gone else None,
+        curated_by="",
+        created_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    for skill_id in skills:
+        db.session.add(CatalogItemSkill(registration_id=tenant, item_id=row.id, skill_id=skill_id))
+    db.session.flush()
+    services.refresh_search_text(row)
+    db.session.flush()
+    return row.id
+
+
+def seed(app: Any, tenant: int) -> dict[str, int]:
+    with app.app_context(), tenant_scope(db.session, tenant):
+        skills = {s.name: s.id for s in roles.skills()}
+        ids = {
+            "angry": add_item(
+                tenant,
+                "Calming angry customers",
+                "Techniques for heated calls.",
+                skills=(skills["De-escalation"],),
+                level=2,
+                fmt="video",
+                minutes=20,
+            ),
+            "refunds": add_item(
+                tenant,
+                "Refunds and billing disputes",
+                "When a customer is angry about an invoice.",
+                skills=(skills["Product knowledge"],),
+                level=3,
+                minutes=90,
+            ),
+            "spanish": add_item(
+                tenant, "Atención al cliente", "Curso en español.", language="es", minutes=200
+            ),
+            "advanced": add_item(
+                tenant,
+                "Advanced de-escalation coaching",
+                "For senior agents.",
+                skills=(skills["De-escalation"],),
+                level=4,
+                fmt="live",
+            ),
+            "percent": add_item(tenant, "Discounts: 100% guide", "Percent off."),
+            "hidden": add_item(tenant, "Hidden angry course", hidden=True),
+            "gone": add_item(tenant, "Gone angry course", gone=True),
+        }
+        db.session.commit()
+        return ids
+
+
+def titles(response: Any) -> list[str]:
+    return re.findall(r'<h3><a href="[^"]+">([^<]+)</a>', response.text)
+
+
+def test_search_and_filters(clean_app: Any, tenant: int, ana: Session) -> None:
+    seed(clean_app, tenant)
+    everything = ana.get("/catalog/")
+    assert everything.status_code == 200
+    assert set(titles(everything)) == {
+        "Calming angry customers",
+        "Refunds and billing disputes",
+        "Atención al cliente",
+        "Advanced de-escalation coaching",
+        "Discounts: 100% guide",
+    }
+    assert '<span class="tag">De-escalation</span>' in everything.text  # skills on each result
+    found = ana.get("/catalog/?q=angry")
+    # Title and summary match; hidden and gone items never reach learners.
+    assert titles(found)[0] == "Calming angry customers"
+    assert set(titles(found)) == {"Calming angry customers", "Refunds and billing disputes"}
+    assert "2 items match" in text(found)
+    # Skill names are searchable too.
+    assert "Calming angry customers" in titles(ana.get("/catalog/?q=de-escalation"))
+    # Wildcards are plain characters.
+    assert titles(ana.get("/catalog/?q=100%25")) == ["Discounts: 100% guide"]
+    assert titles(ana.get("/catalog/?q=zzzz")) == []
+    assert "Nothing matches" in text(ana.get("/catalog/?q=zzzz"))
+
+    skill_id = _skill(clean_app, tenant, "De-escalation")
+    assert set(titles(ana.get(f"/catalog/?skill={skill_id}"))) == {
+        "Calming angry customers",
+        "Advanced de-escalation coaching",
+    }
+    assert titles(ana.get("/catalog/?level=3")) == ["Refunds and billing disputes"]
+    assert titles(ana.get("/catalog/?format=live")) == ["Advanced de-escalation coaching"]
+    assert titles(ana.get("/catalog/?duration=short")) == ["Calming angry customers"]
+    assert titles(ana.get("/catalog/?duration=medium")) == ["Refunds and billing disputes"]
+    assert titles(ana.get("/catalog/?duration=long")) == ["Atención al cliente"]
+    assert titles(ana.get("/catalog/?language=es")) == ["Atención al cliente"]
+    assert titles(ana.get(f"/catalog/?q=angry&skill={skill_id}")) == ["Calming angry customers"]
+    # Bad filter values are ignored, not errors.
+    assert ana.get("/catalog/?level=9&format=nope&page=-3&skill=x").status_code == 200
+
+
+def _skill(app: Any, tenant: int, name: str) -> int:
+    with app.app_context(), tenant_scope(db.session, tenant):
+        return next(s.id for s in roles.skills() if s.name == name)
+
+
+def test_fit_sort_explains_every_result(clean_app: Any, tenant: int, ana: Session) -> None:
+    seed(clean_app, tenant)
+    # Ana (Tier 1 agent) aims to become a Senior agent.
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        senior = next(r for r in roles.roles() if r.name == "Senior agent")
+        person = roles.search_people("Ana")[0]
+        assert roles.set_career_goal(tenant, person, str(senior.id)) == ""
+        db.session.commit()
+    page = ana.get("/catalog/?sort=fit")
+    shown = titles(page)
+    assert shown[0] in ("Calming angry customers", "Advanced de-escalation coaching")
+    words = text(page)
+    assert words.count("Why this fits you:") == len(shown) == 5
+    assert re.search(r"Builds De-escalation, which [^.]+ needs at \d", words)
+    assert "Senior agent (your goal)" in words or "your role, Tier 1 agent," in words
+    assert "Not tagged with skills yet" in words
+    # Fit order with a skill filter and a query together.
+    skill_id = _skill(clean_app, tenant, "De-escalation")
+    both = ana.get(f"/catalog/?q=angry&skill={skill_id}&sort=fit&level=2")
+    assert both.status_code == 200 and titles(both) == ["Calming angry customers"]
+
+
+def test_pages(clean_app: Any, tenant: int, ana: Session) -> None:
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        for i in range(25):
+            add_item(tenant, f"Course {i:02d}")
+        db.session.commit()
+    first = ana.get("/catalog/")
+    assert len(titles(first)) == 20
+    assert "page 1 of 2" in text(first)
+    second = ana.get("/catalog/?page=2")
+    assert titles(second) == [f"Course {i:02d}" for i in range(20, 25)]
+    assert ana.get("/catalog/?page=99").status_code == 200  # the last page
+
+
+def test_another_tenants_catalog_is_invisible(
+    clean_app: Any, tenant: int, ana: Session, tool_server: str
+) -> None:
+    other = FakeLms(client_id="other-client")
+    other.connect(tool_server)
+    try:
+        other_id = add_registration(clean_app, other)
+        with clean_app.app_context(), tenant_scope(db.session, other_id):
+            secret = add_item(other_id, "Other company angry course")
+            db.session.commit()
+        assert "Other company" not in ana.get("/catalog/?q=angry").text
+        assert ana.get(f"/catalog/i/{secret}").status_code == 404
+        assert ana.post(f"/catalog/i/{secret}/plan", {"goal_kind": "interest"}).status_code == 404
+    finally:
+        other.server.stop()
