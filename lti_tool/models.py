@@ -1,5 +1,6 @@
 """Every model, imported in one place for the metadata and migrations."""
 
+from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
 from lti_tool.community.models import (
     Answer,
     Flag,
@@ -41,6 +42,9 @@ __all__ = [
     "Answer",
     "Assignment",
     "CareerGoal",
+    "CoachingOffer",
+    "CoachingSession",
+    "CoachingSlot",
     "Course",
     "Deployment",
     "Flag",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles.models import Skill
 from lti_tool.tenancy import TenantScoped
+
+if TYPE_CHECKING:
+    from lti_tool.coaching.models import CoachingSession
 
 
 class Kind(enum.StrEnum):
@@ -255,8 +259,13 @@ class Notification(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("community_posts.id", ondelete="CASCADE"), nullable=True
     )
     answer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Coaching and shadowing: bookings, changes, cancellations, sign-off requests.
+    coaching_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
     post: Mapped[Post | None] = relationship()
+    coaching_session: Mapped[CoachingSession | None] = relationship()
