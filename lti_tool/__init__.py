@@ -68,6 +68,8 @@ def init_errors(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
+    from lti_tool.coaching.views import bp as coaching_bp
+    from lti_tool.coaching.views import peers_bp
     from lti_tool.community import content as community_content
     from lti_tool.community.views import bp as community_bp
     from lti_tool.deeplinking import content
@@ -91,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(community_bp)
     app.register_blueprint(grades_bp)
     app.register_blueprint(paths_bp)
+    app.register_blueprint(coaching_bp)
+    app.register_blueprint(peers_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)

@@ -228,16 +228,16 @@ def save_offer(
     if form.booking not in (Booking.DIRECT.value, Booking.REQUEST.value):
         errors["booking"] = "Choose how people book."
     wanted = set(form.skill_ids)
-    known = set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
+    known = (
+        set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
+    )
     if not wanted:
         errors["skills"] = "Pick at least one skill, so people looking for help find you."
     elif wanted - known:
         errors["skills"] = "Pick skills from the list."
     checklist = _checklist_lines(form.checklist)
     if form.from_step.strip():
-        step = (
-            db.session.get(PathNode, int(form.from_step)) if form.from_step.isdigit() else None
-        )
+        step = db.session.get(PathNode, int(form.from_step)) if form.from_step.isdigit() else None
         if step is None or step.id not in {n.id for n in checklist_steps()}:
             errors["from_step"] = "Choose one of the listed steps, or none."
         else:
@@ -350,9 +350,7 @@ def _slot_values(
         elif starts > now + timedelta(days=SLOTS_AHEAD_DAYS):
             errors["day"] = "Choose a time within the next year."
     minutes = 0
-    if not form.minutes.strip().isdigit() or not (
-        MINUTES_MIN <= int(form.minutes) <= MINUTES_MAX
-    ):
+    if not form.minutes.strip().isdigit() or not (MINUTES_MIN <= int(form.minutes) <= MINUTES_MAX):
         errors["minutes"] = f"Give the length in minutes, from {MINUTES_MIN} to {MINUTES_MAX}."
     else:
         minutes = int(form.minutes)
@@ -409,9 +407,7 @@ def add_slot(
     return new, {}
 
 
-def change_slot(
-    actor: Actor, row: CoachingSlot, form: SlotForm, tz: ZoneInfo
-) -> dict[str, str]:
+def change_slot(actor: Actor, row: CoachingSlot, form: SlotForm, tz: ZoneInfo) -> dict[str, str]:
     """The coach moves a slot or changes its place; a booked slot's learner is told."""
     if row.offer.coach_id != actor.person_id:
         raise Forbidden("slot")
@@ -479,16 +475,12 @@ def step_choices(learner_id: int, kind: OfferKind) -> list[StepChoice]:
     return out
 
 
-def _matched_step(
-    choices: list[StepChoice], skill_ids: Iterable[int]
-) -> StepChoice | None:
+def _matched_step(choices: list[StepChoice], skill_ids: Iterable[int]) -> StepChoice | None:
     wanted = set(skill_ids)
     return next((c for c in choices if wanted & set(c.skill_ids)), None)
 
 
-def book(
-    actor: Actor, row: CoachingSlot, note: str = "", step: str = ""
-) -> CoachingSession:
+def book(actor: Actor, row: CoachingSlot, note: str = "", step: str = "") -> CoachingSession:
     """Take a free slot: confirmed at once when the offer says so, else a request. ``step`` is
     "<assignment id>:<step key>" of the learner's path (optional)."""
     o = row.offer
