@@ -278,27 +278,27 @@ def team_contributions(leader_id: int, since: datetime) -> Team:
         .group_by(Post.author_id, Post.kind)
     ):
         if kind == Kind.TIP.value:
-            by_id[int(author_id)].tips = count
+            by_id[author_id or 0].tips = count
         else:
-            by_id[int(author_id)].questions = count
+            by_id[author_id or 0].questions = count
     for author_id, count in db.session.execute(
         select(Answer.author_id, func.count())
         .where(Answer.author_id.in_(ids), Answer.created_at >= since, Answer.status != "deleted")
         .group_by(Answer.author_id)
     ):
-        by_id[int(author_id)].answers = count
+        by_id[author_id or 0].answers = count
     for author_id, count in db.session.execute(
         select(Post.author_id, func.count())
         .where(Post.author_id.in_(ids), Post.verified_at >= since)
         .group_by(Post.author_id)
     ):
-        by_id[int(author_id)].verified = count
+        by_id[author_id or 0].verified = count
     for verifier_id, count in db.session.execute(
         select(Post.verified_by_id, func.count())
         .where(Post.verified_by_id.in_(ids), Post.verified_at >= since)
         .group_by(Post.verified_by_id)
     ):
-        by_id[int(verifier_id)].verifications = count
+        by_id[verifier_id or 0].verifications = count
     for coach_id, learner_id in db.session.execute(
         select(CoachingSession.coach_id, CoachingSession.learner_id).where(
             CoachingSession.status == SessionStatus.COMPLETED.value,

@@ -29,6 +29,7 @@ from lti_tool.lti.models import (
     utcnow,
 )
 from lti_tool.lti.roles import map_roles
+from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.people.models import Course, Membership, Person
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
@@ -302,6 +303,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_grades(reg, course, tool_url)
     seed_community(reg)
     seed_paths(reg)
+    seed_coaching(reg)
     return reg
 
 
