@@ -187,6 +187,7 @@ def _offer_form(row: Any) -> Any:
         ctx=current_launch(),
         row=row,
         form=form,
+        values={"title": form.title, "description": form.description, "checklist": form.checklist},
         errors=errors,
         skills=roles.skills(),
         steps=services.checklist_steps(),
@@ -341,7 +342,7 @@ def edit_slot(pk: int) -> Any:
         "coaching/slot_form.html",
         ctx=current_launch(),
         slot=row,
-        form=form,
+        slot_form=form,
         errors=errors,
         booked=services.live_session_for(row),
     ), (400 if errors else 200)

@@ -172,15 +172,15 @@ def seed_coaching(reg: Registration) -> None:
         question = db.session.scalar(
             select(Post).where(
                 Post.kind == Kind.QUESTION.value,
-                Post.title == "A caller swears at me from the first second. How do I start?",
+                Post.title == "Customer cannot log in after the app update",
             )
         )
         if question is not None:
             saved = community.create_answer(
                 community_actor("ana"),
                 question,
-                "I say their name and *I want to sort this out for you* before anything else. "
-                "It buys me a few seconds to breathe.",
+                "Yes, three callers this morning: signing out, clearing the app's cache and "
+                "signing in again fixed it every time. Takes a minute on the phone.",
                 community.Limits(posts_per_window=0),
             )
             if isinstance(saved.row, community.Answer):
