@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
@@ -29,7 +30,6 @@ from lti_tool.lti.models import (
     utcnow,
 )
 from lti_tool.lti.roles import map_roles
-from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.people.models import Course, Membership, Person
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"

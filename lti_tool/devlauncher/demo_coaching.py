@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Registration, utcnow
+from lti_tool.lti.models import Registration
 from lti_tool.people.models import Person
 
 QA_CHECKLIST = [
@@ -41,7 +41,6 @@ def seed_coaching(reg: Registration) -> None:
     from lti_tool.coaching.models import CoachingOffer, OfferKind
     from lti_tool.community import services as community
     from lti_tool.community.models import Kind, Post, Target
-    from lti_tool.paths import services as paths
     from lti_tool.paths.models import PathNode, StepKind
     from lti_tool.roles import services as roles
     from lti_tool.tenancy import tenant_scope
