@@ -47,6 +47,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.paths.models import STEP_KIND_LABELS
 from lti_tool.roles import services as roles
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
@@ -88,6 +89,7 @@ def _shared() -> dict[str, Any]:
         "OfferKind": OfferKind,
         "SessionStatus": SessionStatus,
         "Booking": Booking,
+        "STEP_KIND_LABELS": STEP_KIND_LABELS,
         "leads_team": lambda: (
             g.get("launch") is not None and peers.leads_a_team(current_launch().person_id)
         ),
