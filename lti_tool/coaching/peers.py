@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from lti_tool.coaching import services as coaching
 from lti_tool.coaching.models import CoachingOffer, CoachingSession, SessionStatus
@@ -28,7 +28,7 @@ from lti_tool.paths import services as paths
 from lti_tool.paths.models import Path, PathNode, PathVersion, VersionStatus
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
-from lti_tool.roles.models import Skill
+from lti_tool.roles.models import PersonRole, Skill
 
 DIGEST_SIZE = 10
 
@@ -75,12 +75,54 @@ class Digest:
         return self.monday + timedelta(days=6)
 
 
+def _rank(row: Any) -> Any:
+    return case(
+        {source.value: rank for source, rank in roles.RANK.items()}, value=row.source, else_=0
+    )
+
+
+def role_members(role_id: int) -> Select[Any]:
+    """People whose effective job role is role_id, as a query: a current row of that role with
+    no current row of another role taking precedence over it (roles.services.effective: the
+    source's rank, then the newest, then the latest row). One subquery instead of thousands
+    of ids sent with every statement."""
+    mine, other = aliased(PersonRole), aliased(PersonRole)
+    beaten = (
+        select(other.id)
+        .where(
+            other.person_id == mine.person_id,
+            other.ended_at.is_(None),
+            other.role_id.is_not(None),
+            other.role_id != role_id,
+            or_(
+                _rank(other) > _rank(mine),
+                and_(
+                    _rank(other) == _rank(mine),
+                    or_(
+                        other.since > mine.since,
+                        and_(other.since == mine.since, other.id > mine.id),
+                    ),
+                ),
+            ),
+        )
+        .exists()
+    )
+    return select(mine.person_id).where(mine.role_id == role_id, mine.ended_at.is_(None), ~beaten)
+
+
+def _among(column: Any, ids: list[int]) -> Any:
+    """column IN ids; on PostgreSQL one array parameter (= ANY) rather than thousands."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def digest(role_id: int, monday: date, size: int = DIGEST_SIZE) -> Digest:
     """The week's top tips and answers and its verified posts by people of one job role."""
     start = datetime.combine(monday, time())
     end = start + timedelta(days=7)
-    authors = paths.role_holders(role_id)
-    if not authors:
+    members = list(db.session.scalars(role_members(role_id)))
+    if not members:
         return Digest(role_id, monday, 0, [], [], [])
     loads = (selectinload(Post.author), selectinload(Post.verified_by), selectinload(Post.skills))
     tips = list(
@@ -92,7 +134,7 @@ def digest(role_id: int, monday: date, size: int = DIGEST_SIZE) -> Digest:
                 Post.status == Status.VISIBLE.value,
                 Post.created_at >= start,
                 Post.created_at < end,
-                Post.author_id.in_(authors),
+                _among(Post.author_id, members),
             )
             .order_by(Post.helpful_count.desc(), Post.created_at.desc(), Post.id.desc())
             .limit(size)
@@ -108,7 +150,7 @@ def digest(role_id: int, monday: date, size: int = DIGEST_SIZE) -> Digest:
                 Post.status == Status.VISIBLE.value,
                 Answer.created_at >= start,
                 Answer.created_at < end,
-                Answer.author_id.in_(authors),
+                _among(Answer.author_id, members),
             )
             .order_by(
                 (Post.accepted_answer_id == Answer.id).desc(),
@@ -127,13 +169,13 @@ def digest(role_id: int, monday: date, size: int = DIGEST_SIZE) -> Digest:
                 Post.status == Status.VISIBLE.value,
                 Post.verified_at >= start,
                 Post.verified_at < end,
-                Post.author_id.in_(authors),
+                _among(Post.author_id, members),
             )
             .order_by(Post.verified_at.desc(), Post.id.desc())
             .limit(size)
         )
     )
-    return Digest(role_id, monday, len(authors), tips, answers, verified)
+    return Digest(role_id, monday, len(members), tips, answers, verified)
 
 
 # --- skill pages ----------------------------------------------------------------------------

@@ -51,6 +51,9 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_posts"
     __table_args__ = (
         Index("ix_community_posts_feed", "registration_id", "status", "last_activity_at"),
+        # The weekly digest: posts shared, and posts verified, in a week.
+        Index("ix_community_posts_created", "registration_id", "created_at"),
+        Index("ix_community_posts_verified", "registration_id", "verified_at"),
         # Full-text search on PostgreSQL, created by migration 0006_community; services._match
         # uses the same expression. Parenthesised as PostgreSQL reflects it, so that comparing
         # the models with the database (alembic) finds no difference.
@@ -112,6 +115,7 @@ class PostSkill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 class Answer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_answers"
     __table_args__ = (
+        Index("ix_community_answers_created", "registration_id", "created_at"),
         Index(
             "ix_community_answers_search",
             text("to_tsvector('english', body_md)"),

@@ -283,7 +283,7 @@ def visible_post(who: Actor, pk: int) -> Post:
 
 
 def answers_of(who: Actor, row: Post) -> list[Answer]:
-    query = select(Answer).where(Answer.post_id == row.id)
+    query = select(Answer).options(selectinload(Answer.author)).where(Answer.post_id == row.id)
     if not who.is_moderator:
         query = query.where(
             or_(Answer.status == Status.VISIBLE.value, Answer.author_id == who.person_id)
