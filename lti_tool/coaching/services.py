@@ -808,8 +808,3 @@ def counts_given(person_ids: Iterable[int], since: datetime) -> dict[int, int]:
 
 def notification_text(kind: str) -> str | None:
     return NOTIFICATION_TEXT.get(kind)
-
-
-def describe(row: CoachingSession) -> str:
-    """A session in a few words, for notifications: “Shadowing: title, 14 Dec”."""
-    return f"{OfferKind(row.kind).label}: {row.offer.title}"
