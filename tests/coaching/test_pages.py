@@ -159,6 +159,7 @@ def test_cancel_with_a_reason_frees_the_slot_and_no_show_never_counts(
     session = book(ana, slot)
     taken = sam.post(f"/coaching/slots/{slot}/book")
     assert taken.status_code == 409 and "No free slot right now" in text(taken)
+    assert "Someone else booked this slot a moment ago" in text(taken)
     no_reason = ana.post(f"/coaching/s/{session}/cancel", {"reason": ""})
     assert no_reason.status_code == 400 and "Say why you cancel" in text(no_reason)
     ana.follow(ana.post(f"/coaching/s/{session}/cancel", {"reason": "Sick today"}))
