@@ -70,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.admin.views import bp as admin_bp
     from lti_tool.catalog import content as catalog_content
     from lti_tool.catalog.views import bp as catalog_bp
+    from lti_tool.coaching.views import bp as coaching_bp
+    from lti_tool.coaching.views import peers_bp
     from lti_tool.community import content as community_content
     from lti_tool.community.views import bp as community_bp
     from lti_tool.deeplinking import content
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(grades_bp)
     app.register_blueprint(paths_bp)
     app.register_blueprint(personal_bp)
+    app.register_blueprint(coaching_bp)
+    app.register_blueprint(peers_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)

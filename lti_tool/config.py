@@ -87,6 +87,14 @@ def validate(settings: dict[str, Any]) -> None:
         raise ConfigError("DATABASE_URL must be a sqlite:// or postgresql:// URL.")
     if settings.get("DYNAMIC_REGISTRATION", "invite") not in ("invite", "open", "off"):
         raise ConfigError('DYNAMIC_REGISTRATION must be "invite", "open" or "off".')
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(settings.get("COACHING_TIMEZONE") or "UTC"))
+    except (ValueError, LookupError) as exc:
+        raise ConfigError(
+            'COACHING_TIMEZONE must be a time zone name such as "Europe/Madrid".'
+        ) from exc
     redis_url = settings.get("REDIS_URL") or ""
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL.")

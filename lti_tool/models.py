@@ -8,6 +8,7 @@ from lti_tool.catalog.models import (
     EnrolmentRequest,
     PlanItem,
 )
+from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
 from lti_tool.community.models import (
     Answer,
     Flag,
@@ -54,6 +55,9 @@ __all__ = [
     "CatalogItemSkill",
     "CatalogRating",
     "CatalogSource",
+    "CoachingOffer",
+    "CoachingSession",
+    "CoachingSlot",
     "Course",
     "Deployment",
     "DismissedSuggestion",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles.models import Skill
 from lti_tool.tenancy import TenantScoped
+
+if TYPE_CHECKING:
+    from lti_tool.coaching.models import CoachingSession
 
 
 class Kind(enum.StrEnum):
@@ -47,6 +51,9 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_posts"
     __table_args__ = (
         Index("ix_community_posts_feed", "registration_id", "status", "last_activity_at"),
+        # The weekly digest: posts shared, and posts verified, in a week.
+        Index("ix_community_posts_created", "registration_id", "created_at"),
+        Index("ix_community_posts_verified", "registration_id", "verified_at"),
         # Full-text search on PostgreSQL, created by migration 0006_community; services._match
         # uses the same expression. Parenthesised as PostgreSQL reflects it, so that comparing
         # the models with the database (alembic) finds no difference.
@@ -108,6 +115,7 @@ class PostSkill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 class Answer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_answers"
     __table_args__ = (
+        Index("ix_community_answers_created", "registration_id", "created_at"),
         Index(
             "ix_community_answers_search",
             text("to_tsvector('english', body_md)"),
@@ -255,8 +263,13 @@ class Notification(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("community_posts.id", ondelete="CASCADE"), nullable=True
     )
     answer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Coaching and shadowing: bookings, changes, cancellations, sign-off requests.
+    coaching_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
     post: Mapped[Post | None] = relationship()
+    coaching_session: Mapped[CoachingSession | None] = relationship()

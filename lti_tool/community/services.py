@@ -283,7 +283,7 @@ def visible_post(who: Actor, pk: int) -> Post:
 
 
 def answers_of(who: Actor, row: Post) -> list[Answer]:
-    query = select(Answer).where(Answer.post_id == row.id)
+    query = select(Answer).options(selectinload(Answer.author)).where(Answer.post_id == row.id)
     if not who.is_moderator:
         query = query.where(
             or_(Answer.status == Status.VISIBLE.value, Answer.author_id == who.person_id)
@@ -1073,7 +1073,11 @@ def notifications(person_id: int, limit: int = 50) -> list[Notification]:
     return list(
         db.session.scalars(
             select(Notification)
-            .options(selectinload(Notification.actor), selectinload(Notification.post))
+            .options(
+                selectinload(Notification.actor),
+                selectinload(Notification.post),
+                selectinload(Notification.coaching_session),
+            )
             .where(Notification.person_id == person_id)
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
@@ -1109,8 +1113,11 @@ def mark_read(person_id: int, notification_id: int | None = None) -> None:
 
 
 def notification_text(n: Notification) -> str:
+    from lti_tool.coaching.services import NOTIFICATION_TEXT as COACHING_TEXT
+
     actor_name = n.actor.display_name if n.actor else "Someone"
-    return NOTIFICATION_TEXT.get(n.kind, "{actor} in").format(actor=actor_name)
+    text = NOTIFICATION_TEXT.get(n.kind) or COACHING_TEXT.get(n.kind) or "{actor} in"
+    return text.format(actor=actor_name)
 
 
 # --- experts and moderators (grants) --------------------------------------------------------

@@ -579,6 +579,8 @@ def open_notification(pk: int) -> Any:
         abort(404)
     services.mark_read(ctx.person_id, pk)
     db.session.commit()
+    if row.coaching_session_id is not None:
+        return _see_other("coaching.session", pk=row.coaching_session_id)
     if row.post_id is None:
         return _see_other("community.notifications")
     anchor = f"answer-{row.answer_id}" if row.answer_id else None

@@ -197,6 +197,8 @@ class PathNode(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     self_report: Mapped[bool] = mapped_column(Boolean, default=False)
     skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Check and shadowing steps: what is looked at, one item each (coaching offers reuse it).
+    checklist: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     version: Mapped[PathVersion] = relationship(back_populates="nodes")
 

@@ -69,6 +69,7 @@ NOTE_MAX = 2000
 MINUTES_MAX = 10_000
 DUE_DAYS_MAX = 3650
 QA_ROLE_NAMES = ("qa analyst",)
+CHECKLIST_MAX = 30
 
 
 class NotFound(LookupError):
@@ -394,6 +395,7 @@ _COPIED = [
     "required",
     "self_report",
     "skill_ids",
+    "checklist",
 ]
 
 
@@ -558,6 +560,10 @@ def _step_fields(
     )
     if wanted - known:
         errors["skills"] = "Choose skills from the list."
+    checklist = [" ".join(line.split()) for line in values.get("checklist", "").splitlines()]
+    checklist = [line[:200] for line in checklist if line]
+    if len(checklist) > CHECKLIST_MAX:
+        errors["checklist"] = f"Use at most {CHECKLIST_MAX} items."
     self_report = values.get("self_report") == "yes"
     if self_report and kind.needs_signoff:
         errors["self_report"] = (
@@ -573,6 +579,7 @@ def _step_fields(
         "required": values.get("required", "yes") != "no",
         "self_report": self_report,
         "skill_ids": sorted(known),
+        "checklist": checklist if kind in (StepKind.CHECK, StepKind.SHADOWING) else [],
     }
 
 
@@ -1235,6 +1242,29 @@ def record_lms_completion(
         ):
             changed += 1
     return changed
+
+
+def complete_by_evidence(
+    assignment_id: int, step_key: str, actor: Actor, *, evidence: str, note: str = ""
+) -> bool:
+    """Another feature holds the evidence that a step is done (a coaching or shadowing session
+    both sides signed off): complete it, locks or not, as for the LMS. A sign-off request
+    still waiting for the step is closed as approved, naming the evidence. Idempotent; False
+    when the step was already done or is not on the assignment's version."""
+    lr = learning(assignment_id)
+    item = lr.view.by_key.get(step_key)
+    if item is None or item.is_set or item.done:
+        return False
+    waiting = lr.pending.get(step_key)
+    if waiting is not None:
+        waiting.status = SignOffStatus.APPROVED.value
+        waiting.decided_at = utcnow()
+        waiting.decided_by = actor.name[:255]
+        waiting.decided_by_person_id = actor.person_id
+        waiting.decision_note = note[:NOTE_MAX]
+    return _set_state(
+        lr.assignment, step_key, StepState.COMPLETED, actor, evidence=evidence, note=note[:500]
+    )
 
 
 def may_view_person(viewer: Actor, person_id: int) -> bool:

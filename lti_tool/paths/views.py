@@ -411,6 +411,7 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
             "due_days": "" if row.due_days is None else str(row.due_days),
             "required": "yes" if row.required else "no",
             "self_report": "yes" if row.self_report else "",
+            "checklist": "\n".join(row.checklist or []),
         }
         chosen = [str(s) for s in row.skill_ids]
     else:
@@ -427,6 +428,7 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
             "due_days": "",
             "required": "yes",
             "self_report": "",
+            "checklist": "",
         }
         chosen = []
     errors: dict[str, str] = {}

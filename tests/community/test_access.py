@@ -220,3 +220,166 @@ def test_another_tenants_content_is_never_visible(
     finally:
         other.server.stop()
     assert _post_state(clean_app, tid)[0] == "visible"
+
+
+# Coaching, shadowing and path sign-offs: who -> action -> (own, someone else's).
+# "Own" sessions: the person is the coach and Sam the learner. "Someone else's": Sam coaches
+# Ana (Ben for Ana herself). Ben leads Ana's team, so he sees her sessions but cannot act in
+# them; trainers and administrators see every session, act in none. A path sign-off: "own" is
+# the person's own request (only Ana has the path), "someone else's" is Ana's request.
+NOT_SEEN = 404
+COACHING_MATRIX: dict[str, dict[str, tuple[int | None, int | None]]] = {
+    "ana": {
+        "edit_offer": (ALLOWED, FORBIDDEN),
+        "add_slot": (ALLOWED, FORBIDDEN),
+        "confirm": (ALLOWED, NOT_SEEN),
+        "signoff": (ALLOWED, NOT_SEEN),
+        "noshow": (ALLOWED, NOT_SEEN),
+        "cancel": (ALLOWED, NOT_SEEN),
+        "path_signoff": (FORBIDDEN, None),
+    },
+    "ben": {
+        "edit_offer": (ALLOWED, FORBIDDEN),
+        "add_slot": (ALLOWED, FORBIDDEN),
+        "confirm": (ALLOWED, FORBIDDEN),
+        "signoff": (ALLOWED, FORBIDDEN),
+        "noshow": (ALLOWED, FORBIDDEN),
+        "cancel": (ALLOWED, FORBIDDEN),
+        "path_signoff": (None, ALLOWED),
+    },
+    "chloe": {
+        "edit_offer": (ALLOWED, FORBIDDEN),
+        "add_slot": (ALLOWED, FORBIDDEN),
+        "confirm": (ALLOWED, FORBIDDEN),
+        "signoff": (ALLOWED, FORBIDDEN),
+        "noshow": (ALLOWED, FORBIDDEN),
+        "cancel": (ALLOWED, FORBIDDEN),
+        "path_signoff": (None, FORBIDDEN),  # Ana has a team leader: he decides
+    },
+    "dev": {
+        "edit_offer": (ALLOWED, FORBIDDEN),
+        "add_slot": (ALLOWED, FORBIDDEN),
+        "confirm": (ALLOWED, FORBIDDEN),
+        "signoff": (ALLOWED, FORBIDDEN),
+        "noshow": (ALLOWED, FORBIDDEN),
+        "cancel": (ALLOWED, FORBIDDEN),
+        "path_signoff": (None, FORBIDDEN),
+    },
+}
+
+
+@pytest.mark.parametrize("who", sorted(COACHING_MATRIX))
+def test_coaching_and_signoff_matrix(
+    who: str,
+    lms: FakeLms,
+    clean_app: Any,
+    chloe: Session,
+    ana: Session,
+    ben: Session,
+    dev: Session,
+    sam: Session,
+) -> None:
+    import re
+    from datetime import timedelta
+
+    from lti_tool.coaching.models import CoachingSession
+    from lti_tool.lti.models import utcnow
+    from lti_tool.paths.models import SignOffRequest
+    from lti_tool.roles import services as roles
+    from lti_tool.tenancy import tenant_scope
+    from tests.coaching.conftest import publish_tier1_path, started
+
+    reg = lms.registration_id  # type: ignore[attr-defined]
+    keys = publish_tier1_path(clean_app, reg)
+    with clean_app.app_context(), tenant_scope(db.session, reg):
+        team, _ = roles.save_team(reg, None, "Team A", "ben@example.com")
+        assert team is not None
+        roles.add_member(reg, team, "ana")
+        db.session.commit()
+    people = {"ana": ana, "ben": ben, "chloe": chloe, "dev": dev}
+    me = people[who]
+    empathy = skill_ids(clean_app)["Empathy"]
+    day = (utcnow() + timedelta(days=1)).date().isoformat()
+    hours = iter(range(8, 20))
+
+    def offer(coach: Session, booking: str) -> int:
+        saved = coach.post(
+            "/coaching/offers/new",
+            {"kind": "coaching", "title": "Offer", "booking": booking, "skills": [empathy]},
+        )
+        assert saved.status_code == 303, text(saved)[:400]
+        return int(re.search(r"/offers/(\d+)", saved.headers["Location"]).group(1))  # type: ignore[union-attr]
+
+    def session(coach: Session, learner: Session, pk: int) -> int:
+        coach.follow(
+            coach.post(
+                f"/coaching/offers/{pk}/slots",
+                {"day": day, "at": f"{next(hours):02d}:00", "minutes": "30", "place": "Desk"},
+            )
+        )
+        slot = re.findall(r"/coaching/slots/(\d+)/edit", coach.get(f"/coaching/offers/{pk}").text)
+        booked = learner.post(f"/coaching/slots/{slot[-1]}/book")
+        assert booked.status_code == 303, text(booked)[:400]
+        return int(re.search(r"/coaching/s/(\d+)", booked.headers["Location"]).group(1))  # type: ignore[union-attr]
+
+    def status(pk: int) -> tuple[str, bool]:
+        with clean_app.app_context():
+            row = db.session.get(CoachingSession, pk)
+            assert row is not None
+            return row.status, bool(row.coach_signed_at or row.learner_signed_at)
+
+    for side in (0, 1):
+        coach, learner = (me, sam) if side == 0 else (sam, ana if who != "ana" else ben)
+        expected = {a: codes[side] for a, codes in COACHING_MATRIX[who].items()}
+        label = f"{who} on {'own' if side == 0 else 'others'}"
+        on_request, direct = offer(coach, "request"), offer(coach, "direct")
+
+        edit = me.post(
+            f"/coaching/offers/{on_request}/edit",
+            {"kind": "coaching", "title": "Changed", "booking": "request", "skills": [empathy]},
+        )
+        assert edit.status_code == expected["edit_offer"], (label, "edit_offer")
+        slot = me.post(
+            f"/coaching/offers/{direct}/slots",
+            {"day": day, "at": "21:00", "minutes": "30", "place": "Desk"},
+        )
+        assert slot.status_code == expected["add_slot"], (label, "add_slot")
+
+        asked = session(coach, learner, on_request)
+        confirm = me.post(f"/coaching/s/{asked}/confirm")
+        assert confirm.status_code == expected["confirm"], (label, "confirm")
+        assert (status(asked)[0] == "confirmed") == (expected["confirm"] == ALLOWED)
+
+        for action, data in (
+            ("signoff", {"note": "ok"}),
+            ("noshow", {}),
+            ("cancel", {"reason": "r"}),
+        ):
+            pk = session(coach, learner, direct)
+            if action != "cancel":
+                started(clean_app, pk)
+            response = me.post(f"/coaching/s/{pk}/{action}", data)
+            assert response.status_code == expected[action], (label, action)
+            changed = {
+                "signoff": status(pk)[1],
+                "noshow": status(pk)[0] == "no_show",
+                "cancel": status(pk)[0] == "cancelled",
+            }[action]
+            assert changed == (expected[action] == ALLOWED), (label, action)
+
+    # Path sign-offs: Ana asks for hers on the shadowing step.
+    with clean_app.app_context():
+        aid = re.search(r"/paths/a/(\d+)/", ana.get("/paths/").text)
+    assert aid is not None
+    ana.follow(
+        ana.post(f"/paths/a/{aid.group(1)}/{keys['Shadow a senior agent']}", {"action": "signoff"})
+    )
+    with clean_app.app_context():
+        request_id = db.session.scalar(select(SignOffRequest.id))
+    own, others = COACHING_MATRIX[who]["path_signoff"]
+    code = own if who == "ana" else others
+    decided = me.post(f"/paths/signoffs/{request_id}", {"decision": "approve", "note": "ok"})
+    assert decided.status_code == code, (who, "path_signoff")
+    with clean_app.app_context():
+        row = db.session.get(SignOffRequest, request_id)
+        assert row is not None and (row.status == "approved") == (code == ALLOWED)

@@ -93,13 +93,17 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             assert page.get_by_text("Thank you!").is_visible()
             suggested = page.locator("ol.suggestions")
             assert suggested.get_by_text("Senior agent needs 4").first.is_visible()
-            assert page.get_by_text("2 of 10 steps done").is_visible()
+            # Welcome, tools tour, and the shadowing step (Ana's session with Sam, both signed
+            # off: lti_tool/devlauncher/demo_coaching.py).
+            assert page.get_by_text("3 of 10 steps done").is_visible()
             assert fits(page)
             page.screenshot(path=str(ARTIFACTS / "paths-my-path-360.png"), full_page=True)
-            # The demo already asked for the shadowing sign-off: Ana asks for the coaching one.
-            page.get_by_role("link", name="Reflection: what surprised you").first.press("Enter")
-            page.wait_for_selector("h1:has-text('Reflection')", timeout=TIMEOUT)
-            assert page.get_by_text("opens once the steps before it").is_visible()
+            # The shadowing step is done by the signed-off session: Ana asks for the coaching one.
+            page.get_by_role("link", name="Shadow a senior agent for one shift").first.press(
+                "Enter"
+            )
+            page.wait_for_selector("h1:has-text('Shadow a senior agent')", timeout=TIMEOUT)
+            assert page.get_by_text("a session both sides signed off").is_visible()
             page.go_back()
             page.get_by_role("link", name="Coaching session with your team lead").first.click()
             page.wait_for_selector("h1:has-text('Coaching session')", timeout=TIMEOUT)
@@ -150,12 +154,12 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             card.get_by_role("button", name="Sign off").focus()
             card.get_by_role("button", name="Sign off").press("Enter")
             frame.wait_for_selector("text=Signed off “Coaching session", timeout=TIMEOUT)
-            # The shadowing request from the demo data is still there.
-            assert frame.locator("li.card", has_text="Shadow a senior agent").count() == 1
+            # The demo's shadowing request was closed by the signed-off shadowing session.
+            assert frame.locator("li.card", has_text="Shadow a senior agent").count() == 0
 
             page.goto(page.url.split("/paths/")[0] + "/paths/?" + page.url.split("?", 1)[1])
             page.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
-            assert page.get_by_text("3 of 10 steps done").is_visible()
+            assert page.get_by_text("4 of 10 steps done").is_visible()
             assert fits(page)
             page.screenshot(path=str(ARTIFACTS / "paths-my-path-after-360.png"), full_page=True)
 

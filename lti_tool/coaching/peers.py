@@ -1,0 +1,387 @@
+"""What peers share, seen three ways: the weekly digest per job role, a page per skill, and a
+leader's view of their team's contributions. Plain functions over the tenant's session.
+
+- Digest: for a job role and an ISO week (Monday to Sunday, UTC), the week's most helpful tips
+  and answers and the posts verified that week, by people whose effective role is that role.
+- Skill page: visible posts tagged with the skill, the steps of published paths building it
+  (newest published version of each path), coaching offers on it, its experts, and catalog
+  items (``catalog_items_for_skill``; the catalog is wired in later).
+- Team: per member of the teams a person leads, over a period: tips, questions, answers,
+  their tips verified, verifications they gave, and coaching sessions given and received.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+
+from lti_tool.coaching import services as coaching
+from lti_tool.coaching.models import CoachingOffer, CoachingSession, SessionStatus
+from lti_tool.community import services as community
+from lti_tool.community.models import Answer, Kind, Post, PostSkill, Status
+from lti_tool.extensions import db
+from lti_tool.paths import services as paths
+from lti_tool.paths.models import Path, PathNode, PathVersion, VersionStatus
+from lti_tool.people.models import Person
+from lti_tool.roles import services as roles
+from lti_tool.roles.models import PersonRole, Skill
+
+DIGEST_SIZE = 10
+
+
+# --- weeks ----------------------------------------------------------------------------------
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def parse_week(value: str, today: date) -> date:
+    """The Monday of an ISO week written 2026-W49; this week when empty or malformed."""
+    try:
+        year, week = value.strip().upper().split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except (ValueError, AttributeError):
+        return monday_of(today)
+
+
+def week_label(monday: date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# --- the digest -----------------------------------------------------------------------------
+
+
+@dataclass
+class Digest:
+    role_id: int
+    monday: date
+    people: int
+    tips: list[Post]
+    answers: list[Answer]
+    verified: list[Post]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.tips or self.answers or self.verified)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+
+def _rank(row: Any) -> Any:
+    return case(
+        {source.value: rank for source, rank in roles.RANK.items()}, value=row.source, else_=0
+    )
+
+
+def role_members(role_id: int) -> Select[Any]:
+    """People whose effective job role is role_id, as a query: a current row of that role with
+    no current row of another role taking precedence over it (roles.services.effective: the
+    source's rank, then the newest, then the latest row). One subquery instead of thousands
+    of ids sent with every statement."""
+    mine, other = aliased(PersonRole), aliased(PersonRole)
+    beaten = (
+        select(other.id)
+        .where(
+            other.person_id == mine.person_id,
+            other.ended_at.is_(None),
+            other.role_id.is_not(None),
+            other.role_id != role_id,
+            or_(
+                _rank(other) > _rank(mine),
+                and_(
+                    _rank(other) == _rank(mine),
+                    or_(
+                        other.since > mine.since,
+                        and_(other.since == mine.since, other.id > mine.id),
+                    ),
+                ),
+            ),
+        )
+        .exists()
+    )
+    return select(mine.person_id).where(mine.role_id == role_id, mine.ended_at.is_(None), ~beaten)
+
+
+def _among(column: Any, ids: list[int]) -> Any:
+    """column IN ids; on PostgreSQL one array parameter (= ANY) rather than thousands."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def digest(role_id: int, monday: date, size: int = DIGEST_SIZE) -> Digest:
+    """The week's top tips and answers and its verified posts by people of one job role."""
+    start = datetime.combine(monday, time())
+    end = start + timedelta(days=7)
+    members = list(db.session.scalars(role_members(role_id)))
+    if not members:
+        return Digest(role_id, monday, 0, [], [], [])
+    # Many-to-one loads joined (no extra round trip); skills in one more query per list.
+    loads = (joinedload(Post.author), joinedload(Post.verified_by), selectinload(Post.skills))
+    tips = list(
+        db.session.scalars(
+            select(Post)
+            .options(*loads)
+            .where(
+                Post.kind == Kind.TIP.value,
+                Post.status == Status.VISIBLE.value,
+                Post.created_at >= start,
+                Post.created_at < end,
+                _among(Post.author_id, members),
+            )
+            .order_by(Post.helpful_count.desc(), Post.created_at.desc(), Post.id.desc())
+            .limit(size)
+        )
+    )
+    answers = list(
+        db.session.scalars(
+            select(Answer)
+            .join(Post, Post.id == Answer.post_id)
+            .options(joinedload(Answer.author), contains_eager(Answer.post))
+            .where(
+                Answer.status == Status.VISIBLE.value,
+                Post.status == Status.VISIBLE.value,
+                Answer.created_at >= start,
+                Answer.created_at < end,
+                _among(Answer.author_id, members),
+            )
+            .order_by(
+                (Post.accepted_answer_id == Answer.id).desc(),
+                Answer.helpful_count.desc(),
+                Answer.created_at.desc(),
+                Answer.id.desc(),
+            )
+            .limit(size)
+        )
+    )
+    verified = list(
+        db.session.scalars(
+            select(Post)
+            .options(*loads)
+            .where(
+                Post.status == Status.VISIBLE.value,
+                Post.verified_at >= start,
+                Post.verified_at < end,
+                _among(Post.author_id, members),
+            )
+            .order_by(Post.verified_at.desc(), Post.id.desc())
+            .limit(size)
+        )
+    )
+    return Digest(role_id, monday, len(members), tips, answers, verified)
+
+
+# --- skill pages ----------------------------------------------------------------------------
+
+
+def catalog_items_for_skill(skill_id: int) -> list[Any]:
+    """Catalog items building the skill. The catalog is not merged yet: nothing, and the skill
+    page shows no catalog section until this returns something."""
+    return []
+
+
+@dataclass
+class SkillStep:
+    path: Path
+    node: PathNode
+    # The viewer's own assignment holding this step (for a link to their step page).
+    assignment_id: int | None = None
+
+
+@dataclass
+class SkillPage:
+    skill: Skill
+    posts: community.FeedPage
+    steps: list[SkillStep]
+    offers: list[CoachingOffer]
+    experts: list[community.Expert]
+    catalog: list[Any] = field(default_factory=list)
+
+
+def skill(pk: int) -> Skill:
+    row = db.session.get(Skill, pk)
+    if row is None:
+        raise coaching.NotFound(pk)
+    return row
+
+
+def steps_for_skill(skill_id: int, viewer_id: int) -> list[SkillStep]:
+    """Steps building the skill in the newest published version of each path."""
+    newest = (
+        select(PathVersion.path_id, func.max(PathVersion.number).label("number"))
+        .where(PathVersion.status == VersionStatus.PUBLISHED.value)
+        .group_by(PathVersion.path_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(PathNode, Path)
+        .join(PathVersion, PathVersion.id == PathNode.version_id)
+        .join(
+            newest,
+            (newest.c.path_id == PathVersion.path_id) & (newest.c.number == PathVersion.number),
+        )
+        .join(Path, Path.id == PathVersion.path_id)
+        .where(PathNode.kind != "set")
+        .order_by(Path.title, PathNode.position, PathNode.id)
+    ).all()
+    mine = {lr.path.id: lr for lr in paths.learning_of(viewer_id)}
+    out = []
+    for node, p in rows:
+        if skill_id not in (node.skill_ids or []):
+            continue
+        lr = mine.get(p.id)
+        held = lr is not None and node.key in lr.view.by_key
+        out.append(SkillStep(p, node, lr.assignment.id if held and lr else None))
+    return out
+
+
+def skill_page(pk: int, viewer_id: int) -> SkillPage:
+    row = skill(pk)
+    return SkillPage(
+        skill=row,
+        posts=community.search(skill_id=row.id, page_size=10),
+        steps=steps_for_skill(row.id, viewer_id),
+        offers=coaching.offers(skill_id=row.id),
+        experts=community.experts_for([row.id]),
+        catalog=catalog_items_for_skill(row.id),
+    )
+
+
+@dataclass
+class SkillCount:
+    skill: Skill
+    posts: int
+    offers: int
+
+
+def skill_index() -> list[SkillCount]:
+    counts = dict(
+        db.session.execute(
+            select(PostSkill.skill_id, func.count())
+            .join(Post, Post.id == PostSkill.post_id)
+            .where(Post.status == Status.VISIBLE.value)
+            .group_by(PostSkill.skill_id)
+        ).all()
+    )
+    offers: dict[int, int] = {}
+    for o in coaching.offers():
+        for sid in o.skill_ids or []:
+            offers[sid] = offers.get(sid, 0) + 1
+    return [SkillCount(s, counts.get(s.id, 0), offers.get(s.id, 0)) for s in roles.skills()]
+
+
+# --- a leader's team ------------------------------------------------------------------------
+
+
+@dataclass
+class Contribution:
+    person: Person
+    tips: int = 0
+    questions: int = 0
+    answers: int = 0
+    verified: int = 0  # their tips verified in the period
+    verifications: int = 0  # tips they verified
+    coached: int = 0  # sessions given, both signed off
+    learned: int = 0  # sessions received, both signed off
+
+    @property
+    def total(self) -> int:
+        return self.tips + self.questions + self.answers + self.verifications + self.coached
+
+
+@dataclass
+class Team:
+    members: list[Contribution]
+    recent_posts: list[Post]
+    recent_answers: list[Answer]
+    since: datetime
+
+    @property
+    def empty(self) -> bool:
+        return not any(c.total or c.learned or c.verified for c in self.members)
+
+
+def team_contributions(leader_id: int, since: datetime) -> Team:
+    people = paths.team_members_of(leader_id)
+    by_id = {p.id: Contribution(p) for p in people}
+    ids = list(by_id)
+    if not ids:
+        return Team([], [], [], since)
+    for author_id, kind, count in db.session.execute(
+        select(Post.author_id, Post.kind, func.count())
+        .where(Post.author_id.in_(ids), Post.created_at >= since, Post.status != "deleted")
+        .group_by(Post.author_id, Post.kind)
+    ):
+        if kind == Kind.TIP.value:
+            by_id[author_id or 0].tips = count
+        else:
+            by_id[author_id or 0].questions = count
+    for author_id, count in db.session.execute(
+        select(Answer.author_id, func.count())
+        .where(Answer.author_id.in_(ids), Answer.created_at >= since, Answer.status != "deleted")
+        .group_by(Answer.author_id)
+    ):
+        by_id[author_id or 0].answers = count
+    for author_id, count in db.session.execute(
+        select(Post.author_id, func.count())
+        .where(Post.author_id.in_(ids), Post.verified_at >= since)
+        .group_by(Post.author_id)
+    ):
+        by_id[author_id or 0].verified = count
+    for verifier_id, count in db.session.execute(
+        select(Post.verified_by_id, func.count())
+        .where(Post.verified_by_id.in_(ids), Post.verified_at >= since)
+        .group_by(Post.verified_by_id)
+    ):
+        by_id[verifier_id or 0].verifications = count
+    for coach_id, learner_id in db.session.execute(
+        select(CoachingSession.coach_id, CoachingSession.learner_id).where(
+            CoachingSession.status == SessionStatus.COMPLETED.value,
+            CoachingSession.completed_at >= since,
+            (CoachingSession.coach_id.in_(ids)) | (CoachingSession.learner_id.in_(ids)),
+        )
+    ):
+        if coach_id in by_id:
+            by_id[coach_id].coached += 1
+        if learner_id in by_id:
+            by_id[learner_id].learned += 1
+    recent_posts = list(
+        db.session.scalars(
+            select(Post)
+            .options(selectinload(Post.author), selectinload(Post.skills))
+            .where(
+                Post.author_id.in_(ids),
+                Post.created_at >= since,
+                Post.status == Status.VISIBLE.value,
+            )
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(10)
+        )
+    )
+    recent_answers = list(
+        db.session.scalars(
+            select(Answer)
+            .options(selectinload(Answer.author), selectinload(Answer.post))
+            .where(
+                Answer.author_id.in_(ids),
+                Answer.created_at >= since,
+                Answer.status == Status.VISIBLE.value,
+            )
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
+            .limit(10)
+        )
+    )
+    members = sorted(by_id.values(), key=lambda c: (-c.total, c.person.display_name))
+    return Team(members, recent_posts, recent_answers, since)
+
+
+def leads_a_team(person_id: int) -> bool:
+    return bool(roles.teams_led_by(person_id))

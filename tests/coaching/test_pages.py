@@ -1,0 +1,277 @@
+"""Coaching and shadowing through the pages, with real launches: Ben offers coaching and adds a
+slot, Ana asks for it for her path step, Ben confirms, both sign off and Ana's path shows the
+step done; cancellation and no-show; notifications in the bell; the digest, skill and team
+pages; who may see what, and another tenant's rows."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from lti_tool.coaching.models import CoachingSession
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.roles import services as roles
+from lti_tool.tenancy import tenant_scope
+from tests.coaching.conftest import publish_tier1_path, started
+from tests.community.conftest import FORBIDDEN, Session, login, skill_ids, text
+from tests.conftest import add_registration
+from tests.harness import LEARNER, FakeLms
+
+
+def tomorrow() -> str:
+    return (utcnow() + timedelta(days=1)).date().isoformat()
+
+
+def make_offer(coach: Session, skill: int, **extra: Any) -> int:
+    response = coach.post(
+        "/coaching/offers/new",
+        {
+            "kind": "coaching",
+            "title": "De-escalation: bring me your hardest calls",
+            "booking": "request",
+            "skills": [skill],
+            **extra,
+        },
+    )
+    assert response.status_code == 303, text(response)[:600]
+    return int(re.search(r"/coaching/offers/(\d+)", response.headers["Location"]).group(1))  # type: ignore[union-attr]
+
+
+def add_slot(coach: Session, offer: int, at: str = "10:00", place: str = "Desk 4") -> int:
+    coach.follow(
+        coach.post(
+            f"/coaching/offers/{offer}/slots",
+            {"day": tomorrow(), "at": at, "minutes": "30", "place": place},
+        )
+    )
+    page = coach.get(f"/coaching/offers/{offer}").text
+    ids = re.findall(r"/coaching/slots/(\d+)/edit", page)
+    assert ids
+    return int(ids[-1])
+
+
+def book(learner: Session, slot: int, **data: Any) -> int:
+    response = learner.post(f"/coaching/slots/{slot}/book", data)
+    assert response.status_code == 303, text(response)[:600]
+    return int(re.search(r"/coaching/s/(\d+)", response.headers["Location"]).group(1))  # type: ignore[union-attr]
+
+
+def test_offer_book_confirm_both_sign_off_and_the_path_shows_the_step_done(
+    clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session
+) -> None:
+    keys = publish_tier1_path(clean_app, lms.registration_id)  # type: ignore[attr-defined]
+    skills = skill_ids(clean_app)
+    offer = make_offer(ben, skills["De-escalation"], description="One call, one thing to try.")
+    slot = add_slot(ben, offer, place="https://meet.example.com/ben")
+    page = text(ben.get(f"/coaching/offers/{offer}"))
+    assert "Your slots" in page and "free" in page
+
+    # Ana finds it from her coaching step and asks for the slot, for that step.
+    step = ana.get(f"/paths/a/{_assignment(clean_app)}/{keys['Coaching on de-escalation']}")
+    link = re.search(r'href="(/coaching/\?[^"]+)"', step.text)
+    assert link and "kind=coaching" in link.group(1)
+    listing = text(ana.browser.get(lms.tool_url + link.group(1).replace("&amp;", "&")))
+    assert "De-escalation: bring me your hardest calls" in listing and "1 free slot" in listing
+    offer_page = ana.get(f"/coaching/offers/{offer}")
+    assert "call (link shown once booked)" in text(offer_page)
+    assert "Coaching on de-escalation (First 90 days)" in text(offer_page)
+    session = book(
+        ana,
+        slot,
+        note="The shouting customer",
+        step=f"{_assignment(clean_app)}:{keys['Coaching on de-escalation']}",
+    )
+    assert "waiting for the coach" in text(ana.get(f"/coaching/s/{session}"))
+    assert "Ana Alvarez asks to book your session" in text(ben.get("/community/notifications"))
+    assert "1 unread" in text(ben.get("/coaching/"))
+
+    ben.follow(ben.post(f"/coaching/s/{session}/confirm"))
+    mine = text(ana.get("/coaching/"))
+    assert "Coming up" in mine and "with Ben Brooks" in mine and "booked" in mine
+    assert "https://meet.example.com/ben" in ana.get(f"/coaching/s/{session}").text
+    early = ana.post(f"/coaching/s/{session}/signoff", {"note": "Too early"})
+    assert early.status_code == 400 and "once the session has started" in text(early)
+
+    started(clean_app, session)
+    ana.follow(ana.post(f"/coaching/s/{session}/signoff", {"note": "I will pause first"}))
+    assert "signed off and asks for your sign-off" in text(ben.get("/community/notifications"))
+    assert "waiting for your sign-off" in text(ben.get("/coaching/"))
+    done = ben.follow(ben.post(f"/coaching/s/{session}/signoff", {"note": "Good progress"}))
+    assert "Both of you signed off: it counts for “Coaching on de-escalation”" in text(done)
+    session_page = text(ana.get(f"/coaching/s/{session}"))
+    assert "done, both signed off" in session_page and "I will pause first" in session_page
+    my_path = text(ana.get("/paths/"))
+    assert "1 of 3 steps done" in my_path
+    step_page = text(
+        ana.get(f"/paths/a/{_assignment(clean_app)}/{keys['Coaching on de-escalation']}")
+    )
+    assert "a session both sides signed off" in step_page
+
+    # The bell's notification opens the session.
+    notes = ana.get("/community/notifications").text
+    pk = re.search(r"/community/notifications/(\d+)/open", notes).group(1)  # type: ignore[union-attr]
+    opened = ana.post(f"/community/notifications/{pk}/open")
+    assert re.search(rf"/coaching/s/{session}\b", opened.headers["Location"])
+
+
+def _assignment(app: Any) -> int:
+    from lti_tool.paths.models import Assignment
+    from lti_tool.people.models import Person
+
+    with app.app_context():
+        found = db.session.scalar(
+            select(Assignment.id)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(Person.sub == "ana")
+        )
+        assert found is not None
+        return found
+
+
+def test_forms_keep_what_was_typed_and_say_what_is_wrong(
+    clean_app: Any, chloe: Session, ben: Session
+) -> None:
+    empty = ben.post("/coaching/offers/new", {"kind": "coaching", "title": "My offer"})
+    assert empty.status_code == 400 and "Pick at least one skill" in text(empty)
+    assert 'value="My offer"' in empty.text
+    offer = make_offer(ben, skill_ids(clean_app)["Empathy"])
+    bad = ben.post(
+        f"/coaching/offers/{offer}/slots",
+        {"day": "2020-01-01", "at": "10:00", "minutes": "30", "place": "Room 12"},
+    )
+    assert bad.status_code == 400 and "Choose a time in the future" in text(bad)
+    assert 'value="Room 12"' in bad.text
+    junk = ben.post(f"/coaching/offers/{offer}/slots", {"day": "x", "at": "y", "minutes": "z"})
+    assert junk.status_code == 400 and "Say where" in text(junk)
+
+
+def test_cancel_with_a_reason_frees_the_slot_and_no_show_never_counts(
+    clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session, sam: Session
+) -> None:
+    publish_tier1_path(clean_app, lms.registration_id)  # type: ignore[attr-defined]
+    skills = skill_ids(clean_app)
+    offer = make_offer(ben, skills["De-escalation"], booking="direct")
+    slot = add_slot(ben, offer)
+    session = book(ana, slot)
+    taken = sam.post(f"/coaching/slots/{slot}/book")
+    assert taken.status_code == 409 and "No free slot right now" in text(taken)
+    assert "Someone else booked this slot a moment ago" in text(taken)
+    no_reason = ana.post(f"/coaching/s/{session}/cancel", {"reason": ""})
+    assert no_reason.status_code == 400 and "Say why you cancel" in text(no_reason)
+    ana.follow(ana.post(f"/coaching/s/{session}/cancel", {"reason": "Sick today"}))
+    page = text(ben.get(f"/coaching/s/{session}"))
+    assert "Cancelled by Ana Alvarez" in page and "Sick today" in page
+    assert "Ana Alvarez cancelled" in text(ben.get("/community/notifications"))
+    again = book(sam, slot)  # the slot is free again
+    started(clean_app, again)
+    ben.follow(ben.post(f"/coaching/s/{again}/noshow", {"note": "Waited 15 minutes"}))
+    page = text(sam.get(f"/coaching/s/{again}"))
+    assert "Marked as a no-show by Ben Brooks" in page and "does not count as evidence" in page
+    assert "Ben Brooks marked you as not attending" in text(sam.get("/community/notifications"))
+    with clean_app.app_context():
+        row = db.session.get(CoachingSession, again)
+        assert row is not None and row.evidence_for == "" and row.completed_at is None
+
+
+def test_withdrawing_an_offer_and_removing_a_slot_ask_first_and_cancel_bookings(
+    clean_app: Any, chloe: Session, ana: Session, ben: Session
+) -> None:
+    offer = make_offer(ben, skill_ids(clean_app)["Empathy"], booking="direct")
+    slot = add_slot(ben, offer)
+    session = book(ana, slot)
+    confirm = ben.get(f"/coaching/slots/{slot}/remove")
+    assert "Ana Alvarez booked it" in text(confirm) and "Keep it" in text(confirm)
+    refused = ben.post(f"/coaching/offers/{offer}/withdraw", {"reason": ""})
+    assert refused.status_code == 400 and "Say why" in text(refused)
+    ben.follow(ben.post(f"/coaching/offers/{offer}/withdraw", {"reason": "Moving teams"}))
+    assert "Moving teams" in text(ana.get(f"/coaching/s/{session}"))
+    assert "withdrawn" in text(ana.get(f"/coaching/offers/{offer}"))
+
+
+def test_only_the_sides_the_leader_and_staff_see_a_session_and_only_the_sides_act(
+    clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session, sam: Session
+) -> None:
+    offer = make_offer(sam, skill_ids(clean_app)["Empathy"])
+    session = book(ana, add_slot(sam, offer))
+    assert ben.get(f"/coaching/s/{session}").status_code == 404  # not Ana's leader (yet)
+    assert chloe.get(f"/coaching/s/{session}").status_code == 200  # a trainer
+    assert chloe.post(f"/coaching/s/{session}/confirm").status_code == 403
+    assert ana.post(f"/coaching/s/{session}/confirm").status_code == 403  # only the coach
+    assert ana.get(f"/coaching/offers/{offer}/edit").status_code == 403
+    assert ana.post(f"/coaching/offers/{offer}/slots", {"day": tomorrow()}).status_code == 403
+    bare = ana.browser.post(ana.url(f"/coaching/s/{session}/cancel"), data={"reason": "x"})
+    assert bare.status_code == 400 and "This form has expired" in bare.text  # CSRF
+
+    other = FakeLms(client_id="client-2", deployment_id="dep-2")
+    try:
+        other.connect(lms.tool_url)
+        add_registration(clean_app, other)
+        zed = login(other, "zed", [LEARNER], "Zed", "zed@example.com")
+        for path in (
+            f"/coaching/s/{session}",
+            f"/coaching/offers/{offer}",
+            f"/community/skills/{skill_ids(clean_app)['Empathy']}",
+        ):
+            assert zed.get(path).status_code == 404, path
+        assert "Sam Smith" not in text(zed.get("/coaching/"))
+        assert zed.post(f"/coaching/slots/{offer}/book").status_code == 404
+    finally:
+        other.server.stop()
+
+
+def test_digest_skill_and_team_pages(
+    clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session, sam: Session
+) -> None:
+    skills = skill_ids(clean_app)
+    tip = ana.share("tip", "Pause before answering", "Count to two.", [skills["De-escalation"]])
+    chloe.follow(chloe.post(f"/community/p/{tip}/verify"))
+    offer = make_offer(ben, skills["De-escalation"])
+    add_slot(ben, offer)
+    with clean_app.app_context(), tenant_scope(db.session, lms.registration_id):  # type: ignore[attr-defined]
+        tier1 = roles.match_role("Tier 1 agent")
+        assert tier1 is not None
+        tier1_id = tier1.id
+        team, _ = roles.save_team(lms.registration_id, None, "Team A", "ben@example.com")  # type: ignore[attr-defined]
+        assert team is not None
+        roles.add_member(lms.registration_id, team, "ana")  # type: ignore[attr-defined]
+        db.session.commit()
+
+    digest = text(ana.get("/community/digest"))  # her own role by default
+    assert "Top tips" in digest and "Pause before answering" in digest
+    assert "Verified that week" in digest and "Next week" not in digest
+    previous = re.search(
+        r'href="(/community/digest\?[^"]*week=[^"]+)"', ana.get("/community/digest").text
+    )
+    assert previous is not None
+    before = text(ana.browser.get(lms.tool_url + previous.group(1).replace("&amp;", "&")))
+    assert "Nothing shared by Tier 1 agents that week" in before and "Next week" in before
+    senior = roles_page_id(clean_app, lms, "Senior agent")
+    assert "Nothing shared by Senior agents" in text(ana.get(f"/community/digest?role={senior}"))
+    assert ana.get(f"/community/digest?role={tier1_id}&week=garbage").status_code == 200
+
+    feed = ana.get("/community/").text
+    assert f"/community/skills/{skills['De-escalation']}" in feed  # tags link the skill page
+    page = text(ana.get(f"/community/skills/{skills['De-escalation']}"))
+    assert "Pause before answering" in page and "De-escalation: bring me your hardest calls" in page
+    assert "Experts" in page and "Ben Brooks" in page
+    assert "From the catalog" not in page  # nothing to show until the catalog is wired
+    assert ana.get("/community/skills/999999").status_code == 404
+    assert "De-escalation" in text(ana.get("/community/skills/"))
+
+    assert ana.get("/community/team").status_code == 403
+    assert FORBIDDEN in ana.get("/community/team").text
+    team_page = text(ben.get("/community/team"))
+    assert "Ana Alvarez" in team_page and "Pause before answering" in team_page
+    assert "My team's contributions" in text(ben.get("/community/"))
+    assert "My team's contributions" not in text(ana.get("/community/"))
+
+
+def roles_page_id(app: Any, lms: FakeLms, name: str) -> int:
+    with app.app_context(), tenant_scope(db.session, lms.registration_id):  # type: ignore[attr-defined]
+        found = roles.match_role(name)
+        assert found is not None
+        return found.id
