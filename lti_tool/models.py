@@ -12,6 +12,14 @@ from lti_tool.community.models import (
     Revision,
 )
 from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend
+from lti_tool.insights.models import (
+    ImpactReport,
+    KpiImport,
+    KpiMetric,
+    KpiValue,
+    LearningEvent,
+    LearningMonth,
+)
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.paths.models import (
@@ -37,6 +45,12 @@ from lti_tool.roles.models import (
 from lti_tool.store import KeyValueEntry
 
 __all__ = [
+    "LearningMonth",
+    "LearningEvent",
+    "KpiValue",
+    "KpiMetric",
+    "KpiImport",
+    "ImpactReport",
     "AgsEndpoint",
     "Answer",
     "Assignment",
