@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lti_tool.devlauncher import demo_insights
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
@@ -302,6 +303,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_grades(reg, course, tool_url)
     seed_community(reg)
     seed_paths(reg)
+    demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
     return reg
 
 
