@@ -56,8 +56,8 @@ class Question:
     @property
     def subject(self) -> str:
         if not self.step_key:
-            return self.path.title
-        return f"the step “{step_title(self.path, self.step_key)}” of {self.path.title}"
+            return f"“{self.path.title}”"
+        return f"the step “{step_title(self.path, self.step_key)}” of “{self.path.title}”"
 
 
 def step_title(path: Path, key: str) -> str:

@@ -27,7 +27,7 @@ def test_a_known_effect_is_found_with_an_interval_excluding_zero(tenant: int) ->
     assert r["low"] > 0 and r["conclusive"]
     # Both groups drift upwards a little: the comparison removes that part.
     assert r["control_change"] > -1.0
-    assert r["sentence"].startswith("People who completed Tier 1 basics improved CSAT by ")
+    assert r["sentence"].startswith("People who completed “Tier 1 basics” improved CSAT by ")
     assert "more than colleagues in the same role (Tier 1 agent) who had not" in r["sentence"]
     assert "(95% CI " in r["sentence"] and "; 30 vs 40 people)" in r["sentence"]
 
@@ -48,7 +48,7 @@ def test_lower_is_better_reads_a_drop_as_an_improvement(tenant: int) -> None:
     r = ask(w, "aht")
     assert r["difference"] < 0 < r["improvement"]
     assert r["improvement_low"] > 0
-    assert r["sentence"].startswith("People who completed Tier 1 basics improved AHT (lower is")
+    assert r["sentence"].startswith("People who completed “Tier 1 basics” improved AHT (lower is")
     assert " seconds more than colleagues" in r["sentence"]
 
 
@@ -64,7 +64,7 @@ def test_too_small_groups_refuse_to_conclude(tenant: int) -> None:
     r = ask(w)
     assert r["status"] == "refused"
     assert "difference" not in r
-    assert r["sentence"].startswith("Not enough people to conclude about Tier 1 basics")
+    assert r["sentence"].startswith("Not enough people to conclude about “Tier 1 basics”")
     assert "only 6 people who completed it can be compared (at least 10 needed)" in r["sentence"]
 
 
