@@ -26,7 +26,7 @@ for tips, questions and answers). ``backfill`` records what happened before this
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -129,7 +129,14 @@ def _count(registration_id: int, key: tuple[date, str, str, int, int], minutes: 
     )
     db.session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["registration_id", "month", "verb", "object_type", "path_id", "role_id"],
+            index_elements=[
+                "registration_id",
+                "month",
+                "verb",
+                "object_type",
+                "path_id",
+                "role_id",
+            ],
             set_={
                 "events": LearningMonth.events + stmt.excluded.events,
                 "minutes": LearningMonth.minutes + stmt.excluded.minutes,
@@ -143,6 +150,7 @@ def rebuild_months(registration_id: int) -> int:
     db.session.execute(
         delete(LearningMonth).where(LearningMonth.registration_id == registration_id)
     )
+    month: Any
     if db.session.get_bind().dialect.name == "postgresql":
         month = func.date_trunc("month", LearningEvent.occurred_at).cast(db.Date)
     else:
@@ -180,7 +188,7 @@ def rebuild_months(registration_id: int) -> int:
             rows,
         )
     )
-    return int(result.rowcount or 0)
+    return int(cast(Any, result).rowcount or 0)
 
 
 def events_of(person_id: int, limit: int = 50) -> list[LearningEvent]:
@@ -262,7 +270,8 @@ def backfill(registration_id: int) -> int:
                 minutes=node.minutes,
                 occurred_at=sp.completed_at,
             )
-    for post in db.session.scalars(select(Post)):
+    for post in db.session.scalars(select(Post).where(Post.author_id.is_not(None))):
+        assert post.author_id is not None
         new += record_event(
             registration_id,
             post.author_id,
@@ -272,7 +281,8 @@ def backfill(registration_id: int) -> int:
             title=post.title,
             occurred_at=post.created_at,
         )
-    for answer in db.session.scalars(select(Answer)):
+    for answer in db.session.scalars(select(Answer).where(Answer.author_id.is_not(None))):
+        assert answer.author_id is not None
         new += record_event(
             registration_id,
             answer.author_id,

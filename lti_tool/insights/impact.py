@@ -170,7 +170,12 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
     }
     treated_changes: list[float] = []
     control_changes: list[float] = []
-    means = {"treated_before": [], "treated_after": [], "control_before": [], "control_after": []}
+    means: dict[str, list[float]] = {
+        "treated_before": [],
+        "treated_after": [],
+        "control_before": [],
+        "control_after": [],
+    }
     if treated:
         first = min(treated.values()) - timedelta(days=w)
         last = max(treated.values()) + timedelta(days=w)
@@ -217,22 +222,22 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
         result["status"] = "refused"
         result["sentence"] = _refusal(q, result, n1, n2)
         return result
-    found = stats.welch(treated_changes, control_changes)
+    test = stats.welch(treated_changes, control_changes)
     sign = 1.0 if q.metric.higher_is_better else -1.0
-    low, high = sorted((sign * found.low, sign * found.high))
+    low, high = sorted((sign * test.low, sign * test.high))
     result.update(
         {
             "status": "ok",
             "treated_change": statistics.fmean(treated_changes),
             "control_change": statistics.fmean(control_changes),
-            "difference": found.difference,
-            "low": found.low,
-            "high": found.high,
-            "p_value": found.p_value,
-            "improvement": sign * found.difference,
+            "difference": test.difference,
+            "low": test.low,
+            "high": test.high,
+            "p_value": test.p_value,
+            "improvement": sign * test.difference,
             "improvement_low": low,
             "improvement_high": high,
-            "conclusive": found.excludes_zero,
+            "conclusive": test.excludes_zero,
         }
     )
     result["sentence"] = _sentence(q, result)
@@ -241,10 +246,10 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
 
 def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
-        return "–"
+        return "\u2013"
     digits = 0 if abs(value) >= 100 else 1
-    text = f"{value:,.{digits}f}".replace("-", "−")
-    if text in ("−0.0", "−0"):
+    text = f"{value:,.{digits}f}".replace("-", "\u2212")
+    if text in ("\u22120.0", "\u22120"):
         text = text[1:]
     if not unit:
         return text

@@ -496,7 +496,7 @@ def _copy_upsert(
 ) -> None:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT (the fastest bulk path)."""
     conn = db.session.connection()
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     assert raw is not None
     with raw.cursor() as cur:
         cur.execute(

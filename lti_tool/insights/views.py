@@ -202,8 +202,19 @@ def events_csv() -> Response:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(
-            ["occurred_at", "external_id", "email", "verb", "object_type", "object_id", "title"]
-            + ["path_id", "role_id", "minutes", "score"]
+            [
+                "occurred_at",
+                "external_id",
+                "email",
+                "verb",
+                "object_type",
+                "object_id",
+                "title",
+                "path_id",
+                "role_id",
+                "minutes",
+                "score",
+            ]
         )
         for event, sub, email in rows:
             writer.writerow(
@@ -456,9 +467,7 @@ def _question(values: dict[str, str], errors: dict[str, str]) -> impact.Question
     elif path is not None:
         role = path.role
         if role is None:
-            errors["role"] = (
-                "This path has no job role: choose the role whose people to compare."
-            )
+            errors["role"] = "This path has no job role: choose the role whose people to compare."
     if errors:
         return None
     assert path is not None and metric is not None and window is not None

@@ -992,7 +992,12 @@ def _set_state(
     if a.started_at is None and new is not StepState.NOT_STARTED:
         a.started_at = now
         record_event(
-            a.registration_id, a.person_id, Verb.STARTED, "path", a.path_id, title=a.path.title,
+            a.registration_id,
+            a.person_id,
+            Verb.STARTED,
+            "path",
+            a.path_id,
+            title=a.path.title,
             path_id=a.path_id,
         )
     if new.done:
@@ -1036,7 +1041,12 @@ def _refresh_completion(a: Assignment, actor: Actor) -> None:
     if done and a.completed_at is None:
         a.completed_at = utcnow()
         record_event(
-            a.registration_id, a.person_id, Verb.COMPLETED, "path", a.path_id, title=a.path.title,
+            a.registration_id,
+            a.person_id,
+            Verb.COMPLETED,
+            "path",
+            a.path_id,
+            title=a.path.title,
             path_id=a.path_id,
         )
         record(

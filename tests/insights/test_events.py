@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from lti_tool.devlauncher import demo
@@ -15,8 +16,6 @@ from lti_tool.insights.models import LearningEvent, LearningMonth, Verb
 from lti_tool.people.models import Person
 from lti_tool.tenancy import CrossTenantWrite, tenant_scope
 from tests.insights.conftest import new_registration, people
-
-import pytest
 
 
 def months() -> list[tuple[Any, ...]]:
@@ -41,9 +40,8 @@ def test_an_event_is_recorded_once(tenant: int) -> None:
 
 def test_another_tenants_event_is_refused(tenant: int) -> None:
     (ana,) = people(tenant, 1, "ana")
-    with tenant_scope(db.session, new_registration("other")):
-        with pytest.raises(CrossTenantWrite):
-            events.record_event(tenant, ana.id, Verb.SHARED, "tip", 1)
+    with tenant_scope(db.session, new_registration("other")), pytest.raises(CrossTenantWrite):
+        events.record_event(tenant, ana.id, Verb.SHARED, "tip", 1)
 
 
 def test_paths_and_community_record_their_events(clean_app: Any) -> None:
@@ -57,7 +55,9 @@ def test_paths_and_community_record_their_events(clean_app: Any) -> None:
             assert {("assigned", "path"), ("started", "path"), ("completed", "step")} <= mine
             assert ("shared", "question") in mine or ("shared", "answer") in mine
             steps = [
-                e for e in events.events_of(ana.id) if e.verb == "completed" and e.object_type == "step"
+                e
+                for e in events.events_of(ana.id)
+                if e.verb == "completed" and e.object_type == "step"
             ]
             assert len(steps) == 2 and all(e.minutes > 0 for e in steps)
             # The demo's team: 20 completed the path months ago.

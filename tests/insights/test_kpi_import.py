@@ -61,7 +61,7 @@ def test_every_bad_row_is_reported_by_line(tenant: int) -> None:
         ",ana1@example.com,2026-03-02,Happiness,86\n"  # 5
         ",ana1@example.com,2026-03-02,AHT,fast\n"  # 6
         ",ana1@example.com,2099-01-01,AHT,300\n"  # 7
-        ",ana1@example.com,2026-03-02,FCR,\"71,5\"\n"  # 8
+        ',ana1@example.com,2026-03-02,FCR,"71,5"\n'  # 8
         "ana0,,2026-03-02,CSAT,90\n"  # 9: another value for line 2's point
         "ana0,,2026-03-02,CSAT,86\n"  # 10: the same value again: fine
         "ana0,ana1@example.com,2026-03-03,CSAT,80\n"  # 11
@@ -104,7 +104,10 @@ def test_one_column_per_metric(tenant: int) -> None:
     people(tenant, 1, "ana")
     plan = imported(tenant, "email,date,CSAT,AHT,FCR\nana0@example.com,2026-03-02,88,,75%\n")
     assert (plan.added, plan.rows) == (2, 1)
-    assert values() == {("ana0", "csat", date(2026, 3, 2)): 88.0, ("ana0", "fcr", date(2026, 3, 2)): 75.0}
+    assert values() == {
+        ("ana0", "csat", date(2026, 3, 2)): 88.0,
+        ("ana0", "fcr", date(2026, 3, 2)): 75.0,
+    }
 
 
 def test_importing_again_changes_nothing_and_later_values_replace(tenant: int) -> None:
@@ -139,7 +142,9 @@ def test_metrics_can_be_added_with_their_direction(tenant: int) -> None:
         tenant, None, {"name": "Sales per hour", "direction": "lower", "unit": "sales"}
     )
     assert row is not None and row.key == "sales_per_hour" and not row.higher_is_better
-    plan = imported(tenant, "email,date,metric,value\nana0@example.com,2026-03-02,sales per hour,4\n")
+    plan = imported(
+        tenant, "email,date,metric,value\nana0@example.com,2026-03-02,sales per hour,4\n"
+    )
     assert plan.added == 1
     assert metric("sales_per_hour").name == "Sales per hour"
     assert kpi.ensure_standard_metrics(tenant) == 0

@@ -56,7 +56,9 @@ def agents(lms: FakeLms, clean_app: Any) -> Iterator[int]:
     reg = lms.registration_id  # type: ignore[attr-defined]
     with clean_app.app_context(), tenant_scope(db.session, reg):
         for sub in ("ana", "ben"):
-            db.session.add(Person(registration_id=reg, sub=sub, email=f"{sub}@example.com", name=sub.title()))
+            db.session.add(
+                Person(registration_id=reg, sub=sub, email=f"{sub}@example.com", name=sub.title())
+            )
         db.session.commit()
     yield reg
 
@@ -93,7 +95,11 @@ def test_kpi_upload_preview_and_apply(lms: FakeLms, agents: int, clean_app: Any)
     assert kpi_count(clean_app, agents) == 0  # the preview writes nothing
     action = re.search(r'action="([^"]+/apply[^"]*)"', preview.text)
     assert action
-    done = who.follow(who.browser.post(who.base + action.group(1).replace("&amp;", "&"), data={"csrf_token": who.csrf()}))
+    done = who.follow(
+        who.browser.post(
+            who.base + action.group(1).replace("&amp;", "&"), data={"csrf_token": who.csrf()}
+        )
+    )
     assert "KPIs imported: 2 new values, 0 replaced, 0 already there." in text(done)
     assert "kpis.csv" in text(done)  # the import history
     assert kpi_count(clean_app, agents) == 2
@@ -120,7 +126,9 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_imported(
     assert "/apply" not in preview.text
     pk = re.search(r"/insights/kpis/imports/(\d+)", preview.url)
     assert pk
-    refused = who.browser.post(who.url(f"/insights/kpis/imports/{pk.group(1)}/apply"), data={"csrf_token": who.csrf()})
+    refused = who.browser.post(
+        who.url(f"/insights/kpis/imports/{pk.group(1)}/apply"), data={"csrf_token": who.csrf()}
+    )
     assert "The file has rows to fix; nothing was imported." in text(who.follow(refused))
     assert kpi_count(clean_app, agents) == 0
     problems = who.get(f"/insights/kpis/imports/{pk.group(1)}/problems.csv")
@@ -144,7 +152,13 @@ def test_impact_report_from_the_form_and_its_exports(lms: FakeLms, clean_app: An
         # The comparison needs role holders: everyone's role from the HR import.
         for pid in w.holders:
             db.session.add(
-                PersonRole(registration_id=reg, person_id=pid, role_id=w.role.id, role_name=w.role.name, source=Source.HR_CSV.value)
+                PersonRole(
+                    registration_id=reg,
+                    person_id=pid,
+                    role_id=w.role.id,
+                    role_name=w.role.name,
+                    source=Source.HR_CSV.value,
+                )
             )
         path_id, csat = w.path.id, kpi.lookup()["csat"].id
         db.session.commit()
@@ -153,7 +167,12 @@ def test_impact_report_from_the_form_and_its_exports(lms: FakeLms, clean_app: An
     assert bad.status_code == 400
     assert "Choose a path or one of its steps." in text(bad)
     assert 'value="28" selected' in bad.text  # what was chosen stays chosen
-    ran = who.follow(who.post("/insights/impact", {"what": f"p:{path_id}", "metric": str(csat), "window": "28", "role": ""}))
+    ran = who.follow(
+        who.post(
+            "/insights/impact",
+            {"what": f"p:{path_id}", "metric": str(csat), "window": "28", "role": ""},
+        )
+    )
     page = text(ran)
     # The synthetic data's dates are around 2026-06-30; today the after-windows are all over.
     assert "People who completed “Tier 1 basics” improved CSAT by" in page
@@ -205,7 +224,9 @@ def test_another_tenants_data_stays_out(
         assert "Tier 1 basics" not in tia.get("/insights/events.csv?months=24").text
         assert "Tier 1 basics" not in tia.get("/insights/impact").text
         # People of the first tenant cannot be matched by the second's import.
-        preview = tia.follow(upload(tia, "email,date,metric,value\nana@example.com,2026-03-02,CSAT,80\n"))
+        preview = tia.follow(
+            upload(tia, "email,date,metric,value\nana@example.com,2026-03-02,CSAT,80\n")
+        )
         assert "no one with email ana@example.com has opened Wayfinder in this LMS" in text(preview)
         # Nor its uploads opened.
         pk = re.search(r"/insights/kpis/imports/(\d+)", preview.url)
