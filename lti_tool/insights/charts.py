@@ -11,18 +11,21 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-W, H = 420, 230
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 40
+W, H = 340, 220
+LEFT, RIGHT, TOP, BOTTOM = 40, 22, 24, 36
 
 
 def _nice_max(value: float) -> float:
+    """The top of an axis with four equal steps of 1, 2 or 5 times a power of ten (whole
+    numbers whenever the data are at least 4)."""
     if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exp:
-            return step * exp
-    return 10 * exp
+        return 4.0
+    quarter = value / 4
+    exp = 10 ** math.floor(math.log10(quarter))
+    for step in (1, 2, 5, 10):
+        if quarter <= step * exp:
+            return 4 * step * exp
+    return 40 * exp
 
 
 def _num(value: float) -> str:
@@ -52,18 +55,22 @@ def _y_axis(parts: list[str], top: float, unit: str, low: float = 0.0) -> None:
             f"{escape(_num(value))}</text>"
         )
     if unit:
-        parts.append(f'<text class="tick" x="4" y="{TOP - 2}">{escape(unit)}</text>')
+        parts.append(f'<text class="tick" x="4" y="{TOP - 12}">{escape(unit)}</text>')
 
 
 def _x_labels(parts: list[str], labels: Sequence[str], xs: list[float]) -> None:
-    every = max(1, math.ceil(len(labels) / 6))
+    every = max(1, math.ceil(len(labels) / 4))
     for i, (text, x) in enumerate(zip(labels, xs, strict=True)):
-        if i % every and i != len(labels) - 1:
+        if (len(labels) - 1 - i) % every:  # counted from the newest, which is always named
             continue
         parts.append(
             f'<text class="tick" x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">'
             f"{escape(text)}</text>"
         )
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
 def short(label: str) -> str:
@@ -143,7 +150,7 @@ def forest_plot(
     parts = _open(chart_id, title, desc, height)
     span = max((max(abs(lo), abs(hi), abs(est)) for _, est, lo, hi, _ in rows), default=1.0)
     span = _nice_max(span)
-    left, right = 12, W - 12
+    left, right = 22, W - 22
     mid = (left + right) / 2
 
     def x(v: float) -> float:
@@ -164,7 +171,7 @@ def forest_plot(
         y = TOP + row_h * i + 30
         kind = "ci-yes" if conclusive else "ci-no"
         parts.append(
-            f'<text class="row-label" x="{left}" y="{y - 12}">{escape(name[:70])}</text>'
+            f'<text class="row-label" x="{left}" y="{y - 12}">{escape(_clip(name, 46))}</text>'
             f'<line class="ci {kind}" x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y}" y2="{y}"/>'
             f'<rect class="est {kind}" x="{x(est) - 5:.1f}" y="{y - 5}" width="10" height="10">'
             f"<title>{escape(name)}: {escape(_num(round(est, 1)))} "
@@ -204,7 +211,7 @@ def slope_chart(
             f"{escape(f'{value:.1f}')}</text>"
         )
     if unit:
-        parts.append(f'<text class="tick" x="4" y="{TOP - 2}">{escape(unit)}</text>')
+        parts.append(f'<text class="tick" x="4" y="{TOP - 12}">{escape(unit)}</text>')
     xb, xa = LEFT + 60, W - RIGHT - 60
     parts.append(
         f'<text class="tick" x="{xb}" y="{H - BOTTOM + 16}" text-anchor="middle">Before</text>'

@@ -99,12 +99,12 @@ def _impact_table(rows: list[ImpactReport]) -> dashboard.Table:
         [
             "Path or step",
             "KPI",
-            "Window (days)",
-            "Completed (n)",
-            "Comparison (n)",
-            "Difference (better +)",
-            "95% CI low",
-            "95% CI high",
+            "Days",
+            "Completed",
+            "Compared",
+            "Better by",
+            "CI low",
+            "CI high",
             "Conclusion",
         ],
         [
@@ -133,18 +133,25 @@ def _conclusion(result: dict[str, Any]) -> str:
     return "better" if result.get("improvement", 0) > 0 else "worse"
 
 
-def _forest(rows: list[ImpactReport]) -> list[tuple[str, float, float, float, bool]]:
-    return [
-        (
-            f"{r.result['metric']}: {r.result['subject']}",
-            r.result["improvement"],
-            r.result["improvement_low"],
-            r.result["improvement_high"],
-            bool(r.result["conclusive"]),
+def _forest(
+    rows: list[ImpactReport],
+) -> list[tuple[str, str, list[tuple[str, float, float, float, bool]]]]:
+    """Results with a conclusion, one group (one chart, one axis) per KPI."""
+    groups: dict[str, tuple[str, list[tuple[str, float, float, float, bool]]]] = {}
+    for r in rows:
+        if r.result.get("status") != "ok":
+            continue
+        unit, items = groups.setdefault(r.result["metric"], (r.result.get("unit", ""), []))
+        items.append(
+            (
+                f"{r.result['subject']} ({r.window_days} days)",
+                r.result["improvement"],
+                r.result["improvement_low"],
+                r.result["improvement_high"],
+                bool(r.result["conclusive"]),
+            )
         )
-        for r in rows
-        if r.result.get("status") == "ok"
-    ]
+    return [(name, unit, items) for name, (unit, items) in groups.items()]
 
 
 @bp.get("/")
