@@ -141,7 +141,7 @@ def _forest(
     for r in rows:
         if r.result.get("status") != "ok":
             continue
-        unit, items = groups.setdefault(r.result["metric"], (r.result.get("unit", ""), []))
+        _unit, items = groups.setdefault(r.result["metric"], (r.result.get("unit", ""), []))
         items.append(
             (
                 f"{r.result['subject']} ({r.window_days} days)",

@@ -5,6 +5,7 @@ data tables. Screenshots go to /tmp/shots-impact/ and test-artifacts/ (insights-
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from tests.harness import ServerThread
 from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, TIMEOUT, launch_in_frame
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots-impact")
+SHOTS = Path(tempfile.gettempdir()) / "shots-impact"
 
 
 @pytest.fixture
