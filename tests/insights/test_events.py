@@ -83,3 +83,22 @@ def test_paths_and_community_record_their_events(clean_app: Any) -> None:
             assert completed == 20
             assert sum(board.hours) > 0
         db.session.rollback()
+
+
+def test_the_commands_backfill_and_rebuild(clean_app: Any) -> None:
+    with clean_app.app_context():
+        reg_id = demo.seed("http://127.0.0.1:1", "http://localhost:1").id
+        with tenant_scope(db.session, reg_id):
+            db.session.execute(LearningMonth.__table__.delete())
+            db.session.execute(
+                LearningEvent.__table__.delete().where(LearningEvent.object_type == "question")
+            )
+        db.session.commit()
+    runner = clean_app.test_cli_runner()
+    result = runner.invoke(args=["insights", "backfill"])
+    assert result.exit_code == 0 and "new learning events" in result.output
+    assert int(result.output.split(": ")[1].split()[0]) >= 1  # the demo's questions again
+    result = runner.invoke(args=["insights", "rebuild"])
+    assert result.exit_code == 0 and "summary rows" in result.output
+    with clean_app.app_context(), tenant_scope(db.session, reg_id):
+        assert dashboard.build(12).engagement_table.rows[-1][2] >= 1  # questions this month
