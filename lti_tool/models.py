@@ -19,6 +19,7 @@ from lti_tool.insights.models import (
     KpiValue,
     LearningEvent,
     LearningMonth,
+    XapiOutbox,
 )
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
@@ -87,4 +88,5 @@ __all__ = [
     "Team",
     "TeamMember",
     "ToolKey",
+    "XapiOutbox",
 ]

@@ -21,17 +21,19 @@ records nothing) and keeps the monthly summary (``learning_months``) up to date 
 statement batch, so organisation-wide dashboards never aggregate the raw table.
 Callers today: paths (assigned, started, completed for paths and steps) and community (shared
 for tips, questions and answers). ``backfill`` records what happened before this table existed.
+With ``XAPI_ENDPOINT`` set, each new event is also queued for the LRS (``insights.xapi``).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lti_tool.extensions import db
+from lti_tool.insights import xapi
 from lti_tool.insights.models import LearningEvent, LearningMonth, Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.tenancy import CrossTenantWrite, current_tenant
@@ -107,6 +109,8 @@ def record_event(
     ).first()
     if inserted is None:
         return False
+    if xapi.enabled():
+        xapi.queue(registration_id, inserted[0])
     _count(
         registration_id,
         (month_of(when), verb.value, object_type[:30], path_id or 0, role_id or 0),
@@ -152,28 +156,34 @@ def rebuild_months(registration_id: int) -> int:
     )
     month: Any
     if db.session.get_bind().dialect.name == "postgresql":
-        month = func.date_trunc("month", LearningEvent.occurred_at).cast(db.Date)
+        month = func.date_trunc(literal_column("'month'"), LearningEvent.occurred_at).cast(db.Date)
     else:
-        month = func.date(LearningEvent.occurred_at, "start of month")
-    rows = select(
-        LearningEvent.registration_id,
-        month.label("month"),
-        LearningEvent.verb,
-        LearningEvent.object_type,
-        func.coalesce(LearningEvent.path_id, 0),
-        func.coalesce(LearningEvent.role_id, 0),
-        func.count(),
-        func.coalesce(func.sum(LearningEvent.minutes), 0),
-    ).where(LearningEvent.registration_id == registration_id)
-    rows = rows.group_by(
-        LearningEvent.registration_id,
-        month,
-        LearningEvent.verb,
-        LearningEvent.object_type,
-        func.coalesce(LearningEvent.path_id, 0),
-        func.coalesce(LearningEvent.role_id, 0),
+        month = func.date(LearningEvent.occurred_at, literal_column("'start of month'"))
+    # The same expression objects in SELECT and GROUP BY (PostgreSQL compares them as written).
+    path_id = func.coalesce(LearningEvent.path_id, literal_column("0"))
+    role_id = func.coalesce(LearningEvent.role_id, literal_column("0"))
+    rows = (
+        select(
+            LearningEvent.registration_id,
+            month,
+            LearningEvent.verb,
+            LearningEvent.object_type,
+            path_id,
+            role_id,
+            func.count(),
+            func.coalesce(func.sum(LearningEvent.minutes), literal_column("0")),
+        )
+        .where(LearningEvent.registration_id == registration_id)
+        .group_by(
+            LearningEvent.registration_id,
+            month,
+            LearningEvent.verb,
+            LearningEvent.object_type,
+            path_id,
+            role_id,
+        )
     )
-    result = db.session.execute(
+    db.session.execute(
         LearningMonth.__table__.insert().from_select(
             [
                 "registration_id",
@@ -188,7 +198,12 @@ def rebuild_months(registration_id: int) -> int:
             rows,
         )
     )
-    return int(cast(Any, result).rowcount or 0)
+    return (
+        db.session.scalar(
+            select(func.count()).where(LearningMonth.registration_id == registration_id)
+        )
+        or 0
+    )
 
 
 def events_of(person_id: int, limit: int = 50) -> list[LearningEvent]:

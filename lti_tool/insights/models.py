@@ -185,3 +185,14 @@ class ImpactReport(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ran_by: Mapped[str] = mapped_column(String(255), default="")
     ran_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class XapiOutbox(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """A learning event waiting to be sent to the LRS as an xAPI statement (only when
+    XAPI_ENDPOINT is set); deleted once the LRS took it."""
+
+    __tablename__ = "xapi_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("learning_events.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
