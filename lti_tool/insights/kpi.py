@@ -141,6 +141,14 @@ def value_count(metric_id: int) -> int:
 
 
 def delete_metric(row: KpiMetric) -> None:
+    """The metric, its values and the impact reports about it (explicitly: SQLite does not
+    cascade foreign keys unless told to)."""
+    from sqlalchemy import delete
+
+    from lti_tool.insights.models import ImpactReport
+
+    db.session.execute(delete(KpiValue).where(KpiValue.metric_id == row.id))
+    db.session.execute(delete(ImpactReport).where(ImpactReport.metric_id == row.id))
     db.session.delete(row)
     db.session.flush()
 

@@ -148,3 +148,11 @@ def test_metrics_can_be_added_with_their_direction(tenant: int) -> None:
     assert plan.added == 1
     assert metric("sales_per_hour").name == "Sales per hour"
     assert kpi.ensure_standard_metrics(tenant) == 0
+
+
+def test_deleting_a_metric_deletes_its_values(tenant: int) -> None:
+    people(tenant, 2, "ana")
+    imported(tenant, GOOD)
+    kpi.delete_metric(metric("csat"))
+    assert sorted(k[1] for k in values()) == ["aht", "qa_score"]
+    assert "csat" not in kpi.lookup()

@@ -237,3 +237,30 @@ def test_another_tenants_data_stays_out(
         assert chloe_session.get(f"/insights/kpis/imports/{pk.group(1)}").status_code == 404
     finally:
         other.server.stop()
+
+
+def test_a_metric_form_keeps_what_was_typed(lms: FakeLms) -> None:
+    who = chloe(lms)
+    assert "CSAT" in text(who.get("/insights/kpis"))  # the standard four exist
+    wrong = who.post("/insights/kpis/metrics/new", {"name": "Sales per hour", "unit": "sales"})
+    assert wrong.status_code == 400
+    assert "Choose whether a higher or a lower value is better." in text(wrong)
+    assert 'value="Sales per hour"' in wrong.text and 'value="sales"' in wrong.text
+    done = who.follow(
+        who.post(
+            "/insights/kpis/metrics/new",
+            {"name": "Sales per hour", "unit": "sales", "direction": "higher"},
+        )
+    )
+    assert "Metric Sales per hour saved." in text(done)
+    assert "sales_per_hour" in done.text
+    pk = re.search(
+        r"/insights/kpis/metrics/(\d+)/delete[^\"]*\"><?[^<]*Delete<span class=\"visually-hidden\"> Sales per hour",
+        done.text,
+    )
+    assert pk
+    confirm = who.get(f"/insights/kpis/metrics/{pk.group(1)}/delete")
+    assert "Delete the metric Sales per hour?" in text(confirm)
+    gone = who.follow(who.post(f"/insights/kpis/metrics/{pk.group(1)}/delete"))
+    assert "Metric Sales per hour and its values deleted." in text(gone)
+    assert "sales_per_hour" not in gone.text
