@@ -29,12 +29,12 @@ from typing import Any
 
 sys.path.insert(0, str(FsPath(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, inspect, select, text
+from sqlalchemy import delete, insert, inspect, select, text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.insights import dashboard, events, impact, kpi
-from lti_tool.insights.models import LearningEvent
+from lti_tool.insights.models import KpiValue, LearningEvent
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.paths import services as paths
 from lti_tool.paths.models import Path
@@ -294,6 +294,9 @@ def main() -> None:
         print(", ".join(f"{t}: {n:,}" for t, n in counts.items()))
         lines = []
         with tenant_scope(db.session, reg.id):
+            # A reused organisation still has the previous run's import: take it out again.
+            db.session.execute(delete(KpiValue).where(KpiValue.day > today - timedelta(days=6)))
+            db.session.commit()
             content = kpi_file(today)
             upload = kpi.store_upload(reg.id, "bench.csv", content, "bench")
             plan, preview_s = timed(lambda: kpi.plan(content))
@@ -318,6 +321,30 @@ def main() -> None:
                     args.repeat,
                 )
             )
+
+            def page(i: int) -> None:
+                """The dashboard page as served: build, charts and template."""
+                from flask import render_template
+
+                from lti_tool.insights import views
+
+                with app.test_request_context(f"/insights/?role={role_ids[i]}"):
+                    board = dashboard.build(12, role_ids[i])
+                    latest = impact.latest_reports()
+                    render_template(
+                        "insights/index.html",
+                        ctx=None,
+                        board=board,
+                        months=12,
+                        role_id=role_ids[i],
+                        periods=dashboard.PERIODS,
+                        job_roles=[],
+                        latest=latest,
+                        forest=views._forest(latest),
+                        impact_table=views._impact_table(latest),
+                    )
+
+            lines.append(measure("role dashboard page (build + SVG + template)", page, args.repeat))
             lines.append(
                 measure(
                     "dashboard (12 months, every role)", lambda i: dashboard.build(12), args.repeat
