@@ -49,11 +49,14 @@ class FakeLrs:
 @pytest.fixture
 def lrs(clean_app: Any) -> Iterator[FakeLrs]:
     fake = FakeLrs()
+    backoff = clean_app.config["JOB_BACKOFF_SECONDS"]
     clean_app.config.update(
         XAPI_ENDPOINT=fake.url, XAPI_USERNAME="key", XAPI_PASSWORD="secret", JOB_BACKOFF_SECONDS=0
     )
     yield fake
-    clean_app.config.update(XAPI_ENDPOINT="", XAPI_USERNAME="", XAPI_PASSWORD="")
+    clean_app.config.update(
+        XAPI_ENDPOINT="", XAPI_USERNAME="", XAPI_PASSWORD="", JOB_BACKOFF_SECONDS=backoff
+    )
     fake.server.stop()
 
 
