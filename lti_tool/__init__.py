@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.deeplinking.views import bp as deeplinking_bp
     from lti_tool.grades.views import bp as grades_bp
     from lti_tool.home.views import bp as home_bp
+    from lti_tool.insights.views import bp as insights_bp
     from lti_tool.install.views import bp as install_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.paths import content as paths_content
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(personal_bp)
     app.register_blueprint(coaching_bp)
     app.register_blueprint(peers_bp)
+    app.register_blueprint(insights_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)

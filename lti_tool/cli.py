@@ -343,8 +343,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge_store)
     from lti_tool.devlauncher.demo import demo_cli
     from lti_tool.grades.cli import grades_cli
+    from lti_tool.insights.cli import insights_cli
     from lti_tool.jobs.cli import jobs_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(grades_cli)
+    app.cli.add_command(insights_cli)

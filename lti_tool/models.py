@@ -21,6 +21,15 @@ from lti_tool.community.models import (
     Revision,
 )
 from lti_tool.grades.models import LineItem, ScoreSend
+from lti_tool.insights.models import (
+    ImpactReport,
+    KpiImport,
+    KpiMetric,
+    KpiValue,
+    LearningEvent,
+    LearningMonth,
+    XapiOutbox,
+)
 from lti_tool.jobs.models import Job
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.paths.models import (
@@ -65,11 +74,17 @@ __all__ = [
     "Flag",
     "Grant",
     "Helpful",
+    "ImpactReport",
     "Job",
     "JobRole",
     "KeyValueEntry",
+    "KpiImport",
+    "KpiMetric",
+    "KpiValue",
     "LaunchEvent",
     "LearnerProfile",
+    "LearningEvent",
+    "LearningMonth",
     "LineItem",
     "Membership",
     "ModerationAction",
@@ -96,4 +111,5 @@ __all__ = [
     "Team",
     "TeamMember",
     "ToolKey",
+    "XapiOutbox",
 ]

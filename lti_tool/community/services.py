@@ -69,6 +69,8 @@ from lti_tool.community.models import (
     Target,
 )
 from lti_tool.extensions import db, store
+from lti_tool.insights.events import record_event
+from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
@@ -557,6 +559,9 @@ def create_post(who: Actor, kind: Kind, form: PostForm, limits: Limits) -> Saved
     db.session.add(row)
     db.session.flush()
     _set_skills(who.registration_id, row, form.skill_ids)
+    record_event(
+        who.registration_id, who.person_id, Verb.SHARED, kind.value, row.id, title=row.title
+    )
     notes = _notify_mentions(who, form.body, row, None, set())
     if kind == Kind.QUESTION and form.notify_experts:
         experts = experts_for(form.skill_ids, exclude={who.person_id})
@@ -645,6 +650,9 @@ def create_answer(who: Actor, row: Post, body: str, limits: Limits) -> Saved:
     )
     db.session.add(reply)
     db.session.flush()
+    record_event(
+        who.registration_id, who.person_id, Verb.SHARED, "answer", reply.id, title=row.title
+    )
     row.last_activity_at = utcnow()
     _recount(row)
     if row.author_id and row.author_id != who.person_id:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from lti_tool.devlauncher import demo_personal
 from lti_tool.devlauncher import demo_catalog
 from lti_tool.devlauncher.demo_coaching import seed_coaching
+from lti_tool.devlauncher import demo_insights
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
@@ -310,6 +311,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     demo_personal.seed_personal(reg)  # onboarding, ratings, suggestions, team page
     demo_catalog.seed_catalog(reg)
     seed_coaching(reg)
+    demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
     return reg
 
 

@@ -68,4 +68,5 @@ def load_handlers() -> None:
     import lti_tool.catalog.jobs
     import lti_tool.grades.jobs
     import lti_tool.paths.gradebook
+    import lti_tool.insights.xapi
     import lti_tool.roster.jobs  # noqa: F401

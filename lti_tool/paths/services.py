@@ -40,6 +40,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.extensions import db
+from lti_tool.insights.events import record_event
+from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import gradebook, rules
 from lti_tool.paths.models import (
@@ -686,6 +688,9 @@ def assign(
     )
     db.session.add(row)
     db.session.flush()
+    record_event(
+        p.registration_id, person_id, Verb.ASSIGNED, "path", p.id, title=p.title, path_id=p.id
+    )
     record(
         "assigned",
         actor,
@@ -995,6 +1000,17 @@ def _set_state(
         row.note = note
     if a.started_at is None and new is not StepState.NOT_STARTED:
         a.started_at = now
+        record_event(
+            a.registration_id,
+            a.person_id,
+            Verb.STARTED,
+            "path",
+            a.path_id,
+            title=a.path.title,
+            path_id=a.path_id,
+        )
+    if new.done:
+        _record_step_completed(a, step_key)
     record(
         action,
         actor,
@@ -1012,11 +1028,37 @@ def _set_state(
     return True
 
 
+def _record_step_completed(a: Assignment, step_key: str) -> None:
+    """The learning event (once per person and step, with the step's minutes)."""
+    node = db.session.scalar(
+        select(PathNode).where(PathNode.version_id == a.version_id, PathNode.key == step_key)
+    )
+    record_event(
+        a.registration_id,
+        a.person_id,
+        Verb.COMPLETED,
+        "step",
+        f"{a.path_id}:{step_key}",
+        title=node.title if node else "",
+        path_id=a.path_id,
+        minutes=node.minutes if node else 0,
+    )
+
+
 def _refresh_completion(a: Assignment, actor: Actor) -> None:
     view = learning(a.id).view
     done = view.done
     if done and a.completed_at is None:
         a.completed_at = utcnow()
+        record_event(
+            a.registration_id,
+            a.person_id,
+            Verb.COMPLETED,
+            "path",
+            a.path_id,
+            title=a.path.title,
+            path_id=a.path_id,
+        )
         record(
             "path_completed",
             actor,

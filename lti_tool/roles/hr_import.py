@@ -115,6 +115,10 @@ class _People:
         return chosen, ""
 
 
+# Shared with the KPI import (lti_tool/insights/kpi.py): people are matched the same way.
+PeopleIndex = _People
+
+
 def plan(text: str) -> Plan:
     result = Plan()
     reader = csv.reader(io.StringIO(text))

@@ -227,6 +227,7 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             page.get_by_role("button", name="Publish v2").focus()
             page.keyboard.press("Enter")
             page.wait_for_selector("text=Version 2 is published.", timeout=TIMEOUT)
-            assert page.get_by_text("1 person is on an older version").is_visible()
+            # Ana, and the demo's Tier 1 agents with a KPI history (demo_insights), stay on v1.
+            assert page.get_by_text("41 people are on an older version").is_visible()
         finally:
             browser.close()
