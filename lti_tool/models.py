@@ -24,6 +24,7 @@ from lti_tool.paths.models import (
     StepProgress,
 )
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.recognition.models import Award, Badge, Kudos, Visibility
 from lti_tool.roles.models import (
     CareerGoal,
     JobRole,
@@ -40,6 +41,8 @@ __all__ = [
     "AgsEndpoint",
     "Answer",
     "Assignment",
+    "Award",
+    "Badge",
     "CareerGoal",
     "Course",
     "Deployment",
@@ -49,6 +52,7 @@ __all__ = [
     "Job",
     "JobRole",
     "KeyValueEntry",
+    "Kudos",
     "LaunchEvent",
     "LineItem",
     "Membership",
@@ -73,4 +77,5 @@ __all__ = [
     "Team",
     "TeamMember",
     "ToolKey",
+    "Visibility",
 ]

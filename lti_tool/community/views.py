@@ -579,6 +579,8 @@ def open_notification(pk: int) -> Any:
         abort(404)
     services.mark_read(ctx.person_id, pk)
     db.session.commit()
+    if row.kind in services.NOTIFICATION_LINKS:
+        return _see_other(services.NOTIFICATION_LINKS[row.kind])
     if row.post_id is None:
         return _see_other("community.notifications")
     anchor = f"answer-{row.answer_id}" if row.answer_id else None

@@ -11,6 +11,7 @@ from lti_tool.extensions import db
 from lti_tool.home import services
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
+from lti_tool.recognition import services as recognition
 
 bp = Blueprint("home", __name__)
 
@@ -39,6 +40,7 @@ def profile() -> str:
         ctx=ctx,
         person=person,
         memberships=services.course_memberships(person.id),
+        recognition=recognition.profile(person.id),
     )
 
 

@@ -28,7 +28,7 @@ note; instructors and administrators decide for people with no team leader); and
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -67,6 +67,11 @@ NOTE_MAX = 2000
 MINUTES_MAX = 10_000
 DUE_DAYS_MAX = 3650
 QA_ROLE_NAMES = ("qa analyst",)
+
+
+# Called with the Assignment when a person completes a path (same transaction; a hook flushes,
+# never commits). Recognition awards its path badges here.
+path_completed: list[Callable[[Assignment], None]] = []
 
 
 class NotFound(LookupError):
@@ -1016,6 +1021,9 @@ def _refresh_completion(a: Assignment, actor: Actor) -> None:
             assignment_id=a.id,
             to_value="completed",
         )
+        db.session.flush()
+        for hook in path_completed:
+            hook(a)
     elif not done and a.completed_at is not None:
         a.completed_at = None
     db.session.flush()
