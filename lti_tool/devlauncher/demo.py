@@ -302,6 +302,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_grades(reg, course, tool_url)
     seed_community(reg)
     seed_paths(reg)
+    __import__("lti_tool.recognition.demo").recognition.demo.seed_recognition(reg)
     return reg
 
 

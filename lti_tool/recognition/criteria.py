@@ -66,13 +66,15 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         return _paths_completed(badge, wanted)
     if kind is Criterion.VERIFIED_TIPS:
         return _verified_tips(badge, wanted)
+    # The two counting functions answer by person id: keep only this tenant's people.
+    scope = wanted if wanted is not None else set(everyone())
     if kind is Criterion.COACHING_GIVEN:
         counts = coaching_sessions_given(wanted)
         need = max(badge.threshold, 1)
         return [
             Met(pid, f"Gave {n} coaching sessions (the badge asks for {need}).")
             for pid, n in sorted(counts.items())
-            if n >= need and (wanted is None or pid in wanted)
+            if n >= need and pid in scope
         ]
     if kind is Criterion.SKILL_LEVEL:
         if badge.skill_id is None:
@@ -83,7 +85,7 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         return [
             Met(pid, f"Reached level {level} in {name} (the badge asks for {badge.threshold}).")
             for pid, level in sorted(levels.items())
-            if level >= badge.threshold and (wanted is None or pid in wanted)
+            if level >= badge.threshold and pid in scope
         ]
     return []  # Criterion.LEADER: only a leader or trainer awards it
 
