@@ -756,10 +756,9 @@ def near_me(who: Actor) -> NearMe | None:
     progress = _role_progress(role_id, [*others, who.person_id])
     mine = progress.get(who.person_id)
     centre = mine if mine is not None else 0
-    close = [
-        pid for pid in others if pid in progress and abs(progress[pid] - centre) <= NEAR_SPREAD
-    ]
-    close.sort(key=lambda pid: (abs(progress[pid] - centre), pid))
+    # Someone with no path for the role yet has made no progress on it: 0%.
+    close = [pid for pid in others if abs(progress.get(pid, 0) - centre) <= NEAR_SPREAD]
+    close.sort(key=lambda pid: (abs(progress.get(pid, 0) - centre), pid))
     close = close[:NEAR_LIMIT]
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(close)))}
     counts = dict(
@@ -772,7 +771,11 @@ def near_me(who: Actor) -> NearMe | None:
     return NearMe(
         role.name,
         mine,
-        [Near(people[pid], progress[pid], counts.get(pid, 0)) for pid in close if pid in people],
+        [
+            Near(people[pid], progress.get(pid, 0), counts.get(pid, 0))
+            for pid in close
+            if pid in people
+        ],
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -35,6 +36,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.exceptions import NotFound as HttpNotFound
 
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
@@ -92,7 +94,7 @@ def _forbidden(_error: services.Forbidden) -> Any:
 
 @bp.errorhandler(services.NotFound)
 def _not_found(_error: services.NotFound) -> Any:
-    abort(404)
+    return current_app.handle_http_exception(HttpNotFound())
 
 
 # --- my recognition -------------------------------------------------------------------------
