@@ -1,6 +1,6 @@
 """Demo recognition: Chloe's badges (one of each kind), Ana's tip verified by Chloe (which
 auto-awards her "First tip verified"), a badge Ben gives Ana with a message, and thanks between
-Ana, Ben and Sam. Added once; later seeds leave it as it is."""
+Ana and Ben. Added once; later seeds leave it as it is."""
 
 from __future__ import annotations
 
@@ -151,7 +151,6 @@ def seed_recognition(reg: Registration) -> None:
                 "Thanks for taking the late queue on Friday so the new starters could leave.",
                 None,
             ),
-            ("sam", "ana", "Your summarise-before-closing tip cut my callbacks.", None),
         ]
         for sender, to, message, answer in thanks:
             row, errors = services.give_kudos(

@@ -169,6 +169,12 @@ def test_kudos_reach_both_profiles(
     qid = ana.share("question", "Refund after 30 days?", "What can I offer?", [skills["Empathy"]])
     aid = ben.answer(qid, "Offer a goodwill credit.")
     people = ids(clean_app)
+    # The question page offers "Say thanks" on Ben's answer (not on one's own posts).
+    question = ana.get(f"/community/p/{qid}").text
+    link = re.search(r'href="(/recognition/thanks\?[^"]+)"', question)
+    assert link and f"answer={aid}" in link.group(1) and f"person={people['ben']}" in link.group(1)
+    assert f"person={people['ana']}&amp;post={qid}" not in question  # not one's own question
+    assert f"person={people['ana']}&amp;post={qid}" in ben.get(f"/community/p/{qid}").text
     form = ana.get(f"/recognition/thanks?person={people['ben']}&answer={aid}")
     assert "Say thanks to Ben Brooks" in text(form)
     assert "For an answer to “Refund after 30 days?”" in text(form)
