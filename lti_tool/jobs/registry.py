@@ -66,4 +66,5 @@ def kinds() -> dict[str, JobKind]:
 def load_handlers() -> None:
     """Import the modules that register handlers (kept here so the list is in one place)."""
     import lti_tool.grades.jobs
+    import lti_tool.recognition.jobs
     import lti_tool.roster.jobs  # noqa: F401

@@ -273,3 +273,46 @@ def test_cli_re_evaluates_every_tenant(clean_app: Any, monkeypatch: pytest.Monke
             select(Award.registration_id, Badge.registration_id).join(Badge)
         ).all()
         assert all(a == b for a, b in rows)
+
+
+def test_the_scheduler_re_evaluates_each_tenant_once_per_interval(
+    clean_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lti_tool.lti.models import Registration
+    from lti_tool.recognition import jobs as recognition_jobs
+
+    with clean_app.app_context():
+        reg = Registration(
+            issuer="https://sched.example.com",
+            client_id="c",
+            name="S",
+            auth_login_url="https://sched.example.com/auth",
+            key_set_url="https://sched.example.com/jwks",
+        )
+        off = Registration(
+            issuer="https://off.example.com",
+            client_id="c",
+            name="Off",
+            enabled=False,
+            auth_login_url="https://off.example.com/auth",
+            key_set_url="https://off.example.com/jwks",
+        )
+        db.session.add_all([reg, off])
+        db.session.flush()
+        coach = Person(registration_id=reg.id, sub="coach", name="Coach")
+        chloe = Person(registration_id=reg.id, sub="chloe", name="Chloe")
+        db.session.add_all([coach, chloe])
+        db.session.flush()
+        with tenant_scope(db.session, reg.id):
+            make_badge(reg.id, trainer(reg.id, chloe), "Coach", Criterion.COACHING_GIVEN, count="2")
+        db.session.commit()
+        coach_id, reg_id = coach.id, reg.id
+        created = recognition_jobs.enqueue_periodic_awards()
+        db.session.commit()
+        assert [j.registration_id for j in created] == [reg_id]  # not the switched-off one
+        assert recognition_jobs.enqueue_periodic_awards() == []  # one per interval
+    monkeypatch.setattr(criteria, "coaching_sessions_given", lambda ids: {coach_id: 2})
+    result = clean_app.test_cli_runner().invoke(args=["jobs", "run-due"])
+    assert result.exit_code == 0 and "ran 1 job(s)" in result.output
+    with clean_app.app_context():
+        assert held(coach_id) == ["Coach"]
