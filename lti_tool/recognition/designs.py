@@ -21,10 +21,6 @@ DESIGNS: dict[str, str] = {
 }
 
 
-def static_name(design: str) -> str:
-    return f"recognition/{design}.svg"
-
-
 @lru_cache(maxsize=16)
 def data_uri(design: str) -> str:
     """The picture as a data: URI, so an exported badge carries its own image."""

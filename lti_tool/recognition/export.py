@@ -2,7 +2,9 @@
 Verifiable Credential 2.0), and the same credential signed as a VC-JWT.
 
 - The issuer is the tenant (its LMS registration's name) through Wayfinder; its ``id`` is the
-  issuer profile Wayfinder serves at /recognition/issuers/<registration id>.
+  issuer profile Wayfinder serves at /recognition/issuers/<key>, where the key is the
+  registration id with an HMAC of it (SECRET_KEY): only someone shown a credential learns the
+  address, so tenants' names cannot be listed by counting.
 - The recipient is identified by a salted SHA-256 hash of their e-mail address
   (``IdentityObject``, identityType ``emailAddress``) when the LMS shares it, else by their LTI
   user id as a URN (``urn:lti:…``, the issuer and ``sub`` percent-encoded).
@@ -17,12 +19,14 @@ Verifiable Credential 2.0), and the same credential signed as a VC-JWT.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import jwt
+from flask import current_app
 
 from lti_tool.lti import keys
 from lti_tool.lti.models import Registration
@@ -41,8 +45,22 @@ def _iso(when: datetime) -> str:
     return when.replace(microsecond=0).isoformat() + "Z"
 
 
+def issuer_key(registration_id: int) -> str:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    mac = hmac.new(secret, f"recognition-issuer:{registration_id}".encode(), hashlib.sha256)
+    return f"{registration_id}-{mac.hexdigest()[:32]}"
+
+
+def registration_of_key(key: str) -> int | None:
+    """The registration id an issuer key names, or None when the key is not one of ours."""
+    head, _, _ = key.partition("-")
+    if not head.isdigit() or not hmac.compare_digest(issuer_key(int(head)), key):
+        return None
+    return int(head)
+
+
 def issuer_id(base_url: str, registration_id: int) -> str:
-    return f"{base_url.rstrip('/')}/recognition/issuers/{registration_id}"
+    return f"{base_url.rstrip('/')}/recognition/issuers/{issuer_key(registration_id)}"
 
 
 def issuer_profile(base_url: str, reg: Registration) -> dict[str, Any]:

@@ -15,8 +15,8 @@ Leaders (their teams) and trainers (anyone)
 GET|POST  /recognition/award                award a badge with a message
 Trainers
 GET|POST  /recognition/badges/new, …/<id>/edit, …/<id>/delete; POST …/<id>/restore
-Anyone (no launch): GET /recognition/issuers/<registration id>, the issuer profile the
-credentials name.
+Anyone (no launch): GET /recognition/issuers/<key>, the issuer profile the credentials name
+(the key is signed: see export.issuer_key).
 """
 
 from __future__ import annotations
@@ -80,7 +80,6 @@ def _render(template: str, **context: Any) -> str:
         ctx=current_launch(),
         who=_actor(),
         DESIGNS=designs.DESIGNS,
-        design_src=lambda d: url_for("static", filename=designs.static_name(d)),
         describe=services.describe,
         **context,
     )
@@ -295,9 +294,10 @@ def credential_jwt(pk: int) -> Any:
     return response
 
 
-@bp.get("/issuers/<int:registration_id>")
-def issuer(registration_id: int) -> Any:
-    reg = db.session.get(Registration, registration_id)
+@bp.get("/issuers/<key>")
+def issuer(key: str) -> Any:
+    registration_id = export.registration_of_key(key)
+    reg = db.session.get(Registration, registration_id) if registration_id else None
     if reg is None or not reg.enabled:
         abort(404)
     profile = export.issuer_profile(request.url_root, reg)

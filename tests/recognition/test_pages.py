@@ -258,7 +258,8 @@ def test_open_badges_export_validates_and_its_signature_verifies(
     assert achievement["criteria"]["narrative"] == "Given by a team lead with a message."
     assert achievement["image"]["id"].startswith("data:image/svg+xml;base64,")
     assert cred["evidence"][0]["narrative"].endswith("Three great tips.")
-    assert cred["issuer"]["id"] == f"{lms.tool_url}/recognition/issuers/{lms.registration_id}"  # type: ignore[attr-defined]
+    reg_id = lms.registration_id  # type: ignore[attr-defined]
+    assert cred["issuer"]["id"].startswith(f"{lms.tool_url}/recognition/issuers/{reg_id}-")
     identity = cred["credentialSubject"]["identifier"][0]
     expected = hashlib.sha256(("ana@example.com" + identity["salt"]).encode()).hexdigest()
     assert identity["identityHash"] == f"sha256${expected}" and identity["hashed"] is True
@@ -271,6 +272,11 @@ def test_open_badges_export_validates_and_its_signature_verifies(
 
     issuer = requests.get(cred["issuer"]["id"], timeout=10).json()
     assert issuer["id"] == cred["issuer"]["id"] and issuer["type"] == ["Profile"]
+    # The issuer's address cannot be guessed from the registration id.
+    guessed = requests.get(f"{lms.tool_url}/recognition/issuers/{reg_id}", timeout=10)
+    real = cred["issuer"]["id"]
+    forged = requests.get(real[:-1] + ("0" if real[-1] != "0" else "1"), timeout=10)
+    assert guessed.status_code == 404 and forged.status_code == 404
 
     token = ana.get(f"/recognition/awards/{aid}/credential.jwt")
     assert token.status_code == 200
