@@ -341,12 +341,16 @@ def may_award_to(who: Actor, person_id: int) -> bool:
     return leader is not None and leader.id == who.person_id
 
 
+PICK_LIMIT = 200  # more people than this: the award form asks for a name or e-mail instead
+
+
 def awardable_people(who: Actor) -> list[Person]:
-    """Whom this leader or trainer may award: their team members (trainers: everyone)."""
+    """Whom this leader or trainer may award: their team members (trainers: everyone, up to
+    PICK_LIMIT + 1, which tells the form to ask for a name instead of listing them)."""
     if not who.may_award:
         return []
     if who.is_instructor:
-        stmt = select(Person).where(Person.id != who.person_id)
+        stmt = select(Person).where(Person.id != who.person_id).limit(PICK_LIMIT + 1)
     else:
         stmt = (
             select(Person)
@@ -370,10 +374,13 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
         errors["badge_id"] = "Choose a badge."
     person: Person | None = None
     raw_person = (values.get("person_id") or "").strip()
+    problem = "Choose the person."
     if raw_person.isdigit():
         person = db.session.get(Person, int(raw_person))
+    elif raw_person:
+        person, problem = roles.find_person(raw_person)
     if person is None:
-        errors["person_id"] = "Choose the person."
+        errors["person_id"] = problem
     elif person.id == who.person_id:
         errors["person_id"] = "You cannot award yourself a badge."
     elif not may_award_to(who, person.id):

@@ -249,6 +249,7 @@ def award_page() -> Any:
         errors=errors,
         rows=services.badges(),
         people=services.awardable_people(who),
+        pick_limit=services.PICK_LIMIT,
     ), (400 if errors else 200)
 
 

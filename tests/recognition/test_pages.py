@@ -299,6 +299,29 @@ def test_open_badges_export_validates_and_its_signature_verifies(
     assert "Download" not in text(sam.get(f"/recognition/awards/{aid}"))
 
 
+def test_awarding_by_name_or_email_when_there_are_many_people(
+    clean_app: Any, chloe: Session, ana: Session, monkeypatch: Any
+) -> None:
+    from lti_tool.recognition import services as recognition
+
+    monkeypatch.setattr(recognition, "PICK_LIMIT", 0)  # every organisation is "large" now
+    bid = new_badge(chloe)
+    form = chloe.get(f"/recognition/award?badge={bid}").text
+    assert '<input id="person_id" name="person_id" type="text"' in form
+    unknown = chloe.post(
+        "/recognition/award", {"badge_id": bid, "person_id": "nobody@x.test", "message": "Hi"}
+    )
+    assert unknown.status_code == 400 and "No one called" in text(unknown)
+    assert 'value="nobody@x.test"' in unknown.text  # kept as typed
+    aid = award_id(
+        chloe.post(
+            "/recognition/award",
+            {"badge_id": bid, "person_id": "ana@example.com", "message": "Well done"},
+        )
+    )
+    assert "Above and beyond" in text(ana.get(f"/recognition/awards/{aid}"))
+
+
 def test_without_email_the_recipient_is_the_lti_user_as_a_urn(
     clean_app: Any, lms: FakeLms, chloe: Session
 ) -> None:
