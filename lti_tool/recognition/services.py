@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -49,6 +50,7 @@ MESSAGE_MAX = 1000
 KUDOS_MAX = 500
 THRESHOLD_MAX = 1000
 PAGE_SIZE = 20
+INSERT_CHUNK = 500
 NEAR_SPREAD = 20  # percentage points either side of one's own progress
 NEAR_LIMIT = 12
 
@@ -225,52 +227,71 @@ def restore(who: Actor, row: Badge) -> None:
 # --- awards ---------------------------------------------------------------------------------
 
 
-def _insert_award(
+def _insert_awards(
     registration_id: int,
     badge_id: int,
-    person_id: int,
-    awarded_by_id: int | None,
-    message: str,
-    evidence: str,
-) -> int | None:
-    """Insert unless the person holds the badge already: the new row's id, or None. Race-safe:
-    the unique constraint decides, ON CONFLICT DO NOTHING turns the loser into a no-op (on
-    PostgreSQL the second insert waits for the first transaction, then does nothing)."""
+    rows: list[tuple[int, str]],
+    awarded_by_id: int | None = None,
+    message: str = "",
+) -> list[int]:
+    """Insert an award of the badge for each (person id, evidence), skipping people who hold it
+    already; the ids of the people who got it now. Race-safe: the unique constraint on (badge,
+    person) decides and ON CONFLICT DO NOTHING turns the loser into a no-op (on PostgreSQL a
+    second insert waits for the first transaction, then does nothing). Several rows go in one
+    statement, so re-evaluating a whole tenant is not one round trip per award."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Award)
-        .values(
-            registration_id=registration_id,
-            uid=new_uuid(),
-            badge_id=badge_id,
-            person_id=person_id,
-            awarded_at=utcnow(),
-            awarded_by_id=awarded_by_id,
-            message=message,
-            evidence=evidence,
+    now = utcnow()
+    inserted: list[int] = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        values = [
+            {
+                "registration_id": registration_id,
+                "uid": new_uuid(),
+                "badge_id": badge_id,
+                "person_id": person_id,
+                "awarded_at": now,
+                "awarded_by_id": awarded_by_id,
+                "message": message,
+                "evidence": evidence,
+            }
+            for person_id, evidence in rows[start : start + INSERT_CHUNK]
+        ]
+        stmt = (
+            insert(Award)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["badge_id", "person_id"])
+            .returning(Award.person_id)
         )
-        .on_conflict_do_nothing(index_elements=["badge_id", "person_id"])
-        .returning(Award.id)
-    )
-    return db.session.execute(stmt).scalar()
+        inserted.extend(db.session.execute(stmt).scalars())
+    if inserted:
+        db.session.execute(
+            sa_insert(Notification),
+            [
+                {
+                    "registration_id": registration_id,
+                    "person_id": person_id,
+                    "kind": "badge_given" if awarded_by_id else "badge",
+                    "actor_id": awarded_by_id,
+                    "created_at": now,
+                }
+                for person_id in inserted
+            ],
+        )
+    return inserted
 
 
 def _grant(b: Badge, person_id: int, by: Actor | None, message: str, evidence: str) -> int | None:
-    new_id = _insert_award(
-        b.registration_id, b.id, person_id, by.person_id if by else None, message, evidence
+    """Award one badge to one person (and notify them); the new award's id, or None when they
+    hold it already."""
+    got = _insert_awards(
+        b.registration_id, b.id, [(person_id, evidence)], by.person_id if by else None, message
     )
-    if new_id is not None:
-        db.session.add(
-            Notification(
-                registration_id=b.registration_id,
-                person_id=person_id,
-                kind="badge_given" if by else "badge",
-                actor_id=by.person_id if by else None,
-            )
-        )
-        db.session.flush()
-    return new_id
+    if not got:
+        return None
+    return db.session.scalar(
+        select(Award.id).where(Award.badge_id == b.id, Award.person_id == person_id)
+    )
 
 
 def award_automatic(
@@ -296,9 +317,8 @@ def award_automatic(
                 )
             )
         )
-        for m in met:
-            if m.person_id not in holders and _grant(b, m.person_id, None, "", m.evidence):
-                awarded += 1
+        new = [(m.person_id, m.evidence) for m in met if m.person_id not in holders]
+        awarded += len(_insert_awards(b.registration_id, b.id, new))
     return awarded
 
 
