@@ -54,7 +54,11 @@ def issuer_key(registration_id: int) -> str:
 def registration_of_key(key: str) -> int | None:
     """The registration id an issuer key names, or None when the key is not one of ours."""
     head, _, _ = key.partition("-")
-    if not head.isdigit() or not hmac.compare_digest(issuer_key(int(head)), key):
+    if (
+        not (head.isascii() and head.isdigit())
+        or len(head) > 9
+        or not hmac.compare_digest(issuer_key(int(head)), key)
+    ):
         return None
     return int(head)
 

@@ -55,6 +55,24 @@ NEAR_SPREAD = 20  # percentage points either side of one's own progress
 NEAR_LIMIT = 12
 
 
+MAX_ID = 2**31 - 1
+
+
+def _get(model: Any, pk: int) -> Any:
+    """A row by id from the URL (Flask's int converter has no upper bound), or NotFound."""
+    row = db.session.get(model, pk) if 0 < pk <= MAX_ID else None
+    if row is None:
+        raise NotFound(pk)
+    return row
+
+
+def as_id(text: str | None) -> int | None:
+    """A row id typed in a form or a query string: plain ASCII digits that fit the database's
+    integer, else None (so "²" or 40 digits never reach int() or the database)."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 class NotFound(LookupError):
     pass
 
@@ -96,9 +114,7 @@ def badges(include_archived: bool = False) -> list[Badge]:
 
 
 def badge(pk: int) -> Badge:
-    row = db.session.get(Badge, pk)
-    if row is None:
-        raise NotFound(pk)
+    row: Badge = _get(Badge, pk)
     return row
 
 
@@ -133,10 +149,11 @@ def describe(b: Badge) -> str:
 
 def _int(value: str, low: int, high: int, errors: dict[str, str], key: str, what: str) -> int:
     text = (value or "").strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    number = as_id(text)
+    if number is None or not low <= number <= high:
         errors[key] = f"Enter {what} between {low} and {high}."
         return low
-    return int(text)
+    return number
 
 
 def save_badge(who: Actor, row: Badge | None, values: dict[str, str]) -> tuple[Badge | None, dict]:
@@ -177,18 +194,18 @@ def save_badge(who: Actor, row: Badge | None, values: dict[str, str]) -> tuple[B
     if kind is Criterion.PATH_COMPLETED:
         raw = (values.get("path_id") or "").strip()
         if raw:
-            if not raw.isdigit() or db.session.get(Path, int(raw)) is None:
+            path_id = as_id(raw)
+            if path_id is None or db.session.get(Path, path_id) is None:
                 errors["path_id"] = "Choose one of the paths, or any path."
-            else:
-                path_id = int(raw)
+                path_id = None
     elif kind in (Criterion.VERIFIED_TIPS, Criterion.COACHING_GIVEN):
         threshold = _int(values.get("count", ""), 1, THRESHOLD_MAX, errors, "count", "a number")
     elif kind is Criterion.SKILL_LEVEL:
         raw = (values.get("skill_id") or "").strip()
-        if not raw.isdigit() or db.session.get(Skill, int(raw)) is None:
+        skill_id = as_id(raw)
+        if skill_id is None or db.session.get(Skill, skill_id) is None:
             errors["skill_id"] = "Choose the skill."
-        else:
-            skill_id = int(raw)
+            skill_id = None
         threshold = _int(values.get("level", ""), 1, 5, errors, "level", "a level")
     if errors:
         return None, errors
@@ -388,15 +405,15 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
     errors: dict[str, str] = {}
     b: Badge | None = None
     raw_badge = (values.get("badge_id") or "").strip()
-    if raw_badge.isdigit():
-        b = db.session.get(Badge, int(raw_badge))
+    if as_id(raw_badge) is not None:
+        b = db.session.get(Badge, as_id(raw_badge))
     if b is None or b.archived:
         errors["badge_id"] = "Choose a badge."
     person: Person | None = None
     raw_person = (values.get("person_id") or "").strip()
     problem = "Choose the person."
-    if raw_person.isdigit():
-        person = db.session.get(Person, int(raw_person))
+    if raw_person.isascii() and raw_person.isdigit():
+        person = db.session.get(Person, as_id(raw_person)) if as_id(raw_person) else None
     elif raw_person:
         person, problem = roles.find_person(raw_person)
     if person is None:
@@ -425,10 +442,14 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
 
 
 def award(pk: int) -> Award:
-    row = db.session.scalar(
-        select(Award)
-        .options(selectinload(Award.badge), selectinload(Award.person))
-        .where(Award.id == pk)
+    row = (
+        None
+        if pk > MAX_ID
+        else db.session.scalar(
+            select(Award)
+            .options(selectinload(Award.badge), selectinload(Award.person))
+            .where(Award.id == pk)
+        )
     )
     if row is None:
         raise NotFound(pk)
@@ -539,20 +560,20 @@ class KudosTarget:
 
 def kudos_target(form: KudosForm) -> KudosTarget:
     target = KudosTarget()
-    if form.answer_id.isdigit():
-        reply = db.session.get(Answer, int(form.answer_id))
+    if as_id(form.answer_id) is not None:
+        reply = db.session.get(Answer, as_id(form.answer_id))
         if reply is not None and reply.visible and reply.post.visible:
             target.answer, target.post = reply, reply.post
-    elif form.post_id.isdigit():
-        row = db.session.get(Post, int(form.post_id))
+    elif as_id(form.post_id) is not None:
+        row = db.session.get(Post, as_id(form.post_id))
         if row is not None and row.visible:
             target.post = row
     return target
 
 
 def kudos_recipient(form: KudosForm) -> tuple[Person | None, str]:
-    if form.person_id.isdigit():
-        person = db.session.get(Person, int(form.person_id))
+    if as_id(form.person_id) is not None:
+        person = db.session.get(Person, as_id(form.person_id))
         if person is not None:
             return person, ""
     if not form.to.strip():
@@ -656,9 +677,7 @@ PROFILE_KUDOS = 5
 
 
 def profile(person_id: int) -> Profile:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        raise NotFound(person_id)
+    person: Person = _get(Person, person_id)
     received = kudos_page(person_id, "received", 1, PROFILE_KUDOS)
     given = kudos_page(person_id, "given", 1, PROFILE_KUDOS)
     return Profile(
@@ -807,9 +826,7 @@ def near_me(who: Actor) -> NearMe | None:
 
 
 def person(pk: int) -> Person:
-    row = db.session.get(Person, pk)
-    if row is None:
-        raise NotFound(pk)
+    row: Person = _get(Person, pk)
     return row
 
 

@@ -71,7 +71,8 @@ def _see_other(endpoint: str, **values: Any) -> Any:
 
 def _page_arg() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    page = services.as_id(raw)
+    return page if page is not None and 0 < page < 100_000 else 1
 
 
 def _render(template: str, **context: Any) -> str:
@@ -331,7 +332,7 @@ def thanks() -> Any:
             flash(f"Your thanks reached {row.recipient.display_name}.", "success")
             return _see_other("recognition.person", pk=row.to_id)
     recipient = None
-    if form.person_id.isdigit():
+    if services.as_id(form.person_id) is not None:
         recipient, _ = services.kudos_recipient(form)
     return _render(
         "recognition/thanks.html",
@@ -374,8 +375,8 @@ def team() -> str:
     teams = services.teams_for(who)
     chosen = None
     raw = request.args.get("team", "")
-    if raw.isdigit():
-        chosen = next((t for t in teams if t.id == int(raw)), None)
+    if services.as_id(raw) is not None:
+        chosen = next((t for t in teams if t.id == services.as_id(raw)), None)
         if chosen is None:
             abort(404)
     elif teams:

@@ -383,3 +383,47 @@ def test_another_tenant_never_sees_these_badges(
     finally:
         other.server.stop()
     assert "Tenant one badge" in text(ana.get("/recognition/"))
+
+
+def test_bad_input_is_refused_plainly_never_a_500(chloe: Session, ana: Session) -> None:
+    bid = new_badge(chloe)
+    huge = "9" * 20
+    for path in (
+        f"/recognition/badges/{huge}",
+        f"/recognition/awards/{huge}",
+        f"/recognition/awards/{huge}/credential.json",
+        f"/recognition/people/{huge}",
+        f"/recognition/people/{huge}/thanks",
+        f"/recognition/issuers/{huge}-abc",
+        "/recognition/issuers/²-abc",
+    ):
+        assert ana.get(path).status_code == 404, path
+    for query in (f"page={huge}", "page=²", "dir=sideways"):
+        assert ana.get(f"/recognition/people/1/thanks?{query}").status_code in (200, 404)
+    for query in (f"team={huge}", "team=²"):
+        assert chloe.get(f"/recognition/team?{query}").status_code in (200, 404)
+    for value in (huge, "²", "-1", ""):
+        award = chloe.post(
+            "/recognition/award", {"badge_id": value, "person_id": value, "message": "x"}
+        )
+        assert award.status_code == 400, value
+        thanks = ana.post(
+            "/recognition/thanks",
+            {"person": value, "post": value, "answer": value, "message": "Thanks"},
+        )
+        assert thanks.status_code == 400, value
+        form = chloe.post(
+            "/recognition/badges/new",
+            {
+                "name": f"B{value}",
+                "description": "d",
+                "criteria_text": "c",
+                "design": "star",
+                "criterion": "skill_level",
+                "skill_id": value,
+                "level": value,
+            },
+        )
+        assert form.status_code == 400 and "Choose the skill" in text(form), value
+    assert chloe.get(f"/recognition/award?badge={huge}&person=²").status_code == 200
+    assert chloe.get(f"/recognition/badges/{bid}").status_code == 200
