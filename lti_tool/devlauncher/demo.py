@@ -30,6 +30,7 @@ from lti_tool.lti.models import (
 )
 from lti_tool.lti.roles import map_roles
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.recognition.demo import seed_recognition
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 DEMO_CLIENT_ID = "wayfinder-demo"
@@ -302,7 +303,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_grades(reg, course, tool_url)
     seed_community(reg)
     seed_paths(reg)
-    __import__("lti_tool.recognition.demo").recognition.demo.seed_recognition(reg)
+    seed_recognition(reg)
     return reg
 
 

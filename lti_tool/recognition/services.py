@@ -315,10 +315,13 @@ def award_automatic(
     registration_id: int,
     person_ids: Iterable[int] | None = None,
     kinds: Iterable[Criterion] | None = None,
+    badge_id: int | None = None,
 ) -> int:
-    """Award every automatic badge (of these kinds) its criterion says people have earned and
-    they do not hold yet; None means everyone. Returns how many were awarded."""
+    """Award every automatic badge (of these kinds, or just this one) its criterion says people
+    have earned and they do not hold yet; None means everyone. Returns how many were awarded."""
     stmt = select(Badge).where(Badge.archived.is_(False), Badge.criterion != Criterion.LEADER.value)
+    if badge_id is not None:
+        stmt = stmt.where(Badge.id == badge_id)
     if kinds is not None:
         stmt = stmt.where(Badge.criterion.in_([k.value for k in kinds]))
     wanted = None if person_ids is None else list(person_ids)

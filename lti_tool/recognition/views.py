@@ -157,9 +157,14 @@ def _badge_form(row: Any) -> Any:
         values = {k: request.form.get(k, "") for k in values}
         saved, errors = services.save_badge(who, row, values)
         if saved is not None:
-            awarded = services.award_automatic(who.registration_id, None, [saved.criterion_enum])
+            awarded = services.award_automatic(who.registration_id, badge_id=saved.id)
             db.session.commit()
-            note = f" {awarded} people already meet it and received it." if awarded else ""
+            note = (
+                f" {awarded} {'person already meets' if awarded == 1 else 'people already meet'}"
+                " it and received it."
+                if awarded
+                else ""
+            )
             flash(f"The badge “{saved.name}” is saved.{note}", "success")
             return _see_other("recognition.badge", pk=saved.id)
     return _render(

@@ -427,3 +427,29 @@ def test_bad_input_is_refused_plainly_never_a_500(chloe: Session, ana: Session) 
         assert form.status_code == 400 and "Choose the skill" in text(form), value
     assert chloe.get(f"/recognition/award?badge={huge}&person=²").status_code == 200
     assert chloe.get(f"/recognition/badges/{bid}").status_code == 200
+
+
+def test_a_new_badge_goes_to_those_who_already_meet_it(
+    clean_app: Any, chloe: Session, ana: Session
+) -> None:
+    skills = skill_ids(clean_app)
+    tid = ana.share("tip", "Say the date out loud", "Callers calm down.", [skills["Empathy"]])
+    chloe.follow(chloe.post(f"/community/p/{tid}/verify"))
+    saved = chloe.follow(
+        chloe.post(
+            "/recognition/badges/new",
+            {
+                "name": "First tip verified",
+                "description": "An expert confirmed your tip.",
+                "criteria_text": "Share a tip an expert verifies.",
+                "design": "star",
+                "criterion": "verified_tips",
+                "count": "1",
+            },
+        )
+    )
+    assert "1 person already meets it and received it" in text(saved)
+    assert "Ana Alvarez" in text(saved)  # under "Who holds it"
+    assert "You earned a new badge" in text(ana.get("/community/notifications"))
+    award = text(ana.get("/recognition/"))
+    assert "First tip verified" in award and "earned" in award
