@@ -72,7 +72,10 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         counts = coaching_sessions_given(wanted)
         need = max(badge.threshold, 1)
         return [
-            Met(pid, f"Gave {n} coaching sessions (the badge asks for {need}).")
+            Met(
+                pid,
+                f"Gave {n} coaching session{'s' if n != 1 else ''} (the badge asks for {need}).",
+            )
             for pid, n in sorted(counts.items())
             if n >= need and pid in scope
         ]
@@ -125,7 +128,11 @@ def _verified_tips(badge: Badge, wanted: set[int] | None) -> list[Met]:
     )
     stmt = _limit(stmt, Post.author_id, wanted)  # type: ignore[assignment]
     return [
-        Met(pid, f"Shared {n} tips that experts verified (the badge asks for {need}).")
+        Met(
+            pid,
+            f"Shared {n} tip{'s' if n != 1 else ''} that experts verified (the badge asks for "
+            f"{need}).",
+        )
         for pid, n in db.session.execute(stmt)  # type: ignore[call-overload]
         if pid is not None
     ]
