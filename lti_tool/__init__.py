@@ -85,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.paths import services as paths_services
     from lti_tool.paths.personal_views import bp as personal_bp
     from lti_tool.paths.views import bp as paths_bp
+    from lti_tool.recognition import services as recognition_services
+    from lti_tool.recognition.views import bp as recognition_bp
     from lti_tool.roles.views import bp as roles_bp
     from lti_tool.roster.views import bp as roster_bp
 
@@ -102,7 +104,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp)
     app.register_blueprint(peers_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(recognition_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
+    recognition_services.register_hooks()  # badges on path completion and verified tips
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)
     paths_content.init_app(app)  # learning paths: provider and /paths/placed/<item>

@@ -345,8 +345,10 @@ def init_app(app: Flask) -> None:
     from lti_tool.grades.cli import grades_cli
     from lti_tool.insights.cli import insights_cli
     from lti_tool.jobs.cli import jobs_cli
+    from lti_tool.recognition.cli import recognition_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(grades_cli)
     app.cli.add_command(insights_cli)
+    app.cli.add_command(recognition_cli)

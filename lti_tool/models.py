@@ -44,6 +44,7 @@ from lti_tool.paths.models import (
 from lti_tool.paths.placements import PathPlacement
 from lti_tool.paths.personal_models import DismissedSuggestion, LearnerProfile, SkillRating
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.recognition.models import Award, Badge, Kudos, Visibility
 from lti_tool.roles.models import (
     CareerGoal,
     JobRole,
@@ -59,6 +60,8 @@ from lti_tool.store import KeyValueEntry
 __all__ = [
     "Answer",
     "Assignment",
+    "Award",
+    "Badge",
     "CareerGoal",
     "CatalogItem",
     "CatalogItemSkill",
@@ -81,6 +84,7 @@ __all__ = [
     "KpiImport",
     "KpiMetric",
     "KpiValue",
+    "Kudos",
     "LaunchEvent",
     "LearnerProfile",
     "LearningEvent",
@@ -112,4 +116,5 @@ __all__ = [
     "TeamMember",
     "ToolKey",
     "XapiOutbox",
+    "Visibility",
 ]

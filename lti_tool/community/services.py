@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,6 +84,11 @@ URL_MAX = 1000
 EXPERT_LEVEL = 5
 PAGE_SIZE = 20
 MENTION = re.compile(r"@\[([^\]\n]{1,120})\]")
+
+
+# Called with the tip when it is verified (same transaction; a hook flushes, never commits).
+# Recognition awards its verified-tips badges here.
+tip_verified: list[Callable[[Post], None]] = []
 
 
 class NotFound(LookupError):
@@ -883,6 +888,9 @@ def verify(who: Actor, row: Post, note: str = "") -> None:
     _record(who, Target.POST, row.id, "reverify" if was_verified else "verify", note)
     if row.author_id:
         _notify(who, row.author_id, "verified", row, None)
+    db.session.flush()
+    for hook in tip_verified:
+        hook(row)
 
 
 def accept(who: Actor, reply: Answer) -> bool:
@@ -1009,6 +1017,10 @@ NOTIFICATION_TEXT = {
     "ask_expert": "{actor} asks for your expertise on",
     "accepted": "{actor} accepted your answer to",
 }
+
+
+# Where opening a notification of a kind another feature adds leads (an endpoint name).
+NOTIFICATION_LINKS: dict[str, str] = {}
 
 
 def _notify(who: Actor, person_id: int, kind: str, row: Post, answer_id: int | None) -> None:

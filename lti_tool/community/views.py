@@ -581,6 +581,8 @@ def open_notification(pk: int) -> Any:
     db.session.commit()
     if row.coaching_session_id is not None:
         return _see_other("coaching.session", pk=row.coaching_session_id)
+    if row.kind in services.NOTIFICATION_LINKS:
+        return _see_other(services.NOTIFICATION_LINKS[row.kind])
     if row.post_id is None:
         return _see_other("community.notifications")
     anchor = f"answer-{row.answer_id}" if row.answer_id else None

@@ -34,6 +34,7 @@ from lti_tool.lti.models import (
 )
 from lti_tool.lti.roles import map_roles
 from lti_tool.people.models import Course, Membership, Person
+from lti_tool.recognition.demo import seed_recognition
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 DEMO_CLIENT_ID = "wayfinder-demo"
@@ -312,6 +313,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     demo_catalog.seed_catalog(reg)
     seed_coaching(reg)
     demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
+    seed_recognition(reg)
     return reg
 
 

@@ -14,6 +14,7 @@ from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
 from lti_tool.paths import team
 from lti_tool.roles import services as roles
+from lti_tool.recognition import services as recognition
 
 bp = Blueprint("home", __name__)
 
@@ -51,6 +52,7 @@ def profile() -> str:
         ctx=ctx,
         person=person,
         memberships=services.course_memberships(person.id),
+        recognition=recognition.profile(person.id),
     )
 
 

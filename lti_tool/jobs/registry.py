@@ -69,4 +69,5 @@ def load_handlers() -> None:
     import lti_tool.grades.jobs
     import lti_tool.paths.gradebook
     import lti_tool.insights.xapi
+    import lti_tool.recognition.jobs
     import lti_tool.roster.jobs  # noqa: F401

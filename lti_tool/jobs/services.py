@@ -366,12 +366,14 @@ def schedule_tick() -> Tick:
     duplicates), and with RQ hand over retries that are due. Commits."""
     from lti_tool.catalog.jobs import enqueue_periodic_syncs as enqueue_catalog_syncs
     from lti_tool.grades.jobs import enqueue_due_syncs
+    from lti_tool.recognition.jobs import enqueue_periodic_awards
     from lti_tool.roster.jobs import enqueue_periodic_syncs
 
     requeued = requeue_stale()
     scheduled = enqueue_periodic_syncs(current_app.config["ROSTER_SYNC_MINUTES"])
     scheduled += enqueue_due_syncs()
     scheduled += enqueue_catalog_syncs(current_app.config["CATALOG_SYNC_MINUTES"])
+    scheduled += enqueue_periodic_awards()
     db.session.commit()
     redispatched = overdue_for_rq(utcnow()) if mode() == "rq" else []
     dispatch(*scheduled, *redispatched)

@@ -30,7 +30,7 @@ from ``_refresh_completion``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,6 +72,11 @@ MINUTES_MAX = 10_000
 DUE_DAYS_MAX = 3650
 QA_ROLE_NAMES = ("qa analyst",)
 CHECKLIST_MAX = 30
+
+
+# Called with the Assignment when a person completes a path (same transaction; a hook flushes,
+# never commits). Recognition awards its path badges here.
+path_completed: list[Callable[[Assignment], None]] = []
 
 
 class NotFound(LookupError):
@@ -1068,6 +1073,9 @@ def _refresh_completion(a: Assignment, actor: Actor) -> None:
             assignment_id=a.id,
             to_value="completed",
         )
+        db.session.flush()
+        for hook in path_completed:
+            hook(a)
     elif not done and a.completed_at is not None:
         a.completed_at = None
     db.session.flush()

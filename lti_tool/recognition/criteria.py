@@ -1,0 +1,142 @@
+"""Who meets a badge's criterion, and in what words (the award's evidence).
+
+Each criterion is answered for a set of people in one query (or for everyone in the tenant when
+``person_ids`` is None, as ``flask recognition award`` asks). Two sources are not on this branch
+yet and are read through one small function each, documented below, so wiring them in is a
+one-line change:
+
+- ``coaching_sessions_given``: coaching sessions are built in lti_tool/coaching (another
+  branch). Until it exists nobody has given a session, so the function returns no counts.
+- ``skill_levels``: main stores no person's skill level yet (lti_tool/roles holds the levels a
+  *role* needs, RoleSkillTarget, not what a person has). Self and leader ratings are being added
+  as lti_tool/paths/personal.py; until then nobody has a known level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from lti_tool.community.models import Kind, Post, Status
+from lti_tool.extensions import db
+from lti_tool.paths.models import Assignment, Path
+from lti_tool.people.models import Person
+from lti_tool.recognition.models import Badge, Criterion
+from lti_tool.roles.models import Skill
+
+
+def coaching_sessions_given(person_ids: Iterable[int] | None) -> dict[int, int]:
+    """Coaching sessions each person has given (as the coach), by person id; people with none
+    may be left out. None asks for everyone in the tenant.
+
+    Returns nothing until lti_tool/coaching exists. To wire it: count that feature's sessions
+    whose coach is the person and which were held (signed off), grouped by coach."""
+    return {}
+
+
+def skill_levels(skill_id: int, person_ids: Iterable[int] | None) -> dict[int, int]:
+    """Each person's current level (1-5) in one skill, by person id; people with no known level
+    may be left out. None asks for everyone in the tenant.
+
+    Returns nothing until per-person levels exist. To wire it to lti_tool/paths/personal.py:
+    take the leader's rating where there is one, else the person's own rating (the same rule
+    the personalisation uses for skill gaps)."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Met:
+    person_id: int
+    evidence: str
+
+
+def _limit(stmt: object, column: object, person_ids: set[int] | None) -> object:
+    return stmt if person_ids is None else stmt.where(column.in_(person_ids))  # type: ignore[attr-defined]
+
+
+def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met]:
+    """The people (of the current tenant) meeting the badge's criterion, with the evidence."""
+    wanted = None if person_ids is None else set(person_ids)
+    if wanted is not None and not wanted:
+        return []
+    kind = badge.criterion_enum
+    if kind is Criterion.PATH_COMPLETED:
+        return _paths_completed(badge, wanted)
+    if kind is Criterion.VERIFIED_TIPS:
+        return _verified_tips(badge, wanted)
+    # The two counting functions answer by person id: keep only this tenant's people.
+    scope = wanted if wanted is not None else set(everyone())
+    if kind is Criterion.COACHING_GIVEN:
+        counts = coaching_sessions_given(wanted)
+        need = max(badge.threshold, 1)
+        return [
+            Met(
+                pid,
+                f"Gave {n} coaching session{'s' if n != 1 else ''} (the badge asks for {need}).",
+            )
+            for pid, n in sorted(counts.items())
+            if n >= need and pid in scope
+        ]
+    if kind is Criterion.SKILL_LEVEL:
+        if badge.skill_id is None:
+            return []
+        skill = db.session.get(Skill, badge.skill_id)
+        name = skill.name if skill else "the skill"
+        levels = skill_levels(badge.skill_id, wanted)
+        return [
+            Met(pid, f"Reached level {level} in {name} (the badge asks for {badge.threshold}).")
+            for pid, level in sorted(levels.items())
+            if level >= badge.threshold and pid in scope
+        ]
+    return []  # Criterion.LEADER: only a leader or trainer awards it
+
+
+def _paths_completed(badge: Badge, wanted: set[int] | None) -> list[Met]:
+    stmt = (
+        select(Assignment.person_id, func.min(Assignment.completed_at))
+        .where(Assignment.completed_at.is_not(None))
+        .group_by(Assignment.person_id)
+    )
+    title = ""
+    if badge.path_id is not None:
+        stmt = stmt.where(Assignment.path_id == badge.path_id)
+        path = db.session.get(Path, badge.path_id)
+        title = path.title if path else ""
+    stmt = _limit(stmt, Assignment.person_id, wanted)  # type: ignore[assignment]
+    out = []
+    for pid, when in db.session.execute(stmt):  # type: ignore[call-overload]
+        what = f"the learning path “{title}”" if title else "a learning path"
+        out.append(Met(pid, f"Completed {what} on {when:%d %B %Y}."))
+    return out
+
+
+def _verified_tips(badge: Badge, wanted: set[int] | None) -> list[Met]:
+    need = max(badge.threshold, 1)
+    count = func.count(Post.id)
+    stmt = (
+        select(Post.author_id, count)
+        .where(
+            Post.kind == Kind.TIP.value,
+            Post.status == Status.VISIBLE.value,
+            Post.verified_at.is_not(None),
+            Post.author_id.is_not(None),
+        )
+        .group_by(Post.author_id)
+        .having(count >= need)
+    )
+    stmt = _limit(stmt, Post.author_id, wanted)  # type: ignore[assignment]
+    return [
+        Met(
+            pid,
+            f"Shared {n} tip{'s' if n != 1 else ''} that experts verified (the badge asks for "
+            f"{need}).",
+        )
+        for pid, n in db.session.execute(stmt)  # type: ignore[call-overload]
+        if pid is not None
+    ]
+
+
+def everyone() -> list[int]:
+    return list(db.session.scalars(select(Person.id)))
