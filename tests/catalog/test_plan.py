@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lti_tool.catalog.models import CatalogItem, PlanItem
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.extensions import db
-from lti_tool.grades.models import AgsEndpoint, LineItem, ScoreSend
+from lti_tool.grades.models import LineItem, ScoreSend
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.paths.models import PathEvent
@@ -150,14 +150,8 @@ def test_enrol_through_the_adapter_and_completion_flows_back(people: People) -> 
     with people.app.app_context(), tenant_scope(db.session, people.tenant):
         course = db.session.scalar(select(Course).where(Course.context_id == "course-1"))
         assert course is not None
-        db.session.add(
-            AgsEndpoint(
-                registration_id=people.tenant,
-                course_id=course.id,
-                lineitems_url="https://lms.example.com/li",
-                scopes=[],
-            )
-        )
+        course.ags_lineitems_url = "https://lms.example.com/li"
+        course.ags_scopes = []
         db.session.add(
             LineItem(
                 registration_id=people.tenant,

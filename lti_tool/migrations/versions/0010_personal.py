@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0010_personal"
-down_revision = "0007_paths"
+down_revision = "0008_grades_paths"
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "0011_catalog"
-down_revision = "0007_paths"
+down_revision = "0010_personal"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012_coaching"
-down_revision = "0007_paths"
+down_revision = "0011_catalog"
 branch_labels = None
 depends_on = None
 

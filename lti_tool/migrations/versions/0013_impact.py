@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013_impact"
-down_revision = "0007_paths"
+down_revision = "0012_coaching"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_recognition"
-down_revision = "0007_paths"
+down_revision = "0013_impact"
 branch_labels = None
 depends_on = None
 
