@@ -41,8 +41,8 @@ from lti_tool.paths.models import (
     SignOffRequest,
     StepProgress,
 )
-from lti_tool.paths.placements import PathPlacement
 from lti_tool.paths.personal_models import DismissedSuggestion, LearnerProfile, SkillRating
+from lti_tool.paths.placements import PathPlacement
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.recognition.models import Award, Badge, Kudos, Visibility
 from lti_tool.roles.models import (
@@ -115,6 +115,6 @@ __all__ = [
     "Team",
     "TeamMember",
     "ToolKey",
-    "XapiOutbox",
     "Visibility",
+    "XapiOutbox",
 ]

@@ -17,10 +17,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lti_tool.devlauncher import demo_personal
-from lti_tool.devlauncher import demo_catalog
+from lti_tool.devlauncher import demo_catalog, demo_insights, demo_personal
 from lti_tool.devlauncher.demo_coaching import seed_coaching
-from lti_tool.devlauncher import demo_insights
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (

@@ -13,8 +13,8 @@ from lti_tool.home import services
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
 from lti_tool.paths import team
-from lti_tool.roles import services as roles
 from lti_tool.recognition import services as recognition
+from lti_tool.roles import services as roles
 
 bp = Blueprint("home", __name__)
 

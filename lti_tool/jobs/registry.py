@@ -67,7 +67,7 @@ def load_handlers() -> None:
     """Import the modules that register handlers (kept here so the list is in one place)."""
     import lti_tool.catalog.jobs
     import lti_tool.grades.jobs
-    import lti_tool.paths.gradebook
     import lti_tool.insights.xapi
+    import lti_tool.paths.gradebook
     import lti_tool.recognition.jobs
     import lti_tool.roster.jobs  # noqa: F401
