@@ -1,9 +1,8 @@
 """How well a catalog item fits a person, with the reason in one honest line.
 
-The person's skill gaps come from ONE function, `skill_gaps`: today the targets of their job
-role and of their career goal (lti_tool/roles), their current level unknown. When self- and
-leader ratings exist (``lti_tool.paths.personal.skill_gaps(session, person)``), only that
-function changes; scoring and reasons already use `Gap.current` when it is known.
+The person's skill gaps come from ONE function, `skill_gaps`, over
+``lti_tool.paths.personal.skill_gaps``: the targets of their job role and career goal, measured
+from their self and leader ratings (`Gap.current`, unknown while nobody rated the skill).
 
 Scoring, from the gaps the item's skills address: each matching gap counts by the level still
 missing (target minus current; the whole target while current is unknown), the career goal's a
@@ -18,10 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from lti_tool.catalog.models import LEVEL_LABELS
-from lti_tool.roles.models import CareerGoal, JobRole, RoleSkillTarget, Skill
 
 GOAL_WEIGHT = 1.2
 
@@ -41,30 +37,43 @@ class Gap:
 
 
 def skill_gaps(session: Any, person_id: int | None) -> list[Gap]:
-    """The person's skill gaps: per skill, the higher of their role's and their career goal's
-    targets. The one place to switch to lti_tool.paths.personal.skill_gaps later."""
+    """The person's skill gaps from ``lti_tool.paths.personal.skill_gaps`` (self and leader
+    ratings against the targets of their job role and career goal): per skill, the higher
+    target, measured from the lower of the two ratings when anyone rated it."""
     if person_id is None:
         return []
-    from lti_tool.roles.services import effective_role_id
+    from lti_tool.paths import personal
+    from lti_tool.people.models import Person
 
-    role_id = effective_role_id(person_id)
-    goal = session.scalar(select(CareerGoal).where(CareerGoal.person_id == person_id))
-    wanted = [(role_id, False)] if role_id else []
-    if goal is not None and goal.role_id != role_id:
-        wanted.append((goal.role_id, True))
+    person = session.get(Person, person_id)
+    if person is None:
+        return []
     gaps: dict[int, Gap] = {}
-    for rid, from_goal in wanted:
-        rows = session.execute(
-            select(RoleSkillTarget.level, Skill.id, Skill.name, JobRole.name)
-            .join(Skill, Skill.id == RoleSkillTarget.skill_id)
-            .join(JobRole, JobRole.id == RoleSkillTarget.role_id)
-            .where(RoleSkillTarget.role_id == rid)
-        )
-        for level, skill_id, skill_name, role_name in rows:
-            known = gaps.get(skill_id)
-            if known is None or level > known.target:
-                gaps[skill_id] = Gap(skill_id, skill_name, level, role_name, from_goal)
+    for g in personal.skill_gaps(session, person):
+        known = gaps.get(g.skill_id)
+        if known is None or g.target_level > known.target:
+            gaps[g.skill_id] = Gap(
+                g.skill_id, g.skill_name, g.target_level, g.role_name, g.career_goal, g.level
+            )
     return sorted(gaps.values(), key=lambda g: (-g.missing, g.skill_name))
+
+
+# A learner's preferred formats (lti_tool/paths Format values) as catalog item formats.
+ITEM_FORMATS = {"video": "video", "reading": "document", "live": "live", "hands_on": "course"}
+
+
+def preferred_formats(session: Any, person_id: int | None) -> tuple[str, ...]:
+    """The catalog formats matching what the person said they prefer at onboarding."""
+    if person_id is None:
+        return ()
+    from lti_tool.paths import personal
+    from lti_tool.people.models import Person
+
+    person = session.get(Person, person_id)
+    if person is None:
+        return ()
+    wanted = personal.preferences(session, person).formats
+    return tuple(ITEM_FORMATS[f.value] for f in wanted if f.value in ITEM_FORMATS)
 
 
 def _weight(gap: Gap, level: int | None) -> float:
@@ -126,6 +135,15 @@ def explain(
     if matching:
         best = max(matching, key=lambda g: (_weight(g, level), g.from_goal))
         line = f"Builds {best.skill_name}, which {_whose(best)} needs at {best.target}"
+        if best.current is not None:
+            whose = (
+                f"{best.role_name} (your goal)"
+                if best.from_goal
+                else f"your role ({best.role_name})"
+            )
+            line = (
+                f"Builds {best.skill_name}: you are at {best.current}, {whose} needs {best.target}"
+            )
         others = [g.skill_name for g in matching if g is not best]
         if others:
             line += f"; also {', '.join(others[:2])}"

@@ -271,6 +271,7 @@ def search(
         order.append(rank)
     order += [CatalogItem.featured.desc(), CatalogItem.title, CatalogItem.id]
     gaps = fitting.skill_gaps(db.session, person_id) if person_id else []
+    formats = fitting.preferred_formats(db.session, person_id)
     total = db.session.scalar(select(func.count()).select_from(CatalogItem).where(*where)) or 0
     pages = max(1, -(-total // per_page))
     page = min(filters.page, pages)
@@ -291,7 +292,12 @@ def search(
         Result(
             i,
             fitting.explain(
-                skills.get(i.id, []), i.level, gaps, person_known=person_id is not None
+                skills.get(i.id, []),
+                i.level,
+                gaps,
+                person_known=person_id is not None,
+                formats=formats,
+                item_format=i.effective_format,
             ),
             [name for _sid, name in skills.get(i.id, [])],
         )
@@ -358,7 +364,14 @@ def _skills_for(item_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
 def item_fit(row: CatalogItem, person_id: int) -> fitting.Fit:
     gaps = fitting.skill_gaps(db.session, person_id)
     skills = _skills_for([row.id]).get(row.id, [])
-    return fitting.explain(skills, row.level, gaps, person_known=True)
+    return fitting.explain(
+        skills,
+        row.level,
+        gaps,
+        person_known=True,
+        formats=fitting.preferred_formats(db.session, person_id),
+        item_format=row.effective_format,
+    )
 
 
 # --- curation -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ leader's view of their team's contributions. Plain functions over the tenant's s
   and answers and the posts verified that week, by people whose effective role is that role.
 - Skill page: visible posts tagged with the skill, the steps of published paths building it
   (newest published version of each path), coaching offers on it, its experts, and catalog
-  items (``catalog_items_for_skill``; the catalog is wired in later).
+  items (``catalog_items_for_skill``).
 - Team: per member of the teams a person leads, over a period: tips, questions, answers,
   their tips verified, verifications they gave, and coaching sessions given and received.
 """
@@ -182,10 +182,31 @@ def digest(role_id: int, monday: date, size: int = DIGEST_SIZE) -> Digest:
 # --- skill pages ----------------------------------------------------------------------------
 
 
+CATALOG_ON_SKILL_PAGE = 8
+
+
 def catalog_items_for_skill(skill_id: int) -> list[Any]:
-    """Catalog items building the skill. The catalog is not merged yet: nothing, and the skill
-    page shows no catalog section until this returns something."""
-    return []
+    """Catalog items tagged with the skill that learners may see (lti_tool/catalog), those
+    trainers recommend first; at most CATALOG_ON_SKILL_PAGE (the page links the full list)."""
+    from sqlalchemy import exists
+
+    from lti_tool.catalog.models import CatalogItem, CatalogItemSkill
+
+    return list(
+        db.session.scalars(
+            select(CatalogItem)
+            .where(
+                CatalogItem.hidden.is_(False),
+                CatalogItem.gone_at.is_(None),
+                exists().where(
+                    CatalogItemSkill.item_id == CatalogItem.id,
+                    CatalogItemSkill.skill_id == skill_id,
+                ),
+            )
+            .order_by(CatalogItem.featured.desc(), CatalogItem.title, CatalogItem.id)
+            .limit(CATALOG_ON_SKILL_PAGE)
+        )
+    )
 
 
 @dataclass

@@ -390,7 +390,10 @@ def _match(q: str) -> tuple[ColumnElement[bool], Any]:
 
 
 # What a list of posts shows, loaded in three queries rather than three per post.
-_LIST_LOADS = (selectinload(Post.author), selectinload(Post.verified_by), selectinload(Post.skills))
+def _list_loads() -> tuple[Any, ...]:
+    # Built when first used, not at import: loader options configure every mapper, and models
+    # of other features (coaching) may not be imported yet then.
+    return (selectinload(Post.author), selectinload(Post.verified_by), selectinload(Post.skills))
 
 
 @dataclass
@@ -431,7 +434,7 @@ def search(
     page = max(1, page)
     rows = list(
         db.session.scalars(
-            query.options(*_LIST_LOADS)
+            query.options(*_list_loads())
             .order_by(*order)
             .limit(page_size + 1)
             .offset((page - 1) * page_size)
@@ -452,7 +455,7 @@ def unanswered_for(who: Actor, limit: int = 50) -> tuple[list[Post], list[Post]]
             Post.kind == Kind.QUESTION.value,
             Post.answer_count == 0,
         )
-        .options(*_LIST_LOADS)
+        .options(*_list_loads())
         .order_by(Post.created_at)
         .limit(limit)
     )

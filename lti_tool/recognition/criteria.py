@@ -1,15 +1,9 @@
 """Who meets a badge's criterion, and in what words (the award's evidence).
 
 Each criterion is answered for a set of people in one query (or for everyone in the tenant when
-``person_ids`` is None, as ``flask recognition award`` asks). Two sources are not on this branch
-yet and are read through one small function each, documented below, so wiring them in is a
-one-line change:
-
-- ``coaching_sessions_given``: coaching sessions are built in lti_tool/coaching (another
-  branch). Until it exists nobody has given a session, so the function returns no counts.
-- ``skill_levels``: main stores no person's skill level yet (lti_tool/roles holds the levels a
-  *role* needs, RoleSkillTarget, not what a person has). Self and leader ratings are being added
-  as lti_tool/paths/personal.py; until then nobody has a known level.
+``person_ids`` is None, as ``flask recognition award`` asks). Coaching sessions given come from
+lti_tool/coaching (``coaching_sessions_given``) and a person's level in a skill from the self
+and leader ratings of lti_tool/paths/personal.py (``skill_levels``).
 """
 
 from __future__ import annotations
@@ -31,19 +25,37 @@ def coaching_sessions_given(person_ids: Iterable[int] | None) -> dict[int, int]:
     """Coaching sessions each person has given (as the coach), by person id; people with none
     may be left out. None asks for everyone in the tenant.
 
-    Returns nothing until lti_tool/coaching exists. To wire it: count that feature's sessions
-    whose coach is the person and which were held (signed off), grouped by coach."""
-    return {}
+    A session counts once both sides signed it off (lti_tool/coaching: status completed)."""
+    from lti_tool.coaching.models import CoachingSession, SessionStatus
+
+    stmt = (
+        select(CoachingSession.coach_id, func.count())
+        .where(CoachingSession.status == SessionStatus.COMPLETED.value)
+        .group_by(CoachingSession.coach_id)
+    )
+    if person_ids is not None:
+        stmt = stmt.where(CoachingSession.coach_id.in_(set(person_ids)))
+    return {int(pid): int(n) for pid, n in db.session.execute(stmt)}
 
 
 def skill_levels(skill_id: int, person_ids: Iterable[int] | None) -> dict[int, int]:
     """Each person's current level (1-5) in one skill, by person id; people with no known level
     may be left out. None asks for everyone in the tenant.
 
-    Returns nothing until per-person levels exist. To wire it to lti_tool/paths/personal.py:
-    take the leader's rating where there is one, else the person's own rating (the same rule
-    the personalisation uses for skill gaps)."""
-    return {}
+    From the ratings of lti_tool/paths/personal.py: the leader's rating where there is one,
+    else the person's own."""
+    from lti_tool.paths.personal_models import Rater, SkillRating
+
+    stmt = select(SkillRating.person_id, SkillRating.rater, SkillRating.level).where(
+        SkillRating.skill_id == skill_id
+    )
+    if person_ids is not None:
+        stmt = stmt.where(SkillRating.person_id.in_(set(person_ids)))
+    levels: dict[int, int] = {}
+    for pid, rater, level in db.session.execute(stmt):
+        if rater == Rater.LEADER.value or pid not in levels:
+            levels[int(pid)] = int(level)
+    return levels
 
 
 @dataclass(frozen=True)

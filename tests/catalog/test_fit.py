@@ -31,3 +31,21 @@ def test_every_result_gets_an_honest_line() -> None:
     assert "Not tagged with skills yet" in explain([], None, [ROLE]).reason
     assert "Choose a job role or career goal" in explain([(9, "Sales")], 2, []).reason
     assert "above that target" in explain([(1, "Empathy")], 5, [ROLE]).reason
+
+
+def test_a_rated_gap_says_where_the_person_is() -> None:
+    rated = Gap(2, "De-escalation", 4, "Senior agent", True, current=2)
+    fit = explain([(2, "De-escalation")], 3, [rated])
+    assert fit.reason == "Builds De-escalation: you are at 2, Senior agent (your goal) needs 4."
+    own = Gap(1, "Empathy", 3, "Tier 1 agent", False, current=1)
+    assert explain([(1, "Empathy")], 2, [own]).reason.startswith(
+        "Builds Empathy: you are at 1, your role (Tier 1 agent) needs 3"
+    )
+    # A format the person prefers adds to the score and says so.
+    assert score([(1, "Empathy")], 2, [own], ("video",), "video") > score(
+        [(1, "Empathy")], 2, [own], ("video",), "course"
+    )
+    assert (
+        "A format you prefer (video)"
+        in explain([(1, "Empathy")], 2, [own], formats=("video",), item_format="video").reason
+    )

@@ -200,3 +200,25 @@ def test_another_tenants_catalog_is_invisible(
         assert ana.post(f"/catalog/i/{secret}/plan", {"goal_kind": "interest"}).status_code == 404
     finally:
         other.server.stop()
+
+
+def test_fit_uses_the_persons_ratings_and_preferred_formats(
+    clean_app: Any, tenant: int, ana: Session
+) -> None:
+    """Onboarding answers (lti_tool/paths/personal.py) reach the catalog: a self-rating shows as
+    where the person is, and a preferred format is named."""
+    from lti_tool.paths import personal
+    from lti_tool.paths.personal_models import Rater
+
+    seed(clean_app, tenant)
+    skill_id = _skill(clean_app, tenant, "De-escalation")
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        senior = next(r for r in roles.roles() if r.name == "Senior agent")
+        person = roles.search_people("Ana")[0]
+        assert roles.set_career_goal(tenant, person, str(senior.id)) == ""
+        personal.save_ratings(person, {skill_id: 2}, Rater.SELF, by="Ana", by_person_id=person.id)
+        personal.save_interests(person, [], ["video"])
+        db.session.commit()
+    words = text(ana.get(f"/catalog/?skill={skill_id}&sort=fit"))
+    assert re.search(r"Builds De-escalation: you are at 2, [^.]+ needs \d", words), words
+    assert "A format you prefer (video)" in words

@@ -238,6 +238,16 @@ def test_digest_skill_and_team_pages(
         team, _ = roles.save_team(lms.registration_id, None, "Team A", "ben@example.com")  # type: ignore[attr-defined]
         assert team is not None
         roles.add_member(lms.registration_id, team, "ana")  # type: ignore[attr-defined]
+        # The catalog's items for the skill (lti_tool/catalog), one hidden by a trainer.
+        from tests.catalog.test_search import add_item
+
+        for title, hidden in (("Calm calls course", False), ("Hidden calm course", True)):
+            add_item(
+                lms.registration_id,  # type: ignore[attr-defined]
+                title,
+                skills=(skills["De-escalation"],),
+                hidden=hidden,
+            )
         db.session.commit()
 
     digest = text(ana.get("/community/digest"))  # her own role by default
@@ -258,7 +268,9 @@ def test_digest_skill_and_team_pages(
     page = text(ana.get(f"/community/skills/{skills['De-escalation']}"))
     assert "Pause before answering" in page and "De-escalation: bring me your hardest calls" in page
     assert "Experts" in page and "Ben Brooks" in page
-    assert "From the catalog" not in page  # nothing to show until the catalog is wired
+    assert "From the catalog" in page and "Calm calls course" in page
+    assert "Hidden calm course" not in page
+    assert "From the catalog" not in text(ana.get(f"/community/skills/{skills['Empathy']}"))
     assert ana.get("/community/skills/999999").status_code == 404
     assert "De-escalation" in text(ana.get("/community/skills/"))
 

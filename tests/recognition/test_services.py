@@ -124,10 +124,7 @@ def test_verified_tips_counts_only_verified_visible_tips(tenant: int) -> None:
     assert "Shared 2 tips" in services.awards_of(ana.id)[0].evidence
 
 
-def test_coaching_and_skill_level_through_their_functions(
-    tenant: int,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_coaching_given_and_skill_level_from_sessions_and_ratings(tenant: int) -> None:
     chloe, ana, ben = (make_person(tenant, s) for s in ("chloe", "ana", "ben"))
     who = trainer(tenant, chloe)
     deesc = next(s for s in roles.skills() if s.name == "De-escalation")
@@ -135,17 +132,61 @@ def test_coaching_and_skill_level_through_their_functions(
     make_badge(
         tenant, who, "De-escalation pro", Criterion.SKILL_LEVEL, skill_id=str(deesc.id), level="4"
     )
-    # Until coaching and personal skill levels exist, nobody qualifies.
+    # Nobody has given a session or been rated yet.
     assert criteria.coaching_sessions_given(None) == {}
     assert criteria.skill_levels(deesc.id, None) == {}
     assert services.award_automatic(tenant) == 0
 
-    monkeypatch.setattr(criteria, "coaching_sessions_given", lambda ids: {ben.id: 5, ana.id: 4})
-    monkeypatch.setattr(
-        criteria,
-        "skill_levels",
-        lambda skill_id, ids: {ana.id: 4, ben.id: 3} if skill_id == deesc.id else {},
-    )
+    # Coaching sessions given, as lti_tool/coaching records them: only those both sides signed
+    # off (completed) count. Ben held five; Ana four and one cancelled.
+    from datetime import datetime
+
+    from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
+    from lti_tool.paths.personal_models import Rater, SkillRating
+
+    def sessions(coach: Any, done: int, cancelled: int = 0) -> None:
+        offer = CoachingOffer(registration_id=tenant, coach_id=coach.id, title="Calls")
+        db.session.add(offer)
+        db.session.flush()
+        for n in range(done + cancelled):
+            slot = CoachingSlot(
+                registration_id=tenant, offer_id=offer.id, starts_at=datetime(2026, 11, 2 + n)
+            )
+            db.session.add(slot)
+            db.session.flush()
+            db.session.add(
+                CoachingSession(
+                    registration_id=tenant,
+                    slot_id=slot.id,
+                    offer_id=offer.id,
+                    coach_id=coach.id,
+                    learner_id=chloe.id,
+                    kind="coaching",
+                    status="completed" if n < done else "cancelled",
+                    starts_at=slot.starts_at,
+                )
+            )
+
+    sessions(ben, 5)
+    sessions(ana, 4, cancelled=1)
+    # Skill levels from the personal ratings: the leader's rating wins over the person's own.
+    for person, rater, level in (
+        (ana, Rater.SELF, 4),
+        (ben, Rater.SELF, 5),
+        (ben, Rater.LEADER, 3),
+    ):
+        db.session.add(
+            SkillRating(
+                registration_id=tenant,
+                person_id=person.id,
+                skill_id=deesc.id,
+                rater=rater.value,
+                level=level,
+            )
+        )
+    db.session.flush()
+    assert criteria.coaching_sessions_given(None) == {ben.id: 5, ana.id: 4}
+    assert criteria.skill_levels(deesc.id, [ana.id, ben.id]) == {ana.id: 4, ben.id: 3}
     assert services.award_automatic(tenant) == 2
     assert held(ben.id) == ["Coach"]
     assert held(ana.id) == ["De-escalation pro"]
