@@ -155,19 +155,17 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
     # People on the same version at the same point (often: not started, or done) share one
     # evaluation; overdue steps depend on each one's assignment date, counted apart.
     leader_lines: list[PathLine] = []
+    built: dict[int, rules.Item] = {}  # one tree per version, resolved again for each person
     evaluated: dict[tuple[int, frozenset[tuple[str, StepState]]], tuple[int, bool]] = {}
     for a in assignments:
         mine = states.get(a.id, {})
         key = (a.version_id, frozenset(mine.items()))
         if key not in evaluated:
-            view = rules.evaluate(
-                tree.as_version(versions[a.version_id]),
-                tree.as_nodes(nodes[a.version_id]),
-                mine,
-                a.assigned_at,
-                now,
-            )
-            evaluated[key] = (view.percent, view.done)
+            if a.version_id not in built:
+                built[a.version_id] = rules.build_tree(
+                    tree.as_version(versions[a.version_id]), tree.as_nodes(nodes[a.version_id])
+                )
+            evaluated[key] = rules.resolve_again(built[a.version_id], mine)
         percent, done = evaluated[key]
         overdue = sum(
             1
