@@ -40,7 +40,7 @@ class NodeRow:
     minutes: int
     due_days: int | None
     required: bool
-    skill_ids: list[int]
+    skill_ids: list[int] = field(default_factory=list)  # not read when with_skills=False
     is_set: bool = field(init=False)  # a plain attribute: rules.evaluate reads it very often
 
     def __post_init__(self) -> None:
@@ -61,13 +61,17 @@ _NODE_COLUMNS = [
 ]
 
 
-def nodes_by_version(version_ids: Iterable[int], *where: Any) -> dict[int, list[NodeRow]]:
+def nodes_by_version(
+    version_ids: Iterable[int], *where: Any, with_skills: bool = True
+) -> dict[int, list[NodeRow]]:
+    """Without skills the JSON column is not read (decoding it is most of the cost)."""
     ids = set(version_ids)
     out: dict[int, list[NodeRow]] = {v: [] for v in ids}
     if not ids:
         return out
+    columns = _NODE_COLUMNS if with_skills else _NODE_COLUMNS[:-1]
     for row in db.session.execute(
-        select(*_NODE_COLUMNS)
+        select(*columns)
         .where(PathNode.version_id.in_(ids), *where)
         .order_by(PathNode.version_id, PathNode.position, PathNode.id)
     ):

@@ -228,3 +228,16 @@ def reason_for(step: Item, required: bool) -> str:
     if step.due_at is not None:
         parts.append(f"and due {step.due_at:%d %b}, the soonest of what is open")
     return " ".join(parts) + "."
+
+
+def resolve_again(
+    root: Item, states: dict[str, StepState], items: list[Item] | None = None
+) -> tuple[int, bool]:
+    """Percent complete and done, as ``evaluate`` gives them, for one more learner on a tree
+    built once with ``build_tree``: pages that evaluate many learners of one version (the team
+    page) skip rebuilding it. ``items``: list(root.walk()), when the caller keeps it. Due dates
+    are not worked out here."""
+    for item in items if items is not None else root.walk():
+        item.needed = True
+    _resolve(root, states, False)
+    return int(root.fraction * 100 + 1e-9), root.done

@@ -149,7 +149,14 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
         else {}
     )
     versions = tree.versions(a.version_id for a in assignments)
-    nodes = tree.nodes_by_version(versions)
+    nodes = tree.nodes_by_version(versions, with_skills=False)
+    # Per version: its tree (built once, resolved again for each person), the tree's items,
+    # and the steps with a due date.
+    built: dict[int, tuple[rules.Item, list[rules.Item]]] = {}
+    dated = {
+        vid: [(n.key, n.due_days) for n in rows if n.due_days is not None and not n.is_set]
+        for vid, rows in nodes.items()
+    }
     states = tree.states(a.id for a in assignments)
     pending = tree.pending_signoffs(a.id for a in assignments)
     # People on the same version at the same point (often: not started, or done) share one
@@ -160,22 +167,19 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
         mine = states.get(a.id, {})
         key = (a.version_id, frozenset(mine.items()))
         if key not in evaluated:
-            view = rules.evaluate(
-                tree.as_version(versions[a.version_id]),
-                tree.as_nodes(nodes[a.version_id]),
-                mine,
-                a.assigned_at,
-                now,
-            )
-            evaluated[key] = (view.percent, view.done)
+            if a.version_id not in built:
+                root = rules.build_tree(
+                    tree.as_version(versions[a.version_id]), tree.as_nodes(nodes[a.version_id])
+                )
+                built[a.version_id] = (root, list(root.walk()))
+            root, items = built[a.version_id]
+            evaluated[key] = rules.resolve_again(root, mine, items)
         percent, done = evaluated[key]
         overdue = sum(
             1
-            for n in nodes[a.version_id]
-            if n.due_days is not None
-            and not n.is_set
-            and not mine.get(n.key, StepState.NOT_STARTED).done
-            and a.assigned_at + timedelta(days=n.due_days) < now
+            for step_key, days in dated[a.version_id]
+            if a.assigned_at + timedelta(days=days) < now
+            and not mine.get(step_key, StepState.NOT_STARTED).done
         )
         line = PathLine(a.id, titles[a.path_id], percent, overdue, done)
         if a.person_id not in rows:
