@@ -151,6 +151,7 @@ class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     lms_format: Mapped[str] = mapped_column(String(20), default=ItemFormat.COURSE.value)
     lms_enrolment: Mapped[str] = mapped_column(String(20), default="unknown")
     lms_category: Mapped[str] = mapped_column(String(255), default="")
+    # When a sync last wrote the LMS's fields (new or changed; unchanged rows are not written).
     lms_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     gone_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Curated by trainers; the sync never writes these.

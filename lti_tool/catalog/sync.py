@@ -147,6 +147,7 @@ def sync_catalog(registration_id: int, adapter: LmsAdapter, progress: Progress) 
                     {
                         "id": row.id,
                         "gone_at": None,
+                        "lms_seen_at": now,
                         "search_text": services.search_text_of(
                             values["title"], values["summary"], values["lms_category"], names
                         ),
@@ -177,16 +178,7 @@ def sync_catalog(registration_id: int, adapter: LmsAdapter, progress: Progress) 
             .execution_options(synchronize_session=False)
         )
     result.gone = len(vanished)
-    # Everything still offered was seen now: one statement rather than a write per course.
-    db.session.execute(
-        update(CatalogItem)
-        .where(
-            CatalogItem.registration_id == registration_id,
-            CatalogItem.source == Source.LMS.value,
-            CatalogItem.gone_at.is_(None),
-        )
-        .values(lms_seen_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    # Unchanged rows are not written at all (not even a "seen" time): on PostgreSQL every
+    # UPDATE leaves a dead row version, and a daily sync would double the table each time.
     db.session.flush()
     return result

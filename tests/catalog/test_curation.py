@@ -1,0 +1,81 @@
+"""Trainers' pages: adding local items (mistakes explained, what was typed kept), curating an
+item, and who may do it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.catalog.conftest import FORBIDDEN, Session, text
+
+
+def test_a_local_item_with_mistakes_keeps_what_was_typed(chloe: Session, ana: Session) -> None:
+    bad = chloe.post(
+        "/catalog/manage/new",
+        {
+            "title": "Refund checklist",
+            "summary": "One page.",
+            "url": "intranet/refunds",
+            "format": "document",
+            "duration": "ten",
+        },
+    )
+    assert bad.status_code == 400
+    words = text(bad)
+    assert "Give a full web address starting with https://" in words
+    assert "Give a whole number from 1 to 10000" in words
+    assert 'value="Refund checklist"' in bad.text and "intranet/refunds" in bad.text
+    made = chloe.post(
+        "/catalog/manage/new",
+        {
+            "title": "Refund checklist",
+            "summary": "One page.",
+            "url": "https://intranet.example.com/r.pdf",
+            "format": "document",
+            "duration": "10",
+        },
+    )
+    assert made.status_code == 303
+    curate_url = made.headers["Location"].split("?")[0]
+    wrong = chloe.post(
+        curate_url,
+        {
+            "title": "Refund checklist",
+            "url": "https://intranet.example.com/r.pdf",
+            "format": "document",
+            "skills": ["999999"],
+            "level": "7",
+        },
+    )
+    assert wrong.status_code == 400
+    assert "Choose skills from the list" in text(wrong) and "from 1 to 5" in text(wrong)
+    saved = chloe.follow(
+        chloe.post(
+            curate_url,
+            {
+                "title": "Refund checklist",
+                "url": "https://intranet.example.com/r.pdf",
+                "format": "document",
+                "level": "1",
+                "featured": "1",
+            },
+        )
+    )
+    assert "The next sync keeps these choices" in text(saved)
+    found = text(ana.get("/catalog/?q=refund"))
+    assert "Refund checklist" in found and "Recommended by trainers" in found
+    # Learners cannot reach the trainers' pages.
+    assert FORBIDDEN in ana.get("/catalog/manage/new").text
+    assert ana.post(curate_url).status_code == 403
+
+
+def test_without_lms_access_the_sync_button_explains(
+    chloe: Session, dev: Session, clean_app: Any
+) -> None:
+    page = text(chloe.get("/catalog/manage"))
+    assert "No LMS access is set up" in page
+    refused = text(chloe.follow(chloe.post("/catalog/manage/sync")))
+    assert "nothing to sync" in refused
+    form = dev.post("/catalog/access", {"platform": "moodle", "base_url": "not a url", "token": ""})
+    assert form.status_code == 400
+    assert "Give the LMS's address" in text(form) and "Paste the token" in text(form)
+    assert 'value="not a url"' in form.text
