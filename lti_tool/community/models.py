@@ -273,3 +273,8 @@ class Notification(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
     post: Mapped[Post | None] = relationship()
     coaching_session: Mapped[CoachingSession | None] = relationship()
+
+
+# Notification.coaching_session names CoachingSession: its module must be loaded before the
+# mappers are configured (e.g. by services' selectinload options at import time).
+from lti_tool.coaching import models as _coaching_models  # noqa: E402, F401

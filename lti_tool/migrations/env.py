@@ -63,6 +63,13 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_name(name, type_, parent_names):
+    """Autogenerate leaves out SQLite's FTS5 search tables: made by hand in 0012_coaching."""
+    from lti_tool.community.services import is_search_table
+
+    return not (type_ == "table" and is_search_table(name))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -82,6 +89,8 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    if conf_args.get("include_name") is None:
+        conf_args["include_name"] = include_name
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
