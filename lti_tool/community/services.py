@@ -363,6 +363,19 @@ def is_search_table(name: str | None) -> bool:
     return bool(name) and str(name).startswith(FTS_TABLES)
 
 
+def is_search_object(name: str | None, kind: str, table_name: str | None) -> bool:
+    """What migration 0012_coaching makes for search by hand, per database, outside the models:
+    SQLite's FTS5 tables; PostgreSQL's generated search_doc columns (their GIN indexes are in
+    the models, PostgreSQL only)."""
+    if kind == "table":
+        return is_search_table(name)
+    return (
+        kind == "column"
+        and name == "search_doc"
+        and table_name in ("community_posts", "community_answers")
+    )
+
+
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -378,6 +391,17 @@ def _has_fts(engine: Engine) -> bool:
     return _fts_ready[engine]
 
 
+def _pg_search_terms(q: str) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """PostgreSQL: the stored tsvector of a post (title and text) and of an answer, generated
+    columns of migration 0012_coaching with GIN indexes; and q as a tsquery (web search syntax:
+    words, "a phrase", -word, or)."""
+    return (
+        literal_column("community_posts.search_doc"),
+        literal_column("community_answers.search_doc"),
+        func.websearch_to_tsquery(literal_column("'english'"), q),
+    )
+
+
 def _best(branches: Sequence[Any]) -> Subquery:
     """(post_id, score): the best score of each post over the candidate branches (each with
     its own ORDER BY ... LIMIT, so wrapped as a subquery)."""
@@ -390,26 +414,22 @@ def _best(branches: Sequence[Any]) -> Subquery:
     )
 
 
-def _matching(query: Select[Any], q: str, limit: int = SEARCH_CANDIDATES) -> Select[Any]:
+def _matching(query: Select[Any], q: str, limit: int | None = None) -> Select[Any]:
     """query narrowed to the posts matching q in their title or text, or in one of their
     visible answers, best match first. Only the `limit` newest matching posts and the posts of
     the `limit` newest matching answers are candidates (each read in index order, so common
     words cost no more than rare ones); only those are ranked.
 
-    PostgreSQL: the GIN expression indexes of migration 0006_community (the expressions here
-    must stay identical to them), ranked by ts_rank of the post's text. SQLite: the FTS5 tables
+    PostgreSQL: the stored tsvector columns of migration 0012_coaching (GIN-indexed), ranked by
+    ts_rank of the post's title and text. SQLite: the FTS5 tables
     of migration 0012_coaching, ranked by bm25. Elsewhere (or SQLite without FTS5): LIKE on
     each word, newest first."""
+    limit = limit or SEARCH_CANDIDATES
     engine = db.session.get_bind()
     dialect = engine.dialect.name
     visible = Status.VISIBLE.value
     if dialect == "postgresql":
-        tsquery = func.websearch_to_tsquery(literal_column("'english'"), q)
-        post_doc = func.to_tsvector(
-            literal_column("'english'"),
-            Post.title.op("||")(literal_column("' '")).op("||")(Post.body_md),
-        )
-        answer_doc = func.to_tsvector(literal_column("'english'"), Answer.body_md)
+        post_doc, answer_doc, tsquery = _pg_search_terms(q)
         best = _best(
             [
                 select(Post.id.label("post_id"), literal(1).label("score"))
@@ -422,7 +442,7 @@ def _matching(query: Select[Any], q: str, limit: int = SEARCH_CANDIDATES) -> Sel
                 .limit(limit),
             ]
         )
-        # ts_rank re-reads the post's text: only for the candidates (at most twice the limit).
+        # Ranked: only the candidates (at most twice the limit).
         rank = case((best.c.score > 0, func.ts_rank(post_doc, tsquery)), else_=0)
         return query.join(best, best.c.post_id == Post.id).order_by(rank.desc())
     words = [w for w in re.split(r"\s+", q.strip()) if w][:8]

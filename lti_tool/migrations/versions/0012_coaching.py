@@ -206,7 +206,42 @@ def upgrade():
         batch_op.add_column(sa.Column("checklist", sa.JSON(), server_default="[]", nullable=False))
 
     # ### end Alembic commands ###
+    create_postgres_search_columns()
     create_sqlite_search()
+
+
+# Community full-text search on PostgreSQL (services._matching): a stored, generated tsvector
+# per post and answer, GIN-indexed, instead of 0006's expression indexes. Checking a candidate
+# row or ranking it then reads its vector rather than parsing its text again (a search for
+# common words walks the newest rows and tests each). Not in the models (there is no tsvector on
+# SQLite): services.is_search_object leaves these columns out of the model comparison.
+POSTGRES_SEARCH = {
+    "community_posts": ("ix_community_posts_search", "title || ' ' || body_md"),
+    "community_answers": ("ix_community_answers_search", "body_md"),
+}
+
+
+def create_postgres_search_columns():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, (index, expression) in POSTGRES_SEARCH.items():
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN search_doc tsvector "
+            f"GENERATED ALWAYS AS (to_tsvector('english', {expression})) STORED"
+        )
+        op.execute(f"DROP INDEX IF EXISTS {index}")
+        op.execute(f"CREATE INDEX {index} ON {table} USING gin (search_doc)")
+
+
+def drop_postgres_search_columns():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, (index, expression) in POSTGRES_SEARCH.items():
+        op.execute(f"DROP INDEX IF EXISTS {index}")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN search_doc")
+        op.execute(
+            f"CREATE INDEX {index} ON {table} USING gin (to_tsvector('english', {expression}))"
+        )
 
 
 # Community full-text search on SQLite (services._matching): FTS5 tables with external content
@@ -262,6 +297,7 @@ def drop_sqlite_search():
 
 def downgrade():
     drop_sqlite_search()
+    drop_postgres_search_columns()
     with op.batch_alter_table("community_answers", schema=None) as batch_op:
         batch_op.drop_index("ix_community_answers_created")
     with op.batch_alter_table("community_posts", schema=None) as batch_op:
