@@ -414,11 +414,17 @@ def _best(branches: Sequence[Any]) -> Subquery:
     )
 
 
-def _matching(query: Select[Any], q: str, limit: int | None = None) -> Select[Any]:
+def _matching(
+    query: Select[Any],
+    q: str,
+    narrow: Sequence[ColumnElement[bool]] = (),
+    limit: int | None = None,
+) -> Select[Any]:
     """query narrowed to the posts matching q in their title or text, or in one of their
     visible answers, best match first. Only the `limit` newest matching posts and the posts of
     the `limit` newest matching answers are candidates (each read in index order, so common
-    words cost no more than rare ones); only those are ranked.
+    words cost no more than rare ones); only those are ranked. `narrow` (the feed's filters on
+    Post) applies to the post candidates too, so a filtered search still finds `limit` posts.
 
     PostgreSQL: the stored tsvector columns of migration 0012_coaching (GIN-indexed), ranked by
     ts_rank of the post's title and text. SQLite: the FTS5 tables
@@ -433,7 +439,7 @@ def _matching(query: Select[Any], q: str, limit: int | None = None) -> Select[An
         best = _best(
             [
                 select(Post.id.label("post_id"), literal(1).label("score"))
-                .where(Post.status == visible, post_doc.op("@@")(tsquery))
+                .where(Post.status == visible, post_doc.op("@@")(tsquery), *narrow)
                 .order_by(Post.created_at.desc())
                 .limit(limit),
                 select(Answer.post_id.label("post_id"), literal(0).label("score"))
@@ -463,7 +469,11 @@ def _matching(query: Select[Any], q: str, limit: int | None = None) -> Select[An
                 )
                 .select_from(posts_fts)
                 .join(Post, Post.id == posts_fts.c.rowid)
-                .where(literal_column(FTS_TABLES[0]).op("MATCH")(match), Post.status == visible)
+                .where(
+                    literal_column(FTS_TABLES[0]).op("MATCH")(match),
+                    Post.status == visible,
+                    *narrow,
+                )
                 .order_by(posts_fts.c.rowid.desc())
                 .limit(limit),
                 select(Answer.post_id.label("post_id"), literal(0.0).label("score"))
@@ -516,18 +526,17 @@ def search(
 ) -> FeedPage:
     """Visible posts, newest activity first; with q, full-text search over posts and answers
     (best match first) on either database."""
-    query = select(Post).where(Post.status == Status.VISIBLE.value)
+    narrow: list[ColumnElement[bool]] = []
+    if kind in (Kind.TIP.value, Kind.QUESTION.value):
+        narrow.append(Post.kind == kind)
+    if skill_id:
+        narrow.append(exists().where(PostSkill.post_id == Post.id, PostSkill.skill_id == skill_id))
+    if unanswered:
+        narrow += [Post.kind == Kind.QUESTION.value, Post.answer_count == 0]
+    query = select(Post).where(Post.status == Status.VISIBLE.value, *narrow)
     q = q.strip()[:200]
     if q:
-        query = _matching(query, q)
-    if kind in (Kind.TIP.value, Kind.QUESTION.value):
-        query = query.where(Post.kind == kind)
-    if skill_id:
-        query = query.where(
-            exists().where(PostSkill.post_id == Post.id, PostSkill.skill_id == skill_id)
-        )
-    if unanswered:
-        query = query.where(Post.kind == Kind.QUESTION.value, Post.answer_count == 0)
+        query = _matching(query, q, narrow)
     order: list[Any] = [Post.last_activity_at.desc(), Post.id.desc()]
     page = max(1, page)
     rows = list(

@@ -121,6 +121,20 @@ def test_common_words_page_through_the_newest_matches(
     assert sorted(titles) == [f"Caller tip {i:02}" for i in range(18, 30)]
 
 
+def test_a_filtered_search_is_bounded_within_the_filter(
+    tenants: tuple[Writer, Writer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _ = tenants
+    for i in range(3):
+        a.post(f"Caller question {i}", "Why does the caller hang up?", kind="question")
+    for i in range(10):  # newer, and more than the bound
+        a.post(f"Caller tip {i}", "Greet the caller by name.")
+    monkeypatch.setattr(services, "SEARCH_CANDIDATES", 4)
+    questions = found("caller", a.registration_id, kind="question")
+    assert sorted(questions) == ["Caller question 0", "Caller question 1", "Caller question 2"]
+    assert len(found("caller", a.registration_id, kind="tip")) == 4
+
+
 def test_hidden_and_deleted_content_is_never_found(tenants: tuple[Writer, Writer]) -> None:
     a, _ = tenants
     a.post("Chargeback steps", "Open a chargeback case.")
