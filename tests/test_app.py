@@ -75,10 +75,17 @@ def test_migrations_from_empty_match_the_models(app) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from lti_tool.community.services import is_search_object
     from lti_tool.extensions import db
 
+    def modelled(obj: Any, name: str | None, kind: str, reflected: bool, _model: Any) -> bool:
+        # Search structures the migration makes by hand for one database (FTS5, tsvector).
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return not (reflected and is_search_object(name, kind, table))
+
     with app.app_context(), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": modelled})
+        diff = compare_metadata(context, db.metadata)
         tables = set(inspect(conn).get_table_names())
     assert diff == []
     assert {

@@ -54,12 +54,12 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         # The weekly digest: posts shared, and posts verified, in a week.
         Index("ix_community_posts_created", "registration_id", "created_at"),
         Index("ix_community_posts_verified", "registration_id", "verified_at"),
-        # Full-text search on PostgreSQL, created by migration 0006_community; services._match
-        # uses the same expression. Parenthesised as PostgreSQL reflects it, so that comparing
-        # the models with the database (alembic) finds no difference.
+        # Full-text search on PostgreSQL (services._matching): a GIN index over the generated
+        # tsvector column search_doc that migration 0012_coaching adds on PostgreSQL only (so
+        # the column is not mapped here; services.is_search_object).
         Index(
             "ix_community_posts_search",
-            text("to_tsvector('english', (title || ' ') || body_md)"),
+            text("search_doc"),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
     )
@@ -118,7 +118,7 @@ class Answer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_community_answers_created", "registration_id", "created_at"),
         Index(
             "ix_community_answers_search",
-            text("to_tsvector('english', body_md)"),
+            text("search_doc"),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
     )
@@ -273,3 +273,8 @@ class Notification(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
     post: Mapped[Post | None] = relationship()
     coaching_session: Mapped[CoachingSession | None] = relationship()
+
+
+# Notification.coaching_session names CoachingSession: its module must be loaded before the
+# mappers are configured (e.g. by services' selectinload options at import time).
+from lti_tool.coaching import models as _coaching_models  # noqa: E402, F401

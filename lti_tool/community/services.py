@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,13 +41,22 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import (
     ColumnElement,
+    Engine,
+    Select,
+    Subquery,
     and_,
+    case,
+    column,
     exists,
+    false,
     func,
+    literal,
     literal_column,
     or_,
     select,
-    union,
+    table,
+    text,
+    union_all,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -345,33 +355,143 @@ def _due_clause(limits: Limits, now: datetime) -> ColumnElement[bool]:
 
 # --- search ---------------------------------------------------------------------------------
 
+# How many of the newest matches each source (posts, answers) contributes before ranking. A
+# search for common words matches most posts; ranking every match costs seconds at 100,000
+# posts (bench/community.py), ranking the newest few hundred costs milliseconds.
+SEARCH_CANDIDATES = 200
+# SQLite's FTS5 tables (external content, kept in sync by triggers; migration 0012_coaching).
+FTS_TABLES = ("community_posts_fts", "community_answers_fts")
+_fts_ready: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def is_search_table(name: str | None) -> bool:
+    """The FTS5 tables and their shadow tables: created by the migration on SQLite only, not
+    part of the models (so the migration/model comparison leaves them out)."""
+    return bool(name) and str(name).startswith(FTS_TABLES)
+
+
+def is_search_object(name: str | None, kind: str, table_name: str | None) -> bool:
+    """What migration 0012_coaching makes for search by hand, per database, outside the models:
+    SQLite's FTS5 tables; PostgreSQL's generated search_doc columns (their GIN indexes are in
+    the models, PostgreSQL only)."""
+    if kind == "table":
+        return is_search_table(name)
+    return (
+        kind == "column"
+        and name == "search_doc"
+        and table_name in ("community_posts", "community_answers")
+    )
+
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _match(q: str) -> tuple[ColumnElement[bool], Any]:
-    """Posts matching q in their title or text, or in one of their visible answers; and an
-    ordering expression (best first). PostgreSQL: the GIN expression indexes of migration
-    0006_community (the expressions here must stay identical to them); other databases: LIKE
-    on each word."""
-    dialect = db.session.get_bind().dialect.name
+def _has_fts(engine: Engine) -> bool:
+    if engine not in _fts_ready:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE name IN (:p, :a)"),
+                {"p": FTS_TABLES[0], "a": FTS_TABLES[1]},
+            ).scalar()
+        _fts_ready[engine] = found == len(FTS_TABLES)
+    return _fts_ready[engine]
+
+
+def _pg_search_terms(q: str) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """PostgreSQL: the stored tsvector of a post (title and text) and of an answer, generated
+    columns of migration 0012_coaching with GIN indexes; and q as a tsquery (web search syntax:
+    words, "a phrase", -word, or)."""
+    return (
+        literal_column("community_posts.search_doc"),
+        literal_column("community_answers.search_doc"),
+        func.websearch_to_tsquery(literal_column("'english'"), q),
+    )
+
+
+def _best(branches: Sequence[Any]) -> Subquery:
+    """(post_id, score): the best score of each post over the candidate branches (each with
+    its own ORDER BY ... LIMIT, so wrapped as a subquery)."""
+    parts = [b.subquery() for b in branches]
+    every = union_all(*(select(p.c.post_id, p.c.score) for p in parts)).subquery()
+    return (
+        select(every.c.post_id, func.max(every.c.score).label("score"))
+        .group_by(every.c.post_id)
+        .subquery()
+    )
+
+
+def _matching(
+    query: Select[Any],
+    q: str,
+    narrow: Sequence[ColumnElement[bool]] = (),
+    limit: int | None = None,
+) -> Select[Any]:
+    """query narrowed to the posts matching q in their title or text, or in one of their
+    visible answers, best match first. Only the `limit` newest matching posts and the posts of
+    the `limit` newest matching answers are candidates (each read in index order, so common
+    words cost no more than rare ones); only those are ranked. `narrow` (the feed's filters on
+    Post) applies to the post candidates too, so a filtered search still finds `limit` posts.
+
+    PostgreSQL: the stored tsvector columns of migration 0012_coaching (GIN-indexed), ranked by
+    ts_rank of the post's title and text. SQLite: the FTS5 tables
+    of migration 0012_coaching, ranked by bm25. Elsewhere (or SQLite without FTS5): LIKE on
+    each word, newest first."""
+    limit = limit or SEARCH_CANDIDATES
+    engine = db.session.get_bind()
+    dialect = engine.dialect.name
+    visible = Status.VISIBLE.value
     if dialect == "postgresql":
-        query = func.websearch_to_tsquery(literal_column("'english'"), q)
-        post_doc = func.to_tsvector(
-            literal_column("'english'"),
-            Post.title.op("||")(literal_column("' '")).op("||")(Post.body_md),
+        post_doc, answer_doc, tsquery = _pg_search_terms(q)
+        best = _best(
+            [
+                select(Post.id.label("post_id"), literal(1).label("score"))
+                .where(Post.status == visible, post_doc.op("@@")(tsquery), *narrow)
+                .order_by(Post.created_at.desc())
+                .limit(limit),
+                select(Answer.post_id.label("post_id"), literal(0).label("score"))
+                .where(Answer.status == visible, answer_doc.op("@@")(tsquery))
+                .order_by(Answer.created_at.desc())
+                .limit(limit),
+            ]
         )
-        answer_doc = func.to_tsvector(literal_column("'english'"), Answer.body_md)
-        # A UNION of two index scans: an OR with an EXISTS would scan every post.
-        ids = union(
-            select(Post.id).where(post_doc.op("@@")(query)),
-            select(Answer.post_id).where(
-                Answer.status == Status.VISIBLE.value, answer_doc.op("@@")(query)
-            ),
-        )
-        return Post.id.in_(ids), func.ts_rank(post_doc, query).desc()
+        # Ranked: only the candidates (at most twice the limit).
+        rank = case((best.c.score > 0, func.ts_rank(post_doc, tsquery)), else_=0)
+        return query.join(best, best.c.post_id == Post.id).order_by(rank.desc())
     words = [w for w in re.split(r"\s+", q.strip()) if w][:8]
+    if dialect == "sqlite" and isinstance(engine, Engine) and _has_fts(engine):
+        # Each word as an FTS5 string (a phrase of its tokens): no FTS5 syntax from the user.
+        terms = [t for t in (re.findall(r"\w+", w) for w in words) if t]
+        if not terms:
+            return query.where(false())
+        match = " ".join('"' + " ".join(t) + '"' for t in terms)
+        posts_fts = table(FTS_TABLES[0], column("rowid"))
+        answers_fts = table(FTS_TABLES[1], column("rowid"))
+        best = _best(
+            [
+                # bm25 is lower for better matches; it is computed for the rows returned only.
+                select(
+                    Post.id.label("post_id"),
+                    (-func.bm25(literal_column(FTS_TABLES[0]))).label("score"),
+                )
+                .select_from(posts_fts)
+                .join(Post, Post.id == posts_fts.c.rowid)
+                .where(
+                    literal_column(FTS_TABLES[0]).op("MATCH")(match),
+                    Post.status == visible,
+                    *narrow,
+                )
+                .order_by(posts_fts.c.rowid.desc())
+                .limit(limit),
+                select(Answer.post_id.label("post_id"), literal(0.0).label("score"))
+                .select_from(answers_fts)
+                .join(Answer, Answer.id == answers_fts.c.rowid)
+                .where(literal_column(FTS_TABLES[1]).op("MATCH")(match), Answer.status == visible)
+                .order_by(answers_fts.c.rowid.desc())
+                .limit(limit),
+            ]
+        )
+        return query.join(best, best.c.post_id == Post.id).order_by(best.c.score.desc())
     clauses = []
     for word in words:
         pattern = _like(word)
@@ -381,12 +501,13 @@ def _match(q: str) -> tuple[ColumnElement[bool], Any]:
                 Post.body_md.ilike(pattern, escape="\\"),
                 exists().where(
                     Answer.post_id == Post.id,
-                    Answer.status == Status.VISIBLE.value,
+                    Answer.status == visible,
                     Answer.body_md.ilike(pattern, escape="\\"),
                 ),
             )
         )
-    return and_(*clauses), Post.title.ilike(_like(words[0]) if words else "%", escape="\\").desc()
+    title_first = Post.title.ilike(_like(words[0]) if words else "%", escape="\\")
+    return query.where(and_(*clauses)).order_by(title_first.desc())
 
 
 # What a list of posts shows, loaded in three queries rather than three per post.
@@ -415,27 +536,23 @@ def search(
 ) -> FeedPage:
     """Visible posts, newest activity first; with q, full-text search over posts and answers
     (best match first) on either database."""
-    query = select(Post).where(Post.status == Status.VISIBLE.value)
-    order: list[Any] = []
+    narrow: list[ColumnElement[bool]] = []
+    if kind in (Kind.TIP.value, Kind.QUESTION.value):
+        narrow.append(Post.kind == kind)
+    if skill_id:
+        narrow.append(exists().where(PostSkill.post_id == Post.id, PostSkill.skill_id == skill_id))
+    if unanswered:
+        narrow += [Post.kind == Kind.QUESTION.value, Post.answer_count == 0]
+    query = select(Post).where(Post.status == Status.VISIBLE.value, *narrow)
     q = q.strip()[:200]
     if q:
-        matched, rank = _match(q)
-        query = query.where(matched)
-        order.append(rank)
-    if kind in (Kind.TIP.value, Kind.QUESTION.value):
-        query = query.where(Post.kind == kind)
-    if skill_id:
-        query = query.where(
-            exists().where(PostSkill.post_id == Post.id, PostSkill.skill_id == skill_id)
-        )
-    if unanswered:
-        query = query.where(Post.kind == Kind.QUESTION.value, Post.answer_count == 0)
-    order += [Post.last_activity_at.desc(), Post.id.desc()]
+        query = _matching(query, q, narrow)
+    order: list[Any] = [Post.last_activity_at.desc(), Post.id.desc()]
     page = max(1, page)
     rows = list(
         db.session.scalars(
             query.options(*_list_loads())
-            .order_by(*order)
+            .order_by(*order)  # after the ranking _matching put first
             .limit(page_size + 1)
             .offset((page - 1) * page_size)
         )

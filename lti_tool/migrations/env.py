@@ -63,6 +63,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate leaves out the search structures 0012_coaching makes by hand for one
+    database (SQLite's FTS5 tables, PostgreSQL's search_doc columns and their indexes)."""
+    from lti_tool.community.services import is_search_object
+
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return not (reflected and is_search_object(name, type_, table))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -82,6 +91,8 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -206,9 +206,98 @@ def upgrade():
         batch_op.add_column(sa.Column("checklist", sa.JSON(), server_default="[]", nullable=False))
 
     # ### end Alembic commands ###
+    create_postgres_search_columns()
+    create_sqlite_search()
+
+
+# Community full-text search on PostgreSQL (services._matching): a stored, generated tsvector
+# per post and answer, GIN-indexed, instead of 0006's expression indexes. Checking a candidate
+# row or ranking it then reads its vector rather than parsing its text again (a search for
+# common words walks the newest rows and tests each). Not in the models (there is no tsvector on
+# SQLite): services.is_search_object leaves these columns out of the model comparison.
+POSTGRES_SEARCH = {
+    "community_posts": ("ix_community_posts_search", "title || ' ' || body_md"),
+    "community_answers": ("ix_community_answers_search", "body_md"),
+}
+
+
+def create_postgres_search_columns():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, (index, expression) in POSTGRES_SEARCH.items():
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN search_doc tsvector "
+            f"GENERATED ALWAYS AS (to_tsvector('english', {expression})) STORED"
+        )
+        op.execute(f"DROP INDEX IF EXISTS {index}")
+        op.execute(f"CREATE INDEX {index} ON {table} USING gin (search_doc)")
+
+
+def drop_postgres_search_columns():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, (index, expression) in POSTGRES_SEARCH.items():
+        op.execute(f"DROP INDEX IF EXISTS {index}")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN search_doc")
+        op.execute(
+            f"CREATE INDEX {index} ON {table} USING gin (to_tsvector('english', {expression}))"
+        )
+
+
+# Community full-text search on SQLite (services._matching): FTS5 tables with external content
+# (the text stays in community_posts / community_answers only), kept in sync by triggers, and
+# filled from the rows already there. Nothing on PostgreSQL (GIN indexes of 0006_community) or
+# where SQLite lacks FTS5 (the search falls back to LIKE). A later migration that rebuilds
+# either table on SQLite (batch_alter_table "move and copy") drops its triggers: create them
+# again there.
+SQLITE_SEARCH = {
+    "community_posts_fts": ("community_posts", ("title", "body_md")),
+    "community_answers_fts": ("community_answers", ("body_md",)),
+}
+
+
+def _sqlite_has_fts5():
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    return bool(bind.exec_driver_sql("SELECT sqlite_compileoption_used('ENABLE_FTS5')").scalar())
+
+
+def create_sqlite_search():
+    if not _sqlite_has_fts5():
+        return
+    for fts, (source, columns) in SQLITE_SEARCH.items():
+        cols = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
+        op.execute(
+            f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{source}', "
+            "content_rowid='id', tokenize='porter unicode61')"
+        )
+        # Names from SQLITE_SEARCH above, never from input.
+        insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"  # noqa: S608
+        delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"  # noqa: S608
+        op.execute(f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {source} BEGIN {insert} END")
+        op.execute(f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {source} BEGIN {delete} END")
+        op.execute(
+            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {source} "
+            f"BEGIN {delete} {insert} END"
+        )
+        op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")  # noqa: S608
+
+
+def drop_sqlite_search():
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for fts in SQLITE_SEARCH:
+        for suffix in ("ai", "ad", "au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
+        op.execute(f"DROP TABLE IF EXISTS {fts}")
 
 
 def downgrade():
+    drop_sqlite_search()
+    drop_postgres_search_columns()
     with op.batch_alter_table("community_answers", schema=None) as batch_op:
         batch_op.drop_index("ix_community_answers_created")
     with op.batch_alter_table("community_posts", schema=None) as batch_op:
