@@ -390,7 +390,7 @@ def _compare(
     result.values = len(seen)
     result.people = len({k[0] for k in seen})
     by_metric: dict[str, int] = {}
-    for key, (line, value) in sorted(seen.items(), key=lambda kv: kv[1][0]):
+    for key, (line, value) in seen.items():  # in the file's order
         before = existing.get(key)
         if before is None:
             result.added += 1

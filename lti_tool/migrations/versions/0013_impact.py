@@ -2,7 +2,7 @@
 
 Revision ID: 0013_impact
 Revises: 0007_paths
-Create Date: 2026-12-03 08:26:40.071761
+Create Date: 2026-12-03 08:58:21.770022
 
 """
 
@@ -107,21 +107,9 @@ def upgrade():
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("import_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["metric_id"],
-            ["kpi_metrics.id"],
-            name=op.f("fk_kpi_values_metric_id_kpi_metrics"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
             name=op.f("fk_kpi_values_person_id_people"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["registration_id"],
-            ["registrations.id"],
-            name=op.f("fk_kpi_values_registration_id_registrations"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kpi_values")),
