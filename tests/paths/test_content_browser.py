@@ -81,7 +81,7 @@ def test_chloe_places_the_path_and_anas_progress_reaches_the_gradebook(
             alone = context.new_page()
             alone.set_viewport_size({"width": width, "height": 900})
             alone.goto(frame_url(page))
-            alone.locator("summary", has_text="one step on its own").click()
+            alone.locator("summary", has_text=f"{DEMO_PATH}: one step on its own").click()
             shot(alone, f"path-picker-{width}.png")
             assert fits(alone)
             alone.close()
@@ -107,7 +107,7 @@ def test_chloe_places_the_path_and_anas_progress_reaches_the_gradebook(
             book.goto(f"{tool}/dev/platform/gradebook")
             column = book.locator("section", has=book.get_by_role("heading", name=DEMO_PATH))
             assert column.get_by_text("Ana Alvarez").count() == 1
-            assert column.get_by_text("16 / 100").count() == 1
+            assert column.get_by_text("25 / 100").count() == 1
             assert column.get_by_text("InProgress, Pending").count() == 1
 
             # She completes a step in the iframe; the column follows, the step gets its own.
@@ -117,7 +117,7 @@ def test_chloe_places_the_path_and_anas_progress_reaches_the_gradebook(
             frame.get_by_text(f"“{STEP}” is done.").wait_for(timeout=TIMEOUT)
             book.reload()
             column = book.locator("section", has=book.get_by_role("heading", name=DEMO_PATH))
-            assert column.get_by_text("33 / 100").count() == 1
+            assert column.get_by_text("41 / 100").count() == 1
             step_column = book.locator(
                 "section", has=book.get_by_role("heading", name=f"{DEMO_PATH}: {STEP}")
             )
@@ -151,6 +151,6 @@ def test_the_demo_course_already_has_the_path_placed(site: tuple[str, str]) -> N
             book.goto(f"{tool}/dev/platform/gradebook")
             column = book.locator("section", has=book.get_by_role("heading", name=DEMO_PATH))
             assert column.get_by_text("Ana Alvarez").count() == 1
-            assert column.get_by_text("16 / 100").count() == 1
+            assert column.get_by_text("25 / 100").count() == 1
         finally:
             browser.close()

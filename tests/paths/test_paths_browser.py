@@ -143,7 +143,9 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             narrow.wait_for_selector("h1:has-text('Ana Alvarez')", timeout=TIMEOUT)
             assert fits(narrow)
             narrow.screenshot(path=str(ARTIFACTS / "paths-rate-member-360.png"), full_page=True)
-            frame.get_by_role("link", name="sign-offs to decide").click()
+            # Ana's request is the one waiting (the demo's shadowing request was closed by the
+            # signed-off shadowing session): "1 sign-off to decide".
+            frame.get_by_role("link", name="1 sign-off to decide").click()
             frame.wait_for_selector("h1:has-text('Sign-offs waiting for you')", timeout=TIMEOUT)
             card = frame.locator("li.card", has_text="Coaching session with your team lead")
             assert card.get_by_text("Tuesday, calls 3 and 7").is_visible()

@@ -5,6 +5,7 @@ test-artifacts/recognition/ and /tmp/shots-recognition/) to look at."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -97,7 +98,9 @@ def test_pages_fit_a_phone_and_thanks_work_by_keyboard(launcher: tuple[Any, str]
                     )
                     assert broken == [], (name, broken)
                     if name == "near":
-                        assert "Aisha Bello" in page.inner_text("main")
+                        # Colleagues of Ana's role within reach of her progress (the demo's
+                        # Tier 1 agents, lti_tool/devlauncher/demo_insights.py, among them).
+                        assert re.search(r"\d+% complete", page.inner_text("main"))
                     shot = ARTIFACTS / f"{name}-{width}.png"
                     page.screenshot(path=str(shot), full_page=True)
                     shutil.copy(shot, SHOTS / shot.name)
