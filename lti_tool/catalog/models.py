@@ -166,7 +166,7 @@ class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     curated_by: Mapped[str] = mapped_column(String(255), default="")
     # Title, summary, skills and category in one lower-case text, for search (kept by services).
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # PostgreSQL: to_tsvector('english', search_text), kept by a trigger (migration 0011_catalog)
+    # PostgreSQL: to_tsvector('english', search_text), kept by a trigger (migration 0010_catalog)
     # so ranking reads a stored vector instead of parsing every match again. Never written here.
     search_vector: Mapped[str | None] = mapped_column(SearchVector, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

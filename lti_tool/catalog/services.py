@@ -5,7 +5,7 @@ Search
 ------
 One function (`search`) for both databases. PostgreSQL: full text over ``search_vector``
 (``to_tsvector('english', search_text)`` kept by a trigger, GIN-indexed; migration
-0011_catalog) with ``websearch_to_tsquery('english', …)``, best match first. Elsewhere (SQLite): ``search_text`` holds title, summary,
+0010_catalog) with ``websearch_to_tsquery('english', …)``, best match first. Elsewhere (SQLite): ``search_text`` holds title, summary,
 category and skill names in lower case, and each word of the query must appear in it (LIKE,
 wildcards escaped). Filters: skill, level, format, duration and language. Sorting by fit scores
 the matching items with `fit.py` and pages the scored list.

@@ -55,7 +55,7 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         Index("ix_community_posts_created", "registration_id", "created_at"),
         Index("ix_community_posts_verified", "registration_id", "verified_at"),
         # Full-text search on PostgreSQL (services._matching): a GIN index over the generated
-        # tsvector column search_doc that migration 0012_coaching adds on PostgreSQL only (so
+        # tsvector column search_doc that migration 0011_coaching adds on PostgreSQL only (so
         # the column is not mapped here; services.is_search_object).
         Index(
             "ix_community_posts_search",

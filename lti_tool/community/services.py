@@ -359,7 +359,7 @@ def _due_clause(limits: Limits, now: datetime) -> ColumnElement[bool]:
 # search for common words matches most posts; ranking every match costs seconds at 100,000
 # posts (bench/community.py), ranking the newest few hundred costs milliseconds.
 SEARCH_CANDIDATES = 200
-# SQLite's FTS5 tables (external content, kept in sync by triggers; migration 0012_coaching).
+# SQLite's FTS5 tables (external content, kept in sync by triggers; migration 0011_coaching).
 FTS_TABLES = ("community_posts_fts", "community_answers_fts")
 _fts_ready: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
@@ -371,7 +371,7 @@ def is_search_table(name: str | None) -> bool:
 
 
 def is_search_object(name: str | None, kind: str, table_name: str | None) -> bool:
-    """What migration 0012_coaching makes for search by hand, per database, outside the models:
+    """What migration 0011_coaching makes for search by hand, per database, outside the models:
     SQLite's FTS5 tables; PostgreSQL's generated search_doc columns (their GIN indexes are in
     the models, PostgreSQL only)."""
     if kind == "table":
@@ -400,7 +400,7 @@ def _has_fts(engine: Engine) -> bool:
 
 def _pg_search_terms(q: str) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
     """PostgreSQL: the stored tsvector of a post (title and text) and of an answer, generated
-    columns of migration 0012_coaching with GIN indexes; and q as a tsquery (web search syntax:
+    columns of migration 0011_coaching with GIN indexes; and q as a tsquery (web search syntax:
     words, "a phrase", -word, or)."""
     return (
         literal_column("community_posts.search_doc"),
@@ -433,9 +433,9 @@ def _matching(
     words cost no more than rare ones); only those are ranked. `narrow` (the feed's filters on
     Post) applies to the post candidates too, so a filtered search still finds `limit` posts.
 
-    PostgreSQL: the stored tsvector columns of migration 0012_coaching (GIN-indexed), ranked by
+    PostgreSQL: the stored tsvector columns of migration 0011_coaching (GIN-indexed), ranked by
     ts_rank of the post's title and text. SQLite: the FTS5 tables
-    of migration 0012_coaching, ranked by bm25. Elsewhere (or SQLite without FTS5): LIKE on
+    of migration 0011_coaching, ranked by bm25. Elsewhere (or SQLite without FTS5): LIKE on
     each word, newest first."""
     limit = limit or SEARCH_CANDIDATES
     engine = db.session.get_bind()

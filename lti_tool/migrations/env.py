@@ -64,7 +64,7 @@ def run_migrations_offline():
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Autogenerate leaves out the search structures 0012_coaching makes by hand for one
+    """Autogenerate leaves out the search structures 0011_coaching makes by hand for one
     database (SQLite's FTS5 tables, PostgreSQL's search_doc columns and their indexes)."""
     from lti_tool.community.services import is_search_object
 

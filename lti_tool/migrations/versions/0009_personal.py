@@ -1,7 +1,7 @@
 """Personalisation: learner profiles (onboarding, interests, formats), skill ratings by the
 person and their leader, dismissed suggestions
 
-Revision ID: 0010_personal
+Revision ID: 0009_personal
 Revises: 0007_paths
 Create Date: 2026-12-03 08:00:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_personal"
+revision = "0009_personal"
 down_revision = "0008_grades_paths"
 branch_labels = None
 depends_on = None

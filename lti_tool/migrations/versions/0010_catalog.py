@@ -1,6 +1,6 @@
 """Catalog, personal plans, enrolment requests and ratings
 
-Revision ID: 0011_catalog
+Revision ID: 0010_catalog
 Revises: 0007_paths
 Create Date: 2026-12-03 07:44:45.993041
 
@@ -11,8 +11,8 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = "0011_catalog"
-down_revision = "0010_personal"
+revision = "0010_catalog"
+down_revision = "0009_personal"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Insights: KPIs, learning events, impact reports, xAPI outbox
 
-Revision ID: 0013_impact
+Revision ID: 0012_impact
 Revises: 0007_paths
 Create Date: 2026-12-03 08:58:21.770022
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0013_impact"
-down_revision = "0012_coaching"
+revision = "0012_impact"
+down_revision = "0011_coaching"
 branch_labels = None
 depends_on = None
 

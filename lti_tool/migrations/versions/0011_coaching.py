@@ -1,6 +1,6 @@
 """Coaching and shadowing
 
-Revision ID: 0012_coaching
+Revision ID: 0011_coaching
 Revises: 0007_paths
 Create Date: 2026-12-03 07:44:55.624650
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0012_coaching"
-down_revision = "0011_catalog"
+revision = "0011_coaching"
+down_revision = "0010_catalog"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Recognition: badges, awards, kudos, visibility choices
 
-Revision ID: 0014_recognition
+Revision ID: 0013_recognition
 Revises: 0007_paths
 Create Date: 2026-12-03 08:09:17.676461
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0014_recognition"
-down_revision = "0013_impact"
+revision = "0013_recognition"
+down_revision = "0012_impact"
 branch_labels = None
 depends_on = None
 
