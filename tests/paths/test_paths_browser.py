@@ -170,7 +170,9 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             frame.get_by_role("link", name="Open My path").click()
             frame.wait_for_selector("h1:has-text('My path')", timeout=TIMEOUT)
             desk.screenshot(path=str(ARTIFACTS / "paths-my-path-1280.png"), full_page=True)
-            frame.get_by_role("link", name="My skills").first.click()
+            # By keyboard: right after a full-page screenshot a click can land nowhere.
+            frame.get_by_role("link", name="My skills").first.focus()
+            frame.get_by_role("link", name="My skills").first.press("Enter")
             frame.wait_for_selector("h1:has-text('My skills')", timeout=TIMEOUT)
             wide.goto(frame.url)
             wide.wait_for_selector("h1:has-text('My skills')", timeout=TIMEOUT)
