@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, insert, select, text
 
+from bench.common import sample
 from lti_tool import create_app
 from lti_tool.catalog import access, services
 from lti_tool.catalog import jobs as catalog_jobs
@@ -163,21 +163,8 @@ def curate(reg_id: int) -> int:
 def measure(label: str, fn: Any, repeat: int, statements: list[int]) -> str:
     """Wall-clock p50/p95, and this process's CPU time p50 (less sensitive to other work on a
     shared machine; on SQLite it includes the database, on PostgreSQL not the server's share)."""
-    times, cpu, counts = [], [], []
-    for i in range(repeat):
-        statements[0] = 0
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn(i)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        counts.append(statements[0])
-        db.session.rollback()
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return (
-        f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | "
-        f"{statistics.median(cpu):.1f} | {min(counts)}-{max(counts)} |"
-    )
+    s = sample(fn, repeat, statements)
+    return f"| {label} | {s.p50:.1f} | {s.p95:.1f} | {s.cpu_p50:.1f} | {s.statements} |"
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -32,8 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(FsPath(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 
+from bench.common import bulk, sample
 from lti_tool import create_app
 from lti_tool.coaching import peers
 from lti_tool.community import services as community
@@ -46,7 +46,6 @@ from lti_tool.tenancy import tenant_scope
 
 PEOPLE, ROLES, SKILLS = 20_000, 10, 8
 POSTS, ANSWERS, FULL_QUESTIONS, FULL_ANSWERS = 100_000, 300_000, 1_000, 50
-BATCH = 20_000
 WORDS = [
     "refund",
     "billing",
@@ -153,11 +152,6 @@ VOCAB = WORDS + [
     SYLLABLES[i % 20] + SYLLABLES[(i // 20) % 20] + SYLLABLES[(i // 400) % 20] for i in range(4000)
 ]
 CUMULATIVE = list(accumulate(1 / (i + 1) for i in range(len(VOCAB))))
-
-
-def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[i : i + BATCH])
 
 
 def sentence(r: random.Random, n: int) -> str:
@@ -296,17 +290,8 @@ def build(reg_id: int) -> None:
 
 
 def measure(label: str, fn: Any, repeat: int, statements: list[int]) -> str:
-    times, counts = [], []
-    for i in range(repeat):
-        statements[0] = 0
-        start = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - start) * 1000)
-        counts.append(statements[0])
-        db.session.rollback()  # nothing is kept between repeats (fresh identity map)
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | {min(counts)}-{max(counts)} |"
+    s = sample(fn, repeat, statements)
+    return f"| {label} | {s.p50:.1f} | {s.p95:.1f} | {s.statements} |"
 
 
 def question_page(reg_id: int, reader: int, pk: int) -> int:

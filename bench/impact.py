@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ sys.path.insert(0, str(FsPath(__file__).resolve().parent.parent))
 
 from sqlalchemy import delete, insert, inspect, select, text
 
+from bench.common import bulk, sample
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.insights import dashboard, events, impact, kpi
@@ -57,11 +57,6 @@ EVENT_COLUMNS = (
     "occurred_at",
     "recorded_at",
 )
-
-
-def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[i : i + BATCH])
 
 
 def copy_events(rows: list[tuple[Any, ...]]) -> None:
@@ -231,15 +226,8 @@ def timed(fn: Any) -> tuple[Any, float]:
 
 
 def measure(label: str, fn: Any, repeat: int) -> str:
-    times = []
-    for i in range(repeat):
-        start = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - start) * 1000)
-        db.session.rollback()
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | {repeat} |"
+    s = sample(fn, repeat)
+    return f"| {label} | {s.p50:.1f} | {s.p95:.1f} | {repeat} |"
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -32,8 +31,9 @@ from typing import Any
 
 sys.path.insert(0, str(FsPath(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 
+from bench.common import bulk, sample
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration, utcnow
@@ -58,13 +58,7 @@ PEOPLE, ROLES, PATHS_PER_ROLE, SETS, STEPS_PER_SET, PROGRESS_PER_ASSIGNMENT = (
     5,
     10,
 )
-BATCH = 20_000
 SKILLS, TEAM_SIZE = 8, 25
-
-
-def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[i : i + BATCH])
 
 
 def build(reg_id: int) -> None:
@@ -299,21 +293,8 @@ def measure(label: str, fn: Any, repeat: int, statements: list[int]) -> str:
     """Wall-clock p50/p95, and the p50 of this process's CPU time: on a machine shared with
     other work the wall clock swings with the load, the CPU time much less (it leaves out the
     database server's own work and the waiting)."""
-    times, cpu, counts = [], [], []
-    for i in range(repeat):
-        statements[0] = 0
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn(i)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        counts.append(statements[0])
-        db.session.rollback()  # nothing is kept between repeats (fresh identity map)
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return (
-        f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | "
-        f"{statistics.median(cpu):.1f} | {min(counts)}-{max(counts)} |"
-    )
+    s = sample(fn, repeat, statements)
+    return f"| {label} | {s.p50:.1f} | {s.p95:.1f} | {s.cpu_p50:.1f} | {s.statements} |"
 
 
 def _load() -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -28,8 +27,9 @@ from typing import Any
 
 sys.path.insert(0, str(FsPath(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, select, text
 
+from bench.common import bulk, sample
 from lti_tool import create_app
 from lti_tool.community.models import Post
 from lti_tool.extensions import db
@@ -50,12 +50,6 @@ PEOPLE, ROLES, TEAM_SIZE, TIPS, VERIFIED, KUDOS, COMPLETED = (
     100_000,
     2_000,
 )
-BATCH = 20_000
-
-
-def bulk(model: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[i : i + BATCH])
 
 
 def build(reg_id: int) -> None:
@@ -169,17 +163,8 @@ def build(reg_id: int) -> None:
 
 
 def measure(label: str, fn: Any, repeat: int, statements: list[int]) -> str:
-    times, counts = [], []
-    for i in range(repeat):
-        statements[0] = 0
-        start = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - start) * 1000)
-        counts.append(statements[0])
-        db.session.rollback()
-    times.sort()
-    p95 = times[max(0, int(len(times) * 0.95) - 1)]
-    return f"| {label} | {statistics.median(times):.1f} | {p95:.1f} | {min(counts)}-{max(counts)} |"
+    s = sample(fn, repeat, statements)
+    return f"| {label} | {s.p50:.1f} | {s.p95:.1f} | {s.statements} |"
 
 
 def main() -> None:
