@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from threading import Lock
 from typing import Any, cast
 
 from sqlalchemy import func, select
 
 from lti_tool.extensions import db
+from lti_tool.paths import rules
 from lti_tool.paths.models import (
     PathNode,
     PathVersion,
@@ -54,6 +57,7 @@ class VersionRow:
     number: int
     rule: str
     min_count: int
+    published_at: datetime | None = None
 
 
 _NODE_COLUMNS = [
@@ -110,6 +114,7 @@ def versions(version_ids: Iterable[int]) -> dict[int, VersionRow]:
                     PathVersion.number,
                     PathVersion.rule,
                     PathVersion.min_count,
+                    PathVersion.published_at,
                 ).where(PathVersion.id.in_(ids))
             )
         )
@@ -127,6 +132,74 @@ def states(assignment_ids: Iterable[int]) -> dict[int, dict[str, StepState]]:
         )
     ):
         out.setdefault(aid, {})[key] = StepState(state)
+    return out
+
+
+DONE_STATES = tuple(s.value for s in StepState if s.done)
+
+
+def done_keys(assignment_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """The keys of each assignment's completed or waived steps: all that percent complete, done
+    and overdue need (steps in progress count as not done), in fewer rows than ``states``."""
+    ids = list(set(assignment_ids))
+    if not ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for aid, key in db.session.execute(
+        select(StepProgress.assignment_id, StepProgress.step_key).where(
+            StepProgress.assignment_id.in_(ids), StepProgress.state.in_(DONE_STATES)
+        )
+    ):
+        found.setdefault(aid, []).append(key)
+    return {aid: frozenset(keys) for aid, keys in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """What the team page needs of one version: its tally, and its dated steps as
+    (days after assignment, key), soonest first."""
+
+    tally: rules.Tally
+    dated: tuple[tuple[timedelta, str], ...]
+
+
+# Published versions never change (a new draft gets a new version row), so what is compiled from
+# them is kept per process, keyed by the version and the moment it was published (a row id that
+# a database could reuse after a delete would come back with another moment). Drafts are never
+# kept. Bounded: cleared when full, which costs one reload.
+_COMPILED: dict[tuple[int, datetime], Compiled] = {}
+_COMPILED_MAX = 4096
+_compiled_lock = Lock()
+
+
+def compiled(versions: dict[int, VersionRow]) -> dict[int, Compiled]:
+    out: dict[int, Compiled] = {}
+    missing = []
+    for vid, v in versions.items():
+        hit = _COMPILED.get((vid, v.published_at)) if v.published_at is not None else None
+        if hit is None:
+            missing.append(vid)
+        else:
+            out[vid] = hit
+    if missing:
+        nodes = nodes_by_version(missing, with_skills=False)
+        fresh = {}
+        for vid in missing:
+            v = versions[vid]
+            root = rules.build_tree(as_version(v), as_nodes(nodes[vid]))
+            dated = sorted(
+                (timedelta(days=n.due_days), n.key)
+                for n in nodes[vid]
+                if n.due_days is not None and not n.is_set
+            )
+            out[vid] = Compiled(rules.compile_tally(root), tuple(dated))
+            if v.published_at is not None:
+                fresh[(vid, v.published_at)] = out[vid]
+        if fresh:
+            with _compiled_lock:
+                if len(_COMPILED) + len(fresh) > _COMPILED_MAX:
+                    _COMPILED.clear()
+                _COMPILED.update(fresh)
     return out
 
 

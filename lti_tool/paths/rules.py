@@ -241,3 +241,53 @@ def resolve_again(
         item.needed = True
     _resolve(root, states, False)
     return int(root.fraction * 100 + 1e-9), root.done
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A set of a published version reduced to what percent complete and done need: pages that
+    evaluate many learners (the team page) compile each version once and share it (it is never
+    mutated, so threads may share it too). Locks and next steps are not worked out."""
+
+    at_least: bool
+    need: int  # "at least N": the N; "all" rules: unused
+    children: tuple[Tally | str, ...]  # a set, or a step's key
+    required: tuple[bool, ...]
+    counted: tuple[int, ...]  # "all" rules: the children whose mean is the set's fraction
+
+
+def compile_tally(item: Item) -> Tally:
+    children = tuple(compile_tally(c) if c.is_set else c.key for c in item.children)
+    required = tuple(c.required for c in item.children)
+    counted = tuple(i for i, r in enumerate(required) if r) or tuple(range(len(children)))
+    return Tally(item.rule is Rule.AT_LEAST, _needed_count(item), children, required, counted)
+
+
+def _tally(t: Tally, done_keys: frozenset[str] | set[str]) -> tuple[float, bool]:
+    fractions: list[float] = []
+    dones: list[bool] = []
+    for child in t.children:
+        if isinstance(child, str):
+            d = child in done_keys
+            fractions.append(1.0 if d else 0.0)
+            dones.append(d)
+        else:
+            f, d = _tally(child, done_keys)
+            fractions.append(f)
+            dones.append(d)
+    if t.at_least:
+        if not t.need:
+            return 1.0, True
+        best = sorted(fractions, reverse=True)[: t.need]
+        return sum(best) / t.need, sum(dones) >= t.need
+    done = all(d for d, r in zip(dones, t.required, strict=True) if r)
+    if not t.counted:
+        return 1.0, done
+    return sum(fractions[i] for i in t.counted) / len(t.counted), done
+
+
+def tally(t: Tally, done_keys: frozenset[str] | set[str]) -> tuple[int, bool]:
+    """Percent complete and done, exactly as ``evaluate`` gives them, from the keys of the
+    learner's completed or waived steps."""
+    fraction, done = _tally(t, done_keys)
+    return int(fraction * 100 + 1e-9), done

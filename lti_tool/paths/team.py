@@ -15,7 +15,7 @@ waiting sign-offs and role-change requests, the leader's own learning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -23,7 +23,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import personal, rules, services
 from lti_tool.paths import rows as tree
-from lti_tool.paths.models import Assignment, AssignmentStatus, Path, StepState
+from lti_tool.paths.models import Assignment, AssignmentStatus, Path
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import RequestStatus, RoleChangeRequest, Team, TeamMember
@@ -148,39 +148,28 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
         if assignments
         else {}
     )
-    versions = tree.versions(a.version_id for a in assignments)
-    nodes = tree.nodes_by_version(versions, with_skills=False)
-    # Per version: its tree (built once, resolved again for each person), the tree's items,
-    # and the steps with a due date.
-    built: dict[int, tuple[rules.Item, list[rules.Item]]] = {}
-    dated = {
-        vid: [(n.key, n.due_days) for n in rows if n.due_days is not None and not n.is_set]
-        for vid, rows in nodes.items()
-    }
-    states = tree.states(a.id for a in assignments)
+    # Each version compiled once per process (published versions never change); people at the
+    # same point of the same version (often: not started, or done) share one tally.
+    compiled = tree.compiled(tree.versions(a.version_id for a in assignments))
+    done_keys = tree.done_keys(a.id for a in assignments)
     pending = tree.pending_signoffs(a.id for a in assignments)
-    # People on the same version at the same point (often: not started, or done) share one
-    # evaluation; overdue steps depend on each one's assignment date, counted apart.
     leader_lines: list[PathLine] = []
-    evaluated: dict[tuple[int, frozenset[tuple[str, StepState]]], tuple[int, bool]] = {}
+    evaluated: dict[tuple[int, frozenset[str]], tuple[int, bool]] = {}
+    nothing: frozenset[str] = frozenset()
     for a in assignments:
-        mine = states.get(a.id, {})
-        key = (a.version_id, frozenset(mine.items()))
+        mine = done_keys.get(a.id, nothing)
+        version = compiled[a.version_id]
+        key = (a.version_id, mine)
         if key not in evaluated:
-            if a.version_id not in built:
-                root = rules.build_tree(
-                    tree.as_version(versions[a.version_id]), tree.as_nodes(nodes[a.version_id])
-                )
-                built[a.version_id] = (root, list(root.walk()))
-            root, items = built[a.version_id]
-            evaluated[key] = rules.resolve_again(root, mine, items)
+            evaluated[key] = rules.tally(version.tally, mine)
         percent, done = evaluated[key]
-        overdue = sum(
-            1
-            for step_key, days in dated[a.version_id]
-            if a.assigned_at + timedelta(days=days) < now
-            and not mine.get(step_key, StepState.NOT_STARTED).done
-        )
+        age = now - a.assigned_at
+        overdue = 0
+        for days, step_key in version.dated:  # soonest first
+            if days >= age:
+                break
+            if step_key not in mine:
+                overdue += 1
         line = PathLine(a.id, titles[a.path_id], percent, overdue, done)
         if a.person_id not in rows:
             leader_lines.append(line)  # the leader's own learning, not a member's

@@ -300,4 +300,5 @@ def test_team_view_by_person_and_path_in_a_fixed_number_of_queries(tenant: int) 
         give_role(extra, "Tier 1 agent")
         roles.add_member(tenant, t, extra.sub)
     bigger, large = counted()
-    assert bigger.total_members == 10 and large == small
+    # Versions are compiled once per process, so later pages may need one statement fewer.
+    assert bigger.total_members == 10 and small - 1 <= large <= small
