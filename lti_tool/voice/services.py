@@ -369,13 +369,14 @@ def decide(who: Actor, row: Suggestion, form: DecisionForm) -> dict[str, str]:
             errors["catalog_item_id"] = "Choose a catalog item from the list, or none."
     if errors:
         return errors
-    planned = form.status == Status.PLANNED.value
+    # Answered ("it exists, here") and planned ("it is coming, here") may name a path or item.
+    linkable = form.status in (Status.ANSWERED.value, Status.PLANNED.value)
     row.status = form.status
     row.message = message
     row.answered_by_id = who.person_id if form.status != Status.OPEN.value else None
     row.answered_at = utcnow() if form.status != Status.OPEN.value else None
-    row.path_id = path_id if planned else None
-    row.catalog_item_id = item_id if planned else None
+    row.path_id = path_id if linkable else None
+    row.catalog_item_id = item_id if linkable else None
     kind = NOTIFY_KIND.get(form.status)
     if kind:
         voters = db.session.scalars(
