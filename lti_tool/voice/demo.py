@@ -87,10 +87,14 @@ COMMENTS = [
     "Protected learning time on Fridays, the queue always wins otherwise.",
     "Shorter videos I can watch between calls.",
     "Shadowing a senior agent helped me more than any course.",
-    "",
-    "",
     "Tell us earlier when a new product launches.",
-    "",
+    "A cheat sheet for the billing system next to the CRM.",
+    "Feedback on my calls the same week, not a month later.",
+    "Courses in Spanish too.",
+    "Less theory, more practice with the real tools.",
+    "Let us pick the order of the steps in the path.",
+    "The night shift never gets the live sessions.",
+    "Quizzes at the end so I know I understood.",
 ]
 
 
@@ -207,7 +211,8 @@ def _answers(
     reg: Registration, row: PulseSurvey, who: list[Person], rnd: random.Random, shift: int
 ) -> None:
     """Answers written as the service writes them: one anonymous row, one "responded" row."""
-    for person in who:
+    comments = rnd.sample(COMMENTS, len(COMMENTS)) if row.comment_question else []
+    for k, person in enumerate(who):
         db.session.add(PulseResponse(registration_id=reg.id, survey_id=row.id, person_id=person.id))
         scores = [max(1, min(5, rnd.choice((2, 3, 3, 4, 4, 5)) + shift)) for _ in row.questions]
         scores += [None] * (5 - len(scores))  # type: ignore[list-item]
@@ -220,7 +225,8 @@ def _answers(
                 q3=scores[2],
                 q4=scores[3],
                 q5=scores[4],
-                comment=rnd.choice(COMMENTS) if row.comment_question else "",
+                # About two in three write something; each comment once.
+                comment=comments[k] if k < len(comments) and k % 3 != 2 else "",
             )
         )
     db.session.flush()
