@@ -408,7 +408,7 @@ def mine(person_id: int) -> tuple[list[Suggestion], list[Suggestion]]:
         db.session.scalars(
             select(Suggestion)
             .where(Suggestion.author_id == person_id)
-            .order_by(Suggestion.answered_at.desc(), Suggestion.created_at.desc())
+            .order_by(Suggestion.answered_at.desc().nulls_last(), Suggestion.created_at.desc())
         )
     )
     backed = list(
@@ -417,7 +417,7 @@ def mine(person_id: int) -> tuple[list[Suggestion], list[Suggestion]]:
             .options(selectinload(Suggestion.author))
             .join(SuggestionVote, SuggestionVote.suggestion_id == Suggestion.id)
             .where(SuggestionVote.person_id == person_id)
-            .order_by(Suggestion.answered_at.desc(), Suggestion.created_at.desc())
+            .order_by(Suggestion.answered_at.desc().nulls_last(), Suggestion.created_at.desc())
         )
     )
     return own, backed
