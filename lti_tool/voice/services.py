@@ -704,24 +704,34 @@ class Results:
     asked: int | None  # people currently in the audience (None: everyone)
     questions: list[QuestionResult]
     comments: list[str]
+    # Still open (or not yet): no numbers until it closes, so nobody can single out an answer
+    # by watching the averages move from one answer to the next.
+    waiting: bool = False
+
+    @property
+    def too_few(self) -> bool:
+        return self.answers < self.minimum
 
     @property
     def hidden(self) -> bool:
-        return self.answers < self.minimum
+        return self.too_few or self.waiting
 
 
 QUESTION_COLUMNS = (PulseAnswer.q1, PulseAnswer.q2, PulseAnswer.q3, PulseAnswer.q4, PulseAnswer.q5)
 
 
-def results(row: PulseSurvey, minimum: int, shuffle_seed: int | None = None) -> Results:
-    """The survey's aggregates; below the minimum group size, only how many answered (no
-    averages, no counts, no comments). Comments come in random order and without dates."""
+def results(
+    row: PulseSurvey, minimum: int, today: date, shuffle_seed: int | None = None
+) -> Results:
+    """The survey's aggregates once it closed; while it is open, or below the minimum group
+    size, only how many answered (no averages, no counts, no comments). Comments come in
+    random order and without dates."""
     total = db.session.scalar(select(func.count()).where(PulseAnswer.survey_id == row.id)) or 0
     asked = None
     if not row.everyone and row.role_id is not None:
         asked = len(roles_people(row.role_id))
-    if total < minimum:
-        return Results(row, total, minimum, asked, [], [])
+    if total < minimum or today <= row.closes_on:
+        return Results(row, total, minimum, asked, [], [], waiting=today <= row.closes_on)
     questions = []
     for i, text in enumerate(row.questions):
         column = QUESTION_COLUMNS[i]
@@ -797,7 +807,11 @@ def csv_rows(result: Results) -> list[list[str]]:
         str(result.answers),
     ]
     if result.hidden:
-        note = f"fewer than {result.minimum} answers: results are hidden to keep answers anonymous"
+        note = (
+            f"fewer than {result.minimum} answers: results are hidden to keep answers anonymous"
+            if result.too_few
+            else f"results are shown once the survey closes on {s.closes_on.isoformat()}"
+        )
         return [header] + [[*base, q, "", "", "", "", "", "", "", note] for q in s.questions]
     return [header] + [
         [*base, q.text, str(q.answered), f"{q.average:.2f}", *[str(n) for n in q.counts], ""]

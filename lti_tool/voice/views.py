@@ -388,7 +388,7 @@ def _trainer() -> services.Actor:
 def results(pk: int) -> str:
     _trainer()
     row = services.survey(pk)
-    result = services.results(row, _minimum())
+    result = services.results(row, _minimum(), _today())
     chart = None
     if not result.hidden and result.questions:
         chart = voice_charts.averages(
@@ -416,7 +416,7 @@ def results_csv(pk: int) -> Response:
     row = services.survey(pk)
     out = io.StringIO()
     writer = csv.writer(out)
-    for line in services.csv_rows(services.results(row, _minimum())):
+    for line in services.csv_rows(services.results(row, _minimum(), _today())):
         writer.writerow([_safe(v) for v in line])
     return Response(
         out.getvalue(),
@@ -431,7 +431,7 @@ def compare(pk: int) -> str:
     _trainer()
     row = services.survey(pk)
     minimum = _minimum()
-    runs = [(r, services.results(r, minimum)) for r in services.runs(row)]
+    runs = [(r, services.results(r, minimum, _today())) for r in services.runs(row)]
     shown = [(r, res) for r, res in runs if not res.hidden]
     chart = None
     if shown:

@@ -120,6 +120,23 @@ def test_the_answers_table_holds_no_person(clean_app: Any) -> None:
     assert "CHAR" in str(columns["id"]["type"]).upper()
 
 
+def set_dates(app: Any, pk: int, closes_in_days: int) -> None:
+    """Move a survey's closing day (negative: it closed that many days ago)."""
+    today = utcnow().date()
+    with app.app_context():
+        db.session.execute(
+            update(PulseSurvey)
+            .where(PulseSurvey.id == pk)
+            .values(
+                opens_on=today - timedelta(days=30), closes_on=today + timedelta(closes_in_days)
+            )
+        )
+        db.session.commit()
+
+
+WAITING = "Results are shown once the survey closes"
+
+
 def test_results_hidden_below_the_minimum_and_shown_at_it(
     clean_app: Any, lms: FakeLms, chloe: Session, ana: Session
 ) -> None:
@@ -129,19 +146,31 @@ def test_results_hidden_below_the_minimum_and_shown_at_it(
     for i, (who, comment) in enumerate(zip(people[:4], comments, strict=False)):
         response = who.post(f"/voice/pulse/{pk}", {"q1": str(i + 2), "q2": "3", "comment": comment})
         assert response.status_code == 303
+    # Open, and 4 answers: only the count.
+    page = text(chloe.get(f"/voice/pulse/{pk}/results"))
+    assert HIDDEN in page and WAITING in page and "Answers 4" in page
+    # Closed with 4 answers: still nothing but the count.
+    set_dates(clean_app, pk, -1)
     hidden = chloe.get(f"/voice/pulse/{pk}/results")
     page = text(hidden)
-    assert HIDDEN in page and "Answers 4" in page
+    assert HIDDEN in page and WAITING not in page and "Answers 4" in page
     assert "More role play" not in page and "Average" not in page
     export = chloe.get(f"/voice/pulse/{pk}/results.csv")
     rows = list(csv.reader(io.StringIO(export.text)))
     assert rows[1][6:8] == ["", ""] and "results are hidden" in rows[1][-1]
     assert "More role play" not in export.text
-    # The fifth answer reaches the minimum: averages, counts and comments appear.
+    # Open again for the fifth answer: the minimum is reached, but nothing shows while open.
+    set_dates(clean_app, pk, 0)
     people[4].post(f"/voice/pulse/{pk}", {"q1": "5", "q2": "3", "comment": comments[4]})
+    page = text(chloe.get(f"/voice/pulse/{pk}/results"))
+    assert WAITING in page and HIDDEN not in page and "Average" not in page
+    rows = list(csv.reader(io.StringIO(chloe.get(f"/voice/pulse/{pk}/results.csv").text)))
+    assert rows[1][7] == "" and "once the survey closes" in rows[1][-1]
+    # Closed with 5 answers: averages, counts and comments appear.
+    set_dates(clean_app, pk, -1)
     shown = chloe.get(f"/voice/pulse/{pk}/results")
     page = text(shown)
-    assert HIDDEN not in page
+    assert HIDDEN not in page and WAITING not in page
     assert 'id="pulse-averages"' in shown.text  # the chart
     # q1 answers: 2, 3, 4, 5, 5 -> 3.8; q2 all 3.
     assert "3.8" in page and "3 comments, in random order and without dates" in page
@@ -180,6 +209,7 @@ def test_runs_compare_and_trainer_only(
     for i in range(5):
         who = ana if i == 0 else agent(lms, f"runner{i}")
         who.post(f"/voice/pulse/{first}", {"q1": "4", "q2": "4"})
+    set_dates(clean_app, first, -1)
     page = text(chloe.get(f"/voice/pulse/{second}/compare"))
     assert "Every run of “Monthly pulse”" in page
     assert "4.0" in page and "hidden" in page  # the second run has no answers yet
