@@ -30,7 +30,7 @@ SUGGESTIONS = (
         (
             "planned",
             "Good idea, Ana: a Spanish billing phrasebook and two role plays are planned "
-            "for next month. Vote for what else you need in it.",
+            "for next month. I will add them to the catalog and to the Tier 1 path.",
         ),
     ),
     (
