@@ -89,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.recognition.views import bp as recognition_bp
     from lti_tool.roles.views import bp as roles_bp
     from lti_tool.roster.views import bp as roster_bp
+    from lti_tool.voice import services as voice_services
+    from lti_tool.voice.views import bp as voice_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(install_bp)
@@ -105,8 +107,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(peers_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(recognition_bp)
+    app.register_blueprint(voice_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
     recognition_services.register_hooks()  # badges on path completion and verified tips
+    voice_services.register_notifications()  # answers to training suggestions
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)
     paths_content.init_app(app)  # learning paths: provider and /paths/placed/<item>

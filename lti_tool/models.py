@@ -56,6 +56,13 @@ from lti_tool.roles.models import (
     TeamMember,
 )
 from lti_tool.store import KeyValueEntry
+from lti_tool.voice.models import (
+    PulseAnswer,
+    PulseResponse,
+    PulseSurvey,
+    Suggestion,
+    SuggestionVote,
+)
 
 __all__ = [
     "Answer",
@@ -103,6 +110,9 @@ __all__ = [
     "PlanItem",
     "Post",
     "PostSkill",
+    "PulseAnswer",
+    "PulseResponse",
+    "PulseSurvey",
     "Registration",
     "Revision",
     "RoleChangeRequest",
@@ -112,6 +122,8 @@ __all__ = [
     "Skill",
     "SkillRating",
     "StepProgress",
+    "Suggestion",
+    "SuggestionVote",
     "Team",
     "TeamMember",
     "ToolKey",

@@ -33,6 +33,7 @@ from lti_tool.lti.models import (
 from lti_tool.lti.roles import map_roles
 from lti_tool.people.models import Course, Membership, Person
 from lti_tool.recognition.demo import seed_recognition
+from lti_tool.voice.demo import seed_voice
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 DEMO_CLIENT_ID = "wayfinder-demo"
@@ -312,6 +313,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_coaching(reg)
     demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
     seed_recognition(reg)
+    seed_voice(reg)  # training suggestions and pulse surveys
     return reg
 
 

@@ -10,11 +10,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from lti_tool.catalog import plan as catalog_plan
 from lti_tool.extensions import db
 from lti_tool.home import services
+from lti_tool.lti.models import utcnow
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
 from lti_tool.paths import team
 from lti_tool.recognition import services as recognition
 from lti_tool.roles import services as roles
+from lti_tool.voice import services as voice
 
 bp = Blueprint("home", __name__)
 
@@ -39,6 +41,7 @@ def index() -> str:
         leads_team=bool(roles.teams_led_by(ctx.person_id)),
         **extras,
         plan=plan,
+        pulses=voice.open_for(ctx.person_id, utcnow().date()),
     )
 
 
