@@ -160,3 +160,23 @@ def items_table(rows: list[Item]) -> dashboard.Table:
         [[r.title, r.kind.label, r.count, r.average, r.comments] for r in rows],
         numeric_from=2,
     )
+
+
+def dashboard_feedback(
+    months: int, role_id: int | None = None, today: date | None = None
+) -> tuple[list[tuple[str, list[float | None]]], dashboard.Table]:
+    """For the insights dashboard: the monthly average per kind (chart series) and a table
+    (month, average of all, number of ratings, average per kind)."""
+    span, by_kind, overall, counts = trend(months, role_id=role_id, today=today)
+    kinds = list(by_kind)
+    labels = [dashboard.label(m) for m in span]
+    table = dashboard.Table(
+        "feedback",
+        "Average rating per month, by kind",
+        ["Month", "Average stars", "Ratings", *[k.label for k in kinds]],
+        [
+            [labels[i], overall[i], counts[i], *[by_kind[k][i] for k in kinds]]
+            for i in range(len(span))
+        ],
+    )
+    return [(k.label, by_kind[k]) for k in kinds], table

@@ -113,7 +113,7 @@ def index() -> str:
     span = dashboard.months_back(months)
     rows = report.items(kind, span[0])
     _span, by_kind, overall, counts = report.trend(months, kind)
-    series = [(k.label, [v or 0.0 for v in vals]) for k, vals in by_kind.items()]
+    series = [(k.label, vals) for k, vals in by_kind.items()]
     return render_template(
         "feedback/index.html",
         ctx=ctx,
