@@ -87,20 +87,21 @@ def line_chart(
     series: Sequence[tuple[str, Sequence[float | None]]],
     unit: str = "",
     top: float | None = None,
+    low: float = 0.0,
 ) -> Markup:
     """One line per series; a None value (a month without data) leaves a gap in its line.
-    ``top`` fixes the axis (a 1-5 rating reads best on 0-5)."""
+    ``low`` and ``top`` fix the axis (a 1-5 rating reads best on 1-5, whole stars)."""
     parts = _open(chart_id, title, desc)
     if top is None:
         top = _nice_max(max((v for _, vs in series for v in vs if v is not None), default=0.0))
-    _y_axis(parts, top, unit)
+    _y_axis(parts, top, unit, low)
     n = len(labels)
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     xs = [LEFT + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
     _x_labels(parts, [short(x) for x in labels], xs)
     for k, (name, values) in enumerate(series):
         points = [
-            None if v is None else (x, H - BOTTOM - plot_h * v / top)
+            None if v is None else (x, H - BOTTOM - plot_h * (v - low) / (top - low))
             for x, v in zip(xs, values, strict=True)
         ]
         run: list[tuple[float, float]] = []
