@@ -134,6 +134,7 @@ def test_waiting_list_not_now_and_the_way_back_stays_on_this_site(
         ana.follow(ana.post(f"/paths/a/{aid}/{key}", {"action": "done"}))
     home = text(ana.get("/"))
     assert "Rate “Welcome call”" in home and "Rate “Billing basics”" in home
+    assert "Rate “Welcome call”" in text(ana.get("/paths/"))  # on My path too
 
     hidden = ana.post(
         "/feedback/dismiss", {"kind": "step", "subject": f"{pid}:{keys[0]}", "back": "/"}
