@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.community.views import bp as community_bp
     from lti_tool.deeplinking import content
     from lti_tool.deeplinking.views import bp as deeplinking_bp
+    from lti_tool.feedback.views import bp as feedback_bp
     from lti_tool.grades.views import bp as grades_bp
     from lti_tool.home.views import bp as home_bp
     from lti_tool.insights.views import bp as insights_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(insights_bp)
     app.register_blueprint(recognition_bp)
     app.register_blueprint(voice_bp)
+    app.register_blueprint(feedback_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
     recognition_services.register_hooks()  # badges on path completion and verified tips
     voice_services.register_notifications()  # answers to training suggestions

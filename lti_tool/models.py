@@ -3,7 +3,6 @@
 from lti_tool.catalog.models import (
     CatalogItem,
     CatalogItemSkill,
-    CatalogRating,
     CatalogSource,
     EnrolmentRequest,
     PlanItem,
@@ -20,6 +19,7 @@ from lti_tool.community.models import (
     PostSkill,
     Revision,
 )
+from lti_tool.feedback.models import Dismissal, Rating
 from lti_tool.grades.models import LineItem, ScoreSend
 from lti_tool.insights.models import (
     ImpactReport,
@@ -72,13 +72,13 @@ __all__ = [
     "CareerGoal",
     "CatalogItem",
     "CatalogItemSkill",
-    "CatalogRating",
     "CatalogSource",
     "CoachingOffer",
     "CoachingSession",
     "CoachingSlot",
     "Course",
     "Deployment",
+    "Dismissal",
     "DismissedSuggestion",
     "EnrolmentRequest",
     "Flag",
@@ -113,6 +113,7 @@ __all__ = [
     "PulseAnswer",
     "PulseResponse",
     "PulseSurvey",
+    "Rating",
     "Registration",
     "Revision",
     "RoleChangeRequest",

@@ -273,25 +273,3 @@ class EnrolmentRequest(TenantScoped, db.Model):  # type: ignore[name-defined,mis
 
     plan_item: Mapped[PlanItem] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
-
-
-class CatalogRating(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
-    """A learner's 1-5 rating of an item they enrolled in or completed. The rater's job role at
-    the time is kept, so "people in your role" stays what it was when they rated."""
-
-    __tablename__ = "catalog_ratings"
-    __table_args__ = (
-        UniqueConstraint("item_id", "person_id", name="uq_catalog_ratings_person"),
-        Index("ix_catalog_ratings_item_role", "item_id", "role_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_items.id", ondelete="CASCADE"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    role_id: Mapped[int | None] = mapped_column(
-        ForeignKey("job_roles.id", ondelete="SET NULL"), nullable=True
-    )
-    stars: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

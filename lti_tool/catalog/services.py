@@ -28,13 +28,14 @@ from lti_tool.catalog.models import (
     LEVEL_LABELS,
     CatalogItem,
     CatalogItemSkill,
-    CatalogRating,
     ItemFormat,
     PlanItem,
     PlanStatus,
     Source,
 )
 from lti_tool.extensions import db
+from lti_tool.feedback import services as feedback
+from lti_tool.feedback.models import Kind, Rating
 from lti_tool.lti.models import utcnow
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, Skill
@@ -569,42 +570,18 @@ def may_rate(person_id: int, item_id: int) -> bool:
     ) > 0
 
 
-def my_rating(person_id: int, item_id: int) -> CatalogRating | None:
-    return db.session.scalar(
-        select(CatalogRating).where(
-            CatalogRating.person_id == person_id, CatalogRating.item_id == item_id
-        )
-    )
+def my_rating(person_id: int, item_id: int) -> Rating | None:
+    return feedback.mine(person_id, Kind.CATALOG_ITEM, str(item_id))
 
 
 def rate(
     registration_id: int, person_id: int, item_id: int, stars: str, comment: str
 ) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not may_rate(person_id, item_id):
-        errors["stars"] = "You can rate an item once you have enrolled in it or completed it."
-        return errors
-    if not stars.isdigit() or not 1 <= int(stars) <= 5:
-        errors["stars"] = "Choose from 1 to 5 stars."
-    comment = comment.strip()
-    if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Use at most {COMMENT_MAX} characters."
-    if errors:
-        return errors
-    row = my_rating(person_id, item_id)
-    role_id = roles.effective_role_id(person_id)
-    if row is None:
-        row = CatalogRating(
-            registration_id=registration_id,
-            item_id=item_id,
-            person_id=person_id,
-            created_at=utcnow(),
-            stars=int(stars),
-        )
-        db.session.add(row)
-    row.stars, row.comment, row.role_id, row.updated_at = int(stars), comment, role_id, utcnow()
-    db.session.flush()
-    return {}
+    """Ratings of every kind live in one table (lti_tool/feedback): this is one of them."""
+    _row, errors = feedback.rate(
+        registration_id, person_id, Kind.CATALOG_ITEM.value, str(item_id), stars, comment
+    )
+    return errors
 
 
 def role_ratings(item_id: int, person_id: int) -> RoleRatings | None:
@@ -614,13 +591,7 @@ def role_ratings(item_id: int, person_id: int) -> RoleRatings | None:
     if role_id is None:
         return None
     role = db.session.get(JobRole, role_id)
-    rows = list(
-        db.session.scalars(
-            select(CatalogRating).where(
-                CatalogRating.item_id == item_id, CatalogRating.role_id == role_id
-            )
-        )
-    )
+    rows = feedback.ratings_of_item_by_role(item_id, role_id)
     name = role.name if role else ""
     if len(rows) < MIN_GROUP:
         return RoleRatings(name, len(rows), None, [])

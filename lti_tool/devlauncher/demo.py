@@ -20,6 +20,7 @@ from sqlalchemy import select
 from lti_tool.devlauncher import demo_catalog, demo_insights, demo_personal
 from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.extensions import db
+from lti_tool.feedback.demo import seed_feedback
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
     Deployment,
@@ -314,6 +315,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
     seed_recognition(reg)
     seed_voice(reg)  # training suggestions and pulse surveys
+    seed_feedback(reg)  # ratings with comments over months; Ana's session waits for hers
     return reg
 
 

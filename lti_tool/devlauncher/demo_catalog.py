@@ -174,7 +174,6 @@ def seed_catalog(reg: Registration) -> None:
     from lti_tool.catalog import jobs as catalog_jobs
     from lti_tool.catalog.models import (
         CatalogItem,
-        CatalogRating,
         CatalogSource,
         EnrolmentRequest,
         PlanItem,
@@ -182,6 +181,7 @@ def seed_catalog(reg: Registration) -> None:
         RequestStatus,
     )
     from lti_tool.catalog.sync import sync_catalog
+    from lti_tool.feedback.models import Kind, Rating
     from lti_tool.jobs.models import JobState
     from lti_tool.paths.services import Actor
     from lti_tool.roles import services as roles
@@ -309,9 +309,12 @@ def seed_catalog(reg: Registration) -> None:
                 )
             )
             db.session.add(
-                CatalogRating(
+                Rating(
                     registration_id=reg.id,
-                    item_id=calls.id,
+                    kind=Kind.CATALOG_ITEM.value,
+                    subject_id=str(calls.id),
+                    item_key=str(calls.id),
+                    title=calls.title,
                     person_id=person.id,
                     role_id=tier1.id if tier1 else None,
                     stars=stars,

@@ -84,26 +84,43 @@ def line_chart(
     title: str,
     desc: str,
     labels: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float]]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
     unit: str = "",
+    top: float | None = None,
+    low: float = 0.0,
 ) -> Markup:
+    """One line per series; a None value (a month without data) leaves a gap in its line.
+    ``low`` and ``top`` fix the axis (a 1-5 rating reads best on 1-5, whole stars)."""
     parts = _open(chart_id, title, desc)
-    top = _nice_max(max((v for _, vs in series for v in vs), default=0.0))
-    _y_axis(parts, top, unit)
+    if top is None:
+        top = _nice_max(max((v for _, vs in series for v in vs if v is not None), default=0.0))
+    _y_axis(parts, top, unit, low)
     n = len(labels)
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
     xs = [LEFT + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
     _x_labels(parts, [short(x) for x in labels], xs)
     for k, (name, values) in enumerate(series):
-        points = [(x, H - BOTTOM - plot_h * v / top) for x, v in zip(xs, values, strict=True)]
-        parts.append(
-            f'<polyline class="line s{k}" points="'
-            + " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            + '"/>'
-        )
-        for (x, y), v, lab in zip(points, values, labels, strict=True):
+        points = [
+            None if v is None else (x, H - BOTTOM - plot_h * (v - low) / (top - low))
+            for x, v in zip(xs, values, strict=True)
+        ]
+        run: list[tuple[float, float]] = []
+        for point in [*points, None]:
+            if point is not None:
+                run.append(point)
+                continue
+            if len(run) > 1:
+                parts.append(
+                    f'<polyline class="line s{k}" points="'
+                    + " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                    + '"/>'
+                )
+            run = []
+        for point, v, lab in zip(points, values, labels, strict=True):
+            if point is None or v is None:
+                continue
             parts.append(
-                f'<circle class="dot s{k}" cx="{x:.1f}" cy="{y:.1f}" r="3">'
+                f'<circle class="dot s{k}" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="3">'
                 f"<title>{escape(name)}, {escape(lab)}: {escape(_num(v))}</title></circle>"
             )
     parts.append("</svg>")

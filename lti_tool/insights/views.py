@@ -37,6 +37,7 @@ from flask import (
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.feedback import report as feedback_report
 from lti_tool.insights import charts, dashboard, impact, kpi
 from lti_tool.insights.models import ImpactReport, KpiImport, LearningEvent
 from lti_tool.lti.models import utcnow
@@ -163,6 +164,7 @@ def index() -> str:
     months, role_id = _filters()
     board = dashboard.build(months, role_id)
     latest = impact.latest_reports()
+    feedback_series, feedback_table = feedback_report.dashboard_feedback(months, role_id)
     return render_template(
         "insights/index.html",
         ctx=ctx,
@@ -174,6 +176,8 @@ def index() -> str:
         latest=latest,
         forest=_forest(latest),
         impact_table=_impact_table(latest),
+        feedback_series=feedback_series,
+        feedback_table=feedback_table,
     )
 
 
@@ -183,6 +187,8 @@ def export(key: str) -> Response:
     months, role_id = _filters()
     if key == "impact":
         table = _impact_table(impact.latest_reports(limit=100))
+    elif key == "feedback":
+        table = feedback_report.dashboard_feedback(months, role_id)[1]
     else:
         found = dashboard.build(months, role_id).tables.get(key)
         if found is None:

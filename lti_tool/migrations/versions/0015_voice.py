@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_voice"
-down_revision = "0013_recognition"
+down_revision = "0014_feedback"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,89 @@
+"""One ratings table for every kind of learning (path steps, catalog items, coaching sessions),
+and the "not now" choices of the "Waiting for your rating" list.
+
+A rating names its subject by kind and id, as learning events do: ``step`` is
+``"<path id>:<step key>"`` (so a rating survives a new version of the path), ``catalog_item``
+the item id, ``coaching`` the session id. ``item_key`` is what trainers see it grouped under
+(for coaching: the offer, so all sessions of one offer read as one item) and ``title`` its name
+when rated, so the trainers' page needs no join per kind. The rater's job role at the time is
+kept, so "people in your role rated it" stays what it was when they rated.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
+from lti_tool.people.models import Person
+from lti_tool.tenancy import TenantScoped
+
+
+class Kind(enum.StrEnum):
+    STEP = "step"
+    CATALOG_ITEM = "catalog_item"
+    COACHING = "coaching"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    Kind.STEP: "Path step",
+    Kind.CATALOG_ITEM: "Catalog item",
+    Kind.COACHING: "Coaching",
+}
+
+
+class Rating(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "feedback_ratings"
+    __table_args__ = (
+        UniqueConstraint(
+            "registration_id", "kind", "subject_id", "person_id", name="uq_feedback_ratings_once"
+        ),
+        Index("ix_feedback_ratings_item", "registration_id", "kind", "item_key", "updated_at"),
+        Index("ix_feedback_ratings_subject_role", "kind", "subject_id", "role_id"),
+        Index("ix_feedback_ratings_created", "registration_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    item_key: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_roles.id", ondelete="SET NULL"), nullable=True
+    )
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+    @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
+
+class Dismissal(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """A person chose "not now" for one completion in the "Waiting for your rating" list."""
+
+    __tablename__ = "feedback_dismissals"
+    __table_args__ = (
+        UniqueConstraint(
+            "registration_id", "kind", "subject_id", "person_id", name="uq_feedback_dismissals_once"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
