@@ -273,21 +273,14 @@ def search(
     order += [CatalogItem.featured.desc(), CatalogItem.title, CatalogItem.id]
     gaps = fitting.skill_gaps(db.session, person_id) if person_id else []
     formats = fitting.preferred_formats(db.session, person_id)
-    total = db.session.scalar(select(func.count()).select_from(CatalogItem).where(*where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(filters.page, pages)
     if filters.sort == "fit":
+        total = _count(where)
+        pages = max(1, -(-total // per_page))
+        page = min(filters.page, pages)
         items = _by_fit(where, order, gaps, page, per_page)
     else:
-        items = list(
-            db.session.scalars(
-                select(CatalogItem)
-                .where(*where)
-                .order_by(*order)
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-            )
-        )
+        items, total, page = _page(where, order, filters.page, per_page)
+        pages = max(1, -(-total // per_page))
     skills = _skills_for([i.id for i in items])
     results = [
         Result(
@@ -305,6 +298,36 @@ def search(
         for i in items
     ]
     return SearchPage(results, total, page, pages, gaps)
+
+
+def _count(where: list[ColumnElement[bool]]) -> int:
+    return db.session.scalar(select(func.count()).select_from(CatalogItem).where(*where)) or 0
+
+
+def _page(
+    where: list[ColumnElement[bool]], order: list[Any], page: int, per_page: int
+) -> tuple[list[CatalogItem], int, int]:
+    """(items, total, page): one page and the number of matches in one statement (a window
+    count, so a text search is matched once); a page past the end shows the last one."""
+
+    def fetch(number: int) -> tuple[list[CatalogItem], int | None]:
+        rows = db.session.execute(
+            select(CatalogItem, func.count().over())
+            .where(*where)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((number - 1) * per_page)
+        ).all()
+        return [row[0] for row in rows], (rows[0][1] if rows else None)
+
+    items, total = fetch(page)
+    if total is not None:
+        return items, total, page
+    total = _count(where) if page > 1 else 0
+    last = max(1, -(-total // per_page))
+    if total and page > last:
+        items, _total = fetch(last)
+    return items, total, min(page, last)
 
 
 def _by_fit(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, case, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from lti_tool.coaching import services as coaching
@@ -111,9 +111,11 @@ def role_members(role_id: int) -> Select[Any]:
 
 
 def _among(column: Any, ids: list[int]) -> Any:
-    """column IN ids; on PostgreSQL one array parameter (= ANY) rather than thousands."""
+    """column IN ids; on PostgreSQL one array parameter, unnested as a subquery: the planner
+    then hashes the ids and reads the week from its index only, where ``= ANY(array)`` made it
+    intersect the week with an index scan of every author's rows."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(ids, ARRAY(Integer)))
+        return column.in_(select(func.unnest(literal(ids, ARRAY(Integer)))))
     return column.in_(ids)
 
 

@@ -52,7 +52,12 @@ class Post(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_community_posts_feed", "registration_id", "status", "last_activity_at"),
         # The weekly digest: posts shared, and posts verified, in a week.
-        Index("ix_community_posts_created", "registration_id", "created_at"),
+        Index(
+            "ix_community_posts_created",
+            "registration_id",
+            "created_at",
+            postgresql_include=["author_id", "kind", "status", "helpful_count", "id"],
+        ),
         Index("ix_community_posts_verified", "registration_id", "verified_at"),
         # Full-text search on PostgreSQL (services._matching): a GIN index over the generated
         # tsvector column search_doc that migration 0011_coaching adds on PostgreSQL only (so
@@ -115,7 +120,13 @@ class PostSkill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 class Answer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "community_answers"
     __table_args__ = (
-        Index("ix_community_answers_created", "registration_id", "created_at"),
+        # The weekly digest (coaching.peers.digest): an index-only scan of a week on PostgreSQL.
+        Index(
+            "ix_community_answers_created",
+            "registration_id",
+            "created_at",
+            postgresql_include=["author_id", "status", "helpful_count", "post_id", "id"],
+        ),
         Index(
             "ix_community_answers_search",
             text("search_doc"),

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -132,20 +133,22 @@ class Preferences:
 
 
 def _targets_of(session: AnySession, person_id: int) -> tuple[JobRole | None, JobRole | None]:
-    current = session.scalars(
-        select(PersonRole).where(PersonRole.person_id == person_id, PersonRole.ended_at.is_(None))
-    )
-    best = roles.effective(list(current))
-    goal = session.scalar(select(CareerGoal).where(CareerGoal.person_id == person_id))
-    wanted = {x for x in (best.role_id if best else None, goal.role_id if goal else None) if x}
-    found = (
-        {r.id: r for r in session.scalars(select(JobRole).where(JobRole.id.in_(wanted)))}
-        if wanted
-        else {}
-    )
+    # Each row with its job role, in one query each (the page's cost is its statements).
+    current = session.execute(
+        select(PersonRole, JobRole)
+        .outerjoin(JobRole, JobRole.id == PersonRole.role_id)
+        .where(PersonRole.person_id == person_id, PersonRole.ended_at.is_(None))
+    ).all()
+    found = {job.id: job for _held, job in current if job is not None}
+    best = roles.effective([held for held, _job in current])
+    goal = session.execute(
+        select(CareerGoal, JobRole)
+        .outerjoin(JobRole, JobRole.id == CareerGoal.role_id)
+        .where(CareerGoal.person_id == person_id)
+    ).first()
     return (
         found.get(best.role_id) if best and best.role_id else None,
-        found.get(goal.role_id) if goal else None,
+        goal[1] if goal is not None else None,
     )
 
 
@@ -192,8 +195,15 @@ def _gaps_and_goal(session: AnySession, person: Person) -> tuple[list[SkillGap],
     return out, goal
 
 
-def preferences(session: AnySession, person: Person) -> Preferences:
-    row = session.scalar(select(LearnerProfile).where(LearnerProfile.person_id == person.id))
+_UNREAD: Any = object()
+
+
+def preferences(
+    session: AnySession, person: Person, row: LearnerProfile | None = _UNREAD
+) -> Preferences:
+    """``row``: the person's profile when the caller has already read it (None: they have none)."""
+    if row is _UNREAD:
+        row = session.scalar(select(LearnerProfile).where(LearnerProfile.person_id == person.id))
     if row is None:
         return Preferences()
     names = (
@@ -385,9 +395,11 @@ def ensure_profile(person: Person) -> LearnerProfile:
     return row
 
 
-def needs_onboarding(person_id: int) -> bool:
-    """Offered until finished or skipped, once the tenant has a skill framework."""
-    row = profile(person_id)
+def needs_onboarding(person_id: int, row: LearnerProfile | None = _UNREAD) -> bool:
+    """Offered until finished or skipped, once the tenant has a skill framework. ``row``: the
+    person's profile when the caller has already read it."""
+    if row is _UNREAD:
+        row = profile(person_id)
     if row is not None and (row.onboarded_at is not None or row.skipped_at is not None):
         return False
     return db.session.scalar(select(Skill.id).limit(1)) is not None
@@ -590,13 +602,15 @@ def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
                 )
             )
     newest: dict[int, tuple[int, int]] = {}  # path -> (number, version id)
-    for vid, path_id, number in db.session.execute(
-        select(PathVersion.id, PathVersion.path_id, PathVersion.number).where(
-            PathVersion.status == VersionStatus.PUBLISHED.value
-        )
+    published: dict[int, datetime | None] = {}
+    for vid, path_id, number, published_at in db.session.execute(
+        select(
+            PathVersion.id, PathVersion.path_id, PathVersion.number, PathVersion.published_at
+        ).where(PathVersion.status == VersionStatus.PUBLISHED.value)
     ):
         if path_id not in mine and number > newest.get(path_id, (0, 0))[0]:
             newest[path_id] = (number, vid)
+            published[vid] = published_at
     if not newest:
         return out
     paths = {
@@ -606,7 +620,7 @@ def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
         )
     }
     by_version = {vid: pid for pid, (_n, vid) in newest.items()}
-    nodes = tree.nodes_by_version(by_version)
+    nodes = tree.published_nodes({vid: published[vid] for vid in by_version})
     i = 0
     for vid in sorted(by_version):
         pid = by_version[vid]
@@ -618,12 +632,23 @@ def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
     return out
 
 
-def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> list[Suggestion]:
+def suggestions(
+    person: Person,
+    rows: Sequence[Learning],
+    limit: int = 5,
+    profile_row: LearnerProfile | None = _UNREAD,
+) -> list[Suggestion]:
     """What to learn next beyond the path's next step, best first, each with its reason.
-    ``rows`` is the person's learning (services.learning_of), already loaded by the page."""
+    ``rows`` is the person's learning (services.learning_of), already loaded by the page;
+    ``profile_row`` their profile, when the page has read it."""
     gaps, goal_role = _gaps_and_goal(db.session, person)
     best = best_by_skill(gaps)
-    prefs = preferences(db.session, person)
+    prefs = preferences(db.session, person, profile_row)
+    # An extra (a step of a path not assigned) needs a gap or an interest among its skills;
+    # with neither and no path of their own, there is nothing to suggest (a newcomer).
+    relevant = set(best) | set(prefs.interest_ids)
+    if not rows and not relevant:
+        return []
     goal_id = goal_role.id if goal_role else None
     goal_name = goal_role.name if goal_role else ""
     dismissed = {
@@ -637,9 +662,11 @@ def suggestions(person: Person, rows: Sequence[Learning], limit: int = 5) -> lis
     scored: list[tuple[tuple[float, bool, str, int, tuple[int, int]], _Candidate, str, list[str]]]
     scored = []
     for c in _candidates(rows):
+        extra = c.assignment_id is None
+        if extra and relevant.isdisjoint(c.node.skill_ids or ()):
+            continue
         if (c.path_id, c.node.key) in dismissed:
             continue
-        extra = c.assignment_id is None
         score, reason, notes, skill_reason = score_step(
             c.node,
             best,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from threading import Lock
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select
 
@@ -60,6 +60,8 @@ class VersionRow:
     published_at: datetime | None = None
 
 
+AnyNode = TypeVar("AnyNode", NodeRow, PathNode)
+
 _NODE_COLUMNS = [
     getattr(PathNode, name) for name, f in NodeRow.__dataclass_fields__.items() if f.init
 ]
@@ -84,13 +86,13 @@ def nodes_by_version(
     return out
 
 
-def in_tree_order(nodes: list[NodeRow]) -> list[NodeRow]:
+def in_tree_order(nodes: list[AnyNode]) -> list[AnyNode]:
     """A version's nodes as the map lists them: each set's children after it, by position."""
     by_id = {n.id: n for n in nodes}
 
-    def place(n: NodeRow) -> list[tuple[int, int]]:
+    def place(n: AnyNode) -> list[tuple[int, int]]:
         trail = []
-        seen: NodeRow | None = n
+        seen: AnyNode | None = n
         while seen is not None:
             trail.append((seen.position, seen.id))
             seen = by_id.get(seen.parent_id) if seen.parent_id is not None else None
@@ -133,6 +135,83 @@ def states(assignment_ids: Iterable[int]) -> dict[int, dict[str, StepState]]:
     ):
         out.setdefault(aid, {})[key] = StepState(state)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class StepNode:
+    """Every column of a PathNode, read as a plain row: what My path and the step pages read of
+    a published version's nodes, kept per process (see ``published_nodes``). Never written to."""
+
+    id: int
+    registration_id: int
+    version_id: int
+    parent_id: int | None
+    position: int
+    key: str
+    kind: str
+    title: str
+    rule: str
+    min_count: int
+    why: str
+    url: str
+    format: str
+    minutes: int
+    due_days: int | None
+    required: bool
+    self_report: bool
+    skill_ids: list[int]
+    checklist: list[str]
+    is_set: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_set", self.kind == "set")
+        object.__setattr__(self, "skill_ids", list(self.skill_ids or []))
+        object.__setattr__(self, "checklist", list(self.checklist or []))
+
+
+_STEP_NODE_COLUMNS = [
+    getattr(PathNode, name) for name, f in StepNode.__dataclass_fields__.items() if f.init
+]
+_NODES: dict[tuple[int, datetime], list[StepNode]] = {}
+_NODES_MAX = 2048
+
+
+def published_nodes(versions: dict[int, datetime | None]) -> dict[int, list[PathNode]]:
+    """The nodes of each version (id: the moment it was published, None for a draft) as plain
+    rows, in position order; those of published versions (which never change) kept per
+    process, keyed by the version and the moment it was published."""
+    out: dict[int, list[StepNode]] = {}
+    missing: dict[int, datetime | None] = {}
+    for vid, published_at in versions.items():
+        hit = _NODES.get((vid, published_at)) if published_at is not None else None
+        if hit is None:
+            missing[vid] = published_at
+            out[vid] = []
+        else:
+            out[vid] = hit
+    if missing:
+        for row in db.session.execute(
+            select(*_STEP_NODE_COLUMNS)
+            .where(PathNode.version_id.in_(missing))
+            .order_by(PathNode.version_id, PathNode.position, PathNode.id)
+        ):
+            node = StepNode(*row)
+            out[node.version_id].append(node)
+        fresh = {(vid, at): out[vid] for vid, at in missing.items() if at is not None}
+        if fresh:
+            with _compiled_lock:
+                if len(_NODES) + len(fresh) > _NODES_MAX:
+                    _NODES.clear()
+                _NODES.update(fresh)
+    return cast(dict[int, list[PathNode]], out)
+
+
+def forget_published() -> None:
+    """Drop what is kept of published versions: only for a published version's rows edited in
+    place outside Wayfinder (a repair in the database, a test's shortcut)."""
+    with _compiled_lock:
+        _NODES.clear()
+        _COMPILED.clear()
 
 
 DONE_STATES = tuple(s.value for s in StepState if s.done)

@@ -44,6 +44,7 @@ from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import gradebook, rules
+from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
     Assignment,
     AssignmentStatus,
@@ -931,9 +932,7 @@ def evaluate_assignments(assignments: list[Assignment], now: datetime) -> list[L
             select(Path).where(Path.id.in_({a.path_id for a in assignments}))
         )
     }
-    nodes: dict[int, list[PathNode]] = {}
-    for n in db.session.scalars(select(PathNode).where(PathNode.version_id.in_(version_ids))):
-        nodes.setdefault(n.version_id, []).append(n)
+    nodes = tree.published_nodes({v.id: v.published_at for v in versions.values()})
     progress: dict[int, dict[str, StepProgress]] = {}
     for sp in db.session.scalars(select(StepProgress).where(StepProgress.assignment_id.in_(ids))):
         progress.setdefault(sp.assignment_id, {})[sp.step_key] = sp

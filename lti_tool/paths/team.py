@@ -222,8 +222,9 @@ def my_path_extras(person_id: int, rows: list[services.Learning]) -> dict[str, o
     me = db.session.get(Person, person_id)
     assert me is not None
     leader = roles.team_leader_of(person_id)
+    mine = personal.profile(person_id)  # read once for both
     return {
-        "suggestions": personal.suggestions(me, rows),
+        "suggestions": personal.suggestions(me, rows, profile_row=mine),
         "my_leader": leader if leader and personal.shares_with_team(leader.id) else None,
-        "onboarding_open": personal.needs_onboarding(person_id),
+        "onboarding_open": personal.needs_onboarding(person_id, mine),
     }

@@ -223,6 +223,13 @@ def test_ana_asks_ben_signs_off_ana_sees_progress(site: tuple[str, str]) -> None
             )
             page.get_by_role("button", name="Move Listen to five great calls up").focus()
             page.keyboard.press("Enter")
+            # The editor comes back without the "saved" message: wait for the new page itself
+            # (the old one has the same heading, and may still be there under load).
+            page.wait_for_selector(
+                "text=Step “Listen to five great calls” is saved.",
+                state="detached",
+                timeout=TIMEOUT,
+            )
             page.wait_for_selector("h1:has-text('Tier 1 agent')", timeout=TIMEOUT)
             month = page.locator("li", has_text="Set: Month 1").first.inner_text()
             assert month.index("Listen to five great calls") < month.index("Quality check")
