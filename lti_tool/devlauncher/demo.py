@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lti_tool.devlauncher import demo_catalog, demo_insights, demo_personal
+from lti_tool.devlauncher import demo_catalog, demo_insights, demo_leaders, demo_personal
 from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.extensions import db
 from lti_tool.lti import keys as tool_keys
@@ -312,6 +312,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_coaching(reg)
     demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
     seed_recognition(reg)
+    demo_leaders.seed_leaders(reg)  # the scorecard's leads and a stalled team
     return reg
 
 
