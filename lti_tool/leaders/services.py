@@ -15,10 +15,11 @@ assignment (a team assigned yesterday has not stalled).
 
 Scorecard (``scorecard``): one row per team lead under an operations manager (a person who
 leads a team whose members lead teams; administrators see every lead), over 30 or 90 days.
-Five grouped statements, whatever the number of leads: the leads with their team sizes,
-coaching sessions they gave (both signed off), enrolment requests they decided and approved,
-tips they verified, and their teams' learning hours (the minutes recorded on "completed"
-learning events, which are the path steps' estimated minutes: as the Learning dashboards).
+Six statements, whatever the number of leads: the leads with their team sizes; grouped by
+lead, coaching sessions they gave (both signed off), enrolment requests they decided and
+approved, tips they verified, and their teams' learning hours (the minutes recorded on
+"completed" learning events, which are the path steps' estimated minutes: as the Learning
+dashboards); and the team signals statement above, to mark the teams that stalled.
 """
 
 from __future__ import annotations
@@ -298,6 +299,7 @@ class LeadRow:
     decided: int = 0
     verified: int = 0
     minutes: int = 0
+    stalled: list[str] = field(default_factory=list)  # their teams whose learning stalled
 
     @property
     def hours(self) -> float:
@@ -361,13 +363,15 @@ def scorecard(
         .scalar_subquery()
     )
     rows: dict[int, LeadRow] = {}
-    for person, team_name, members in db.session.execute(
-        select(Person, Team.name, size)
+    team_leaders: list[tuple[int, int]] = []
+    for person, team_id, team_name, members in db.session.execute(
+        select(Person, Team.id, Team.name, size)
         .join(Team, Team.leader_id == Person.id)
         .where(Person.id.in_(leads))
         .order_by(Team.name, Team.id)
     ):
         row = rows.setdefault(person.id, LeadRow(person))
+        team_leaders.append((team_id, person.id))
         row.teams.append(team_name)
         row.members += members or 0
     if rows:
@@ -426,6 +430,10 @@ def scorecard(
         ):
             if (lead := rows.get(leader_id or 0)) is not None:
                 lead.minutes = int(minutes or 0)
+        leader_of = {tid: lid for tid, lid in team_leaders}
+        for signal in _signals(list(leader_of), viewer_id, now, pending=False):
+            if signal.stalled and (lead := rows.get(leader_of[signal.team_id])) is not None:
+                lead.stalled.append(signal.team_name)
     ordered = sorted(rows.values(), key=lambda r: r.person.display_name.lower())
     ordered.sort(key=lambda r: r.key(sort), reverse=descending)
     pages = max(1, -(-len(ordered) // SCORECARD_PAGE_SIZE))

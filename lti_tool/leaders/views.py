@@ -54,6 +54,7 @@ def scorecard() -> Any:
         ctx=current_launch(),
         card=card,
         periods=services.PERIODS,
+        stall_days=services.stall_days(),
         columns=[
             ("name", "Team lead"),
             ("members", "Team members"),
