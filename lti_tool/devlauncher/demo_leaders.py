@@ -2,7 +2,8 @@
 
 - Dev (the LMS administrator) also leads "Team leads", whose members are three team leads:
   Ben (Billing team A), Priya Patel (Night shift) and Lucas Moreau (Escalations). Dev sees the
-  leader scorecard with the three of them (administrators see every lead anyway).
+  leader scorecard with the three of them (administrators see every lead anyway). Dev has no
+  path, so he does not share one with his team.
 - The night shift (four Senior agents on the Senior agent path) has stalled: assigned seven
   weeks ago, one of them opened the path three weeks ago, nothing since. Priya would see the
   nudge; Dev and Chloe see it on the team's page as staff.
@@ -52,6 +53,7 @@ def seed_leaders(reg: Registration) -> None:
     from lti_tool.devlauncher.demo_personal import LEAD_PATH, SENIOR_PATH
     from lti_tool.insights import events
     from lti_tool.insights.models import Verb
+    from lti_tool.paths import personal
     from lti_tool.paths.models import Assignment, Path, PathVersion, StepProgress, StepState
     from lti_tool.roles import services as roles
     from lti_tool.roles.models import PersonRole, Source, Team, TeamMember
@@ -221,8 +223,10 @@ def seed_leaders(reg: Registration) -> None:
                 complete(a, who, k, days_ago(ago, 14))
         team(ESCALATIONS_TEAM, lucas, escalations)
 
-        # Dev leads the leads: an operations manager's scorecard.
+        # Dev leads the leads: an operations manager's scorecard. He has no path of his own,
+        # so he does not show one to his team (Ben would find an empty page).
         team(LEADS_TEAM, dev, [ben, priya, lucas])
+        personal.set_sharing(dev, False)
 
         # Lucas's coaching: two sessions in the last 30 days, one 50 days ago.
         offer = CoachingOffer(
