@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ from lti_tool.insights import events
 from lti_tool.insights.models import Verb
 from lti_tool.leaders import services as leaders
 from lti_tool.leaders.models import NudgeDismissal
-from lti_tool.lti.models import utcnow
+from lti_tool.lti.models import Registration, utcnow
 from lti_tool.paths import team as paths_team
 from lti_tool.paths.models import Assignment
 from lti_tool.people.models import Person
@@ -178,6 +178,23 @@ def test_the_scorecard_counts_known_data_for_an_operations_manager(org: Org) -> 
         completed_step(org, "ben", "1:c", 600, 2)  # the lead's own learning: not the team's
         completed_step(org, "zack", "1:d", 45, 80)  # Priya's team, long ago
         db.session.commit()
+        # Another tenant's rows naming the same people never count here.
+        other = Registration(
+            issuer="https://other.example.com",
+            client_id="other",
+            auth_login_url="https://other.example.com/a",
+            key_set_url="https://other.example.com/j",
+        )
+        db.session.add(other)
+        db.session.flush()
+        elsewhere = replace(org, reg=other.id)
+        with tenant_scope(db.session, other.id):
+            coached(elsewhere, "ben", "ana", 5)
+            enrolment(elsewhere, "ana", EnrolmentStatus.APPROVED, "ben", 10)
+            enrolment(elsewhere, "sam", EnrolmentStatus.PENDING, "ben", 0)
+            verified_tip(elsewhere, "ana", "ben", 3)
+            completed_step(elsewhere, "ana", "1:a", 600, 2)
+            db.session.commit()
 
     page = text(org.olivia.get("/leaders/scorecard"))
     assert "Leader scorecard" in page and "last 30 days" in page
@@ -185,6 +202,9 @@ def test_the_scorecard_counts_known_data_for_an_operations_manager(org: Org) -> 
     # lead, teams, members, coaching, approved (of decided), verified, hours
     assert "Ben Brooks Team A 2 1 1 of 2 decided 1 1.5" in rows
     assert "Priya Patel Night Night: learning stalled 1 0 0 0 0.0" in rows
+    team_page = text(org.ben.get(f"/paths/team/{org.teams['Team A']}"))
+    assert "No course enrolment requests" in team_page  # the other tenant's is not Ben's
+    assert "2 coaching or shadowing sessions given by the team and Ben Brooks" in team_page
     assert "Olivia" not in rows  # she sees the leads under her, not herself
     ninety = scorecard_rows(text(org.olivia.get("/leaders/scorecard?period=90")))
     assert "Ben Brooks Team A 2 2 2 of 3 decided 1 2.0" in ninety
