@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from lti_tool.catalog.models import EnrolmentRequest, PlanItem
@@ -103,24 +103,32 @@ def _latest(*moments: datetime | None) -> datetime | None:
     return max(known) if known else None
 
 
-def _signals_statement(
-    team_ids: Sequence[int] | Select[Any], viewer_id: int, since: datetime, pending: bool
-) -> Select[Any]:
-    # Correlated to the outer row's team, two levels down (inside each figure's subquery).
-    members = (
-        select(TeamMember.person_id)
+def _over_members(value: Any, entity: Any, person: Any, *where: Any) -> Any:
+    """One figure over the outer row's team members (not its leader), as a scalar subquery
+    driven by team_members (its team index), then the figure's table by person: both
+    planners then walk a few index entries per team instead of the figure's whole table."""
+    return (
+        select(value)
+        .select_from(TeamMember)
+        .join(entity, person == TeamMember.person_id)
         .where(
             TeamMember.team_id == Team.id,
             TeamMember.person_id != func.coalesce(Team.leader_id, 0),
+            *where,
         )
         .correlate(Team)
+        .scalar_subquery()
     )
-    given = and_(
+
+
+def _signals_statement(
+    team_ids: Sequence[int] | Select[Any], viewer_id: int, since: datetime, pending: bool
+) -> Select[Any]:
+    given = (
         CoachingSession.status == SessionStatus.COMPLETED.value,
         CoachingSession.completed_at >= since,
     )
-    open_now = and_(
-        Assignment.person_id.in_(members),
+    open_now = (
         Assignment.status == AssignmentStatus.ACTIVE.value,
         Assignment.completed_at.is_(None),
     )
@@ -128,58 +136,40 @@ def _signals_statement(
     columns: list[Any] = [
         Team.id,
         Team.name,
-        (
-            select(func.count())
-            .select_from(EnrolmentRequest)
-            .where(
-                EnrolmentRequest.person_id.in_(members),
-                EnrolmentRequest.status == EnrolmentStatus.PENDING.value,
-            )
-            .scalar_subquery()
-            if pending
-            else zero
-        ),
-        (
-            select(func.count())
-            .select_from(CoachingSession)
-            .where(
-                given,
-                or_(
-                    CoachingSession.coach_id.in_(members),
-                    CoachingSession.coach_id == Team.leader_id,
-                ),
-            )
-            .scalar_subquery()
-            if pending
-            else zero
-        ),
-        (
-            select(func.count())
-            .select_from(CoachingSession)
-            .where(given, CoachingSession.coach_id == Team.leader_id)
-            .scalar_subquery()
-            if pending
-            else zero
-        ),
-        select(func.count()).select_from(Assignment).where(open_now).scalar_subquery(),
-        select(func.min(Assignment.assigned_at)).where(open_now).scalar_subquery(),
-        select(func.max(Assignment.started_at))
-        .where(Assignment.person_id.in_(members))
-        .scalar_subquery(),
-        select(func.max(LearningEvent.occurred_at))
-        .where(
-            LearningEvent.person_id.in_(members),
-            LearningEvent.verb.in_((Verb.STARTED.value, Verb.COMPLETED.value)),
+        _over_members(
+            func.count(),
+            EnrolmentRequest,
+            EnrolmentRequest.person_id,
+            EnrolmentRequest.status == EnrolmentStatus.PENDING.value,
         )
-        .scalar_subquery(),
-        select(func.max(PlanItem.completed_at))
-        .where(PlanItem.person_id.in_(members))
-        .scalar_subquery(),
-        select(func.max(PlanItem.enrolled_at))
-        .where(PlanItem.person_id.in_(members))
-        .scalar_subquery(),
+        if pending
+        else zero,
+        _over_members(func.count(), CoachingSession, CoachingSession.coach_id, *given)
+        if pending
+        else zero,
+        select(func.count())
+        .select_from(CoachingSession)
+        .where(*given, CoachingSession.coach_id == Team.leader_id)
+        .correlate(Team)
+        .scalar_subquery()
+        if pending
+        else zero,
+        _over_members(func.count(), Assignment, Assignment.person_id, *open_now),
+        _over_members(
+            func.min(Assignment.assigned_at), Assignment, Assignment.person_id, *open_now
+        ),
+        _over_members(func.max(Assignment.started_at), Assignment, Assignment.person_id),
+        _over_members(
+            func.max(LearningEvent.occurred_at),
+            LearningEvent,
+            LearningEvent.person_id,
+            LearningEvent.verb.in_((Verb.STARTED.value, Verb.COMPLETED.value)),
+        ),
+        _over_members(func.max(PlanItem.completed_at), PlanItem, PlanItem.person_id),
+        _over_members(func.max(PlanItem.enrolled_at), PlanItem, PlanItem.person_id),
         select(NudgeDismissal.until)
         .where(NudgeDismissal.team_id == Team.id, NudgeDismissal.person_id == viewer_id)
+        .correlate(Team)
         .scalar_subquery(),
     ]
     ids = team_ids if isinstance(team_ids, Select) else list(team_ids)
@@ -194,7 +184,7 @@ def _signals(
     for row in db.session.execute(
         _signals_statement(team_ids, viewer_id, now - timedelta(days=coaching_days()), pending)
     ):
-        (tid, name, waiting, coached, by_leader, open_count, oldest_open) = row[:7]
+        (tid, name, waiting, by_members, by_leader, open_count, oldest_open) = row[:7]
         started, event, plan_done, plan_enrolled, until = row[7:]
         last = _latest(started, event, plan_done, plan_enrolled)
         since_when = _latest(last, oldest_open)
@@ -204,7 +194,7 @@ def _signals(
                 team_id=tid,
                 team_name=name,
                 pending_enrolments=waiting or 0,
-                coaching_given=coached or 0,
+                coaching_given=(by_members or 0) + (by_leader or 0),
                 coaching_by_leader=by_leader or 0,
                 open_assignments=open_count or 0,
                 last_activity=last,
