@@ -24,13 +24,13 @@ dashboards); and the team signals statement above, to mark the teams that stalle
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import DateTime, Integer, Select, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from lti_tool.catalog.models import EnrolmentRequest, PlanItem
@@ -121,9 +121,17 @@ def _over_members(value: Any, entity: Any, person: Any, *where: Any) -> Any:
     )
 
 
-def _signals_statement(
-    team_ids: Sequence[int] | Select[Any], viewer_id: int, since: datetime, pending: bool
-) -> Select[Any]:
+# Which teams a signals statement covers: one team (its page), the teams one person leads
+# (their home page), or the teams of several leads (the scorecard).
+BY_TEAM, BY_LEADER, BY_LEADERS = "team", "leader", "leaders"
+
+
+@functools.cache
+def _signals_statement(scope: str, pending: bool) -> Select[Any]:
+    """Built once per process (a dozen subqueries take longer to build than to run); the
+    team or leader, the viewer and the coaching window are bound parameters, and the tenant's
+    criteria are added at each execution (lti_tool.tenancy)."""
+    since = bindparam("since", type_=DateTime())
     given = (
         CoachingSession.status == SessionStatus.COMPLETED.value,
         CoachingSession.completed_at >= since,
@@ -168,21 +176,29 @@ def _signals_statement(
         _over_members(func.max(PlanItem.completed_at), PlanItem, PlanItem.person_id),
         _over_members(func.max(PlanItem.enrolled_at), PlanItem, PlanItem.person_id),
         select(NudgeDismissal.until)
-        .where(NudgeDismissal.team_id == Team.id, NudgeDismissal.person_id == viewer_id)
+        .where(
+            NudgeDismissal.team_id == Team.id,
+            NudgeDismissal.person_id == bindparam("viewer", type_=Integer()),
+        )
         .correlate(Team)
         .scalar_subquery(),
     ]
-    ids = team_ids if isinstance(team_ids, Select) else list(team_ids)
-    return select(*columns).where(Team.id.in_(ids)).order_by(Team.name, Team.id)
+    which = {
+        BY_TEAM: Team.id == bindparam("key", type_=Integer()),
+        BY_LEADER: Team.leader_id == bindparam("key", type_=Integer()),
+        BY_LEADERS: Team.leader_id.in_(bindparam("key", expanding=True)),
+    }[scope]
+    return select(*columns).where(which).order_by(Team.name, Team.id)
 
 
 def _signals(
-    team_ids: Sequence[int] | Select[Any], viewer_id: int, now: datetime, *, pending: bool
+    scope: str, key: int | list[int], viewer_id: int, now: datetime, *, pending: bool
 ) -> list[TeamSignals]:
     quiet = timedelta(days=stall_days())
     found = []
     for row in db.session.execute(
-        _signals_statement(team_ids, viewer_id, now - timedelta(days=coaching_days()), pending)
+        _signals_statement(scope, pending),
+        {"key": key, "viewer": viewer_id, "since": now - timedelta(days=coaching_days())},
     ):
         (tid, name, waiting, by_members, by_leader, open_count, oldest_open) = row[:7]
         started, event, plan_done, plan_enrolled, until = row[7:]
@@ -209,7 +225,7 @@ def _signals(
 def team_signals(t: Team, viewer_id: int, now: datetime | None = None) -> TeamSignals:
     """What the team page adds to paths.team.team_view: two statements at most."""
     now = now or utcnow()
-    signals = _signals([t.id], viewer_id, now, pending=True)[0]
+    signals = _signals(BY_TEAM, t.id, viewer_id, now, pending=True)[0]
     if signals.coaching_given:
         coach_ids = select(TeamMember.person_id).where(TeamMember.team_id == t.id)
         signals.recent_coaching = list(
@@ -234,8 +250,9 @@ def team_signals(t: Team, viewer_id: int, now: datetime | None = None) -> TeamSi
 def nudges_for(person_id: int, now: datetime | None = None) -> list[TeamSignals]:
     """The stalled, not dismissed teams this person leads (the home page): one statement."""
     now = now or utcnow()
-    led = select(Team.id).where(Team.leader_id == person_id)
-    return [s for s in _signals(led, person_id, now, pending=False) if s.show_nudge]
+    return [
+        s for s in _signals(BY_LEADER, person_id, person_id, now, pending=False) if s.show_nudge
+    ]
 
 
 def dismiss_nudge(
@@ -421,7 +438,7 @@ def scorecard(
             if (lead := rows.get(leader_id or 0)) is not None:
                 lead.minutes = int(minutes or 0)
         leader_of = {tid: lid for tid, lid in team_leaders}
-        for signal in _signals(list(leader_of), viewer_id, now, pending=False):
+        for signal in _signals(BY_LEADERS, list(rows), viewer_id, now, pending=False):
             if signal.stalled and (lead := rows.get(leader_of[signal.team_id])) is not None:
                 lead.stalled.append(signal.team_name)
     ordered = sorted(rows.values(), key=lambda r: r.person.display_name.lower())
