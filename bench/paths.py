@@ -10,7 +10,9 @@ statements of:
 - "my path with suggestions": the same plus team.my_path_extras (ranked suggestions with
   their reasons from the person's gaps, over every published path; the leader's shared path;
   whether the onboarding is open): everything the My path page loads;
-- "team page": team.team_view, a leader's team of 25 people (everything the page loads);
+- "team page": team.team_view, a leader's team of 25 people (its progress part);
+- "team page with the leaders' additions": the same plus leaders.team_signals (enrolment
+  requests waiting, coaching given, the stall check): everything the page loads;
 - the role dashboard: services.counts_by_role (assignment and completion by role and path,
   over the whole tenant).
 
@@ -36,6 +38,7 @@ from sqlalchemy import event, inspect, select, text
 from bench.common import bulk, sample
 from lti_tool import create_app
 from lti_tool.extensions import db
+from lti_tool.leaders import services as leaders
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.paths import services, team
 from lti_tool.paths.models import (
@@ -297,6 +300,14 @@ def measure(label: str, fn: Any, repeat: int, statements: list[int]) -> str:
     return f"| {label} | {s.p50:.1f} | {s.p95:.1f} | {s.cpu_p50:.1f} | {s.statements} |"
 
 
+def _team_page(team_id: int) -> None:
+    """Everything the team page loads: paths.team.team_view and leaders.team_signals."""
+    found = db.session.get(Team, team_id)
+    assert found is not None
+    team.team_view(found)
+    leaders.team_signals(found, found.leader_id or 0)
+
+
 def _load() -> str:
     try:
         return " ".join(FsPath("/proc/loadavg").read_text().split()[:3])
@@ -391,6 +402,12 @@ def main() -> None:
                 measure(
                     f"team page ({TEAM_SIZE} people, 5 paths each)",
                     lambda i: team.team_view(db.session.get(Team, team_ids[i])),
+                    args.repeat,
+                    statements,
+                ),
+                measure(
+                    "team page with the leaders' additions (coaching, approvals, nudge)",
+                    lambda i: _team_page(team_ids[i]),
                     args.repeat,
                     statements,
                 ),

@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.home.views import bp as home_bp
     from lti_tool.insights.views import bp as insights_bp
     from lti_tool.install.views import bp as install_bp
+    from lti_tool.leaders.views import bp as leaders_bp
     from lti_tool.lti.views import bp as lti_bp
     from lti_tool.paths import content as paths_content
     from lti_tool.paths import services as paths_services
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(recognition_bp)
     app.register_blueprint(voice_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(leaders_bp)
     paths_services.register_hooks()  # assignment follows job-role changes
     recognition_services.register_hooks()  # badges on path completion and verified tips
     voice_services.register_notifications()  # answers to training suggestions

@@ -31,6 +31,7 @@ from lti_tool.insights.models import (
     XapiOutbox,
 )
 from lti_tool.jobs.models import Job
+from lti_tool.leaders.models import NudgeDismissal
 from lti_tool.lti.models import Deployment, LaunchEvent, Registration, ToolKey
 from lti_tool.paths.models import (
     Assignment,
@@ -100,6 +101,7 @@ __all__ = [
     "Membership",
     "ModerationAction",
     "Notification",
+    "NudgeDismissal",
     "Path",
     "PathEvent",
     "PathNode",

@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lti_tool.devlauncher import demo_catalog, demo_insights, demo_personal
+from lti_tool.devlauncher import demo_catalog, demo_insights, demo_leaders, demo_personal
 from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.extensions import db
 from lti_tool.feedback.demo import seed_feedback
@@ -316,6 +316,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_recognition(reg)
     seed_voice(reg)  # training suggestions and pulse surveys
     seed_feedback(reg)  # ratings with comments over months; Ana's session waits for hers
+    demo_leaders.seed_leaders(reg)  # the scorecard's leads and a stalled team
     return reg
 
 

@@ -11,6 +11,7 @@ from lti_tool.catalog import plan as catalog_plan
 from lti_tool.extensions import db
 from lti_tool.home import services
 from lti_tool.lti.models import utcnow
+from lti_tool.leaders import services as leaders
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
 from lti_tool.paths import team
@@ -32,16 +33,21 @@ def index() -> str:
     paths = path_services.learning_of(ctx.person_id) if learner else []
     extras = team.my_path_extras(ctx.person_id, paths) if learner else {}
     plan = catalog_plan.progress(ctx.person_id) if learner else None
+    leads_team = bool(roles.teams_led_by(ctx.person_id))
     return render_template(
         "home/index.html",
         ctx=ctx,
         person=services.person(ctx),
         summary=summary,
         paths=paths,
-        leads_team=bool(roles.teams_led_by(ctx.person_id)),
+        leads_team=leads_team,
         **extras,
         plan=plan,
         pulses=voice.open_for(ctx.person_id, utcnow().date()),
+        nudges=leaders.nudges_for(ctx.person_id) if leads_team else [],
+        scorecard=leaders.may_see_scorecard(ctx.person_id, ctx.is_administrator)
+        if leads_team or ctx.is_administrator
+        else False,
     )
 
 

@@ -22,6 +22,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.leaders import services as leaders
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import personal, services, team
@@ -288,6 +289,8 @@ def team_page(pk: int) -> str:
         ctx=ctx,
         view=view,
         own=found.leader_id == ctx.person_id,
+        signals=leaders.team_signals(found, ctx.person_id),
+        coaching_days=leaders.coaching_days(),
     )
 
 
