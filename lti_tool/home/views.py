@@ -10,8 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from lti_tool.catalog import plan as catalog_plan
 from lti_tool.extensions import db
 from lti_tool.home import services
-from lti_tool.lti.models import utcnow
 from lti_tool.leaders import services as leaders
+from lti_tool.lti.models import utcnow
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import services as path_services
 from lti_tool.paths import team
