@@ -45,6 +45,7 @@ class FakeCanvas:
     enrolled: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
     self_enrolled: set[tuple[int, int]] = field(default_factory=set)
     deny: bool = False  # the person clicks "Cancel" on Canvas's authorise page
+    admin_may_enrol: bool = True  # False: the admin token lacks the enrolment permission
 
     def __post_init__(self) -> None:
         self.account_ids = {c.key: 2 + i for i, c in enumerate(catalog.CATEGORIES)}
@@ -57,6 +58,7 @@ class FakeCanvas:
             bucket.clear()
         self.refreshes = 0
         self.deny = False
+        self.admin_may_enrol = True
         self.self_enrolled = set()
         self.enrolled = {
             (self.course_ids[c], self.user_ids[u]): when
@@ -86,6 +88,9 @@ class FakeCanvas:
         @app.before_request
         def faults() -> Response | None:
             fake.seen.append(request.url)
+            if request.path == "/login/oauth2/token" and fake.faults[:1] == ["oauth_down"]:
+                fake.faults.pop(0)
+                return Response("<html>Service Unavailable</html>", status=503)
             if not request.path.startswith("/api/") or not fake.faults:
                 return None
             fault = fake.faults.pop(0)
@@ -249,6 +254,8 @@ class FakeCanvas:
                 fake.enrolled.setdefault((course_id, int(who)), None)
                 fake.self_enrolled.add((course_id, int(who)))
                 return jsonify(fake._enrollment_json(course_id, int(who)))
+            if not fake.admin_may_enrol:
+                return _unauthorized()
             if seed is None:
                 return _not_found()
             if seed.refuses:
