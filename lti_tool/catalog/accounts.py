@@ -210,6 +210,11 @@ def save_moodle_token(
     if len(token) > TOKEN_MAX or not token.isalnum():
         return "A Moodle token is a string of letters and digits, like 4f1c…; copy it again."
     settings = found.settings
+    if found.demo:
+        return (
+            "The demo LMS needs no token and cannot check one. With a real Moodle, Wayfinder "
+            "checks that the token is yours, then stores it encrypted."
+        )
     if settings.platform != "moodle" or not settings.base_url:
         return "Wayfinder is not connected to a Moodle site here."
     checker = MoodleAdapter(

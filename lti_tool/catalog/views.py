@@ -108,8 +108,10 @@ def _account_state() -> dict[str, Any]:
     ctx = current_launch()
     found = _access()
     platform = found.platform
-    offered = (platform == "canvas" and bool(found.settings.client_id)) or (
-        platform == "moodle" and found.granted
+    offered = (
+        (platform == "canvas" and bool(found.settings.client_id))
+        or (platform == "moodle" and found.granted)
+        or found.demo  # the development launcher's pretend LMS, shown like Moodle
     )
     row = accounts.account(ctx.person_id, platform) if offered else None
     return {"platform": platform, "offered": offered, "account": row}
