@@ -146,7 +146,7 @@ def test_connect_canvas_then_enrol_refresh_and_reconnect_after_a_revocation(
     assert "You are enrolled in Handling difficult calls" in text(enrolled)
     assert (cid, uid) in fake.self_enrolled
     assert people.entry(entry).enrolment_method == "self"
-    assert "You enrolled yourself through your connected Canvas account" in text(enrolled)
+    assert "You enrolled yourself, through your connected Canvas account" in text(enrolled)
 
     # An expired access token is refreshed before use.
     fake.enrolled.pop((cid, uid))
