@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
@@ -188,6 +189,17 @@ def test_connect_refusals_get_clear_pages(on_canvas: People) -> None:
     forged = window.get(callback.replace(state, other))
     assert forged.status_code == 400
     assert account_row(people) is None
+
+    # A state older than ten minutes (signed then, as Wayfinder signs them).
+    class Then(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - accounts.STATE_SECONDS - 5
+
+    old = URLSafeTimedSerializer(
+        people.app.config["SECRET_KEY"], salt="wayfinder-lms-oauth-state", signer=Then
+    ).dumps({"r": people.tenant, "p": 1, "u": "501", "n": "old"})
+    late = window.get(callback.replace(state, str(old)))
+    assert late.status_code == 400 and "This took too long" in text(late)
 
     # The person says no on Canvas's page.
     fake.deny = True
