@@ -804,6 +804,9 @@ def canvas_callback() -> Any:
             "Wayfinder cannot tell who asked for it, so it did nothing. " + again,
             400,
         )
+    # The state is spent whatever happens next (kept by the store; the database store joins
+    # this transaction, so commit it now: a failure below must not make it usable again).
+    db.session.commit()
     if request.args.get("error") or not request.args.get("code"):
         denied = request.args.get("error") == "access_denied"
         return page(

@@ -224,6 +224,10 @@ def test_connect_refusals_get_clear_pages(on_canvas: People) -> None:
     assert page.status_code == 502 and "Canvas is not answering" in text(page)
     assert account_row(people) is None
     assert "Traceback" not in page.text
+    # A failed exchange does not make its state usable again, nor does a refusal.
+    again = window.get(callback)
+    assert again.status_code == 400 and "This link was used already" in text(again)
+    assert "This link was used already" in text(window.get(denied))
 
 
 def test_the_developer_key_is_saved_encrypted_on_the_access_page(on_canvas: People) -> None:
