@@ -19,7 +19,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.tenancy import tenant_scope
 from tests.catalog.test_catalog_browser import ARGS, CHROMIUM, _no_overflow
-from tests.catalog.test_lms_accounts import on_canvas  # noqa: F401 (fixture)
+from tests.catalog.test_lms_accounts import on_canvas, on_moodle  # noqa: F401 (fixtures)
 from tests.catalog.test_plan import People
 from tests.deeplinking.test_deeplinking import deep_link_as, moodle_settings, open_picker
 from tests.harness import INSTRUCTOR, Browser, FakeLms
@@ -128,6 +128,41 @@ def test_the_picker_searches_and_pages_on_a_phone(
                 page.screenshot(path=str(SHOTS / f"picker-search-{width}.png"))
                 page.locator(".pick-pages").scroll_into_view_if_needed()
                 page.screenshot(path=str(SHOTS / f"picker-pages-{width}.png"))
+                page.close()
+        finally:
+            browser.close()
+
+
+def test_a_self_enrolment_only_moodle_course_on_a_phone(on_moodle: People) -> None:  # noqa: F811
+    people, fake = on_moodle, on_moodle.served.fake
+    cid = int(people.served.course_id("calls"))
+    fake.enrolled.pop((cid, int(people.served.user_id("ana"))), None)
+    fake.no_manual.add(cid)
+    entry = people.add(people.ana, "Handling difficult calls")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            for width, height in ((360, 740), (1280, 900)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(people.ana.url("/catalog/plan"))
+                if width == 360:
+                    page.focus(f"#plan-{entry} form button")
+                    with page.expect_navigation():
+                        page.keyboard.press("Enter")
+                main = page.inner_text("main")
+                assert "lets people enrol only themselves in Moodle" in main
+                link = page.locator(f"#plan-{entry} .lms-page a")
+                assert link.get_attribute("target") == "_blank"
+                assert link.get_attribute("href") == (
+                    f"{people.served.url}/enrol/index.php?id={cid}"
+                )
+                _no_overflow(page, f"plan-moodle-{width}")
+                page.screenshot(path=str(SHOTS / f"plan-moodle-{width}.png"), full_page=True)
+                page.goto(people.ana.url("/catalog/account"))
+                assert "Security keys" in page.inner_text("main")
+                _no_overflow(page, f"account-moodle-{width}")
+                page.screenshot(path=str(SHOTS / f"account-moodle-{width}.png"), full_page=True)
                 page.close()
         finally:
             browser.close()
