@@ -156,7 +156,8 @@ def place() -> Any:
         )
     chosen: list[Offer] = []
     if not cancelled:
-        offers = registry.resolve(ctx, keys)
+        # The chosen keys and the ticked gradebook columns, wherever they were listed.
+        offers = registry.resolve(ctx, list(dict.fromkeys(keys + request.form.getlist("graded"))))
         error = ""
         if not keys:
             error = "Choose what to add to the course, or Cancel to add nothing."
