@@ -52,7 +52,8 @@ from adapters.base import (
 )
 from adapters.http import HttpClient, HttpError, LinkPages, next_link, redact, same_site
 
-MAX_PER_PAGE = 100  # Canvas caps per_page (at 100 on hosted Canvas)
+MAX_PER_PAGE = 100
+PERSON_TOKEN = "person_token"  # noqa: S105 (an error code: the person must connect (again))  # Canvas caps per_page (at 100 on hosted Canvas)
 
 # What the developer key must allow when its scopes are enforced.
 SCOPES = (
@@ -61,7 +62,7 @@ SCOPES = (
     "url:GET|/api/v1/accounts/:account_id/users",
     "url:GET|/api/v1/search/all_courses",
     "url:GET|/api/v1/courses/:id",
-    "url:POST|/api/v1/courses/:course_id/enrollments",
+    "url:POST|/api/v1/courses/:course_id/enrollments",  # also a person's self-enrolment
     "url:GET|/api/v1/courses/:course_id/enrollments",
     "url:GET|/api/v1/courses/:course_id/users/:user_id/progress",
     "url:GET|/api/v1/users/:id",
@@ -301,13 +302,30 @@ class CanvasAdapter:
         return categories
 
     def enrol(self, course_id: str, user_id: str) -> EnrolmentResult:
-        if not self._as_admin:
+        """The admin token enrols anyone (`enrollment[user_id]`). Where there is none, or Canvas
+        refuses it, and this adapter acts for the same person with their OAuth token, the person
+        enrols themselves: `enrollment[user_id]=self` with the course's self-enrolment code,
+        which Canvas accepts only for a course open to self-enrolment. A person who has not
+        connected (or whose token Canvas no longer accepts) gets code `person_token`."""
+        if self._as_admin:
+            try:
+                return self._admin_enrol(course_id, user_id)
+            except AdapterError as exc:
+                if exc.kind is not ErrorKind.FORBIDDEN or not self._acts_for(user_id):
+                    raise
+        elif not self._acts_for(user_id):
             raise AdapterError(
                 ErrorKind.FORBIDDEN,
                 "canvas POST courses/:id/enrollments",
                 "enrolling people in Canvas needs an admin token; none is configured",
                 "no_admin_token",
             )
+        return self._self_enrol(course_id, user_id)
+
+    def _acts_for(self, user_id: str) -> bool:
+        return self.oauth is not None and self.acting_user == str(user_id)
+
+    def _admin_enrol(self, course_id: str, user_id: str) -> EnrolmentResult:
         response = self._send(
             "POST",
             f"courses/{_id(course_id)}/enrollments",
@@ -322,6 +340,34 @@ class CanvasAdapter:
         if not isinstance(body, dict) or "id" not in body:
             raise _bad("POST courses/:id/enrollments", body)
         return EnrolmentResult(course_id, user_id, EnrolmentMethod.MANUAL)
+
+    def _self_enrol(self, course_id: str, user_id: str) -> EnrolmentResult:
+        asked = "canvas POST courses/:id/enrollments (self)"
+        course = _json(
+            self._send("GET", f"courses/{_id(course_id)}", person=True), "canvas GET courses/:id"
+        )
+        code = course.get("self_enrollment_code") if isinstance(course, dict) else None
+        if not code or not (course.get("self_enrollment") or course.get("open_enrollment")):
+            raise AdapterError(
+                ErrorKind.FORBIDDEN,
+                asked,
+                "this course is not open to self-enrolment, and no admin token may enrol people",
+                "no_self_enrollment",
+            )
+        response = self._send(
+            "POST",
+            f"courses/{_id(course_id)}/enrollments",
+            data={
+                "enrollment[user_id]": "self",
+                "enrollment[self_enrollment_code]": str(code),
+                "enrollment[type]": "StudentEnrollment",
+            },
+            person=True,
+        )
+        body = _json(response, asked)
+        if not isinstance(body, dict) or "id" not in body:
+            raise _bad("POST courses/:id/enrollments", body)
+        return EnrolmentResult(course_id, user_id, EnrolmentMethod.SELF)
 
     def completion(self, course_id: str, user_id: str) -> Completion:
         try:
@@ -421,7 +467,7 @@ class CanvasAdapter:
                     raise _bad(f"GET {path}", body)
                 bodies.append(body)
         except HttpError as exc:
-            raise self._error("GET", path, exc) from None
+            raise self._error("GET", path, exc, personal=not self._as_admin) from None
         self.truncated = pages.truncated
         return bodies
 
@@ -432,31 +478,50 @@ class CanvasAdapter:
         params: Mapping[str, Any] | None = None,
         *,
         data: Mapping[str, str] | None = None,
+        person: bool = False,
     ) -> requests.Response:
-        """One call with the right token: the admin's when there is one, else the acting
-        person's, refreshed once if Canvas says it is no longer valid."""
+        """One call with the right token: the admin's when there is one (unless `person`), else
+        the acting person's, refreshed once if Canvas says it is no longer valid."""
         url = self._url(path)
+        personal = person or not self._as_admin
         for retry in (False, True):
-            token = self._token(fresh=retry)
+            token = self._person_token(retry) if person else self._token(fresh=retry)
             try:
                 return self.http.request(
                     method, url, params=params, data=data, headers=self._headers(token)
                 )
             except HttpError as exc:
-                if not retry and _token_rejected(exc) and self._refreshable:
+                if not retry and _token_rejected(exc) and personal and self._can_refresh:
                     continue
-                raise self._error(method, path, exc) from None
+                error = self._error(method, path, exc, personal=personal)
+                if personal and error.kind is ErrorKind.AUTH and self.acting_user is not None:
+                    # Even a fresh token is refused: revoked in Canvas. Ask to connect again.
+                    if self.oauth is not None:
+                        self.oauth.store.delete(self.acting_user)
+                    error = AdapterError(error.kind, error.asked, error.answer, PERSON_TOKEN)
+                raise error from None
         raise AssertionError("unreachable")
+
+    def _person_token(self, fresh: bool) -> str:
+        """The acting person's live token. Its AdapterErrors ask `canvas oauth`: the person has
+        not connected (`no_token`), or Canvas refused the refresh (the token was deleted)."""
+        if self.oauth is None or self.acting_user is None:
+            raise AdapterError(ErrorKind.AUTH, "canvas oauth", "no person to act for", "no_token")
+        return self.oauth.access_token(self.acting_user, fresh=fresh)
+
+    @property
+    def _can_refresh(self) -> bool:
+        return self.oauth is not None and self.acting_user is not None
 
     @property
     def _refreshable(self) -> bool:
-        return not self._as_admin and self.oauth is not None and self.acting_user is not None
+        return not self._as_admin and self._can_refresh
 
     def _token(self, fresh: bool = False) -> str:
         if self._admin_token:
             return self._admin_token
         if self.oauth is not None and self.acting_user is not None:
-            return self.oauth.access_token(self.acting_user, fresh=fresh)
+            return self._person_token(fresh)
         raise AdapterError(
             ErrorKind.AUTH,
             "canvas",
@@ -470,12 +535,14 @@ class CanvasAdapter:
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/api/v1/{path}"
 
-    def _error(self, method: str, path: str, exc: HttpError) -> AdapterError:
+    def _error(
+        self, method: str, path: str, exc: HttpError, personal: bool = False
+    ) -> AdapterError:
         asked = f"canvas {method} {path.replace(self.base_url, '')}"
         said = _canvas_message(exc.body_excerpt) or exc.reason
         if exc.status == 401 and _token_rejected(exc):
             kind = ErrorKind.AUTH
-            if self._refreshable:
+            if personal and self._can_refresh:
                 said = f"Canvas no longer accepts the token of user {self.acting_user}: {said}"
         elif exc.status == 401:
             kind = ErrorKind.FORBIDDEN  # Canvas: "user not authorized to perform that action"

@@ -10,12 +10,15 @@ How Moodle talks:
 - `core_course_get_courses` has no paging: it returns every course (the site course included, which
   is left out here), so `list_courses` pages over one fetch kept for a minute.
   `core_course_search_courses` pages with `page` (0-based) and `perpage` and gives `total`.
-- `enrol_self_enrol_user` enrols the token's owner, so self-enrolment needs that person's own token
-  (from `user_tokens`); otherwise the service account enrols them with `enrol_manual_enrol_users`.
+- The service account enrols people with `enrol_manual_enrol_users` wherever the course has manual
+  enrolment. `enrol_self_enrol_user` enrols the token's owner, so a course that allows only
+  self-enrolment needs that person's own token (from `user_tokens`, checked with
+  `core_webservice_get_site_info`); without one the person enrols on Moodle's own page.
 
 The service needs these functions: core_course_get_courses, core_course_search_courses,
 core_course_get_categories, core_enrol_get_course_enrolment_methods, enrol_manual_enrol_users,
-enrol_self_enrol_user, core_completion_get_course_completion_status, core_user_get_users_by_field.
+enrol_self_enrol_user, core_completion_get_course_completion_status, core_user_get_users_by_field
+(and, for people's own tokens, core_webservice_get_site_info, which the mobile service has).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from adapters.base import (
 from adapters.http import HttpClient, HttpError, redact
 
 REST_PATH = "/webservice/rest/server.php"
+SELF_ENROL_ONLY = "self_enrol_only"  # only the person can enrol: their token, or Moodle's page
+PERSON_TOKEN = "person_token"  # noqa: S105 (a code: the person's own token was refused)
 STUDENT_ROLE_ID = 5  # Moodle's default "student" role
 
 FUNCTIONS = (
@@ -172,6 +177,13 @@ class MoodleAdapter:
         ]
 
     def enrol(self, course_id: str, user_id: str) -> EnrolmentResult:
+        """The service account enrols the person where the course has manual enrolment (most
+        courses). Where it has none but allows self-enrolment, the person's own token (from
+        `user_tokens`) enrols them with `enrol_self_enrol_user`; without one, the refusal
+        carries code `self_enrol_only` and the course's own enrolment page in `answer`."""
+        manual = self._manual_enrol(course_id, user_id)
+        if manual is not None:
+            return manual
         methods = self._call(
             "core_enrol_get_course_enrolment_methods", {"courseid": _int(course_id)}
         )
@@ -182,31 +194,77 @@ class MoodleAdapter:
             for m in methods
             if isinstance(m, dict) and m.get("type") == "self" and _open(m.get("status"))
         ]
+        if not self_instances:
+            raise AdapterError(
+                ErrorKind.REFUSED,
+                "moodle enrol_manual_enrol_users",
+                "the course has neither manual enrolment nor open self-enrolment",
+                "wsnoinstance",
+            )
         own = self.user_tokens.get(user_id) if self.user_tokens else None
-        if self_instances and own is not None:
+        if own is None:
+            raise AdapterError(
+                ErrorKind.REFUSED,
+                "moodle enrol_self_enrol_user",
+                self.enrolment_page(course_id),
+                SELF_ENROL_ONLY,
+            )
+        try:
             body = self._call(
                 "enrol_self_enrol_user",
                 {"courseid": _int(course_id), "instanceid": self_instances[0].get("id", 0)},
                 token=own.access_token,
                 read=False,
             )
-            if isinstance(body, dict) and body.get("status") is True:
-                return EnrolmentResult(course_id, user_id, EnrolmentMethod.SELF)
-            # A key is required, or the instance closed meanwhile: the service account tries.
-        self._call(
-            "enrol_manual_enrol_users",
-            {
-                "enrolments": [
-                    {
-                        "roleid": self.student_role_id,
-                        "userid": _int(user_id),
-                        "courseid": _int(course_id),
-                    }
-                ]
-            },
-            read=False,
+        except AdapterError as exc:
+            if exc.kind is ErrorKind.AUTH and self.user_tokens is not None:
+                # The person's token expired or was deleted in Moodle: forget it.
+                self.user_tokens.delete(user_id)
+                raise AdapterError(ErrorKind.AUTH, exc.asked, exc.answer, PERSON_TOKEN) from None
+            raise
+        if isinstance(body, dict) and body.get("status") is True:
+            return EnrolmentResult(course_id, user_id, EnrolmentMethod.SELF)
+        # A key is required, or the instance closed meanwhile: only Moodle's own page can help.
+        raise AdapterError(
+            ErrorKind.REFUSED,
+            "moodle enrol_self_enrol_user",
+            self.enrolment_page(course_id),
+            SELF_ENROL_ONLY,
         )
+
+    def _manual_enrol(self, course_id: str, user_id: str) -> EnrolmentResult | None:
+        """The service account's manual enrolment, or None where the course has none."""
+        try:
+            self._call(
+                "enrol_manual_enrol_users",
+                {
+                    "enrolments": [
+                        {
+                            "roleid": self.student_role_id,
+                            "userid": _int(user_id),
+                            "courseid": _int(course_id),
+                        }
+                    ]
+                },
+                read=False,
+            )
+        except AdapterError as exc:
+            if exc.code == "wsnoinstance":
+                return None
+            raise
         return EnrolmentResult(course_id, user_id, EnrolmentMethod.MANUAL)
+
+    def enrolment_page(self, course_id: str) -> str:
+        """Moodle's own enrolment page for a course, where a person enrols themselves."""
+        return f"{self.base_url}/enrol/index.php?id={_int(course_id)}"
+
+    def token_owner(self) -> str:
+        """The Moodle user id owning this adapter's token (core_webservice_get_site_info)."""
+        body = self._call("core_webservice_get_site_info", {})
+        owner = body.get("userid") if isinstance(body, dict) else None
+        if not isinstance(owner, int):
+            raise _bad("core_webservice_get_site_info", body)
+        return str(owner)
 
     def completion(self, course_id: str, user_id: str) -> Completion:
         try:

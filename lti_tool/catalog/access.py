@@ -14,14 +14,17 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 
-from adapters.base import AdapterError, ErrorKind, LmsAdapter
+from adapters.base import AdapterError, ErrorKind, LmsAdapter, TokenStore
 from adapters.factory import AdapterSettings, make_adapter
 from adapters.http import HttpClient
 from lti_tool.catalog.models import CatalogSource
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 
-PLATFORMS = {"moodle": "Moodle (web-service token)", "canvas": "Canvas (admin access token)"}
+PLATFORMS = {
+    "moodle": "Moodle (web-service token)",
+    "canvas": "Canvas (admin token, developer key)",
+}
 # The development launcher's pretend LMS (devlauncher/demo_catalog.py): only with DEV_LAUNCHER.
 DEMO_PLATFORM = "demo"
 
@@ -107,6 +110,10 @@ def access_for(
             base_url=row.base_url,
             token=decrypt(secret_key, row.token_encrypted),
             account_id=row.account_id or "self",
+            client_id=row.client_id if row.platform == "canvas" else "",
+            client_secret=decrypt(secret_key, row.client_secret_encrypted)
+            if row.platform == "canvas"
+            else "",
             timeout=timeout,
             max_pages=200,
         )
@@ -114,16 +121,23 @@ def access_for(
 
 
 def adapter_for(
-    access: Access, registration_id: int, http: HttpClient | None = None
+    access: Access,
+    registration_id: int,
+    http: HttpClient | None = None,
+    *,
+    tokens: TokenStore | None = None,
+    acting_user: str | None = None,
 ) -> LmsAdapter | None:
-    """The tenant's LMS adapter, or None when it granted no REST access (local items only)."""
+    """The tenant's LMS adapter, or None when it granted no REST access (local items only).
+    `tokens` (catalog.accounts.PersonTokens) and `acting_user` let it act as that person with
+    their own token where the service account may not (Canvas OAuth, Moodle self-enrolment)."""
     if not access.granted:
         return None
     if access.demo:
         from lti_tool.devlauncher.demo_catalog import demo_adapter
 
         return demo_adapter(registration_id)
-    return make_adapter(access.settings, http=http)
+    return make_adapter(access.settings, http=http, tokens=tokens, acting_user=acting_user)
 
 
 def save_access(
@@ -135,8 +149,12 @@ def save_access(
     token: str,
     account_id: str,
     by: str,
+    client_id: str | None = None,
+    client_secret: str = "",
 ) -> dict[str, str]:
-    """Store the LMS address and token (an empty token keeps the stored one). Returns errors."""
+    """Store the LMS address and token (an empty token keeps the stored one), and for Canvas the
+    API developer key for per-person OAuth (`client_id` None: leave it as it is; an empty
+    secret keeps the stored one). Returns errors."""
     errors: dict[str, str] = {}
     platform = platform.strip()
     base_url = base_url.strip().rstrip("/")
@@ -151,8 +169,27 @@ def save_access(
         elif len(base_url) > 500:
             errors["base_url"] = "Use at most 500 characters."
         has_token = bool(token.strip()) or bool(row is not None and row.token_encrypted)
-        if not has_token:
-            errors["token"] = "Paste the token the LMS gave you."  # noqa: S105
+        key_id = (client_id if client_id is not None else (row.client_id if row else "")).strip()
+        has_key = bool(key_id) and (
+            bool(client_secret.strip()) or bool(row is not None and row.client_secret_encrypted)
+        )
+        if not has_token and not (platform == "canvas" and has_key):
+            errors["token"] = (
+                "Paste the token the LMS gave you."
+                if platform != "canvas"
+                else "Paste an admin token, or give the developer key below, or both."
+            )
+        if platform == "canvas" and client_id is not None:
+            if key_id and not key_id.isdigit():
+                errors["client_id"] = (
+                    "The developer key's client id is a number, like 10000000000042."
+                )
+            elif len(key_id) > 100:
+                errors["client_id"] = "Use at most 100 characters."
+            elif key_id and not has_key:
+                errors["client_secret"] = "Paste the developer key's secret (its “Show key”)."  # noqa: S105
+            elif client_secret.strip() and not key_id:
+                errors["client_id"] = "Give the client id that goes with this secret."
         if platform == "canvas" and not (account_id == "self" or account_id.isdigit()):
             errors["account_id"] = "The account id is the number in /accounts/<id>, or self."
     if errors:
@@ -167,6 +204,14 @@ def save_access(
         row.token_encrypted = ""
     elif token.strip():
         row.token_encrypted = encrypt(secret_key, token.strip())
+    if platform != "canvas":
+        row.client_id, row.client_secret_encrypted = "", ""
+    elif client_id is not None:
+        row.client_id = client_id.strip()
+        if not row.client_id:
+            row.client_secret_encrypted = ""
+        elif client_secret.strip():
+            row.client_secret_encrypted = encrypt(secret_key, client_secret.strip())
     row.updated_at = utcnow()
     row.updated_by = by[:255]
     clear_problem(registration_id)

@@ -1,21 +1,30 @@
 """The catalog as content an instructor can place in a course (LTI Deep Linking): the whole
-catalog, or one item with a gradebook column for the learner's completion of it."""
+catalog, or one item with a gradebook column for the learner's completion of it. The picker
+searches the catalog (the catalog page's own search: PostgreSQL full-text, a fallback on SQLite)
+and pages through it, PICK_PAGE items at a time, so any item of a large catalog can be placed."""
 
 from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import select
 
+from lti_tool.catalog import services
 from lti_tool.catalog.models import CatalogItem
-from lti_tool.deeplinking.content import ContentProvider, LineItem, Offer, register_provider
+from lti_tool.deeplinking.content import (
+    ContentProvider,
+    LineItem,
+    Offer,
+    OfferPage,
+    register_provider,
+)
 from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
 
-MAX_OFFERS = 200
+PICK_PAGE = 25
 
 
-def _offers(_ctx: LaunchContext) -> list[Offer]:
-    offers = [
+def _whole(_ctx: LaunchContext) -> list[Offer]:
+    return [
         Offer(
             kind="catalog",
             item_id="all",
@@ -25,31 +34,46 @@ def _offers(_ctx: LaunchContext) -> list[Offer]:
             endpoint="catalog.index",
         )
     ]
-    rows = db.session.scalars(
-        select(CatalogItem)
-        .where(CatalogItem.hidden.is_(False), CatalogItem.gone_at.is_(None))
-        .order_by(CatalogItem.featured.desc(), CatalogItem.title)
-        .limit(MAX_OFFERS)
+
+
+def _offer(row: CatalogItem) -> Offer:
+    return Offer(
+        kind="catalog",
+        item_id=str(row.id),
+        title=row.title,
+        text=(row.summary[:200] or f"A {row.format_label} from the catalog.")
+        + " Learners add it to their plan; completing it is scored 1 of 1.",
+        endpoint="catalog.item",
+        values={"pk": str(row.id)},
+        line_item=LineItem(
+            score_maximum=1.0,
+            label=row.title[:200],
+            tag="wayfinder",
+            resource_id=f"catalog:{row.id}",
+        ),
     )
-    for row in rows:
-        offers.append(
-            Offer(
-                kind="catalog",
-                item_id=str(row.id),
-                title=row.title,
-                text=(row.summary[:200] or f"A {row.format_label} from the catalog.")
-                + " Learners add it to their plan; completing it is scored 1 of 1.",
-                endpoint="catalog.item",
-                values={"pk": str(row.id)},
-                line_item=LineItem(
-                    score_maximum=1.0,
-                    label=row.title[:200],
-                    tag="wayfinder",
-                    resource_id=f"catalog:{row.id}",
-                ),
-            )
+
+
+def _search(_ctx: LaunchContext, query: str, page: int) -> OfferPage:
+    found = services.search(
+        services.Filters(q=query.strip()[:200], page=max(1, page)), per_page=PICK_PAGE
+    )
+    return OfferPage([_offer(r.item) for r in found.results], found.total, found.page, found.pages)
+
+
+def _lookup(_ctx: LaunchContext, item_id: str) -> Offer | None:
+    if item_id == "all":
+        return _whole(_ctx)[0]
+    if not item_id.isdigit():
+        return None
+    row = db.session.scalar(
+        select(CatalogItem).where(
+            CatalogItem.id == int(item_id),
+            CatalogItem.hidden.is_(False),
+            CatalogItem.gone_at.is_(None),
         )
-    return offers
+    )
+    return _offer(row) if row is not None else None
 
 
 def _route(item_id: str) -> tuple[str, dict[str, str]] | None:
@@ -67,9 +91,12 @@ def init_app(app: Flask) -> None:
             title="Catalog",
             description="The company's course catalog, or one course from it, where people pick "
             "courses for their own goals.",
-            offers=_offers,
+            offers=_whole,
             route=_route,
             position=40,
+            search=_search,
+            lookup=_lookup,
+            search_label="Search the catalog",
         ),
         app,
     )

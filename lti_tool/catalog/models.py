@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -120,6 +121,9 @@ class CatalogSource(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     base_url: Mapped[str] = mapped_column(String(500), default="")
     token_encrypted: Mapped[str] = mapped_column(Text, default="")
     account_id: Mapped[str] = mapped_column(String(60), default="self")
+    # Canvas API developer key for per-person OAuth2 (the secret encrypted like the token).
+    client_id: Mapped[str] = mapped_column(String(100), default="")
+    client_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(255), default="")
     synced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -235,6 +239,9 @@ class PlanItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     completion_checked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # The last enrolment problem in plain words (the item stays; the person can try again).
     problem: Mapped[str] = mapped_column(Text, default="")
+    # Only the person can enrol (Moodle self-enrolment without their token): the LMS's own
+    # enrolment page, opened in a new window; the completion check notices the enrolment.
+    enrol_page: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[CatalogItem] = relationship()
@@ -273,3 +280,27 @@ class EnrolmentRequest(TenantScoped, db.Model):  # type: ignore[name-defined,mis
 
     plan_item: Mapped[PlanItem] = relationship()
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class LmsAccount(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
+    """A person's own authority in the LMS, so Wayfinder can act as them where the service
+    account may not: a Canvas OAuth2 token pair (from "Connect your Canvas account") or a Moodle
+    web-service token they pasted (for self-enrolment). Tokens are stored encrypted
+    (catalog.access.encrypt); a token the LMS stops accepting is deleted, not kept."""
+
+    __tablename__ = "lms_accounts"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "person_id", "platform", name="uq_lms_accounts_person"),
+        Index("ix_lms_accounts_lms_user", "registration_id", "platform", "lms_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))  # canvas, moodle
+    lms_user_id: Mapped[str] = mapped_column(String(100))
+    access_token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    refresh_token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # epoch seconds
+    token_type: Mapped[str] = mapped_column(String(20), default="Bearer")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -18,10 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from adapters.base import AdapterError, CompletionState, ErrorKind, LmsAdapter
+from adapters.moodle import PERSON_TOKEN, SELF_ENROL_ONLY
 from lti_tool.catalog import access
 from lti_tool.catalog.models import (
     CatalogItem,
@@ -265,6 +266,8 @@ class Outcome:
     ok: bool
     message: str
     ask_leader: bool = False  # Wayfinder cannot enrol: offer to ask the leader
+    connect: str = ""  # the person's own LMS authority would help: "canvas" or "moodle"
+    lms_page: str = ""  # the LMS's own enrolment page, where only the person can enrol
 
 
 def lms_user_id(platform: str, sub: str, custom: dict[str, str]) -> str:
@@ -295,6 +298,33 @@ def _full(row: CatalogItem) -> bool:
 def _refusal(error: AdapterError) -> Outcome:
     """What the learner reads when the LMS says no; their plan keeps the item either way."""
     kept = " It stays in your plan."
+    platform = "canvas" if error.asked.startswith("canvas") else "moodle"
+    if error.code == PERSON_TOKEN or (
+        error.kind is ErrorKind.AUTH and error.asked.startswith("canvas oauth")
+    ):
+        if platform == "canvas":
+            return Outcome(
+                False,
+                "Only you can enrol yourself in this Canvas course, so Wayfinder needs your "
+                "permission: use “Connect your Canvas account” on this page, then try again."
+                + kept,
+                connect="canvas",
+            )
+        return Outcome(
+            False,
+            "Moodle no longer accepts the token you gave Wayfinder (it expired or was "
+            "removed), so it was forgotten. Give a new one, or enrol on Moodle's own page." + kept,
+            connect="moodle",
+        )
+    if error.code == SELF_ENROL_ONLY:
+        return Outcome(
+            False,
+            "This course lets people enrol only themselves in Moodle. Open Moodle's enrolment "
+            "page and enrol there: your plan notices it by itself. Or give Wayfinder your own "
+            "Moodle token once, and it enrols you from here." + kept,
+            connect="moodle",
+            lms_page=error.answer,
+        )
     if error.kind is ErrorKind.AUTH:
         return Outcome(
             False,
@@ -343,6 +373,7 @@ def _enrolled(row: PlanItem, method: str, actor: Actor) -> None:
     row.enrolled_at = utcnow()
     row.enrolment_method = method
     row.problem = ""
+    row.enrol_page = ""
     _event("plan_enrolled", row, actor, detail=method)
     _gradebook(row, "Started", done=False)
 
@@ -391,9 +422,11 @@ def enrol(
         result = adapter.enrol(item.external_id, user_id)
     except AdapterError as error:
         outcome = _refusal(error)
-        if error.kind in TENANT_PROBLEMS:
+        if error.kind in TENANT_PROBLEMS and not outcome.connect:
             access.record_problem(row.registration_id, error)
         row.problem = outcome.message
+        row.enrol_page = outcome.lms_page[:500]
+        row.lms_user_id = row.lms_user_id or user_id
         _event("plan_enrol_failed", row, actor, detail=f"{error.kind.value} {error.code}".strip())
         db.session.flush()
         return outcome
@@ -554,7 +587,13 @@ def refresh_completion(rows: Iterable[PlanItem], adapter: LmsAdapter) -> tuple[i
     checked = completed = 0
     lms = Actor("the LMS")
     for row in rows:
-        if row.item.is_local or row.status != PlanStatus.ENROLLED.value or not row.lms_user_id:
+        waiting = row.enrol_page and row.status in (
+            PlanStatus.PLANNED.value,
+            PlanStatus.APPROVED.value,
+        )
+        if row.item.is_local or not row.lms_user_id:
+            continue
+        if row.status != PlanStatus.ENROLLED.value and not waiting:
             continue
         try:
             found = adapter.completion(row.item.external_id, row.lms_user_id)
@@ -566,6 +605,11 @@ def refresh_completion(rows: Iterable[PlanItem], adapter: LmsAdapter) -> tuple[i
             raise
         checked += 1
         row.completion_checked_at = utcnow()
+        if waiting:
+            if found.state is CompletionState.NOT_ENROLLED:
+                continue
+            # They enrolled on the LMS's own page: their plan follows.
+            _enrolled(row, "self", lms)
         row.progress_done, row.progress_total = found.done, found.total
         if found.state is CompletionState.COMPLETED:
             _completed(row, lms, "lms")
@@ -578,7 +622,16 @@ def enrolled_lms_items(person_id: int | None = None) -> list[PlanItem]:
     query = (
         select(PlanItem)
         .join(CatalogItem, CatalogItem.id == PlanItem.item_id)
-        .where(PlanItem.status == PlanStatus.ENROLLED.value, CatalogItem.source == "lms")
+        .where(
+            or_(
+                PlanItem.status == PlanStatus.ENROLLED.value,
+                and_(
+                    PlanItem.enrol_page != "",
+                    PlanItem.status.in_((PlanStatus.PLANNED.value, PlanStatus.APPROVED.value)),
+                ),
+            ),
+            CatalogItem.source == "lms",
+        )
         .options(selectinload(PlanItem.item), selectinload(PlanItem.person))
     )
     if person_id is not None:

@@ -35,8 +35,8 @@ from flask import (
     url_for,
 )
 
-from adapters.base import LmsAdapter
-from lti_tool.catalog import access, plan, services
+from adapters.base import AdapterError, ErrorKind, LmsAdapter
+from lti_tool.catalog import access, accounts, plan, services
 from lti_tool.catalog import jobs as catalog_jobs
 from lti_tool.catalog.models import (
     LEVEL_LABELS,
@@ -73,16 +73,48 @@ def _me() -> Person:
     return row
 
 
-def _adapter() -> LmsAdapter | None:
+def _access() -> access.Access:
     config = current_app.config
-    registration_id = current_launch().registration_id
-    found = access.access_for(
-        registration_id,
+    return access.access_for(
+        current_launch().registration_id,
         config["SECRET_KEY"],
         config["HTTP_TIMEOUT"],
         allow_demo=bool(config["DEV_LAUNCHER"]),
     )
-    return access.adapter_for(found, registration_id)
+
+
+def _adapter(*, as_me: bool = False) -> LmsAdapter | None:
+    """The tenant's adapter; `as_me`: able to act as the launched person with their own token
+    (Canvas OAuth, a Moodle token) where the service account may not."""
+    ctx = current_launch()
+    found = _access()
+    if not as_me or found.demo:
+        return access.adapter_for(found, ctx.registration_id)
+    tokens = accounts.PersonTokens(
+        ctx.registration_id, current_app.config["SECRET_KEY"], found.platform, ctx.person_id
+    )
+    return access.adapter_for(
+        found, ctx.registration_id, tokens=tokens, acting_user=_lms_user() or None
+    )
+
+
+def _callback_url() -> str:
+    # The same address in the authorise request and in the token exchange; never a launch token.
+    return url_for("catalog.canvas_callback", _external=True, lt=None)
+
+
+def _account_state() -> dict[str, Any]:
+    """What the plan and account pages say about the person's own LMS authority."""
+    ctx = current_launch()
+    found = _access()
+    platform = found.platform
+    offered = (
+        (platform == "canvas" and bool(found.settings.client_id))
+        or (platform == "moodle" and found.granted)
+        or found.demo  # the development launcher's pretend LMS, shown like Moodle
+    )
+    row = accounts.account(ctx.person_id, platform) if offered else None
+    return {"platform": platform, "offered": offered, "account": row}
 
 
 def _lms_user() -> str:
@@ -262,6 +294,7 @@ def my_plan() -> str:
         leader=roles.team_leader_of(ctx.person_id),
         errors={},
         values={},
+        lms_account=_account_state(),
     )
 
 
@@ -278,7 +311,9 @@ def enrol(pk: int) -> Any:
     ctx = current_launch()
     entry = _entry(pk)
     user_id = _lms_user() or entry.lms_user_id
-    outcome = plan.enrol(entry, None if entry.item.is_local else _adapter(), user_id, _actor())
+    outcome = plan.enrol(
+        entry, None if entry.item.is_local else _adapter(as_me=True), user_id, _actor()
+    )
     message = outcome.message
     if outcome.ask_leader:
         leader = roles.team_leader_of(ctx.person_id)
@@ -306,6 +341,7 @@ def ask(pk: int) -> Any:
             leader=roles.team_leader_of(ctx.person_id),
             errors={entry.id: errors["reason"]},
             values={entry.id: reason},
+            lms_account=_account_state(),
         ), 400
     leader = roles.team_leader_of(ctx.person_id)
     who = leader.display_name if leader else "your trainers"
@@ -589,6 +625,7 @@ def access_page() -> Any:
         "platform": row.platform if row else "",
         "base_url": row.base_url if row else "",
         "account_id": row.account_id if row else "self",
+        "client_id": row.client_id if row else "",
     }
     if not values["platform"] and ctx.platform in access.PLATFORMS:
         values["platform"] = ctx.platform
@@ -616,6 +653,8 @@ def access_page() -> Any:
                 token=request.form.get("token", ""),
                 account_id=values["account_id"],
                 by=ctx.name,
+                client_id=values["client_id"],
+                client_secret=request.form.get("client_secret", ""),
             )
         if not errors:
             db.session.commit()
@@ -635,4 +674,201 @@ def access_page() -> Any:
         errors=errors,
         platforms=access.PLATFORMS,
         has_token=bool(row and row.token_encrypted),
+        has_secret=bool(row and row.client_secret_encrypted),
+        callback_url=_callback_url(),
     ), (400 if errors else 200)
+
+
+# --- a person's own LMS authority -----------------------------------------------------------
+
+
+@bp.get("/account")
+@launch_required()
+def account_page() -> Any:
+    return _account_page({}, "")
+
+
+def _account_page(errors: dict[str, str], status_message: str, status: int = 200) -> Any:
+    ctx = current_launch()
+    state = _account_state()
+    found = _access()
+    return render_template(
+        "catalog/account.html",
+        ctx=ctx,
+        lms_account=state,
+        errors=errors,
+        base_url=found.settings.base_url,
+        lms_user=_lms_user(),
+    ), (400 if errors else status)
+
+
+@bp.post("/account/moodle")
+@launch_required()
+def moodle_token() -> Any:
+    ctx = current_launch()
+    found = _access()
+    error = accounts.save_moodle_token(
+        found,
+        ctx.registration_id,
+        current_app.config["SECRET_KEY"],
+        ctx.person_id,
+        _lms_user(),
+        request.form.get("token", ""),
+    )
+    if error:
+        db.session.rollback()
+        return _account_page({"token": error}, "")
+    db.session.commit()
+    flash(
+        "Your Moodle token is saved. Wayfinder uses it only to enrol you in courses that allow "
+        "self-enrolment only.",
+        "success",
+    )
+    return _see_other("catalog.my_plan")
+
+
+@bp.route("/account/remove", methods=["GET", "POST"])
+@launch_required()
+def account_remove() -> Any:
+    ctx = current_launch()
+    state = _account_state()
+    if state["account"] is None:
+        flash("There is nothing to disconnect.", "success")
+        return _see_other("catalog.account_page")
+    if request.method == "POST":
+        accounts.disconnect(ctx.person_id, state["platform"])
+        db.session.commit()
+        flash(
+            "Disconnected: Wayfinder forgot your token. Enrolments it made stay as they are.",
+            "success",
+        )
+        return _see_other("catalog.account_page")
+    return render_template("catalog/account_remove.html", ctx=ctx, lms_account=state)
+
+
+@bp.get("/account/canvas/connect")
+@launch_required()
+def canvas_connect() -> Any:
+    """Opened in a new window from the plan or account page: off to Canvas's authorise page,
+    with a state that says who asked (this window carries no launch afterwards)."""
+    ctx = current_launch()
+    secret_key = current_app.config["SECRET_KEY"]
+    oauth = accounts.canvas_oauth(_access(), ctx.registration_id, secret_key, _callback_url())
+    user = _lms_user()
+    if oauth is None or not user:
+        return render_template(
+            "catalog/connect_result.html",
+            ok=False,
+            title="Canvas cannot be connected here",
+            explanation="Wayfinder has no Canvas developer key for this site, or the LMS did not "
+            "say who you are in Canvas. Ask your administrator (Catalog > LMS access), then "
+            "open Wayfinder from Canvas again.",
+        ), 400
+    state = accounts.make_state(secret_key, ctx.registration_id, ctx.person_id, user)
+    return redirect(oauth.authorization_url(state), code=303)
+
+
+@bp.get("/oauth/canvas/callback")
+def canvas_callback() -> Any:
+    """Canvas sends the person back here (in the new window) with `code` and `state`, or
+    `error=access_denied`. No launch: the signed, single-use state names the person."""
+    secret_key = current_app.config["SECRET_KEY"]
+
+    def page(ok: bool, title: str, explanation: str, status: int) -> Any:
+        return render_template(
+            "catalog/connect_result.html", ok=ok, title=title, explanation=explanation
+        ), status
+
+    again = "Go back to Wayfinder and use “Connect your Canvas account” once more."
+    try:
+        state = accounts.read_state(secret_key, request.args.get("state", ""))
+    except accounts.StateProblem as problem:
+        if problem.reason == "used":
+            return page(
+                False,
+                "This link was used already",
+                "Each Connect link works once. If you are connected, Wayfinder says so on "
+                "your plan. " + again,
+                400,
+            )
+        if problem.reason == "expired":
+            return page(
+                False,
+                "This took too long",
+                "For your safety the Connect link works for ten minutes. " + again,
+                400,
+            )
+        return page(
+            False,
+            "This link is not from Wayfinder",
+            "Wayfinder cannot tell who asked for it, so it did nothing. " + again,
+            400,
+        )
+    # The state is spent whatever happens next (kept by the store; the database store joins
+    # this transaction, so commit it now: a failure below must not make it usable again).
+    db.session.commit()
+    if request.args.get("error") or not request.args.get("code"):
+        denied = request.args.get("error") == "access_denied"
+        return page(
+            False,
+            "Canvas was not connected" if denied else "Canvas did not say yes",
+            (
+                "You chose not to allow Wayfinder. Nothing changed; courses that only you can "
+                "join stay in your plan. "
+                if denied
+                else "Canvas sent you back without permission for Wayfinder. "
+            )
+            + again,
+            200 if denied else 400,
+        )
+    from lti_tool.tenancy import set_tenant
+
+    set_tenant(db.session, state.registration_id)
+    found = access.access_for(state.registration_id, secret_key, current_app.config["HTTP_TIMEOUT"])
+    oauth = accounts.canvas_oauth(
+        found, state.registration_id, secret_key, _callback_url(), person_id=state.person_id
+    )
+    if oauth is None:
+        return page(
+            False,
+            "Canvas cannot be connected here",
+            "Wayfinder's Canvas developer key was removed meanwhile. Ask your administrator.",
+            400,
+        )
+    try:
+        oauth.exchange_code(request.args["code"], expected_user_id=state.lms_user_id)
+    except AdapterError as error:
+        db.session.rollback()
+        if error.kind is ErrorKind.UNAVAILABLE:
+            return page(
+                False,
+                "Canvas is not answering",
+                "Canvas did not answer Wayfinder, so you are not connected yet. Try again in "
+                "a few minutes. " + again,
+                502,
+            )
+        if error.kind is ErrorKind.REFUSED:
+            return page(
+                False,
+                "You are logged in to Canvas as someone else",
+                "Canvas allowed Wayfinder for a different Canvas account than the one you "
+                "opened Wayfinder from. Log out of Canvas, log in as yourself, and "
+                + again[0].lower()
+                + again[1:],
+                409,
+            )
+        return page(
+            False,
+            "Canvas did not accept the connection",
+            "Canvas refused Wayfinder's request (the link may have been used already, or the "
+            "developer key changed). " + again,
+            400,
+        )
+    db.session.commit()
+    return page(
+        True,
+        "Connected - you can close this window and go back",
+        "Wayfinder can now enrol you in Canvas courses that only you can join. Close this "
+        "window, go back to your plan and press Enrol again.",
+        200,
+    )

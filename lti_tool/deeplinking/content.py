@@ -67,6 +67,16 @@ class Offer:
         return {**self.custom, ITEM_PARAMETER: self.key}
 
 
+@dataclass(frozen=True)
+class OfferPage:
+    """One page of a searchable provider's offers (see ContentProvider.search)."""
+
+    offers: list[Offer]
+    total: int
+    page: int = 1
+    pages: int = 1
+
+
 def _always(_ctx: LaunchContext) -> bool:
     return True
 
@@ -97,6 +107,12 @@ class ContentProvider:
     # Called with what was chosen from this provider, before the answer goes to the LMS (in
     # the request's transaction: add and flush, never commit), e.g. to remember the placement.
     placed: Callable[[LaunchContext, list[Offer]], None] | None = None
+    # Providers with more than a page of things (the catalog): the picker shows `offers` (the
+    # fixed ones) and then `search(ctx, query, page)`, with a search box and pages; `lookup`
+    # finds any one of them by item id, so a choice made on another page still counts.
+    search: Callable[[LaunchContext, str, int], OfferPage] | None = None
+    lookup: Callable[[LaunchContext, str], Offer | None] | None = None
+    search_label: str = "Search"
 
 
 class ContentRegistry:
@@ -123,6 +139,23 @@ class ContentRegistry:
                 for offer in provider.offers(ctx):
                     found[offer.key] = offer
         return found
+
+    def resolve(self, ctx: LaunchContext, keys: list[str]) -> dict[str, Offer]:
+        """The offers behind these keys, wherever they are listed (a search page or not);
+        keys that name nothing this launch may place are left out."""
+        found = self.offers(ctx)
+        resolved = {key: found[key] for key in keys if key in found}
+        for key in keys:
+            if key in resolved:
+                continue
+            kind, _, item_id = key.partition(":")
+            provider = self._providers.get(kind)
+            if provider is None or provider.lookup is None or not provider.available(ctx):
+                continue
+            offer = provider.lookup(ctx, item_id)
+            if offer is not None and offer.key == key:
+                resolved[key] = offer
+        return resolved
 
     def route(self, key: str) -> tuple[str, dict[str, str]] | None:
         kind, _, item_id = key.strip().partition(":")

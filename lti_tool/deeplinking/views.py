@@ -46,6 +46,24 @@ def _refusal(ctx: LaunchContext) -> Response | None:
     return None
 
 
+def _browsing(values: Any, registry: ContentRegistry) -> tuple[dict[str, str], dict[str, int]]:
+    """What searchable providers were asked: `q_<kind>` and `page_<kind>`, or a page button
+    `goto=<kind>:<page>` (a new search starts at page 1)."""
+    queries: dict[str, str] = {}
+    pages: dict[str, int] = {}
+    goto_kind, _, goto_page = (values.get("goto") or "").partition(":")
+    for provider in registry.providers():
+        if provider.search is None:
+            continue
+        kind = provider.kind
+        queries[kind] = (values.get(f"q_{kind}") or "").strip()[:200]
+        raw = goto_page if goto_kind == kind else (values.get(f"page_{kind}") or "1")
+        pages[kind] = int(raw) if raw.isdigit() and len(raw) < 6 else 1
+        if values.get("action") == "search":
+            pages[kind] = 1
+    return queries, pages
+
+
 def _picker(
     ctx: LaunchContext,
     registry: ContentRegistry,
@@ -54,32 +72,48 @@ def _picker(
     graded: list[str] | None = None,
     error: str = "",
     status: int = 200,
+    queries: dict[str, str] | None = None,
+    pages: dict[str, int] | None = None,
 ) -> Response:
     offers = registry.offers(ctx)
+    queries, pages = queries or {}, pages or {}
     sections = []
+    shown: set[str] = set()
     for provider in registry.providers():
         available = provider.available(ctx)
         mine = [o for o in offers.values() if o.kind == provider.kind]
+        found = None
+        if available and provider.search is not None:
+            found = provider.search(
+                ctx, queries.get(provider.kind, ""), pages.get(provider.kind, 1)
+            )
+            mine = mine + found.offers
+        shown.update(o.key for o in mine)
         sections.append(
             {
                 "provider": provider,
                 "available": available,
                 "offers": mine,
+                "found": found,
+                "query": queries.get(provider.kind, ""),
                 # Listed under "Not available yet": not ready, or nothing to place for now.
                 "later": not available or not mine,
                 "label": provider.unavailable_label if not available else provider.empty_label,
                 "help": provider.unavailable_help if not available else provider.empty_help,
             }
         )
+    # Chosen on another page or before a search: kept, and listed so they can be unticked.
+    elsewhere = [o for k, o in registry.resolve(ctx, selected).items() if k not in shown]
     page = render_template(
         "deeplinking/picker.html",
         ctx=ctx,
         sections=sections,
+        elsewhere=elsewhere,
         multiple=ctx.services.deep_linking_accept_multiple,
         selected=selected,
         graded=graded or [],
         error=error,
-        nothing_to_offer=not offers,
+        nothing_to_offer=not any(s["offers"] for s in sections) and not elsewhere,
     )
     return Response(page, status=status)
 
@@ -90,7 +124,9 @@ def picker() -> Any:
     refusal = _refusal(ctx)
     if refusal is not None:
         return refusal
-    return _picker(ctx, content_registry(), selected=[])
+    registry = content_registry()
+    queries, pages = _browsing(request.args, registry)
+    return _picker(ctx, registry, selected=[], queries=queries, pages=pages)
 
 
 def _page_url(offer: Offer) -> str:
@@ -107,9 +143,21 @@ def place() -> Any:
     registry = content_registry()
     cancelled = request.form.get("action") == "cancel"
     keys = list(dict.fromkeys(request.form.getlist("item")))
+    queries, pages = _browsing(request.form, registry)
+    if not cancelled and (request.form.get("action") == "search" or request.form.get("goto")):
+        # Searching or paging the picker: nothing is placed, what was ticked stays ticked.
+        return _picker(
+            ctx,
+            registry,
+            selected=keys,
+            graded=request.form.getlist("graded"),
+            queries=queries,
+            pages=pages,
+        )
     chosen: list[Offer] = []
     if not cancelled:
-        offers = registry.offers(ctx)
+        # The chosen keys and the ticked gradebook columns, wherever they were listed.
+        offers = registry.resolve(ctx, list(dict.fromkeys(keys + request.form.getlist("graded"))))
         error = ""
         if not keys:
             error = "Choose what to add to the course, or Cancel to add nothing."
@@ -120,7 +168,16 @@ def place() -> Any:
         if error:
             kept = [key for key in keys if key in offers]
             ticked = [key for key in request.form.getlist("graded") if key in offers]
-            return _picker(ctx, registry, selected=kept, graded=ticked, error=error, status=400)
+            return _picker(
+                ctx,
+                registry,
+                selected=kept,
+                graded=ticked,
+                error=error,
+                status=400,
+                queries=queries,
+                pages=pages,
+            )
         graded = set(request.form.getlist("graded"))
         # No line item where the LMS said it ignores them, nor where one was optional and
         # not ticked: what providers are told matches what the LMS receives.

@@ -17,7 +17,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lti_tool.devlauncher import demo_catalog, demo_insights, demo_leaders, demo_personal
+from lti_tool.devlauncher import (
+    demo_catalog,
+    demo_insights,
+    demo_leaders,
+    demo_lmsauth,
+    demo_personal,
+)
 from lti_tool.devlauncher.demo_coaching import seed_coaching
 from lti_tool.extensions import db
 from lti_tool.feedback.demo import seed_feedback
@@ -311,6 +317,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     demo_grades_paths.seed_path_placement(reg, course)
     demo_personal.seed_personal(reg)  # onboarding, ratings, suggestions, team page
     demo_catalog.seed_catalog(reg)
+    demo_lmsauth.seed_lms_accounts(reg)  # Ana's token for the demo LMS (catalog.accounts)
     seed_coaching(reg)
     demo_insights.seed_insights(reg, DEMO_PATH, DEMO_TEAM)
     seed_recognition(reg)

@@ -9,7 +9,14 @@ import time
 import pytest
 import requests
 
-from adapters.base import AdapterError, CompletionState, ErrorKind, MemoryTokenStore, StoredToken
+from adapters.base import (
+    AdapterError,
+    CompletionState,
+    EnrolmentMethod,
+    ErrorKind,
+    MemoryTokenStore,
+    StoredToken,
+)
 from adapters.canvas import CanvasAdapter, CanvasOAuth
 from adapters.http import LinkPages
 from tests.adapters.conftest import Subject, quick_http
@@ -147,15 +154,24 @@ def test_the_rate_limit_is_unavailable_not_forbidden(canvas: Subject) -> None:
     assert caught.value.kind is ErrorKind.UNAVAILABLE
 
 
-def test_enrolling_without_an_admin_token_is_forbidden_so_the_app_can_ask_a_leader(
+def test_without_an_admin_token_a_connected_person_enrols_themselves_where_canvas_allows(
     canvas: Subject,
 ) -> None:
     fake = fake_of(canvas)
     access, _ = fake.issue_token("ben", refresh=False)
-    store = MemoryTokenStore({canvas.user("ben"): StoredToken(access)})
+    ben = canvas.user("ben")
+    store = MemoryTokenStore({ben: StoredToken(access)})
     adapter = person_adapter(canvas, oauth_for(canvas, store), "ben")
+    # A course open to self-enrolment: user_id=self with its self_enrollment_code.
+    assert adapter.enrol(canvas.course("calls"), ben).method is EnrolmentMethod.SELF
+    assert (int(canvas.course("calls")), int(ben)) in fake.self_enrolled
+    # Not open to self-enrolment: only an admin could, and there is none.
     with pytest.raises(AdapterError) as caught:
-        adapter.enrol(canvas.course("calls"), canvas.user("ben"))
+        adapter.enrol(canvas.course("deesc"), ben)
+    assert (caught.value.kind, caught.value.code) == (ErrorKind.FORBIDDEN, "no_self_enrollment")
+    # Someone else than the person it acts for: forbidden, so the app can ask a leader.
+    with pytest.raises(AdapterError) as caught:
+        adapter.enrol(canvas.course("calls"), canvas.user("ana"))
     assert (caught.value.kind, caught.value.code) == (ErrorKind.FORBIDDEN, "no_admin_token")
 
 

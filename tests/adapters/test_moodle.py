@@ -84,23 +84,41 @@ def test_search_results_say_how_people_enrol(moodle: Subject) -> None:
     assert deesc.enrolment.value == "manual"
 
 
-def test_self_enrolment_uses_the_persons_own_token_where_the_course_allows_it(
+def test_self_enrolment_uses_the_persons_own_token_where_the_course_allows_only_that(
     moodle: Subject,
 ) -> None:
     fake = fake_of(moodle)
-    ben = moodle.user("ben")
-    fake.user_tokens["ben-own-token"] = int(ben)
-    tokens = MemoryTokenStore({ben: StoredToken("ben-own-token")})
+    ben, calls = moodle.user("ben"), moodle.course("calls")
+    fake.no_manual.add(int(calls))  # "calls" allows self-enrolment and has no manual enrolment
+    fake.user_tokens["benowntoken"] = int(ben)
+    tokens = MemoryTokenStore({ben: StoredToken("benowntoken")})
     adapter = MoodleAdapter(
         str(moodle.extra["url"]), fake.service_token, http=quick_http(), user_tokens=tokens
     )
-    assert adapter.enrol(moodle.course("calls"), ben).method is EnrolmentMethod.SELF
-    assert fake.enrol_methods[(int(moodle.course("calls")), int(ben))] == "self"
-    # No self-enrolment in this course: the service account enrols him.
+    assert adapter.enrol(calls, ben).method is EnrolmentMethod.SELF
+    assert fake.enrol_methods[(int(calls), int(ben))] == "self"
+    # Where the service account may enrol manually, it does, token or not.
     assert adapter.enrol(moodle.course("deesc"), ben).method is EnrolmentMethod.MANUAL
-    # Without his own token, even a self-enrolment course goes through the service account.
-    plain = moodle.adapter.enrol(moodle.course("calls"), moodle.user("ana"))
-    assert plain.method is EnrolmentMethod.MANUAL
+    assert fake.enrol_methods[(int(moodle.course("deesc")), int(ben))] == "manual"
+    # Without her own token, a self-enrolment-only course sends her to Moodle's own page.
+    with pytest.raises(AdapterError) as caught:
+        moodle.adapter.enrol(calls, moodle.user("ana"))
+    assert caught.value.code == "self_enrol_only"
+    assert caught.value.answer == f"{moodle.extra['url']}/enrol/index.php?id={calls}"
+    assert (int(calls), int(moodle.user("ana"))) not in fake.enrol_methods
+    # A token Moodle no longer accepts is forgotten, and the person is told.
+    fake.user_tokens.clear()
+    with pytest.raises(AdapterError) as caught:
+        adapter.enrol(calls, moodle.user("ben"))
+    assert (caught.value.kind, caught.value.code) == (ErrorKind.AUTH, "person_token")
+    assert tokens.get(ben) is None
+
+
+def test_a_persons_token_names_its_owner(moodle: Subject) -> None:
+    fake = fake_of(moodle)
+    fake.user_tokens["anatoken"] = int(moodle.user("ana"))
+    own = MoodleAdapter(str(moodle.extra["url"]), "anatoken", http=quick_http())
+    assert own.token_owner() == moodle.user("ana")
 
 
 def test_nested_parameters_are_flattened_the_php_way() -> None:

@@ -60,3 +60,15 @@ def test_each_persona_sees_the_catalog(launcher: tuple[Any, str]) -> None:
     assert "0 new, 0 changed, 11 unchanged" in again
     assert "Hidden" in again
     assert "LMS access" in text(dev.get("/"))
+
+
+def test_ana_has_given_the_demo_lms_her_token(launcher: tuple[Any, str]) -> None:
+    _app, tool = launcher
+    ana = persona(tool, "ana")
+    plan = ana.get("/catalog/plan")
+    assert "Your Moodle token Saved" in text(plan)
+    page = ana.get("/catalog/account")
+    assert page.status_code == 200 and "Remove my token" in text(page)
+    assert "demo-token-for-ana" not in page.text
+    refused = ana.post("/catalog/account/moodle", {"token": "abc123"})
+    assert refused.status_code == 400 and "The demo LMS needs no token" in text(refused)

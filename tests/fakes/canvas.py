@@ -43,6 +43,9 @@ class FakeCanvas:
     codes: dict[str, int] = field(default_factory=dict)
     refreshes: int = 0
     enrolled: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
+    self_enrolled: set[tuple[int, int]] = field(default_factory=set)
+    deny: bool = False  # the person clicks "Cancel" on Canvas's authorise page
+    admin_may_enrol: bool = True  # False: the admin token lacks the enrolment permission
 
     def __post_init__(self) -> None:
         self.account_ids = {c.key: 2 + i for i, c in enumerate(catalog.CATEGORIES)}
@@ -54,6 +57,9 @@ class FakeCanvas:
         for bucket in (self.faults, self.seen, self.tokens, self.refresh_tokens, self.codes):
             bucket.clear()
         self.refreshes = 0
+        self.deny = False
+        self.admin_may_enrol = True
+        self.self_enrolled = set()
         self.enrolled = {
             (self.course_ids[c], self.user_ids[u]): when
             for (c, u), when in catalog.ENROLMENTS.items()
@@ -68,6 +74,9 @@ class FakeCanvas:
             self.refresh_tokens[refresh_token] = uid
         return access, refresh_token
 
+    def join_code(self, course_key: str) -> str:
+        return f"JOIN{self.course_ids[course_key]}"
+
     def revoke(self, token: str) -> None:
         self.tokens.pop(token, None)
         self.refresh_tokens.pop(token, None)
@@ -79,6 +88,9 @@ class FakeCanvas:
         @app.before_request
         def faults() -> Response | None:
             fake.seen.append(request.url)
+            if request.path == "/login/oauth2/token" and fake.faults[:1] == ["oauth_down"]:
+                fake.faults.pop(0)
+                return Response("<html>Service Unavailable</html>", status=503)
             if not request.path.startswith("/api/") or not fake.faults:
                 return None
             fault = fake.faults.pop(0)
@@ -97,9 +109,14 @@ class FakeCanvas:
             args = request.args
             if args.get("client_id") != fake.client_id or args.get("response_type") != "code":
                 return Response("unknown client", status=400)
+            state = {"state": args["state"]} if "state" in args else {}
+            if fake.deny:
+                # oauth.md: "If the user denies access, the redirect has error=access_denied".
+                query: dict[str, str] = {"error": "access_denied", **state}
+                return redirect(f"{args['redirect_uri']}?{urlencode(query)}")
             code = "code-" + secrets.token_hex(6)
             fake.codes[code] = fake.user_ids[fake.browser_user]
-            query = {"code": code, **({"state": args["state"]} if "state" in args else {})}
+            query = {"code": code, **state}
             return redirect(f"{args['redirect_uri']}?{urlencode(query)}")
 
         @app.post("/login/oauth2/token")
@@ -210,16 +227,35 @@ class FakeCanvas:
             if caller() is None:
                 return _invalid_token()
             seed = fake._seed(course_id)
-            return _not_found() if seed is None else jsonify(fake._course_json(seed))
+            if seed is None:
+                return _not_found()
+            body = fake._course_json(seed)
+            if seed.self_enrol:
+                # A course open to self-enrolment shows its join code (Course.self_enrollment_code).
+                body.update(self_enrollment=True, self_enrollment_code=fake.join_code(seed.key))
+            return jsonify(body)
 
         @app.post("/api/v1/courses/<int:course_id>/enrollments")
         def enrol(course_id: int) -> Any:
             who = caller()
             if who is None:
                 return _invalid_token()
-            if who != "admin":
-                return _unauthorized()
             seed = fake._seed(course_id)
+            if who != "admin":
+                # enrollments_api#create: someone who may not manage enrolments can still enrol
+                # themselves with user_id=self and the course's self_enrollment_code.
+                code = request.form.get("enrollment[self_enrollment_code]")
+                if request.form.get("enrollment[user_id]") != "self" or not code:
+                    return _unauthorized()
+                if seed is None:
+                    return _not_found()
+                if not seed.self_enrol or code != fake.join_code(seed.key):
+                    return jsonify(errors=[{"message": "self_enrollment_code is invalid"}]), 400
+                fake.enrolled.setdefault((course_id, int(who)), None)
+                fake.self_enrolled.add((course_id, int(who)))
+                return jsonify(fake._enrollment_json(course_id, int(who)))
+            if not fake.admin_may_enrol:
+                return _unauthorized()
             if seed is None:
                 return _not_found()
             if seed.refuses:

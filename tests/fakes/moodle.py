@@ -30,6 +30,7 @@ SERVICE_FUNCTIONS = frozenset(
         "enrol_self_enrol_user",
         "core_completion_get_course_completion_status",
         "core_user_get_users_by_field",
+        "core_webservice_get_site_info",
     }
 )
 SERVICE_ACCOUNT = 2  # the admin user owning the service token
@@ -52,6 +53,8 @@ class FakeMoodle:
     seen: list[Seen] = field(default_factory=list)
     enrolled: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
     enrol_methods: dict[tuple[int, int], str] = field(default_factory=dict)
+    # course ids without a manual enrolment instance (self-enrolment only)
+    no_manual: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.category_ids = {c.key: 2 + i for i, c in enumerate(catalog.CATEGORIES)}
@@ -69,6 +72,7 @@ class FakeMoodle:
             for (c, u), when in catalog.ENROLMENTS.items()
         }
         self.enrol_methods = {}
+        self.no_manual = set()
 
     # The WSGI app.
 
@@ -203,7 +207,7 @@ class FakeMoodle:
                 return _missing("course")
             if uid not in self.user_ids.values():
                 return _missing("user")
-            if seed.refuses:
+            if seed.refuses or cid in self.no_manual:
                 return _error(
                     "moodle_exception",
                     "wsnoinstance",
@@ -224,6 +228,19 @@ class FakeMoodle:
         self.enrolled.setdefault((cid, caller), None)
         self.enrol_methods[(cid, caller)] = "self"
         return jsonify({"status": True, "warnings": []})
+
+    def _core_webservice_get_site_info(self, p: dict[str, Any], caller: int) -> Response:
+        u = next((x for x in catalog.USERS if self.user_ids[x.key] == caller), None)
+        return jsonify(
+            {
+                "sitename": "Acme Moodle",
+                "username": u.username if u else "admin",
+                "fullname": u.name if u else "Admin User",
+                "userid": caller,
+                "siteurl": request.host_url.rstrip("/"),
+                "functions": [{"name": f, "version": "2024100700"} for f in sorted(self.functions)],
+            }
+        )
 
     def _core_completion_get_course_completion_status(
         self, p: dict[str, Any], caller: int

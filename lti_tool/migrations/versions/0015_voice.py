@@ -1,7 +1,7 @@
 """Voice: training suggestions with votes, pulse surveys per role
 
 Revision ID: 0015_voice
-Revises: 0013_recognition
+Revises: 0014_feedback
 Create Date: 2026-12-03 13:19:38.700177
 
 """

@@ -1,7 +1,7 @@
 """Leaders: a leader's dismissal of the stall nudge for one of their teams
 
 Revision ID: 0016_leaders
-Revises: 0013_recognition
+Revises: 0015_voice
 Create Date: 2026-12-03 13:30:00.000000
 
 """
