@@ -47,6 +47,8 @@ from lti_tool.coaching.models import (
 )
 from lti_tool.community.models import Notification
 from lti_tool.extensions import db
+from lti_tool.insights.events import record_event
+from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import services as paths
 from lti_tool.paths.models import PathNode, StepKind
@@ -661,9 +663,26 @@ def sign_off(actor: Actor, row: CoachingSession, note: str = "") -> bool:
     row.status = SessionStatus.COMPLETED.value
     row.completed_at = utcnow()
     _record_evidence(row)
+    record_coached(row)
     _notify(actor, other, "coach_completed", row)
     db.session.flush()
     return True
+
+
+def record_coached(row: CoachingSession) -> bool:
+    """The learning event of a completed session, the coach's (the learner's is the step it
+    completed); once, whoever calls it again (events.backfill does)."""
+    assert row.completed_at is not None
+    return record_event(
+        row.registration_id,
+        row.coach_id,
+        Verb.COACHED,
+        "coaching_session",
+        row.id,
+        title=row.offer.title if row.offer is not None else "",
+        minutes=row.minutes,
+        occurred_at=row.completed_at,
+    )
 
 
 def _record_evidence(row: CoachingSession) -> None:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from lti_tool.coaching import services as coaching_services
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.people.models import Person
@@ -270,6 +271,7 @@ def seed_leaders(reg: Registration) -> None:
             db.session.add(session)
             db.session.flush()
             slot.session_id = session.id
+            coaching_services.record_coached(session)  # the coach's event
 
         # Lucas decided two enrolment requests: one approved, one declined.
         items = list(db.session.scalars(select(CatalogItem).order_by(CatalogItem.id).limit(2)))

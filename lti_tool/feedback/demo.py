@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
+from lti_tool.coaching import services as coaching_services
 from lti_tool.coaching.models import (
     CoachingOffer,
     CoachingSession,
@@ -214,6 +215,7 @@ def seed_feedback(reg: Registration) -> None:
                 db.session.add(session)
                 db.session.flush()
                 slot.session_id = session.id
+                coaching_services.record_coached(session)  # the coach's event
                 comment = rnd.choice(comments) if rnd.random() < 0.6 else ""
                 add(
                     who, Kind.COACHING, str(session.id), str(offer.id), offer.title,

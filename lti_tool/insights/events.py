@@ -218,8 +218,8 @@ def events_of(person_id: int, limit: int = 50) -> list[LearningEvent]:
 
 
 def backfill(registration_id: int) -> int:
-    """Record, once, the path and community events that happened before this table existed
-    (assignments, starts, completed steps and paths, tips, questions and answers). Safe to
+    """Record, once, the events that happened before this table existed (assignments, starts,
+    completed steps and paths, tips, questions and answers, coaching given, badges). Safe to
     run again: already recorded events are left alone. Returns how many were new."""
     from lti_tool.community.models import Answer, Post
     from lti_tool.paths.models import Assignment, Path, PathNode, StepProgress
@@ -305,5 +305,24 @@ def backfill(registration_id: int) -> int:
             "answer",
             answer.id,
             occurred_at=answer.created_at,
+        )
+    from lti_tool.coaching import services as coaching
+    from lti_tool.coaching.models import CoachingSession
+    from lti_tool.recognition.models import Award, Badge
+
+    for session in db.session.scalars(
+        select(CoachingSession).where(CoachingSession.completed_at.is_not(None))
+    ):
+        new += coaching.record_coached(session)
+    badges = dict(db.session.execute(select(Badge.id, Badge.name)).all())
+    for award in db.session.scalars(select(Award)):
+        new += record_event(
+            registration_id,
+            award.person_id,
+            Verb.AWARDED,
+            "badge",
+            award.badge_id,
+            title=badges.get(award.badge_id, ""),
+            occurred_at=award.awarded_at,
         )
     return new

@@ -35,6 +35,8 @@ from sqlalchemy.orm import selectinload
 from lti_tool.community import services as community
 from lti_tool.community.models import Answer, Notification, Post
 from lti_tool.extensions import db
+from lti_tool.insights.events import record_event
+from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import services as paths
 from lti_tool.paths.models import Assignment, AssignmentStatus, Path
@@ -282,6 +284,9 @@ def _insert_awards(
         )
         inserted.extend(db.session.execute(stmt).scalars())
     if inserted:
+        title = db.session.scalar(select(Badge.name).where(Badge.id == badge_id)) or ""
+        for person_id in inserted:
+            record_event(registration_id, person_id, Verb.AWARDED, "badge", badge_id, title=title)
         db.session.execute(
             sa_insert(Notification),
             [

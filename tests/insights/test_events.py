@@ -61,6 +61,17 @@ def test_paths_and_community_record_their_events(clean_app: Any) -> None:
                 if e.verb == "completed" and e.object_type == "step"
             ]
             assert len(steps) == 3 and all(e.minutes > 0 for e in steps)
+            # Her two badges (one automatic, one from Ben) are awarded events, once each; the
+            # shadowing session she took is Sam's "coached" event, with its minutes.
+            awarded = [e for e in events.events_of(ana.id) if e.verb == "awarded"]
+            assert len(awarded) == 2 and all(e.object_type == "badge" for e in awarded)
+            sam = db.session.scalar(select(Person).where(Person.sub == "sam"))
+            assert sam is not None
+            coached = [e for e in events.events_of(sam.id) if e.verb == "coached"]
+            # (his shadowing of Ana, and the past sessions the feedback demo gives him)
+            assert coached and all(e.minutes > 0 for e in coached)
+            assert len({e.object_id for e in coached}) == len(coached)
+            assert not any(e.verb == "coached" for e in events.events_of(ana.id))
             # The demo's team: 20 completed the path months ago.
             assert (
                 db.session.scalar(
