@@ -185,7 +185,11 @@ def seed_feedback(reg: Registration) -> None:
         for offer in db.session.scalars(select(CoachingOffer).order_by(CoachingOffer.id)):
             mean, comments = COACHING_TONE.get(offer.title, DEFAULT_TONE)
             for who in rnd.sample(agents, 6):
-                at = now - timedelta(days=rnd.randint(10, 160), hours=rnd.randint(0, 6))
+                days = rnd.randint(10, 160)
+                # Older than a month: the team pages' "coaching given in the last 30 days" is
+                # the coaching demo's story (Sam shadowed by Ana), not these past sessions.
+                days += 30 if days <= 30 else 0
+                at = now - timedelta(days=days, hours=rnd.randint(0, 6))
                 starts = at - timedelta(days=1)
                 slot = CoachingSlot(
                     registration_id=reg.id,
