@@ -337,7 +337,9 @@ def main() -> None:
             else None
         )
         db.session.rollback()
-        if not (args.reuse and reg is not None):
+        if args.reuse and reg is not None:
+            upgrade()  # keep the data, bring the schema up to the code's migrations
+        else:
             db.drop_all()
             with db.engine.begin() as conn:
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

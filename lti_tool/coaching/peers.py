@@ -115,7 +115,7 @@ def _among(column: Any, ids: list[int]) -> Any:
     then hashes the ids and reads the week from its index only, where ``= ANY(array)`` made it
     intersect the week with an index scan of every author's rows."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return column.in_(select(func.unnest(literal(ids, ARRAY(Integer)))))
+        return column.in_(select(func.unnest(literal(ids, ARRAY(Integer), literal_execute=True))))
     return column.in_(ids)
 
 
