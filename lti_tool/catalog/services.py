@@ -273,11 +273,24 @@ def search(
     order += [CatalogItem.featured.desc(), CatalogItem.title, CatalogItem.id]
     gaps = fitting.skill_gaps(db.session, person_id) if person_id else []
     formats = fitting.preferred_formats(db.session, person_id)
-    if filters.sort == "fit":
+    if filters.sort == "fit" or not filters.q:
+        # Browsing (no text) pages through an index and counts cheaply on its own; a window
+        # count there would read and sort every visible item before the first page.
         total = _count(where)
         pages = max(1, -(-total // per_page))
         page = min(filters.page, pages)
-        items = _by_fit(where, order, gaps, page, per_page)
+        if filters.sort == "fit":
+            items = _by_fit(where, order, gaps, page, per_page)
+        else:
+            items = list(
+                db.session.scalars(
+                    select(CatalogItem)
+                    .where(*where)
+                    .order_by(*order)
+                    .limit(per_page)
+                    .offset((page - 1) * per_page)
+                )
+            )
     else:
         items, total, page = _page(where, order, filters.page, per_page)
         pages = max(1, -(-total // per_page))
