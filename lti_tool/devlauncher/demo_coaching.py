@@ -14,6 +14,7 @@ seed_paths). Added once; later seeds leave it as it is.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -22,6 +23,49 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration
 from lti_tool.people.models import Person
+
+
+def past_session(
+    offer: Any, learner_id: int, starts_at: datetime, place: str, evidence_for: str = ""
+) -> Any:
+    """A coaching session of ``offer`` that took place at ``starts_at`` and both sides signed
+    off (the coach an hour after, the learner two), with its slot and the coach's learning
+    event: the history the feedback and leaders demos need behind their numbers."""
+    from lti_tool.coaching import services as coaching
+    from lti_tool.coaching.models import CoachingSession, CoachingSlot, SessionStatus
+
+    slot = CoachingSlot(
+        registration_id=offer.registration_id,
+        offer_id=offer.id,
+        starts_at=starts_at,
+        minutes=30,
+        place=place,
+    )
+    db.session.add(slot)
+    db.session.flush()
+    session = CoachingSession(
+        registration_id=offer.registration_id,
+        slot_id=slot.id,
+        offer_id=offer.id,
+        coach_id=offer.coach_id,
+        learner_id=learner_id,
+        kind=offer.kind,
+        status=SessionStatus.COMPLETED.value,
+        starts_at=starts_at,
+        minutes=30,
+        created_at=starts_at - timedelta(days=3),
+        confirmed_at=starts_at - timedelta(days=2),
+        coach_signed_at=starts_at + timedelta(hours=1),
+        learner_signed_at=starts_at + timedelta(hours=2),
+        completed_at=starts_at + timedelta(hours=2),
+        evidence_for=evidence_for,
+    )
+    db.session.add(session)
+    db.session.flush()
+    slot.session_id = session.id
+    coaching.record_coached(session)  # the coach's event
+    return session
+
 
 QA_CHECKLIST = [
     "Greets the caller and verifies identity",

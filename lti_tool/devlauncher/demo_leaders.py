@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from lti_tool.coaching import services as coaching_services
+from lti_tool.devlauncher.demo_coaching import past_session
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.people.models import Person
@@ -46,10 +46,7 @@ def seed_leaders(reg: Registration) -> None:
     )
     from lti_tool.coaching.models import (
         CoachingOffer,
-        CoachingSession,
-        CoachingSlot,
         OfferKind,
-        SessionStatus,
     )
     from lti_tool.devlauncher.demo_personal import LEAD_PATH, SENIOR_PATH
     from lti_tool.insights import events
@@ -242,36 +239,7 @@ def seed_leaders(reg: Registration) -> None:
         db.session.flush()
         for learner, ago in ((escalations[0], 6), (escalations[1], 12), (escalations[2], 50)):
             when = days_ago(ago, 15)
-            slot = CoachingSlot(
-                registration_id=reg.id,
-                offer_id=offer.id,
-                starts_at=when,
-                minutes=30,
-                place="Floor 3, meeting room",
-            )
-            db.session.add(slot)
-            db.session.flush()
-            session = CoachingSession(
-                registration_id=reg.id,
-                slot_id=slot.id,
-                offer_id=offer.id,
-                coach_id=lucas.id,
-                learner_id=learner.id,
-                kind=OfferKind.COACHING.value,
-                status=SessionStatus.COMPLETED.value,
-                starts_at=when,
-                minutes=30,
-                created_at=when - timedelta(days=3),
-                confirmed_at=when - timedelta(days=2),
-                coach_signed_at=when + timedelta(hours=1),
-                learner_signed_at=when + timedelta(hours=2),
-                completed_at=when + timedelta(hours=2),
-                evidence_for="skill De-escalation",
-            )
-            db.session.add(session)
-            db.session.flush()
-            slot.session_id = session.id
-            coaching_services.record_coached(session)  # the coach's event
+            past_session(offer, learner.id, when, "Floor 3, meeting room", "skill De-escalation")
 
         # Lucas decided two enrolment requests: one approved, one declined.
         items = list(db.session.scalars(select(CatalogItem).order_by(CatalogItem.id).limit(2)))

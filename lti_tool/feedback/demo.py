@@ -19,13 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
-from lti_tool.coaching import services as coaching_services
 from lti_tool.coaching.models import (
     CoachingOffer,
-    CoachingSession,
-    CoachingSlot,
-    SessionStatus,
 )
+from lti_tool.devlauncher.demo_coaching import past_session
 from lti_tool.extensions import db
 from lti_tool.feedback.models import Kind, Rating
 from lti_tool.insights import events
@@ -191,35 +188,7 @@ def seed_feedback(reg: Registration) -> None:
                 days += 30 if days <= 30 else 0
                 at = now - timedelta(days=days, hours=rnd.randint(0, 6))
                 starts = at - timedelta(days=1)
-                slot = CoachingSlot(
-                    registration_id=reg.id,
-                    offer_id=offer.id,
-                    starts_at=starts,
-                    minutes=30,
-                    place="Floor 2",
-                )
-                db.session.add(slot)
-                db.session.flush()
-                session = CoachingSession(
-                    registration_id=reg.id,
-                    slot_id=slot.id,
-                    offer_id=offer.id,
-                    coach_id=offer.coach_id,
-                    learner_id=who.id,
-                    kind=offer.kind,
-                    status=SessionStatus.COMPLETED.value,
-                    starts_at=starts,
-                    minutes=30,
-                    created_at=starts - timedelta(days=3),
-                    confirmed_at=starts - timedelta(days=2),
-                    coach_signed_at=starts + timedelta(hours=1),
-                    learner_signed_at=starts + timedelta(hours=2),
-                    completed_at=starts + timedelta(hours=2),
-                )
-                db.session.add(session)
-                db.session.flush()
-                slot.session_id = session.id
-                coaching_services.record_coached(session)  # the coach's event
+                session = past_session(offer, who.id, starts, "Floor 2")
                 comment = rnd.choice(comments) if rnd.random() < 0.6 else ""
                 add(
                     who, Kind.COACHING, str(session.id), str(offer.id), offer.title,
