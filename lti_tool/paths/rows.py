@@ -174,6 +174,15 @@ _STEP_NODE_COLUMNS = [
 ]
 _NODES: dict[tuple[int, datetime], list[StepNode]] = {}
 _NODES_MAX = 2048
+_store_lock = Lock()
+
+
+def _keep(store: dict[Any, Any], fresh: dict[Any, Any], limit: int) -> None:
+    """Add to a per-process store of published versions; a full store starts again."""
+    with _store_lock:
+        if len(store) + len(fresh) > limit:
+            store.clear()
+        store.update(fresh)
 
 
 def published_nodes(versions: dict[int, datetime | None]) -> dict[int, list[PathNode]]:
@@ -199,17 +208,14 @@ def published_nodes(versions: dict[int, datetime | None]) -> dict[int, list[Path
             out[node.version_id].append(node)
         fresh = {(vid, at): out[vid] for vid, at in missing.items() if at is not None}
         if fresh:
-            with _compiled_lock:
-                if len(_NODES) + len(fresh) > _NODES_MAX:
-                    _NODES.clear()
-                _NODES.update(fresh)
+            _keep(_NODES, fresh, _NODES_MAX)
     return cast(dict[int, list[PathNode]], out)
 
 
 def forget_published() -> None:
     """Drop what is kept of published versions: only for a published version's rows edited in
     place outside Wayfinder (a repair in the database, a test's shortcut)."""
-    with _compiled_lock:
+    with _store_lock:
         _NODES.clear()
         _COMPILED.clear()
 
@@ -248,7 +254,6 @@ class Compiled:
 # kept. Bounded: cleared when full, which costs one reload.
 _COMPILED: dict[tuple[int, datetime], Compiled] = {}
 _COMPILED_MAX = 4096
-_compiled_lock = Lock()
 
 
 def compiled(versions: dict[int, VersionRow]) -> dict[int, Compiled]:
@@ -275,10 +280,7 @@ def compiled(versions: dict[int, VersionRow]) -> dict[int, Compiled]:
             if v.published_at is not None:
                 fresh[(vid, v.published_at)] = out[vid]
         if fresh:
-            with _compiled_lock:
-                if len(_COMPILED) + len(fresh) > _COMPILED_MAX:
-                    _COMPILED.clear()
-                _COMPILED.update(fresh)
+            _keep(_COMPILED, fresh, _COMPILED_MAX)
     return out
 
 
