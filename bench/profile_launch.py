@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--sql", action="store_true", help="print the SQL of the last launch")
     parser.add_argument(
         "--first-launches",
         action="store_true",
@@ -197,12 +198,15 @@ def main() -> None:
         db.session.commit()
 
     statements = [0]
+    last_sql: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements[0] += 1
+        if args.sql:
+            last_sql.append(sql)
+
     with app.app_context():
-        event.listen(
-            db.engine,
-            "before_cursor_execute",
-            lambda *a, **k: statements.__setitem__(0, statements[0] + 1),
-        )
+        event.listen(db.engine, "before_cursor_execute", count)
 
     timings: dict[str, float] = {"login": 0.0, "launch": 0.0, "page": 0.0}
     profiler = cProfile.Profile() if args.profile else None
@@ -258,6 +262,7 @@ def main() -> None:
         profiler = cProfile.Profile()
     cpu_started = time.process_time()
     for n in range(args.launches):
+        last_sql.clear()
         launch(n)
     cpu = time.process_time() - cpu_started
     redis_after = (
@@ -282,9 +287,12 @@ def main() -> None:
         print(
             f"  Redis commands per launch: {(redis_after - redis_before - 1) / args.launches:.1f}"
         )
+    for n, sql in enumerate(last_sql, 1):
+        print(f"--- statement {n} of the last launch\n{sql}")
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("cumulative").print_stats("lti_tool", 60)
         stats.sort_stats("tottime").print_stats(25)
 
 

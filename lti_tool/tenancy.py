@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, Integer, bindparam, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 TENANT_KEY = "wayfinder_registration_id"
@@ -52,19 +53,48 @@ def tenant_scope(session: Any, registration_id: int) -> Iterator[None]:
         set_tenant(session, previous)
 
 
+# The tenant goes into each scoped statement as a bound parameter of this name, so the criteria
+# below are one object for the whole process and a statement scoped once is scoped for good.
+TENANT_PARAM = "wayfinder_tenant"
+
+_TENANT = bindparam(TENANT_PARAM, type_=Integer)
+_CRITERIA = with_loader_criteria(
+    TenantScoped,
+    lambda cls: cls.registration_id == _TENANT,
+    include_aliases=True,
+)
+
+# Statements built once (module-level or functools.cache'd queries) keep their scoped copy here,
+# and with it SQLAlchemy's cache key: executing them again costs no new analysis. Statements
+# built per call are new objects each time and simply drop out of this weak mapping.
+_SCOPED: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
+
+
+def _scoped(statement: Any) -> Any:
+    try:
+        return _SCOPED[statement]
+    except (KeyError, TypeError):
+        pass
+    scoped = statement.options(_CRITERIA)
+    try:
+        _SCOPED[statement] = scoped
+    except TypeError:  # not weakly referenceable: scope it each time
+        pass
+    return scoped
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_queries(state: ORMExecuteState) -> None:
     tenant = state.session.info.get(TENANT_KEY)
     if tenant is None or state.is_column_load:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantScoped,
-                lambda cls: cls.registration_id == tenant,
-                include_aliases=True,
-            )
-        )
+        state.statement = _scoped(state.statement)
+        params = state.parameters
+        if isinstance(params, list):
+            state.parameters = [{**p, TENANT_PARAM: tenant} for p in params]
+        else:
+            state.parameters = {**(params or {}), TENANT_PARAM: tenant}
 
 
 @event.listens_for(Session, "before_flush")
