@@ -9,7 +9,7 @@ Cross-tenant work (CLI, admin of the whole installation) runs outside a tenant s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -71,15 +71,9 @@ _SCOPED: WeakKeyDictionary[Any, Any] = WeakKeyDictionary()
 
 
 def _scoped(statement: Any) -> Any:
-    try:
-        return _SCOPED[statement]
-    except (KeyError, TypeError):
-        pass
-    scoped = statement.options(_CRITERIA)
-    try:
-        _SCOPED[statement] = scoped
-    except TypeError:  # not weakly referenceable: scope it each time
-        pass
+    scoped = _SCOPED.get(statement)
+    if scoped is None:
+        scoped = _SCOPED[statement] = statement.options(_CRITERIA)
     return scoped
 
 
@@ -91,10 +85,10 @@ def _scope_queries(state: ORMExecuteState) -> None:
     if state.is_select or state.is_update or state.is_delete:
         state.statement = _scoped(state.statement)
         params = state.parameters
-        if isinstance(params, list):
-            state.parameters = [{**p, TENANT_PARAM: tenant} for p in params]
-        else:
+        if params is None or isinstance(params, Mapping):
             state.parameters = {**(params or {}), TENANT_PARAM: tenant}
+        else:  # several parameter sets (a bulk UPDATE by primary key)
+            state.parameters = [{**p, TENANT_PARAM: tenant} for p in params]
 
 
 @event.listens_for(Session, "before_flush")

@@ -14,11 +14,13 @@ course by deep linking).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from adapters.base import AdapterError, CompletionState, ErrorKind, LmsAdapter
@@ -156,12 +158,18 @@ class Progress:
         return round(100 * self.completed / self.total) if self.total else 0
 
 
-def progress(person_id: int) -> Progress:
-    rows = db.session.execute(
+@functools.cache
+def _progress_query() -> Any:
+    """Built once: the home page asks it on every launch."""
+    return (
         select(PlanItem.status, func.count())
-        .where(PlanItem.person_id == person_id)
+        .where(PlanItem.person_id == bindparam("person_id"))
         .group_by(PlanItem.status)
-    ).all()
+    )
+
+
+def progress(person_id: int) -> Progress:
+    rows = db.session.execute(_progress_query(), {"person_id": person_id}).all()
     total = sum(count for _s, count in rows)
     done = sum(count for status, count in rows if status == PlanStatus.COMPLETED.value)
     return Progress(total, done)

@@ -30,6 +30,7 @@ about names that match nobody or several people.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import weakref
@@ -45,6 +46,7 @@ from sqlalchemy import (
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     column,
     exists,
@@ -1225,15 +1227,16 @@ def notifications(person_id: int, limit: int = 50) -> list[Notification]:
     )
 
 
-def unread_count(person_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).where(
-                Notification.person_id == person_id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
+@functools.cache
+def _unread_query() -> Any:
+    """Built once: the page header asks it on every page."""
+    return select(func.count()).where(
+        Notification.person_id == bindparam("person_id"), Notification.read_at.is_(None)
     )
+
+
+def unread_count(person_id: int) -> int:
+    return db.session.scalar(_unread_query(), {"person_id": person_id}) or 0
 
 
 def notification(person_id: int, pk: int) -> Notification:

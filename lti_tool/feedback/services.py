@@ -14,10 +14,12 @@ Adds and flushes, never commits (the view commits once).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, literal, select, union_all, update
+from sqlalchemy import String, and_, bindparam, cast, exists, literal, select, union_all, update
 
 from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
 from lti_tool.coaching.models import CoachingOffer, CoachingSession, SessionStatus
@@ -220,11 +222,12 @@ class Waiting:
     completed_at: datetime
 
 
-def waiting(
-    person_id: int, limit: int = WAITING_SHOWN, now: datetime | None = None
-) -> list[Waiting]:
-    """Recent completions not rated and not dismissed, newest first: one query."""
-    since = (now or utcnow()) - timedelta(days=WAITING_DAYS)
+@functools.cache
+def _waiting_query() -> Any:
+    """Built once (the home page asks it on every launch): the person, the cut-off and the
+    limit are bound parameters."""
+    person_id: Any = bindparam("person_id")
+    since: Any = bindparam("since")
     steps = (
         select(
             literal(Kind.STEP.value).label("kind"),
@@ -277,7 +280,7 @@ def waiting(
         )
     )
     done = union_all(steps, items, sessions).subquery("done")
-    query = (
+    return (
         select(done.c.kind, done.c.sid, done.c.title, done.c.at)
         .where(
             ~exists().where(
@@ -292,11 +295,21 @@ def waiting(
             ),
         )
         .order_by(done.c.at.desc())
-        .limit(limit)
+        .limit(bindparam("limit"))
+    )
+
+
+def waiting(
+    person_id: int, limit: int = WAITING_SHOWN, now: datetime | None = None
+) -> list[Waiting]:
+    """Recent completions not rated and not dismissed, newest first: one query."""
+    since = (now or utcnow()) - timedelta(days=WAITING_DAYS)
+    rows = db.session.execute(
+        _waiting_query(), {"person_id": person_id, "since": since, "limit": limit}
     )
     return [
         Waiting(Kind(kind), sid, title, at if isinstance(at, datetime) else _parse(at))
-        for kind, sid, title, at in db.session.execute(query)
+        for kind, sid, title, at in rows
     ]
 
 

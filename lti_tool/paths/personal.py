@@ -49,12 +49,13 @@ Call control 2; Senior agent needs 4"); smaller ones become short notes. Dismiss
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, scoped_session
 
 from lti_tool.extensions import db
@@ -376,8 +377,13 @@ def skills_to_rate(person: Person) -> list[Skill]:
 # --- profile and onboarding -----------------------------------------------------------------
 
 
+@functools.cache
+def _profile_query() -> Any:
+    return select(LearnerProfile).where(LearnerProfile.person_id == bindparam("person_id"))
+
+
 def profile(person_id: int) -> LearnerProfile | None:
-    return db.session.scalar(select(LearnerProfile).where(LearnerProfile.person_id == person_id))
+    return db.session.scalar(_profile_query(), {"person_id": person_id})
 
 
 def ensure_profile(person: Person) -> LearnerProfile:
@@ -402,7 +408,12 @@ def needs_onboarding(person_id: int, row: LearnerProfile | None = _UNREAD) -> bo
         row = profile(person_id)
     if row is not None and (row.onboarded_at is not None or row.skipped_at is not None):
         return False
-    return db.session.scalar(select(Skill.id).limit(1)) is not None
+    return db.session.scalar(_any_skill_query()) is not None
+
+
+@functools.cache
+def _any_skill_query() -> Any:
+    return select(Skill.id).limit(1)
 
 
 def resume_step(person_id: int) -> str:

@@ -31,12 +31,14 @@ HR import: the whole file). Learning paths register with ``role_changed.append(f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
@@ -423,14 +425,16 @@ def import_starter_set(registration_id: int) -> StarterResult:
 # --- who has which role ---------------------------------------------------------------------
 
 
-def current_assignments(person_id: int) -> list[PersonRole]:
-    return list(
-        db.session.scalars(
-            select(PersonRole).where(
-                PersonRole.person_id == person_id, PersonRole.ended_at.is_(None)
-            )
-        )
+@functools.cache
+def _current_assignments_query() -> Any:
+    """Built once: asked on most pages a learner opens."""
+    return select(PersonRole).where(
+        PersonRole.person_id == bindparam("person_id"), PersonRole.ended_at.is_(None)
     )
+
+
+def current_assignments(person_id: int) -> list[PersonRole]:
+    return list(db.session.scalars(_current_assignments_query(), {"person_id": person_id}))
 
 
 def _precedence(a: PersonRole) -> tuple[int, datetime, int]:
@@ -720,12 +724,17 @@ def team(pk: int) -> Team:
     return row
 
 
-def team_of(person_id: int) -> Team | None:
-    return db.session.scalar(
+@functools.cache
+def _team_of_query() -> Any:
+    return (
         select(Team)
         .join(TeamMember, TeamMember.team_id == Team.id)
-        .where(TeamMember.person_id == person_id)
+        .where(TeamMember.person_id == bindparam("person_id"))
     )
+
+
+def team_of(person_id: int) -> Team | None:
+    return db.session.scalar(_team_of_query(), {"person_id": person_id})
 
 
 def save_team(
@@ -790,8 +799,13 @@ def delete_team(row: Team) -> None:
     db.session.flush()
 
 
+@functools.cache
+def _teams_led_by_query() -> Any:
+    return select(Team).where(Team.leader_id == bindparam("person_id"))
+
+
 def teams_led_by(person_id: int) -> list[Team]:
-    return list(db.session.scalars(select(Team).where(Team.leader_id == person_id)))
+    return list(db.session.scalars(_teams_led_by_query(), {"person_id": person_id}))
 
 
 def team_leader_of(person_id: int) -> Person | None:

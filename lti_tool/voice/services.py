@@ -18,13 +18,14 @@ VOICE_PULSE_MIN_GROUP.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -499,24 +500,31 @@ def _audience(person_id: int) -> Any:
     return or_(PulseSurvey.everyone.is_(True), PulseSurvey.role_id == role_id)
 
 
+@functools.cache
+def _open_for_query() -> Any:
+    """Built once (the home page asks it on every launch). A person without a job role binds
+    role_id NULL, which matches no survey's role: they see the surveys for everyone."""
+    today: Any = bindparam("today")
+    return (
+        select(PulseSurvey)
+        .where(
+            PulseSurvey.opens_on <= today,
+            PulseSurvey.closes_on >= today,
+            or_(PulseSurvey.everyone.is_(True), PulseSurvey.role_id == bindparam("role_id")),
+            ~exists().where(
+                PulseResponse.survey_id == PulseSurvey.id,
+                PulseResponse.person_id == bindparam("person_id"),
+            ),
+        )
+        .order_by(PulseSurvey.closes_on, PulseSurvey.id)
+    )
+
+
 def open_for(person_id: int, today: date) -> list[PulseSurvey]:
     """The open surveys this person is asked and has not answered (the home page card: one
     indexed query on dates plus the person's role)."""
-    return list(
-        db.session.scalars(
-            select(PulseSurvey)
-            .where(
-                PulseSurvey.opens_on <= today,
-                PulseSurvey.closes_on >= today,
-                _audience(person_id),
-                ~exists().where(
-                    PulseResponse.survey_id == PulseSurvey.id,
-                    PulseResponse.person_id == person_id,
-                ),
-            )
-            .order_by(PulseSurvey.closes_on, PulseSurvey.id)
-        )
-    )
+    params = {"today": today, "role_id": roles.effective_role_id(person_id), "person_id": person_id}
+    return list(db.session.scalars(_open_for_query(), params))
 
 
 def is_asked(person_id: int, row: PulseSurvey) -> bool:
