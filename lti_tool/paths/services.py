@@ -29,6 +29,7 @@ from ``_refresh_completion``).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.extensions import db
@@ -904,45 +905,64 @@ class Learning:
 def learning_of(person_id: int, now: datetime | None = None) -> list[Learning]:
     """A person's active paths, each evaluated: four queries whatever the data size."""
     now = now or utcnow()
-    assignments = list(
-        db.session.scalars(
-            select(Assignment)
-            .where(
-                Assignment.person_id == person_id,
-                Assignment.status == AssignmentStatus.ACTIVE.value,
-            )
-            .order_by(Assignment.assigned_at, Assignment.id)
-        )
-    )
+    assignments = list(db.session.scalars(_active_assignments_query(), {"person_id": person_id}))
     return evaluate_assignments(assignments, now)
+
+
+# The statements behind learning_of, built once: the home page and My path ask them on every
+# visit (ids as expanding bound parameters).
+
+
+@functools.cache
+def _active_assignments_query() -> Any:
+    return (
+        select(Assignment)
+        .where(
+            Assignment.person_id == bindparam("person_id"),
+            Assignment.status == AssignmentStatus.ACTIVE.value,
+        )
+        .order_by(Assignment.assigned_at, Assignment.id)
+    )
+
+
+@functools.cache
+def _by_ids_query(model: Any) -> Any:
+    return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.cache
+def _progress_query() -> Any:
+    return select(StepProgress).where(
+        StepProgress.assignment_id.in_(bindparam("ids", expanding=True))
+    )
+
+
+@functools.cache
+def _signoffs_query() -> Any:
+    return (
+        select(SignOffRequest)
+        .where(SignOffRequest.assignment_id.in_(bindparam("ids", expanding=True)))
+        .order_by(SignOffRequest.requested_at, SignOffRequest.id)
+    )
 
 
 def evaluate_assignments(assignments: list[Assignment], now: datetime) -> list[Learning]:
     if not assignments:
         return []
     ids = [a.id for a in assignments]
-    version_ids = {a.version_id for a in assignments}
+    version_ids = list({a.version_id for a in assignments})
     versions = {
-        v.id: v
-        for v in db.session.scalars(select(PathVersion).where(PathVersion.id.in_(version_ids)))
+        v.id: v for v in db.session.scalars(_by_ids_query(PathVersion), {"ids": version_ids})
     }
-    paths = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Path).where(Path.id.in_({a.path_id for a in assignments}))
-        )
-    }
+    path_ids = list({a.path_id for a in assignments})
+    paths = {p.id: p for p in db.session.scalars(_by_ids_query(Path), {"ids": path_ids})}
     nodes = tree.published_nodes({v.id: v.published_at for v in versions.values()})
     progress: dict[int, dict[str, StepProgress]] = {}
-    for sp in db.session.scalars(select(StepProgress).where(StepProgress.assignment_id.in_(ids))):
+    for sp in db.session.scalars(_progress_query(), {"ids": ids}):
         progress.setdefault(sp.assignment_id, {})[sp.step_key] = sp
     pending: dict[int, dict[str, SignOffRequest]] = {}
     decided: dict[int, dict[str, SignOffRequest]] = {}
-    for r in db.session.scalars(
-        select(SignOffRequest)
-        .where(SignOffRequest.assignment_id.in_(ids))
-        .order_by(SignOffRequest.requested_at, SignOffRequest.id)
-    ):
+    for r in db.session.scalars(_signoffs_query(), {"ids": ids}):
         if r.status == SignOffStatus.PENDING.value:
             pending.setdefault(r.assignment_id, {})[r.step_key] = r
         else:
