@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration
@@ -44,6 +44,28 @@ def test_queries_are_scoped_to_the_current_tenant(clean_app) -> None:
         db.session.commit()
         names = sorted(db.session.scalars(select(Person.name)))
         assert names == ["Bo", "renamed"]  # the unscoped update touched only tenant A
+
+
+def test_a_statement_built_once_is_scoped_to_each_tenant_that_runs_it(clean_app) -> None:
+    """Statements kept for the life of the process (functools.cache) keep their scoped copy:
+    the tenant is a bound parameter of each execution, never baked into that copy."""
+    built_once = select(Person.name).where(Person.sub == bindparam("sub"))
+    with clean_app.app_context():
+        a, b = make_registration("a"), make_registration("b")
+        db.session.add_all(
+            [
+                Person(registration_id=a.id, sub="1", name="Ann"),
+                Person(registration_id=b.id, sub="1", name="Bo"),
+            ]
+        )
+        db.session.commit()
+        seen = []
+        for tenant in (a.id, b.id, a.id):
+            with tenant_scope(db.session, tenant):
+                seen.append(list(db.session.scalars(built_once, {"sub": "1"})))
+        assert seen == [["Ann"], ["Bo"], ["Ann"]]
+        # Outside a tenant scope (CLI, installation admin) the same statement sees everyone.
+        assert sorted(db.session.scalars(built_once, {"sub": "1"})) == ["Ann", "Bo"]
 
 
 def test_writing_another_tenants_row_is_refused(clean_app) -> None:
