@@ -1,8 +1,9 @@
 """How well a catalog item fits a person, with the reason in one honest line.
 
-The person's skill gaps come from ONE function, `skill_gaps`, over
-``lti_tool.paths.personal.skill_gaps``: the targets of their job role and career goal, measured
-from their self and leader ratings (`Gap.current`, unknown while nobody rated the skill).
+The person's skill gaps and preferred formats come from ONE function, `measure`, over
+``lti_tool.paths.personal.standing`` (one statement): the targets of their job role and career
+goal, measured from their self and leader ratings (`Gap.current`, unknown while nobody rated the
+skill). A page reads it once and passes it to everything it scores.
 
 Scoring, from the gaps the item's skills address: each matching gap counts by the level still
 missing (target minus current; the whole target while current is unknown), the career goal's a
@@ -14,7 +15,7 @@ a small bonus once people can state them.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lti_tool.catalog.models import LEVEL_LABELS
@@ -36,44 +37,42 @@ class Gap:
         return max(0, self.target - (self.current or 0))
 
 
-def skill_gaps(session: Any, person_id: int | None) -> list[Gap]:
-    """The person's skill gaps from ``lti_tool.paths.personal.skill_gaps`` (self and leader
-    ratings against the targets of their job role and career goal): per skill, the higher
-    target, measured from the lower of the two ratings when anyone rated it."""
-    if person_id is None:
-        return []
-    from lti_tool.paths import personal
-    from lti_tool.people.models import Person
+@dataclass(frozen=True)
+class Measure:
+    """What items are measured against for one person: their skill gaps (biggest first) and the
+    catalog formats they prefer. Read once per request (`measure`) and passed down."""
 
-    person = session.get(Person, person_id)
-    if person is None:
-        return []
-    gaps: dict[int, Gap] = {}
-    for g in personal.skill_gaps(session, person):
-        known = gaps.get(g.skill_id)
-        if known is None or g.target_level > known.target:
-            gaps[g.skill_id] = Gap(
-                g.skill_id, g.skill_name, g.target_level, g.role_name, g.career_goal, g.level
-            )
-    return sorted(gaps.values(), key=lambda g: (-g.missing, g.skill_name))
+    gaps: list[Gap] = field(default_factory=list)
+    formats: tuple[str, ...] = ()
 
 
 # A learner's preferred formats (lti_tool/paths Format values) as catalog item formats.
 ITEM_FORMATS = {"video": "video", "reading": "document", "live": "live", "hands_on": "course"}
 
 
-def preferred_formats(session: Any, person_id: int | None) -> tuple[str, ...]:
-    """The catalog formats matching what the person said they prefer at onboarding."""
+def measure(session: Any, person_id: int | None) -> Measure:
+    """The person's gaps from ``lti_tool.paths.personal.standing`` (self and leader ratings
+    against the targets of their job role and career goal: per skill, the higher target,
+    measured from the lower of the two ratings when anyone rated it) and the formats they said
+    they prefer at onboarding; one statement."""
     if person_id is None:
-        return ()
+        return Measure()
     from lti_tool.paths import personal
-    from lti_tool.people.models import Person
 
-    person = session.get(Person, person_id)
-    if person is None:
-        return ()
-    wanted = personal.preferences(session, person).formats
-    return tuple(ITEM_FORMATS[f.value] for f in wanted if f.value in ITEM_FORMATS)
+    found = personal.standing(session, person_id)
+    if found is None:
+        return Measure()
+    gaps: dict[int, Gap] = {}
+    for g in found.gaps:
+        known = gaps.get(g.skill_id)
+        if known is None or g.target_level > known.target:
+            gaps[g.skill_id] = Gap(
+                g.skill_id, g.skill_name, g.target_level, g.role_name, g.career_goal, g.level
+            )
+    return Measure(
+        sorted(gaps.values(), key=lambda g: (-g.missing, g.skill_name)),
+        tuple(ITEM_FORMATS[f.value] for f in found.formats if f.value in ITEM_FORMATS),
+    )
 
 
 def _weight(gap: Gap, level: int | None) -> float:
@@ -85,6 +84,12 @@ def _weight(gap: Gap, level: int | None) -> float:
     if level > gap.target:
         return value * 0.5  # beyond what is needed now
     return value
+
+
+def level_weights(gap: Gap) -> dict[int | None, float]:
+    """What an item building the gap's skill adds to its score at each level (None: no level),
+    so that a database can score many items by the rules above."""
+    return {level: _weight(gap, level) for level in (None, *LEVEL_LABELS)}
 
 
 def open_gaps(gaps: Sequence[Gap]) -> dict[int, Gap]:

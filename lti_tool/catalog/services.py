@@ -8,11 +8,14 @@ One function (`search`) for both databases. PostgreSQL: full text over ``search_
 0010_catalog) with ``websearch_to_tsquery('english', …)``, best match first. Elsewhere (SQLite): ``search_text`` holds title, summary,
 category and skill names in lower case, and each word of the query must appear in it (LIKE,
 wildcards escaped). Filters: skill, level, format, duration and language. Sorting by fit scores
-the matching items with `fit.py` and pages the scored list.
+every match in the database by `fit.py`'s rules (`fitting.level_weights`) and pages the result.
+A search is two statements, each built once per shape of filters with the values bound: the
+person's gaps and formats (`fitting.measure`) and the page with its skills and the count.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +23,22 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from lti_tool.catalog import fit as fitting
@@ -217,43 +235,182 @@ def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _text_match(q: str) -> tuple[ColumnElement[bool], Any]:
-    """Items matching q, and an ordering expression (best first)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = func.websearch_to_tsquery(literal_column("'english'"), q)
-        document = CatalogItem.search_vector
-        return document.op("@@")(query), func.ts_rank(document, query).desc()
-    words = [w.lower() for w in re.split(r"\s+", q) if w][:8]
-    clauses = [CatalogItem.search_text.like(_like(w), escape="\\") for w in words]
-    title_first = case(
-        (func.lower(CatalogItem.title).like(_like(words[0]), escape="\\"), 1), else_=0
-    )
-    return and_(*clauses), title_first.desc()
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a search uses: its statements are built once per shape (`_page_statement`,
+    `_count_statement`), and the filters' values go in as bound parameters."""
+
+    postgresql: bool
+    staff: bool
+    words: int  # PostgreSQL: 1 with a text query; SQLite: how many of its words must match
+    skill: bool
+    level: bool
+    format: bool
+    duration: str
+    language: bool
 
 
-def _where(filters: Filters, *, staff: bool) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if not staff:
-        where += [CatalogItem.hidden.is_(False), CatalogItem.gone_at.is_(None)]
+def _shape(filters: Filters, *, staff: bool) -> tuple[_Shape, dict[str, Any]]:
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    params: dict[str, Any] = {}
+    words = 0
+    if filters.q and postgresql:
+        params["q"] = filters.q
+        words = 1
+    elif filters.q:
+        found = [w.lower() for w in re.split(r"\s+", filters.q) if w][:8]
+        params.update({f"w{n}": _like(w) for n, w in enumerate(found)})
+        words = len(found)
     if filters.skill_id:
+        params["skill_id"] = filters.skill_id
+    if filters.level:
+        params["level"] = filters.level
+    if filters.format:
+        params["format"] = filters.format
+    if filters.duration:
+        _label, params["low"], params["high"] = DURATIONS[filters.duration]
+    if filters.language:
+        params["language"] = filters.language
+    shape = _Shape(
+        postgresql,
+        staff,
+        words,
+        bool(filters.skill_id),
+        bool(filters.level),
+        bool(filters.format),
+        filters.duration,
+        bool(filters.language),
+    )
+    return shape, params
+
+
+def _text_match(shape: _Shape) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """Items matching the query, and a relevance (higher first)."""
+    if shape.postgresql:
+        query = func.websearch_to_tsquery(literal_column("'english'"), bindparam("q", type_=String))
+        document = CatalogItem.search_vector
+        return document.op("@@")(query), func.ts_rank(document, query)
+    clauses = [
+        CatalogItem.search_text.like(bindparam(f"w{n}", type_=String), escape="\\")
+        for n in range(shape.words)
+    ]
+    title_first = case(
+        (func.lower(CatalogItem.title).like(bindparam("w0", type_=String), escape="\\"), 1),
+        else_=0,
+    )
+    return and_(*clauses), title_first
+
+
+def _where(shape: _Shape) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if not shape.staff:
+        where += [CatalogItem.hidden.is_(False), CatalogItem.gone_at.is_(None)]
+    if shape.words:
+        where.append(_text_match(shape)[0])
+    if shape.skill:
         where.append(
             exists().where(
                 CatalogItemSkill.item_id == CatalogItem.id,
-                CatalogItemSkill.skill_id == filters.skill_id,
+                CatalogItemSkill.skill_id == bindparam("skill_id", type_=Integer),
             )
         )
-    if filters.level:
-        where.append(CatalogItem.level == filters.level)
-    if filters.format:
-        where.append(func.coalesce(CatalogItem.format, CatalogItem.lms_format) == filters.format)
-    if filters.duration:
-        _label, low, high = DURATIONS[filters.duration]
-        where.append(CatalogItem.duration_minutes >= low)
-        if high is not None:
-            where.append(CatalogItem.duration_minutes <= high)
-    if filters.language:
-        where.append(CatalogItem.language == filters.language)
+    if shape.level:
+        where.append(CatalogItem.level == bindparam("level", type_=Integer))
+    if shape.format:
+        where.append(
+            func.coalesce(CatalogItem.format, CatalogItem.lms_format)
+            == bindparam("format", type_=String)
+        )
+    if shape.duration:
+        where.append(CatalogItem.duration_minutes >= bindparam("low", type_=Integer))
+        if DURATIONS[shape.duration][2] is not None:
+            where.append(CatalogItem.duration_minutes <= bindparam("high", type_=Integer))
+    if shape.language:
+        where.append(CatalogItem.language == bindparam("language", type_=String))
     return where
+
+
+@functools.cache
+def _count_statement(shape: _Shape) -> Select[Any]:
+    return select(func.count()).select_from(CatalogItem).where(*_where(shape))
+
+
+def _fit_score(gap_count: int) -> tuple[Any, ColumnElement[Any]]:
+    """(the item's links to skills with an open gap, the item's fit score): per gap ``g<n>``
+    its skill and ``g<n>_<level>`` what an item of that level (0: none) scores for it, from
+    `fitting.level_weights`, so that the scoring rules stay in fit.py. Rounded as
+    `fitting.score` rounds, so that ties fall back on relevance alike."""
+    gap_link = aliased(CatalogItemSkill)  # not correlated with the skill filter's EXISTS
+    level = func.coalesce(CatalogItem.level, 0)
+    weight = case(
+        {
+            bindparam(f"g{n}", type_=Integer): case(
+                {lv: bindparam(f"g{n}_{lv}", type_=Float) for lv in (0, *LEVEL_LABELS)},
+                value=level,
+            )
+            for n in range(gap_count)
+        },
+        value=gap_link.skill_id,
+    )
+    link = and_(
+        gap_link.item_id == CatalogItem.id,
+        gap_link.skill_id.in_([bindparam(f"g{n}", type_=Integer) for n in range(gap_count)]),
+    )
+    score = func.round(cast(func.coalesce(func.sum(weight), 0), Numeric), 4)
+    return (gap_link, link), score
+
+
+@functools.cache
+def _page_statement(shape: _Shape, gap_count: int) -> Select[Any]:
+    """One page of matching items (parameters ``limit`` and ``offset``), best first, each row
+    an item with the number of matches and one of its skills (by name; none: NULL), in one
+    statement. With ``gap_count`` open gaps (sort by fit) every match is scored in the database
+    (`_fit_score`) and ties keep the relevance order. The page's ids are chosen from narrow
+    rows before the items are read. The number of matches: a window count where the matches
+    are all read anyway (text or fit), else a count of its own (browsing pages through an
+    index; a window count would read and sort every visible item before the first page)."""
+    where = _where(shape)
+    keys: list[tuple[Any, bool]] = []  # (expression, descending)
+    if shape.words:
+        keys.append((_text_match(shape)[1], True))
+    keys += [(CatalogItem.featured, True), (CatalogItem.title, False), (CatalogItem.id, False)]
+    if gap_count or shape.words:
+        total: Any = func.count().over()
+    else:
+        total = _count_statement(shape).scalar_subquery()
+    inner = select(CatalogItem.id.label("item_id"))
+    if gap_count:
+        (gap_link, link), score = _fit_score(gap_count)
+        keys.insert(0, (score, True))
+        inner = inner.outerjoin(gap_link, link).group_by(CatalogItem.id)
+    labels = [expression.label(f"k{n}") for n, (expression, _desc) in enumerate(keys)]
+    page = (
+        inner.add_columns(total.label("total"), *labels)
+        .where(*where)
+        .order_by(
+            *(
+                label.desc() if desc else label
+                for label, (_e, desc) in zip(labels, keys, strict=True)
+            )
+        )
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+    return (
+        select(CatalogItem, page.c.total, Skill.id, Skill.name)
+        .select_from(page)
+        .join(CatalogItem, CatalogItem.id == page.c.item_id)
+        .outerjoin(CatalogItemSkill, CatalogItemSkill.item_id == CatalogItem.id)
+        .outerjoin(Skill, Skill.id == CatalogItemSkill.skill_id)
+        .order_by(
+            *(
+                page.c[f"k{n}"].desc() if desc else page.c[f"k{n}"]
+                for n, (_e, desc) in enumerate(keys)
+            ),
+            Skill.name,
+        )
+    )
 
 
 def search(
@@ -263,122 +420,64 @@ def search(
     staff: bool = False,
     per_page: int = PAGE_SIZE,
 ) -> SearchPage:
-    """One page of items matching the filters, each with its fit for the person."""
-    where = _where(filters, staff=staff)
-    order: list[Any] = []
-    if filters.q:
-        matched, rank = _text_match(filters.q)
-        where.append(matched)
-        order.append(rank)
-    order += [CatalogItem.featured.desc(), CatalogItem.title, CatalogItem.id]
-    gaps = fitting.skill_gaps(db.session, person_id) if person_id else []
-    formats = fitting.preferred_formats(db.session, person_id)
-    if filters.sort == "fit" or not filters.q:
-        # Browsing (no text) pages through an index and counts cheaply on its own; a window
-        # count there would read and sort every visible item before the first page.
-        total = _count(where)
-        pages = max(1, -(-total // per_page))
-        page = min(filters.page, pages)
-        if filters.sort == "fit":
-            items = _by_fit(where, order, gaps, page, per_page)
-        else:
-            items = list(
-                db.session.scalars(
-                    select(CatalogItem)
-                    .where(*where)
-                    .order_by(*order)
-                    .limit(per_page)
-                    .offset((page - 1) * per_page)
-                )
-            )
-    else:
-        items, total, page = _page(where, order, filters.page, per_page)
-        pages = max(1, -(-total // per_page))
-    skills = _skills_for([i.id for i in items])
+    """One page of items matching the filters, each with its fit for the person: two
+    statements (the person's gaps and formats, `fitting.measure`; the page with its skills and
+    the number of matches, `_page_statement`), a third only for a page past the end."""
+    measure = fitting.measure(db.session, person_id)
+    shape, params = _shape(filters, staff=staff)
+    gap_count = 0
+    if filters.sort == "fit":
+        for n, (skill_id, gap) in enumerate(fitting.open_gaps(measure.gaps).items()):
+            params[f"g{n}"] = skill_id
+            params.update({f"g{n}_{lv or 0}": w for lv, w in fitting.level_weights(gap).items()})
+            gap_count = n + 1
+    items, skills, total, page = _fetch(shape, gap_count, params, filters.page, per_page)
     results = [
         Result(
             i,
             fitting.explain(
-                skills.get(i.id, []),
+                skills[i.id],
                 i.level,
-                gaps,
+                measure.gaps,
                 person_known=person_id is not None,
-                formats=formats,
+                formats=measure.formats,
                 item_format=i.effective_format,
             ),
-            [name for _sid, name in skills.get(i.id, [])],
+            [name for _sid, name in skills[i.id]],
         )
         for i in items
     ]
-    return SearchPage(results, total, page, pages, gaps)
+    return SearchPage(results, total, page, max(1, -(-total // per_page)), measure.gaps)
 
 
-def _count(where: list[ColumnElement[bool]]) -> int:
-    return db.session.scalar(select(func.count()).select_from(CatalogItem).where(*where)) or 0
+def _fetch(
+    shape: _Shape, gap_count: int, params: dict[str, Any], page: int, per_page: int
+) -> tuple[list[CatalogItem], dict[int, list[tuple[int, str]]], int, int]:
+    """(items, their skills, total, page); a page past the end shows the last one."""
 
-
-def _page(
-    where: list[ColumnElement[bool]], order: list[Any], page: int, per_page: int
-) -> tuple[list[CatalogItem], int, int]:
-    """(items, total, page): one page and the number of matches in one statement (a window
-    count, so a text search is matched once); a page past the end shows the last one."""
-
-    def fetch(number: int) -> tuple[list[CatalogItem], int | None]:
+    def fetch(number: int) -> tuple[list[CatalogItem], dict[int, list[tuple[int, str]]], int]:
         rows = db.session.execute(
-            select(CatalogItem, func.count().over())
-            .where(*where)
-            .order_by(*order)
-            .limit(per_page)
-            .offset((number - 1) * per_page)
+            _page_statement(shape, gap_count),
+            {**params, "limit": per_page, "offset": (number - 1) * per_page},
         ).all()
-        return [row[0] for row in rows], (rows[0][1] if rows else None)
+        items: list[CatalogItem] = []
+        skills: dict[int, list[tuple[int, str]]] = {}
+        for row, _total, skill_id, name in rows:
+            if row.id not in skills:
+                skills[row.id] = []
+                items.append(row)
+            if skill_id is not None:
+                skills[row.id].append((skill_id, name))
+        return items, skills, (rows[0][1] if rows else -1)
 
-    items, total = fetch(page)
-    if total is not None:
-        return items, total, page
-    total = _count(where) if page > 1 else 0
+    items, skills, total = fetch(page)
+    if total >= 0:
+        return items, skills, total, page
+    total = (db.session.scalar(_count_statement(shape), params) or 0) if page > 1 else 0
     last = max(1, -(-total // per_page))
     if total and page > last:
-        items, _total = fetch(last)
-    return items, total, min(page, last)
-
-
-def _by_fit(
-    where: list[ColumnElement[bool]],
-    order: list[Any],
-    gaps: list[fitting.Gap],
-    page: int,
-    per_page: int,
-) -> list[CatalogItem]:
-    """One page of the matching items, best fit first (ties keep the relevance order): every
-    match is scored from one narrow query (id, level, and its links to skills with a gap)."""
-    by_skill = fitting.open_gaps(gaps)
-    # An alias, so that the skill filter's EXISTS (same table) is not correlated with it.
-    gap_link = aliased(CatalogItemSkill)
-    link = and_(
-        gap_link.item_id == CatalogItem.id,
-        gap_link.skill_id.in_(list(by_skill) or [-1]),
-    )
-    rows = db.session.execute(
-        select(CatalogItem.id, CatalogItem.level, gap_link.skill_id)
-        .outerjoin(gap_link, link)
-        .where(*where)
-        .order_by(*order)
-    ).all()
-    levels: dict[int, int | None] = {}
-    links: dict[int, list[tuple[int, str]]] = {}
-    for pk, level, skill_id in rows:
-        levels.setdefault(pk, level)
-        if skill_id is not None:
-            links.setdefault(pk, []).append((skill_id, ""))
-    scored = sorted(
-        (-fitting.score(links.get(pk, []), level, gaps, by_skill=by_skill), index, pk)
-        for index, (pk, level) in enumerate(levels.items())
-    )
-    ids = [pk for _s, _i, pk in scored[(page - 1) * per_page : page * per_page]]
-    found = db.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))
-    by_id = {row.id: row for row in found}
-    return [by_id[pk] for pk in ids if pk in by_id]
+        items, skills, _total = fetch(last)
+    return items, skills, total, min(page, last)
 
 
 def _skills_for(item_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
@@ -398,15 +497,17 @@ def _skills_for(item_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
     return found
 
 
-def item_fit(row: CatalogItem, person_id: int) -> fitting.Fit:
-    gaps = fitting.skill_gaps(db.session, person_id)
+def item_fit(
+    row: CatalogItem, measure: fitting.Measure, *, person_known: bool = True
+) -> fitting.Fit:
+    """One item's fit, against the person's `fitting.measure` (read once by the page)."""
     skills = _skills_for([row.id]).get(row.id, [])
     return fitting.explain(
         skills,
         row.level,
-        gaps,
-        person_known=True,
-        formats=fitting.preferred_formats(db.session, person_id),
+        measure.gaps,
+        person_known=person_known,
+        formats=measure.formats,
         item_format=row.effective_format,
     )
 

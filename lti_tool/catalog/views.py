@@ -186,18 +186,18 @@ def _item_page(row: CatalogItem, errors: dict[str, str], values: dict[str, str])
     _bind_line_item(row)
     entry = plan.entry_for_item(ctx.person_id, row.id)
     mine = services.my_rating(ctx.person_id, row.id)
-    skill_gaps = services.fitting.skill_gaps(db.session, ctx.person_id)
+    measure = services.fitting.measure(db.session, ctx.person_id)
     return render_template(
         "catalog/item.html",
         ctx=ctx,
         item=row,
-        fit=services.item_fit(row, ctx.person_id),
+        fit=services.item_fit(row, measure),
         entry=entry,
         ratings=services.role_ratings(row.id, ctx.person_id),
         may_rate=services.may_rate(ctx.person_id, row.id),
         mine=mine,
         skills=roles.skills(),
-        gap_skill_ids=[g.skill_id for g in skill_gaps],
+        gap_skill_ids=[g.skill_id for g in measure.gaps],
         goal=roles.career_goal(ctx.person_id),
         errors=errors,
         values=values,

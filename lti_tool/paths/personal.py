@@ -55,8 +55,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased, scoped_session
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
@@ -133,67 +142,121 @@ class Preferences:
     formats: tuple[Format, ...] = ()
 
 
-def _targets_of(session: AnySession, person_id: int) -> tuple[JobRole | None, JobRole | None]:
-    # Each row with its job role, in one query each (the page's cost is its statements).
-    current = session.execute(
-        select(PersonRole, JobRole)
-        .outerjoin(JobRole, JobRole.id == PersonRole.role_id)
-        .where(PersonRole.person_id == person_id, PersonRole.ended_at.is_(None))
-    ).all()
-    found = {job.id: job for _held, job in current if job is not None}
-    best = roles.effective([held for held, _job in current])
-    goal = session.execute(
-        select(CareerGoal, JobRole)
-        .outerjoin(JobRole, JobRole.id == CareerGoal.role_id)
-        .where(CareerGoal.person_id == person_id)
-    ).first()
-    return (
-        found.get(best.role_id) if best and best.role_id else None,
-        goal[1] if goal is not None else None,
+@dataclass(frozen=True)
+class Standing:
+    """Everything a person's learning is measured against, read in one statement
+    (`standing`): their skill gaps, their career goal's role (id, name) and preferred formats."""
+
+    gaps: list[SkillGap]
+    goal: tuple[int, str] | None
+    formats: tuple[Format, ...]
+
+
+@functools.cache
+def _standing_statement() -> Select[Any]:
+    """One row per (role, target skill) of the role in effect and the career goal, each with
+    the person's self and leader rating; a role without targets gives one row with no skill, a
+    person with neither role nor goal one row of their profile's formats. Outer joins only,
+    so that tenancy's criteria go into each ON clause. Built once: the person is a bound
+    parameter."""
+    person = bindparam("standing_person", type_=Integer)
+    own = (
+        select(PersonRole.role_id.label("role_id"), false().label("is_goal"))
+        .where(
+            PersonRole.person_id == person,
+            PersonRole.ended_at.is_(None),
+            PersonRole.role_id.is_not(None),
+        )
+        .order_by(*roles.precedence_order())
+        .limit(1)
+        .subquery()
     )
+    wanted = union_all(
+        select(own.c.role_id, own.c.is_goal),
+        select(CareerGoal.role_id, true()).where(CareerGoal.person_id == person),
+    ).subquery("wanted")
+    mine, leader = aliased(SkillRating), aliased(SkillRating)
+    return (
+        select(
+            LearnerProfile.formats,
+            wanted.c.is_goal,
+            JobRole.id,
+            JobRole.name,
+            RoleSkillTarget.level,
+            Skill.id,
+            Skill.name,
+            mine.level,
+            leader.level,
+            leader.rated_by,
+        )
+        .select_from(Person)
+        .outerjoin(LearnerProfile, LearnerProfile.person_id == Person.id)
+        .outerjoin(wanted, true())
+        .outerjoin(JobRole, JobRole.id == wanted.c.role_id)
+        .outerjoin(RoleSkillTarget, RoleSkillTarget.role_id == JobRole.id)
+        .outerjoin(Skill, Skill.id == RoleSkillTarget.skill_id)
+        .outerjoin(
+            mine,
+            and_(
+                mine.person_id == Person.id,
+                mine.skill_id == Skill.id,
+                mine.rater == Rater.SELF.value,
+            ),
+        )
+        .outerjoin(
+            leader,
+            and_(
+                leader.person_id == Person.id,
+                leader.skill_id == Skill.id,
+                leader.rater == Rater.LEADER.value,
+            ),
+        )
+        .where(Person.id == person)
+    )
+
+
+def standing(session: AnySession, person_id: int) -> Standing | None:
+    """The person's gaps (as `skill_gaps`), career goal and preferred formats in one statement;
+    None for nobody of this tenant."""
+    rows = session.execute(_standing_statement(), {"standing_person": person_id}).all()
+    if not rows:
+        return None
+    roles_of: dict[bool, tuple[int, str]] = {}
+    targets: dict[bool, list[SkillGap]] = {False: [], True: []}
+    for _f, is_goal, role_id, role_name, level, skill_id, skill_name, own, lead, lead_by in rows:
+        if role_id is None:
+            continue
+        is_goal = bool(is_goal)
+        roles_of[is_goal] = (role_id, role_name)
+        if skill_id is None:
+            continue
+        targets[is_goal].append(
+            SkillGap(
+                skill_id=skill_id,
+                skill_name=skill_name,
+                self_level=own,
+                leader_level=lead,
+                target_level=level,
+                role_id=role_id,
+                role_name=role_name,
+                career_goal=is_goal,
+                leader_name=lead_by or "" if lead is not None else "",
+            )
+        )
+    gaps = [g for is_goal in (False, True) for g in sorted(targets[is_goal], key=_by_skill_name)]
+    chosen = rows[0][0] or []
+    formats = tuple(f for f in Format if f.value in chosen)
+    return Standing(gaps, roles_of.get(True), formats)
+
+
+def _by_skill_name(g: SkillGap) -> str:
+    return g.skill_name.lower()
 
 
 def skill_gaps(session: AnySession, person: Person) -> list[SkillGap]:
     """See the module docstring. Own role's skills first, then the goal's; by skill name."""
-    return _gaps_and_goal(session, person)[0]
-
-
-def _gaps_and_goal(session: AnySession, person: Person) -> tuple[list[SkillGap], JobRole | None]:
-    own, goal = _targets_of(session, person.id)
-    role_ids = [r.id for r in (own, goal) if r is not None]
-    if not role_ids:
-        return [], goal
-    targets = list(
-        session.execute(
-            select(RoleSkillTarget.role_id, RoleSkillTarget.level, Skill.id, Skill.name)
-            .join(Skill, Skill.id == RoleSkillTarget.skill_id)
-            .where(RoleSkillTarget.role_id.in_(role_ids))
-        )
-    )
-    rated = _ratings(session, [person.id]).get(person.id, {})
-    out = []
-    for role, is_goal in ((own, False), (goal, True)):
-        if role is None:
-            continue
-        for role_id, level, skill_id, skill_name in sorted(targets, key=lambda t: t[3].lower()):
-            if role_id != role.id:
-                continue
-            mine = rated.get(skill_id, {})
-            leader = mine.get(Rater.LEADER)
-            out.append(
-                SkillGap(
-                    skill_id=skill_id,
-                    skill_name=skill_name,
-                    self_level=mine[Rater.SELF].level if Rater.SELF in mine else None,
-                    leader_level=leader.level if leader else None,
-                    target_level=level,
-                    role_id=role.id,
-                    role_name=role.name,
-                    career_goal=is_goal,
-                    leader_name=leader.rated_by if leader else "",
-                )
-            )
-    return out, goal
+    found = standing(session, person.id)
+    return found.gaps if found is not None else []
 
 
 _UNREAD: Any = object()
@@ -652,7 +715,8 @@ def suggestions(
     """What to learn next beyond the path's next step, best first, each with its reason.
     ``rows`` is the person's learning (services.learning_of), already loaded by the page;
     ``profile_row`` their profile, when the page has read it."""
-    gaps, goal_role = _gaps_and_goal(db.session, person)
+    measured = standing(db.session, person.id)
+    gaps, goal_role = (measured.gaps, measured.goal) if measured is not None else ([], None)
     best = best_by_skill(gaps)
     prefs = preferences(db.session, person, profile_row)
     # An extra (a step of a path not assigned) needs a gap or an interest among its skills;
@@ -660,8 +724,7 @@ def suggestions(
     relevant = set(best) | set(prefs.interest_ids)
     if not rows and not relevant:
         return []
-    goal_id = goal_role.id if goal_role else None
-    goal_name = goal_role.name if goal_role else ""
+    goal_id, goal_name = goal_role if goal_role else (None, "")
     dismissed = {
         (path_id, key)
         for path_id, key in db.session.execute(

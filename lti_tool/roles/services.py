@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, case, func, select
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
@@ -439,6 +439,15 @@ def current_assignments(person_id: int) -> list[PersonRole]:
 
 def _precedence(a: PersonRole) -> tuple[int, datetime, int]:
     return (RANK[Source(a.source)], a.since, a.id or 0)
+
+
+def precedence_order() -> list[ColumnElement[Any]]:
+    """`_precedence` as an ORDER BY (the assignment in effect first), for a query that picks it
+    in SQL."""
+    rank = case(
+        {source.value: value for source, value in RANK.items()}, value=PersonRole.source, else_=0
+    )
+    return [rank.desc(), PersonRole.since.desc(), PersonRole.id.desc()]
 
 
 def effective(assignments: Iterable[PersonRole]) -> PersonRole | None:

@@ -172,6 +172,55 @@ def test_fit_sort_explains_every_result(clean_app: Any, tenant: int, ana: Sessio
     assert both.status_code == 200 and titles(both) == ["Calming angry customers"]
 
 
+def test_fit_order_is_the_order_of_the_fit_scores(
+    clean_app: Any, tenant: int, ana: Session
+) -> None:
+    """The database scores every match when sorting by fit: the order must be fit.py's scores,
+    best first, ties in the order of relevance (featured, then title), over every level."""
+    from lti_tool.catalog import fit as fitting
+    from lti_tool.paths import personal
+    from lti_tool.paths.personal_models import Rater
+
+    seed(clean_app, tenant)
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        skills = {s.name: s.id for s in roles.skills()}
+        senior = next(r for r in roles.roles() if r.name == "Senior agent")
+        person = roles.search_people("Ana")[0]
+        assert roles.set_career_goal(tenant, person, str(senior.id)) == ""
+        personal.save_ratings(
+            person, {skills["De-escalation"]: 2}, Rater.SELF, by="Ana", by_person_id=person.id
+        )
+        names = sorted(skills)
+        for n in range(24):
+            tagged = (skills[names[n % len(names)]], skills[names[(n * 5 + 1) % len(names)]])
+            add_item(
+                tenant,
+                f"Practice {n:02d}",
+                skills=tagged[: 1 + n % 2],
+                level=None if n % 6 == 0 else 1 + n % 5,
+                featured=n % 7 == 0,
+            )
+        db.session.commit()
+        measure = fitting.measure(db.session, person.id)
+        assert fitting.open_gaps(measure.gaps)
+        shown = [
+            r
+            for page in (1, 2)
+            for r in services.search(
+                services.Filters(sort="fit", page=page), person_id=person.id
+            ).results
+        ]
+        assert len(shown) == 29  # the seed's 5 visible items and 24 more, on two pages
+
+        def expected(r: services.Result) -> tuple[float, bool, str, int]:
+            tagged = [(sid, "") for sid in services.skill_ids_of(r.item.id)]
+            value = fitting.score(tagged, r.item.level, measure.gaps)
+            return (-value, not r.item.featured, r.item.title, r.item.id)
+
+        assert [r.item.id for r in shown] == [r.item.id for r in sorted(shown, key=expected)]
+        assert len({expected(r)[0] for r in shown}) > 4  # several different scores
+
+
 def test_pages(clean_app: Any, tenant: int, ana: Session) -> None:
     with clean_app.app_context(), tenant_scope(db.session, tenant):
         for i in range(25):
