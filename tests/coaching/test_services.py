@@ -413,6 +413,7 @@ def test_digest_follows_effective_roles_visibility_order_and_size(tenant: int) -
     tier1, senior = roles.match_role("Tier 1 agent"), roles.match_role("Senior agent")
     assert tier1 is not None and senior is not None
     ana, bo, cy = (person(tenant, s, "Tier 1 agent") for s in ("ana", "bo", "cy"))
+    roles.set_source_role(ana, Source.LTI, tier1, by="lti")  # two sources agree: one person
     # Dee: Tier 1 from the LMS but Senior from an administrator, who outranks it.
     dee = person(tenant, "dee")
     roles.set_source_role(dee, Source.LTI, tier1, by="lti")
