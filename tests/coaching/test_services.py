@@ -405,6 +405,107 @@ def test_digest_shows_the_weeks_top_posts_by_people_of_a_role(tenant: int) -> No
     assert peers.week_label(date(2026, 1, 5)) == "2026-W02"
 
 
+def test_digest_follows_effective_roles_visibility_order_and_size(tenant: int) -> None:
+    """Who counts as a member (the source with the higher rank wins; ended rows do not count),
+    what is left out (hidden posts, answers on hidden questions, other weeks), the order of
+    each list and its size."""
+    unlimited = community.Limits(posts_per_window=0)
+    tier1, senior = roles.match_role("Tier 1 agent"), roles.match_role("Senior agent")
+    assert tier1 is not None and senior is not None
+    ana, bo, cy = (person(tenant, s, "Tier 1 agent") for s in ("ana", "bo", "cy"))
+    roles.set_source_role(ana, Source.LTI, tier1, by="lti")  # two sources agree: one person
+    # Dee: Tier 1 from the LMS but Senior from an administrator, who outranks it.
+    dee = person(tenant, "dee")
+    roles.set_source_role(dee, Source.LTI, tier1, by="lti")
+    roles.set_source_role(dee, Source.ADMIN, senior, by="test")
+    # Eve: Senior from the LMS, Tier 1 from an administrator: a Tier 1 agent.
+    eve = person(tenant, "eve")
+    roles.set_source_role(eve, Source.LTI, senior, by="lti")
+    roles.set_source_role(eve, Source.ADMIN, tier1, by="test")
+    # Fay: Tier 1 from the LMS; the administrator's Senior row has ended.
+    fay = person(tenant, "fay")
+    roles.set_source_role(fay, Source.LTI, tier1, by="lti")
+    roles.set_source_role(fay, Source.ADMIN, senior, by="test")
+    roles.set_source_role(fay, Source.ADMIN, None, by="test")
+    moderator = community.actor(
+        tenant,
+        person(tenant, "mo").id,
+        is_instructor=True,
+        is_leader=False,
+        is_administrator=False,
+    )
+    monday = peers.monday_of(utcnow().date()) - timedelta(days=7)
+
+    def who(p: Person) -> community.Actor:
+        return community.actor(
+            tenant, p.id, is_instructor=False, is_leader=False, is_administrator=False
+        )
+
+    def at(row: Any, day: int, helpful: int, hour: int = 9) -> Any:
+        row.created_at = datetime.combine(monday + timedelta(days=day), time(hour))
+        row.helpful_count = helpful
+        db.session.flush()
+        return row
+
+    def share(p: Person, kind: Kind, title: str, day: int, helpful: int, hour: int = 9) -> Any:
+        form = community.PostForm(title=title, body="Body", skill_ids=[skill("Empathy")])
+        return at(community.create_post(who(p), kind, form, unlimited).row, day, helpful, hour)
+
+    def answer(p: Person, question: Any, body: str, day: int, helpful: int) -> Any:
+        return at(community.create_answer(who(p), question, body, unlimited).row, day, helpful)
+
+    share(ana, Kind.TIP, "Ana 3", 1, 3)
+    share(bo, Kind.TIP, "Bo 5", 2, 5)
+    share(cy, Kind.TIP, "Cy 3 later", 4, 3)
+    share(eve, Kind.TIP, "Eve 1", 0, 1)
+    share(cy, Kind.TIP, "Cy last Sunday", -1, 9)
+    share(cy, Kind.TIP, "Cy next Monday", 7, 9)
+    share(dee, Kind.TIP, "Dee 9", 3, 9)
+    share(fay, Kind.TIP, "Fay 9", 3, 9)
+    hidden = share(ana, Kind.TIP, "Ana hidden", 3, 20)
+    community.hide(moderator, community.Target.POST, hidden, "Off topic")
+    share(ana, Kind.QUESTION, "Ana asks", 3, 8)  # a question is not a tip
+
+    solved = share(dee, Kind.QUESTION, "Dee asks", 0, 0)
+    answer(ana, solved, "Ana 1", 1, 1)
+    answer(bo, solved, "Bo 4", 1, 4)
+    accepted = answer(cy, solved, "Cy accepted 0", 2, 0)
+    answer(dee, solved, "Dee 7", 2, 7)
+    solved.accepted_answer_id = accepted.id
+    gone = share(dee, Kind.QUESTION, "Dee hidden question", 0, 0)
+    answer(ana, gone, "Ana on hidden", 1, 9)
+    community.hide(moderator, community.Target.POST, gone, "Off topic")
+
+    d = peers.digest(tier1.id, monday)
+    assert d.people == 5  # Ana, Bo, Cy, Eve, Fay (Dee is a Senior agent)
+    assert [p.title for p in d.tips] == ["Fay 9", "Bo 5", "Cy 3 later", "Ana 3", "Eve 1"]
+    assert [a.body_md for a in d.answers] == ["Cy accepted 0", "Bo 4", "Ana 1"]
+    assert all(a.post.title == "Dee asks" for a in d.answers)
+    assert d.verified == []
+    assert [p.title for p in peers.digest(tier1.id, monday, size=2).tips] == ["Fay 9", "Bo 5"]
+    s = peers.digest(senior.id, monday)
+    assert s.people == 1 and [p.title for p in s.tips] == ["Dee 9"]
+    assert [a.body_md for a in s.answers] == ["Dee 7"]
+
+    verifier = community.actor(
+        tenant,
+        person(tenant, "vic").id,
+        is_instructor=True,
+        is_leader=False,
+        is_administrator=False,
+    )
+    tips = {p.title: p for p in d.tips}
+    for title, day, hour in (("Bo 5", 5, 9), ("Ana 3", 5, 11), ("Eve 1", 8, 9)):
+        community.verify(verifier, tips[title])
+        tips[title].verified_at = datetime.combine(monday + timedelta(days=day), time(hour))
+    db.session.flush()
+    db.session.expire_all()  # as in a new request
+    d = peers.digest(tier1.id, monday)
+    assert [p.title for p in d.verified] == ["Ana 3", "Bo 5"]  # newest first; Eve's next week
+    assert [p.verified_by.name for p in d.verified if p.verified_by] == ["Vic", "Vic"]
+    assert [s.name for s in d.tips[0].skills] == ["Empathy"] and d.tips[0].author is not None
+
+
 def test_team_contributions_count_posts_answers_verifications_and_coaching(tenant: int) -> None:
     ben, ana, sam = (
         person(tenant, "ben", "Team lead"),
