@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    false,
     func,
     literal,
     or_,
@@ -182,7 +183,8 @@ def _digest_ids(dialect: str) -> CompoundSelect:
             Answer.created_at < end,
             among(Answer.author_id),
         ),
-        (Post.accepted_answer_id == Answer.id).desc(),
+        # Accepted answers first; NULL (nothing accepted) counts as not accepted everywhere.
+        func.coalesce(Post.accepted_answer_id == Answer.id, false()).desc(),
         Answer.helpful_count.desc(),
         Answer.created_at.desc(),
         Answer.id.desc(),

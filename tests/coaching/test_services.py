@@ -472,6 +472,10 @@ def test_digest_follows_effective_roles_visibility_order_and_size(tenant: int) -
     accepted = answer(cy, solved, "Cy accepted 0", 2, 0)
     answer(dee, solved, "Dee 7", 2, 7)
     solved.accepted_answer_id = accepted.id
+    # An answer to a question nobody accepted an answer for ranks by helpful votes, after the
+    # accepted ones, on every database (NULL in the "accepted" key must not sort first).
+    still_open = share(bo, Kind.QUESTION, "Bo asks", 0, 0)
+    answer(eve, still_open, "Eve open 6", 1, 6)
     gone = share(dee, Kind.QUESTION, "Dee hidden question", 0, 0)
     answer(ana, gone, "Ana on hidden", 1, 9)
     community.hide(moderator, community.Target.POST, gone, "Off topic")
@@ -479,8 +483,8 @@ def test_digest_follows_effective_roles_visibility_order_and_size(tenant: int) -
     d = peers.digest(tier1.id, monday)
     assert d.people == 5  # Ana, Bo, Cy, Eve, Fay (Dee is a Senior agent)
     assert [p.title for p in d.tips] == ["Fay 9", "Bo 5", "Cy 3 later", "Ana 3", "Eve 1"]
-    assert [a.body_md for a in d.answers] == ["Cy accepted 0", "Bo 4", "Ana 1"]
-    assert all(a.post.title == "Dee asks" for a in d.answers)
+    assert [a.body_md for a in d.answers] == ["Cy accepted 0", "Eve open 6", "Bo 4", "Ana 1"]
+    assert [a.post.title for a in d.answers] == ["Dee asks", "Bo asks", "Dee asks", "Dee asks"]
     assert d.verified == []
     assert [p.title for p in peers.digest(tier1.id, monday, size=2).tips] == ["Fay 9", "Bo 5"]
     s = peers.digest(senior.id, monday)
