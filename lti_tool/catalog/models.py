@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
@@ -138,6 +139,16 @@ class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("registration_id", "source", "external_id", name="uq_catalog_items_ext"),
         Index("ix_catalog_items_listing", "registration_id", "hidden", "featured", "title"),
+        # Browsing (no text): visible items, featured first, then by title, read in order
+        # through this index on PostgreSQL instead of sorting the tenant's whole catalog.
+        Index(
+            "ix_catalog_items_browse",
+            "registration_id",
+            text("featured DESC"),
+            "title",
+            "id",
+            postgresql_where=text("hidden IS false AND gone_at IS NULL"),
+        ).ddl_if(dialect="postgresql"),
         # Full-text search on PostgreSQL (services.search); on SQLite the column stays empty.
         Index("ix_catalog_items_search", "search_vector", postgresql_using="gin"),
     )
