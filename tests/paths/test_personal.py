@@ -17,7 +17,7 @@ from lti_tool.paths.models import PathNode, PathVersion
 from lti_tool.paths.personal_models import Rater
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
-from lti_tool.roles.models import Team
+from lti_tool.roles.models import Source, Team
 from tests.paths.test_services import CHLOE, add_set, give_role, me, new_path, person, tenant
 
 __all__ = ["tenant"]  # the fixture, imported for this module's tests
@@ -305,3 +305,34 @@ def test_team_view_by_person_and_path_in_a_fixed_number_of_queries(tenant: int) 
     bigger, large = counted()
     # Versions are compiled once per process, so later pages may need one statement fewer.
     assert bigger.total_members == 10 and small - 1 <= large <= small
+
+
+def test_the_role_measured_against_is_the_role_in_effect_by_source_precedence(
+    tenant: int,
+) -> None:
+    """`personal.standing` picks the role in effect in SQL (`roles.precedence_order`); it must
+    agree with `roles.effective` (Python) as sources come and go: an administrator's or an
+    approved request's choice over the HR import over the LMS, the newest among equals."""
+    ana = person(tenant, "ana")
+
+    def measured() -> set[str]:
+        return {g.role_name for g in personal.skill_gaps(db.session, ana) if not g.career_goal}
+
+    def in_effect() -> str:
+        role_id = roles.effective_role_id(ana.id)
+        return next(r.name for r in roles.roles() if r.id == role_id)
+
+    steps = [
+        (Source.LTI, "Tier 1 agent", "Tier 1 agent"),
+        (Source.HR_CSV, "Senior agent", "Senior agent"),  # HR import outranks the LMS
+        (Source.LTI, "Team lead", "Senior agent"),  # a new LMS value does not
+        (Source.ADMIN, "Team lead", "Team lead"),
+        (Source.REQUEST, "Tier 1 agent", "Tier 1 agent"),  # same rank: the newer one
+        (Source.REQUEST, None, "Team lead"),  # the request's choice withdrawn
+        (Source.ADMIN, None, "Senior agent"),
+    ]
+    for source, role, expected in steps:
+        give_role(ana, role, source)
+        db.session.flush()
+        assert in_effect() == expected, (source, role)
+        assert measured() == {expected}, (source, role)
