@@ -278,6 +278,9 @@ class Notification(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     coaching_session_id: Mapped[int | None] = mapped_column(
         ForeignKey("coaching_sessions.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    # The one thing outside the community a notification of another feature's kind is about
+    # (a training suggestion): opening it leads there (services.NOTIFICATION_ITEM_LINKS).
+    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

@@ -1143,6 +1143,18 @@ NOTIFICATION_TEXT = {
 
 # Where opening a notification of a kind another feature adds leads (an endpoint name).
 NOTIFICATION_LINKS: dict[str, str] = {}
+# For kinds about one item (the notification's subject_id): the endpoint showing it (by
+# ``pk``) and whether the item still exists; one gone since leads to NOTIFICATION_LINKS' page.
+NOTIFICATION_ITEM_LINKS: dict[str, tuple[str, Callable[[int], bool]]] = {}
+
+
+def notification_item_link(row: Notification) -> str | None:
+    """The endpoint showing the notification's subject, when it has one that still exists."""
+    found = NOTIFICATION_ITEM_LINKS.get(row.kind)
+    if found is None or row.subject_id is None:
+        return None
+    endpoint, exists_ = found
+    return endpoint if exists_(row.subject_id) else None
 
 
 def _notify(who: Actor, person_id: int, kind: str, row: Post, answer_id: int | None) -> None:

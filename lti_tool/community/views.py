@@ -581,6 +581,9 @@ def open_notification(pk: int) -> Any:
     db.session.commit()
     if row.coaching_session_id is not None:
         return _see_other("coaching.session", pk=row.coaching_session_id)
+    item_link = services.notification_item_link(row)
+    if item_link:
+        return _see_other(item_link, pk=row.subject_id)
     if row.kind in services.NOTIFICATION_LINKS:
         return _see_other(services.NOTIFICATION_LINKS[row.kind])
     if row.post_id is None:

@@ -391,6 +391,7 @@ def decide(who: Actor, row: Suggestion, form: DecisionForm) -> dict[str, str]:
                     person_id=person_id,
                     kind=kind,
                     actor_id=who.person_id,
+                    subject_id=row.id,
                 )
             )
     db.session.flush()
@@ -458,9 +459,16 @@ def register_notifications() -> None:
             "voice_closed": "{actor} closed a training suggestion you made or voted for",
         }
     )
-    community.NOTIFICATION_LINKS.update(
-        {kind: "voice.mine" for kind in ("voice_answered", "voice_planned", "voice_closed")}
+    kinds = ("voice_answered", "voice_planned", "voice_closed")
+    # The suggestion itself; their list of suggestions and votes for older notifications.
+    community.NOTIFICATION_ITEM_LINKS.update(
+        dict.fromkeys(kinds, ("voice.show", _suggestion_exists))
     )
+    community.NOTIFICATION_LINKS.update(dict.fromkeys(kinds, "voice.mine"))
+
+
+def _suggestion_exists(pk: int) -> bool:
+    return db.session.get(Suggestion, pk) is not None
 
 
 # --- pulse surveys --------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from lti_tool.community.models import Notification
 from lti_tool.extensions import db
 from lti_tool.voice.models import Suggestion, SuggestionVote
 from tests.community.conftest import FORBIDDEN, Session, text
@@ -139,14 +140,21 @@ def test_trainer_plans_and_closes_with_a_message_the_suggester_sees(
     assert "Chloe Chen" in page
     mine = text(ana.get("/voice/mine"))
     assert "Roaming charges explained" in mine and "A 20-minute module is coming in March." in mine
-    # Ana and Sam (a voter) get a notification leading to their suggestions.
+    # Ana and Sam (a voter) get a notification leading to the suggestion.
     for who in (ana, sam):
         bell = who.get("/community/notifications")
         assert "Chloe Chen planned a training you suggested or voted for" in text(bell)
         note = re.search(r'action="(/community/notifications/(\d+)/open)', bell.text)
         assert note
         opened = who.post(note.group(1))
-        assert opened.headers["Location"].startswith("/voice/mine")
+        assert opened.headers["Location"].startswith(f"/voice/{pk}?")
+        assert "A 20-minute module is coming in March." in text(who.follow(opened))
+    # Notifications from before suggestions were named on them lead to the person's list.
+    with clean_app.app_context():
+        db.session.execute(update(Notification).values(subject_id=None))
+        db.session.commit()
+    again = sam.post(note.group(1))  # the last one opened: Sam's
+    assert again.headers["Location"].startswith("/voice/mine")
     # A vote can be taken back, but no new vote comes in once a trainer answered.
     assert "Your vote is withdrawn." in text(sam.follow(sam.post(f"/voice/{pk}/withdraw")))
     assert "Votes are closed" in text(sam.follow(sam.post(f"/voice/{pk}/vote")))
