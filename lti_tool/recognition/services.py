@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -50,6 +50,9 @@ NAME_MAX = 120
 TEXT_MAX = 2000
 MESSAGE_MAX = 1000
 KUDOS_MAX = 500
+# Thanks a person may send in 24 hours: each one notifies the colleague, so a loop or a script
+# must not flood anyone's notifications; a person thanking a whole team in a day stays well under.
+KUDOS_PER_DAY = 30
 THRESHOLD_MAX = 1000
 PAGE_SIZE = 20
 INSERT_CHUNK = 500
@@ -601,6 +604,11 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
         errors["message"] = "Say what they helped you with."
     elif len(message) > KUDOS_MAX:
         errors["message"] = f"Use at most {KUDOS_MAX} characters (you wrote {len(message)})."
+    elif kudos_sent_since(who.person_id, utcnow() - timedelta(days=1)) >= KUDOS_PER_DAY:
+        errors["message"] = (
+            f"You have sent {KUDOS_PER_DAY} thanks in the last 24 hours, the most Wayfinder "
+            "sends in a day. Keep this message and send it tomorrow."
+        )
     if errors or person is None:
         return None, errors
     target = kudos_target(form)
@@ -623,6 +631,15 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
     )
     db.session.flush()
     return row, {}
+
+
+def kudos_sent_since(person_id: int, since: datetime) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).where(Kudos.from_id == person_id, Kudos.created_at >= since)
+        )
+        or 0
+    )
 
 
 def kudos_page(person_id: int, direction: str, page: int = 1, size: int = PAGE_SIZE) -> Page:

@@ -8,16 +8,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import jwt
 import requests
 from jsonschema import Draft201909Validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lti_tool.extensions import db
+from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
+from lti_tool.recognition.models import Kudos
+from lti_tool.recognition.services import KUDOS_PER_DAY
 from lti_tool.roles import services as roles
 from lti_tool.tenancy import tenant_scope
 from tests.community.conftest import FORBIDDEN, Session, login, skill_ids, text
@@ -204,6 +208,33 @@ def test_kudos_reach_both_profiles(
     chloes_view = text(chloe.get(f"/recognition/people/{people['ben']}"))
     assert "Ana Alvarez thanked Ben Brooks" in chloes_view
     assert "Ana Alvarez thanked you" in text(ben.get("/community/notifications"))
+
+
+def test_thanks_a_person_sends_are_capped_per_day_and_the_message_is_kept(
+    clean_app: Any, ana: Session, ben: Session
+) -> None:
+    people = ids(clean_app)
+    for n in range(KUDOS_PER_DAY):
+        sent = ana.post("/recognition/thanks", {"person": people["ben"], "message": f"Thanks {n}"})
+        assert sent.status_code == 303, n
+    over = ana.post("/recognition/thanks", {"person": people["ben"], "message": "One more!"})
+    assert over.status_code == 400
+    assert f"You have sent {KUDOS_PER_DAY} thanks in the last 24 hours" in text(over)
+    assert ">One more!</textarea>" in over.text  # what was typed is kept
+    # Someone else's thanks are not counted against Ana's.
+    assert (
+        ben.post("/recognition/thanks", {"to": "Ana Alvarez", "message": "Hi"}).status_code == 303
+    )
+    # A day later the oldest no longer count.
+    with clean_app.app_context():
+        db.session.execute(
+            update(Kudos)
+            .where(Kudos.from_id == people["ana"])
+            .values(created_at=utcnow() - timedelta(days=1, minutes=1))
+        )
+        db.session.commit()
+    later = ana.post("/recognition/thanks", {"person": people["ben"], "message": "One more!"})
+    assert later.status_code == 303
 
 
 def test_opting_out_removes_a_person_from_both_views(
