@@ -23,16 +23,22 @@ def make_registration(client_id: str) -> Registration:
     return reg
 
 
+def ann_and_bo() -> tuple[Registration, Registration]:
+    """Two tenants, each with a person of sub "1": Ann in the first, Bo in the second."""
+    a, b = make_registration("a"), make_registration("b")
+    db.session.add_all(
+        [
+            Person(registration_id=a.id, sub="1", name="Ann"),
+            Person(registration_id=b.id, sub="1", name="Bo"),
+        ]
+    )
+    db.session.commit()
+    return a, b
+
+
 def test_queries_are_scoped_to_the_current_tenant(clean_app) -> None:
     with clean_app.app_context():
-        a, b = make_registration("a"), make_registration("b")
-        db.session.add_all(
-            [
-                Person(registration_id=a.id, sub="1", name="Ann"),
-                Person(registration_id=b.id, sub="1", name="Bo"),
-            ]
-        )
-        db.session.commit()
+        a, _b = ann_and_bo()
         bo_id = db.session.scalar(select(Person.id).where(Person.name == "Bo"))
         a_id = a.id
         db.session.expunge_all()
@@ -51,14 +57,7 @@ def test_a_statement_built_once_is_scoped_to_each_tenant_that_runs_it(clean_app)
     the tenant is a bound parameter of each execution, never baked into that copy."""
     built_once = select(Person.name).where(Person.sub == bindparam("sub"))
     with clean_app.app_context():
-        a, b = make_registration("a"), make_registration("b")
-        db.session.add_all(
-            [
-                Person(registration_id=a.id, sub="1", name="Ann"),
-                Person(registration_id=b.id, sub="1", name="Bo"),
-            ]
-        )
-        db.session.commit()
+        a, b = ann_and_bo()
         seen = []
         for tenant in (a.id, b.id, a.id):
             with tenant_scope(db.session, tenant):
