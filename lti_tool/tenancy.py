@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ForeignKey, Integer, bindparam, event
+from sqlalchemy import ForeignKey, Integer, bindparam, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 TENANT_KEY = "wayfinder_registration_id"
@@ -83,12 +83,39 @@ def _scope_queries(state: ORMExecuteState) -> None:
     if tenant is None or state.is_column_load:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = _scoped(state.statement)
         params = state.parameters
         if params is None or isinstance(params, Mapping):
+            state.statement = _scoped(state.statement)
             state.parameters = {**(params or {}), TENANT_PARAM: tenant}
-        else:  # several parameter sets (a bulk UPDATE by primary key)
-            state.parameters = [{**p, TENANT_PARAM: tenant} for p in params]
+        else:
+            # A bulk UPDATE by primary key (a list of rows): SQLAlchemy applies no loader
+            # criteria to it, so its rows are checked here instead.
+            _refuse_foreign_keys(state, tenant, params)
+
+
+def _refuse_foreign_keys(state: ORMExecuteState, tenant: int, rows: Any) -> None:
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, TenantScoped):
+        return
+    (pk,) = mapper.primary_key  # tenant-scoped models have one integer key
+    attribute = mapper.get_property_by_column(pk).key
+    ids = [row[attribute] for row in rows]
+    table = mapper.local_table
+    # Core on the session's connection: no ORM event, so not scoped to the tenant itself.
+    foreign = (
+        state.session.connection()
+        .execute(
+            select(table.c[pk.name])
+            .where(table.c[pk.name].in_(ids), table.c.registration_id != tenant)
+            .limit(1)
+        )
+        .first()
+    )
+    if foreign is not None:
+        raise CrossTenantWrite(
+            f"{mapper.class_.__name__} {foreign[0]} of another registration updated while "
+            f"serving registration {tenant}"
+        )
 
 
 @event.listens_for(Session, "before_flush")

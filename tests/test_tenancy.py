@@ -67,6 +67,30 @@ def test_a_statement_built_once_is_scoped_to_each_tenant_that_runs_it(clean_app)
         assert sorted(db.session.scalars(built_once, {"sub": "1"})) == ["Ann", "Bo"]
 
 
+def test_a_bulk_update_by_primary_key_touches_only_the_tenants_rows(clean_app) -> None:
+    """SQLAlchemy adds no criteria to an UPDATE given a list of rows (the catalog sync's
+    pages): a row of another tenant in the list is refused, and nothing is written."""
+    with clean_app.app_context():
+        a, b = ann_and_bo()
+        ann, bo = (
+            db.session.scalar(select(Person.id).where(Person.registration_id == r.id))
+            for r in (a, b)
+        )
+        with tenant_scope(db.session, a.id):
+            db.session.execute(db.update(Person), [{"id": ann, "name": "Ann A."}])
+            with pytest.raises(CrossTenantWrite):
+                db.session.execute(
+                    db.update(Person), [{"id": ann, "name": "Ann B."}, {"id": bo, "name": "X"}]
+                )
+        db.session.rollback()
+        db.session.expire_all()
+        assert sorted(db.session.scalars(select(Person.name))) == ["Ann", "Bo"]
+        with tenant_scope(db.session, a.id):
+            db.session.execute(db.update(Person), [{"id": ann, "name": "Ann A."}])
+        db.session.commit()
+        assert sorted(db.session.scalars(select(Person.name))) == ["Ann A.", "Bo"]
+
+
 def test_writing_another_tenants_row_is_refused(clean_app) -> None:
     with clean_app.app_context():
         a, b = make_registration("a"), make_registration("b")
