@@ -154,6 +154,9 @@ def _digest_ids(dialect: str) -> CompoundSelect:
         # PostgreSQL the plain column (the expression misleads its estimates: a nested loop).
         return (author + 0 if dialect == "sqlite" else author).in_(by_member)
 
+    def in_week(column: Any) -> Any:
+        return and_(column >= start, column < end)
+
     def ranked(tag: int, stmt: Select[Any], *order: Any) -> Select[Any]:
         place = func.row_number().over(order_by=order).label("place")
         top = stmt.add_columns(place).order_by(*order).limit(size).subquery()
@@ -164,8 +167,7 @@ def _digest_ids(dialect: str) -> CompoundSelect:
         select(Post.id).where(
             Post.kind == Kind.TIP.value,
             Post.status == Status.VISIBLE.value,
-            Post.created_at >= start,
-            Post.created_at < end,
+            in_week(Post.created_at),
             among(Post.author_id),
         ),
         Post.helpful_count.desc(),
@@ -179,8 +181,7 @@ def _digest_ids(dialect: str) -> CompoundSelect:
         .where(
             Answer.status == Status.VISIBLE.value,
             Post.status == Status.VISIBLE.value,
-            Answer.created_at >= start,
-            Answer.created_at < end,
+            in_week(Answer.created_at),
             among(Answer.author_id),
         ),
         # Accepted answers first; NULL (nothing accepted) counts as not accepted everywhere.
@@ -193,8 +194,7 @@ def _digest_ids(dialect: str) -> CompoundSelect:
         _VERIFIED,
         select(Post.id).where(
             Post.status == Status.VISIBLE.value,
-            Post.verified_at >= start,
-            Post.verified_at < end,
+            in_week(Post.verified_at),
             among(Post.author_id),
         ),
         Post.verified_at.desc(),
