@@ -31,9 +31,10 @@ def index() -> str:
     summary = services.tenant_summary(ctx) if ctx.is_administrator else None
     learner = ctx.is_learner or not ctx.roles
     paths = path_services.learning_of(ctx.person_id) if learner else []
-    extras = team.my_path_extras(ctx.person_id, paths) if learner else {}
+    ties = roles.team_ties(ctx.person_id)
+    extras = team.my_path_extras(ctx.person_id, paths, ties) if learner else {}
     plan = catalog_plan.progress(ctx.person_id) if learner else None
-    leads_team = bool(roles.teams_led_by(ctx.person_id))
+    leads_team = bool(ties.leads)
     return render_template(
         "home/index.html",
         ctx=ctx,

@@ -61,6 +61,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     false,
+    literal,
     select,
     true,
     union_all,
@@ -244,6 +245,8 @@ def standing(session: AnySession, person_id: int) -> Standing | None:
             )
         )
     gaps = [g for is_goal in (False, True) for g in sorted(targets[is_goal], key=_by_skill_name)]
+    in_effect = roles_of.get(False)
+    roles.remember_role_in_effect(session, person_id, in_effect[0] if in_effect else None)
     chosen = rows[0][0] or []
     formats = tuple(f for f in Format if f.value in chosen)
     return Standing(gaps, roles_of.get(True), formats)
@@ -464,13 +467,34 @@ def ensure_profile(person: Person) -> LearnerProfile:
     return row
 
 
-def needs_onboarding(person_id: int, row: LearnerProfile | None = _UNREAD) -> bool:
+@functools.cache
+def _profile_and_framework_query() -> Any:
+    one_row = select(literal(1).label("one")).subquery()
+    return (
+        select(LearnerProfile, _any_skill_query().scalar_subquery().is_not(None))
+        .select_from(one_row)
+        .outerjoin(LearnerProfile, LearnerProfile.person_id == bindparam("person_id"))
+    )
+
+
+def profile_and_framework(person_id: int) -> tuple[LearnerProfile | None, bool]:
+    """The person's profile and whether the tenant has a skill framework, in one statement
+    (what `needs_onboarding` asks)."""
+    row = db.session.execute(_profile_and_framework_query(), {"person_id": person_id}).one()
+    return row[0], bool(row[1])
+
+
+def needs_onboarding(
+    person_id: int, row: LearnerProfile | None = _UNREAD, *, framework: bool | None = None
+) -> bool:
     """Offered until finished or skipped, once the tenant has a skill framework. ``row``: the
-    person's profile when the caller has already read it."""
+    person's profile and ``framework`` whether there are skills, when the caller has read them."""
     if row is _UNREAD:
         row = profile(person_id)
     if row is not None and (row.onboarded_at is not None or row.skipped_at is not None):
         return False
+    if framework is not None:
+        return framework
     return db.session.scalar(_any_skill_query()) is not None
 
 

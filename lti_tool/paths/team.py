@@ -215,16 +215,18 @@ def team_view(t: Team, page: int = 1, now: datetime | None = None) -> TeamView:
     )
 
 
-def my_path_extras(person_id: int, rows: list[services.Learning]) -> dict[str, object]:
+def my_path_extras(
+    person_id: int, rows: list[services.Learning], ties: roles.TeamTies | None = None
+) -> dict[str, object]:
     """What My path and the home page add for a learner: ranked suggestions with reasons,
     their team leader when the leader shares their own path, and whether the onboarding is
-    still open."""
+    still open. ``ties``: the person's teams, when the page has read them."""
     me = db.session.get(Person, person_id)
     assert me is not None
-    leader = roles.team_leader_of(person_id)
-    mine = personal.profile(person_id)  # read once for both
+    leader = ties.leader if ties is not None else roles.team_leader_of(person_id)
+    mine, framework = personal.profile_and_framework(person_id)  # read once for both
     return {
         "suggestions": personal.suggestions(me, rows, profile_row=mine),
         "my_leader": leader if leader and personal.shares_with_team(leader.id) else None,
-        "onboarding_open": personal.needs_onboarding(person_id, mine),
+        "onboarding_open": personal.needs_onboarding(person_id, mine, framework=framework),
     }

@@ -38,7 +38,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy import event as orm_events
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
@@ -456,8 +458,35 @@ def effective(assignments: Iterable[PersonRole]) -> PersonRole | None:
 
 
 def effective_role_id(person_id: int) -> int | None:
+    known = db.session.info.get(_ROLE_MEMO, {})
+    if person_id in known:
+        return known[person_id]  # type: ignore[no-any-return]
     best = effective(current_assignments(person_id))
     return best.role_id if best else None
+
+
+# A statement that already found someone's role in effect (paths.personal.standing does, on the
+# home page) leaves it here, so `effective_role_id` does not ask again in the same request. Any
+# write, commit or rollback forgets it.
+_ROLE_MEMO = "wayfinder_role_in_effect"
+
+
+def remember_role_in_effect(session: Any, person_id: int, role_id: int | None) -> None:
+    session.info.setdefault(_ROLE_MEMO, {})[person_id] = role_id
+
+
+def _forget_roles_in_effect(session: Session, *_args: Any) -> None:
+    session.info.pop(_ROLE_MEMO, None)
+
+
+for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    orm_events.listen(Session, _name, _forget_roles_in_effect)
+
+
+@orm_events.listens_for(Session, "do_orm_execute")
+def _forget_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        _forget_roles_in_effect(state.session)
 
 
 def effective_for(person_ids: Iterable[int]) -> dict[int, PersonRole]:
@@ -818,10 +847,51 @@ def teams_led_by(person_id: int) -> list[Team]:
 
 
 def team_leader_of(person_id: int) -> Person | None:
-    found = team_of(person_id)
+    return _leader_of(person_id, team_of(person_id))
+
+
+def _leader_of(person_id: int, found: Team | None) -> Person | None:
     if found is None or found.leader_id is None or found.leader_id == person_id:
         return None
     return found.leader
+
+
+@dataclass(frozen=True)
+class TeamTies:
+    """A person's team (a person is in at most one) and the teams they lead."""
+
+    person_id: int
+    member_of: Team | None
+    leads: list[Team]
+
+    @property
+    def leader(self) -> Person | None:
+        """Their team's leader, as `team_leader_of` (None when they lead their own team)."""
+        return _leader_of(self.person_id, self.member_of)
+
+
+@functools.cache
+def _team_ties_query() -> Any:
+    """Built once: the home page asks it on every launch."""
+    person: Any = bindparam("person_id")
+    return (
+        select(Team, TeamMember.id.is_not(None))
+        .outerjoin(TeamMember, and_(TeamMember.team_id == Team.id, TeamMember.person_id == person))
+        .where(or_(Team.leader_id == person, TeamMember.id.is_not(None)))
+        .order_by(Team.id)
+    )
+
+
+def team_ties(person_id: int) -> TeamTies:
+    """`team_of` and `teams_led_by` in one statement."""
+    member_of = None
+    leads = []
+    for row, is_member in db.session.execute(_team_ties_query(), {"person_id": person_id}):
+        if is_member:
+            member_of = row
+        if row.leader_id == person_id:
+            leads.append(row)
+    return TeamTies(person_id, member_of, leads)
 
 
 # --- requests and career goals --------------------------------------------------------------

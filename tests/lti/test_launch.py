@@ -419,6 +419,8 @@ def test_repeat_launch_reads_in_one_transaction(lms: FakeLms, browser: Browser, 
         assert len(begins) == (1 if REDIS_URL else 3)
         if REDIS_URL:
             assert statements and not {"INSERT", "UPDATE", "DELETE"} & set(statements), statements
+            # The person, course and membership in one; the home page's reads in eight more.
+            assert len(statements) == 9, statements
         # The launch context reached the store: the next page (no cookie, token only) works.
         location = page.headers["Content-Location"]
         browser.clear_cookies()

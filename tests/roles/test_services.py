@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Registration
+from lti_tool.lti.models import Registration, utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles import hr_import, services
 from lti_tool.roles.models import (
@@ -400,3 +400,78 @@ def test_career_goal(tenant: int, staff: dict[str, Person]) -> None:
     assert goal is not None and goal.role_id == lead.id
     assert services.set_career_goal(tenant, staff["ana"], "") == ""
     assert services.career_goal(staff["ana"].id) is None
+
+
+# --- what the home page reads in one go -----------------------------------------------------
+
+
+def test_team_ties_are_team_of_and_teams_led_by_in_one_statement(tenant: int) -> None:
+    ben, cy, ana, dee = (person(tenant, sub) for sub in ("ben", "cy", "ana", "dee"))
+    billing, _ = services.save_team(tenant, None, "Billing", "ben")
+    sales, _ = services.save_team(tenant, None, "Sales", "ben")
+    leads, _ = services.save_team(tenant, None, "Leads", "cy")
+    assert billing and sales and leads
+    services.add_member(tenant, billing, "ana")
+    services.add_member(tenant, leads, "ben")
+    services.add_member(tenant, leads, "cy")  # cy leads the team cy is in
+
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        ties = {p.id: services.team_ties(p.id) for p in (ben, cy, ana, dee)}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements[0] == 4
+    for p in (ben, cy, ana, dee):
+        t = ties[p.id]
+        assert t.member_of == services.team_of(p.id), p.sub
+        assert t.leads == services.teams_led_by(p.id), p.sub
+        assert t.leader == services.team_leader_of(p.id), p.sub
+    assert ties[ben.id].leads == [billing, sales] and ties[ben.id].member_of == leads
+    assert ties[ben.id].leader == cy
+    assert ties[cy.id].leader is None and ties[cy.id].leads == [leads]
+    assert ties[ana.id].leader == ben and ties[ana.id].leads == []
+    assert ties[dee.id] == services.TeamTies(dee.id, None, [])
+
+
+def test_role_in_effect_found_by_standing_is_reused_until_something_is_written(
+    tenant: int,
+) -> None:
+    from lti_tool.paths import personal
+
+    services.import_starter_set(tenant)
+    ana = person(tenant, "ana")
+    tier1, senior = role_named("Tier 1 agent"), role_named("Senior agent")
+    services.set_source_role(ana, Source.LTI, tier1, by="LTI launch")
+
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    personal.standing(db.session, ana.id)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert services.effective_role_id(ana.id) == tier1.id
+        assert statements[0] == 0  # standing found it: not asked again
+        services.set_source_role(ana, Source.HR_CSV, senior, by="HR")
+        assert services.effective_role_id(ana.id) == senior.id
+        assert statements[0] > 0
+        personal.standing(db.session, ana.id)
+        db.session.execute(
+            update(PersonRole)
+            .where(PersonRole.person_id == ana.id)
+            .values(ended_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        assert services.effective_role_id(ana.id) is None  # a bulk write forgets it too
+        personal.standing(db.session, ana.id)
+        assert db.session.info.get(services._ROLE_MEMO) == {ana.id: None}
+        db.session.rollback()  # (this test's last step: the fixture's rows go with it)
+        assert services._ROLE_MEMO not in db.session.info
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
