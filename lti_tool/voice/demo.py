@@ -205,6 +205,24 @@ def _pulses(
     assert small is not None, errors
     small.closes_on = today - timedelta(days=30)
     _answers(reg, small, rnd.sample(agents, 3), rnd, 0)
+    # Closed early by Chloe once she had heard enough: its results show before its planned
+    # last day. (Its own random draws, so the data above stays as it was.)
+    early, errors = services.schedule(
+        chloe,
+        services.SurveyForm(
+            title="New shift pattern pulse",
+            audience="everyone",
+            questions=["The new shift pattern leaves me time to learn during my shifts."],
+            comment_question="",
+            opens_on=(today - timedelta(days=6)).isoformat(),
+            closes_on=(today + timedelta(days=8)).isoformat(),
+        ),
+        today,
+    )
+    assert early is not None, errors
+    own = random.Random(20261204)  # noqa: S311 (demo data, not a secret)
+    _answers(reg, early, own.sample(agents, 6), own, 1)
+    early.closed_early_at = utcnow() - timedelta(days=1)
 
 
 def _answers(

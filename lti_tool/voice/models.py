@@ -136,6 +136,8 @@ class PulseSurvey(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when a trainer closed it before closes_on (which keeps the day that was planned).
+    closed_early_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     @property
     def audience(self) -> str:
@@ -144,7 +146,14 @@ class PulseSurvey(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         return self.role_name if self.role_id else f"{self.role_name} (role deleted)"
 
     def is_open(self, today: date) -> bool:
-        return self.opens_on <= today <= self.closes_on
+        return self.closed_early_at is None and self.opens_on <= today <= self.closes_on
+
+    def is_closed(self, today: date) -> bool:
+        """No more answers, for good: closed early, or its last day has passed."""
+        return self.closed_early_at is not None or today > self.closes_on
+
+    def is_scheduled(self, today: date) -> bool:
+        return self.closed_early_at is None and today < self.opens_on
 
 
 def new_answer_id() -> str:

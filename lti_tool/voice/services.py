@@ -489,6 +489,10 @@ def surveys() -> list[PulseSurvey]:
     )
 
 
+def answer_count(survey_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(PulseAnswer.survey_id == survey_id)) or 0
+
+
 def answer_counts() -> dict[int, int]:
     rows = db.session.execute(
         select(PulseAnswer.survey_id, func.count()).group_by(PulseAnswer.survey_id)
@@ -518,6 +522,7 @@ def _open_for_query() -> Any:
         .where(
             PulseSurvey.opens_on <= today,
             PulseSurvey.closes_on >= today,
+            PulseSurvey.closed_early_at.is_(None),
             or_(PulseSurvey.everyone.is_(True), PulseSurvey.role_id == bindparam("role_id")),
             ~exists().where(
                 PulseResponse.survey_id == PulseSurvey.id,
@@ -649,6 +654,44 @@ class Refused(Exception):
     """An answer that cannot be taken; the message says why."""
 
 
+def why_not_open(row: PulseSurvey, today: date) -> str:
+    if row.closed_early_at is not None:
+        return (
+            f"This survey was closed on {row.closed_early_at:%d %B %Y}: "
+            "answers are no longer taken."
+        )
+    if today < row.opens_on:
+        return f"This survey opens on {row.opens_on:%d %B %Y}."
+    return f"This survey closed on {row.closes_on:%d %B %Y}: answers are no longer taken."
+
+
+def end_action(row: PulseSurvey, today: date) -> str:
+    """What ending the survey now does: "cancel" one that has not opened (nobody could answer
+    yet, so it goes), "close" an open one (it keeps its answers), "" for one that is closed."""
+    if row.is_closed(today):
+        return ""
+    return "cancel" if row.is_scheduled(today) else "close"
+
+
+def end(who: Actor, row: PulseSurvey, expected: str, today: date) -> str:
+    """Close an open survey now or cancel a scheduled one (see `end_action`); returns the
+    action done. Refused when the survey is closed already or changed state since the trainer
+    confirmed (it opened at midnight, say): they confirm again."""
+    if not who.is_trainer:
+        raise Forbidden("pulse")
+    action = end_action(row, today)
+    if not action:
+        raise Refused("This survey is closed already: it takes no answers.")
+    if action != expected:
+        raise Refused("The survey has opened since you asked. Check what closing it does now.")
+    if action == "cancel":
+        db.session.delete(row)
+    else:
+        row.closed_early_at = utcnow()
+    db.session.flush()
+    return action
+
+
 def answer(
     who: Actor, row: PulseSurvey, scores: dict[str, str], comment: str, today: date
 ) -> dict[str, str]:
@@ -656,12 +699,8 @@ def answer(
     else the problems with the form; Refused when the person may not answer at all."""
     if not is_asked(who.person_id, row):
         raise Refused("This survey is for another job role.")
-    if today < row.opens_on:
-        raise Refused(f"This survey opens on {row.opens_on:%d %B %Y}.")
-    if today > row.closes_on:
-        raise Refused(
-            f"This survey closed on {row.closes_on:%d %B %Y}: answers are no longer taken."
-        )
+    if not row.is_open(today):
+        raise Refused(why_not_open(row, today))
     if has_responded(who.person_id, row.id):
         raise Refused("You answered this survey already. Thank you!")
     errors: dict[str, str] = {}
@@ -742,12 +781,12 @@ def results(
     """The survey's aggregates once it closed; while it is open, or below the minimum group
     size, only how many answered (no averages, no counts, no comments). Comments come in
     random order and without dates."""
-    total = db.session.scalar(select(func.count()).where(PulseAnswer.survey_id == row.id)) or 0
+    total = answer_count(row.id)
     asked = None
     if not row.everyone and row.role_id is not None:
         asked = len(roles_people(row.role_id))
-    if total < minimum or today <= row.closes_on:
-        return Results(row, total, minimum, asked, [], [], waiting=today <= row.closes_on)
+    if total < minimum or not row.is_closed(today):
+        return Results(row, total, minimum, asked, [], [], waiting=not row.is_closed(today))
     questions = []
     for i, text in enumerate(row.questions):
         column = QUESTION_COLUMNS[i]

@@ -357,11 +357,7 @@ def answer(pk: int) -> Any:
         if not services.is_asked(who.person_id, row):
             refused = "This survey is for another job role."
         elif not row.is_open(today):
-            refused = (
-                f"This survey opens on {row.opens_on:%d %B %Y}."
-                if today < row.opens_on
-                else f"This survey closed on {row.closes_on:%d %B %Y}: answers are no longer taken."
-            )
+            refused = services.why_not_open(row, today)
         elif services.has_responded(who.person_id, row.id):
             refused = "You answered this survey already. Thank you!"
     status = 400 if errors else (409 if refused and request.method == "POST" else 200)
@@ -374,6 +370,39 @@ def answer(pk: int) -> Any:
         refused=refused,
         comment_max=services.COMMENT_MAX,
     ), status
+
+
+@bp.route("/pulse/<int:pk>/end", methods=["GET", "POST"])
+@launch_required()
+def end_pulse(pk: int) -> Any:
+    """Close an open survey now, or cancel one that has not opened; a page that says what will
+    happen, then the button."""
+    who = _trainer()
+    row = services.survey(pk)
+    today = _today()
+    refused = ""
+    if request.method == "POST":
+        title = row.title
+        try:
+            done = services.end(who, row, request.form.get("action", ""), today)
+        except services.Refused as why:
+            db.session.rollback()
+            refused = str(why)
+        else:
+            db.session.commit()
+            if done == "cancel":
+                flash(f"“{title}” is cancelled: nobody will be asked.", "success")
+                return _see_other("voice.pulse")
+            flash(f"“{title}” is closed: it takes no more answers.", "success")
+            return _see_other("voice.results", pk=pk)
+    return _render(
+        "voice/end.html",
+        survey=row,
+        action=services.end_action(row, today),
+        answers=services.answer_count(row.id),
+        refused=refused,
+        minimum=_minimum(),
+    ), (409 if refused else 200)
 
 
 def _trainer() -> services.Actor:

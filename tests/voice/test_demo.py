@@ -41,6 +41,11 @@ def test_demo_personas_see_suggestions_and_pulses(launcher: tuple[Any, str]) -> 
     assert "results are hidden to keep answers anonymous" in text(
         chloe.get(f"/voice/pulse/{night.id}/results")
     )
+    early = next(s for s in surveys.values() if s.title == "New shift pattern pulse")
+    assert early.closed_early_at is not None
+    page = text(chloe.get(f"/voice/pulse/{early.id}/results"))
+    assert "closed early" in page and "Answers 6" in page and "Average per statement" in page
+    assert "New shift pattern pulse" not in home
     compare = text(chloe.get(f"/voice/pulse/{first.id}/compare"))
     assert "Every run of" in compare and "hidden" in compare
     assert "Training suggestions and pulse surveys" in text(chloe.get("/"))

@@ -246,3 +246,79 @@ def test_schedule_form_errors_keep_the_text(clean_app: Any, chloe: Session) -> N
     ):
         assert message in page
     assert 'value="Pulse"' in response.text and 'value="Anything else?"' in response.text
+
+
+def test_trainer_closes_an_open_survey_early(
+    clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session
+) -> None:
+    pk = schedule(chloe, "everyone")
+    people = [ana] + [agent(lms, f"early{i}") for i in range(4)]
+    for who in people:
+        assert who.post(f"/voice/pulse/{pk}", {"q1": "4", "q2": "2"}).status_code == 303
+    results = text(chloe.get(f"/voice/pulse/{pk}/results"))
+    assert WAITING in results and "Close it now" in results
+    confirm = chloe.get(f"/voice/pulse/{pk}/end")
+    page = text(confirm)
+    assert confirm.status_code == 200 and "Close “Learning pulse” now?" in page
+    assert "keeps the 5 answers given so far, and shows their results" in page
+    assert 'name="action" value="close"' in confirm.text
+    for path in (f"/voice/pulse/{pk}/end",):  # a learner may not close it
+        refused = ben.post(path, {"action": "close"})
+        assert refused.status_code == 403 and FORBIDDEN in text(refused)
+    assert "Learning pulse" in text(ben.get("/"))  # still asked: nothing changed
+    done = chloe.post(f"/voice/pulse/{pk}/end", {"action": "close"})
+    assert done.headers["Location"].startswith(f"/voice/pulse/{pk}/results")
+    shown = chloe.follow(done)
+    page = text(shown)
+    assert "“Learning pulse” is closed: it takes no more answers." in page
+    assert "closed early, on" in page and WAITING not in page and HIDDEN not in page
+    assert 'id="pulse-averages"' in shown.text and "Close it now" not in page
+    # Ben had not answered: the home page stops asking, and an answer is refused.
+    assert "Learning pulse" not in text(ben.get("/"))
+    late = ben.post(f"/voice/pulse/{pk}", {"q1": "1", "q2": "1"})
+    assert late.status_code == 409 and "This survey was closed on" in text(late)
+    again = chloe.post(f"/voice/pulse/{pk}/end", {"action": "close"})
+    assert again.status_code == 409 and "closed already" in text(again)
+    listed = text(chloe.get("/voice/pulse"))
+    assert "Closed early" in listed
+    with clean_app.app_context():
+        row = db.session.get(PulseSurvey, pk)
+        assert row is not None and row.closed_early_at is not None
+        assert row.closes_on > utcnow().date()  # the planned day is kept
+        assert len(db.session.scalars(select(PulseAnswer)).all()) == 5
+
+
+def test_a_scheduled_survey_is_cancelled_and_a_changed_state_is_confirmed_again(
+    clean_app: Any, chloe: Session
+) -> None:
+    tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    pk = schedule(chloe, "everyone", opens_on=tomorrow)
+    page = text(chloe.get(f"/voice/pulse/{pk}/results"))
+    assert "Cancel this survey" in page and "Close it now" not in page
+    confirm = chloe.get(f"/voice/pulse/{pk}/end")
+    assert "Cancel “Learning pulse”?" in text(confirm)
+    assert 'name="action" value="cancel"' in confirm.text
+    # Midnight passes between the question and the click: it is open now, so cancelling
+    # (deleting) it is not what the trainer confirmed any more.
+    set_dates(clean_app, pk, 3)
+    changed = chloe.post(f"/voice/pulse/{pk}/end", {"action": "cancel"})
+    assert changed.status_code == 409 and "has opened since you asked" in text(changed)
+    assert 'name="action" value="close"' in changed.text
+    with clean_app.app_context():
+        row = db.session.get(PulseSurvey, pk)
+        assert row is not None and row.closed_early_at is None
+    # Scheduled again: cancelling removes it.
+    with clean_app.app_context():
+        db.session.execute(
+            update(PulseSurvey)
+            .where(PulseSurvey.id == pk)
+            .values(opens_on=utcnow().date() + timedelta(days=1))
+        )
+        db.session.commit()
+    done = chloe.post(f"/voice/pulse/{pk}/end", {"action": "cancel"})
+    assert done.headers["Location"].startswith("/voice/pulse")
+    listed = text(chloe.follow(done))
+    assert "“Learning pulse” is cancelled: nobody will be asked." in listed
+    with clean_app.app_context():
+        assert db.session.get(PulseSurvey, pk) is None
+    assert chloe.get(f"/voice/pulse/{pk}/end").status_code == 404

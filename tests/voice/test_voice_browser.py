@@ -1,5 +1,5 @@
 """The voice pages in Chromium with the demo data: nothing wider than a 360 px phone, Ana
-suggests a training and votes by keyboard alone, Chloe's pulse results page draws its chart;
+suggests a training and votes by keyboard alone, Chloe's pulse results page draws its chart and she closes a survey early by keyboard;
 screenshots at 360 px and 1280 px (in test-artifacts/voice/ and /tmp/shots-voice/) to look at."""
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def test_voice_pages_fit_a_phone_and_work_by_keyboard(launcher: tuple[Any, str])
         night = db.session.scalar(
             select(PulseSurvey.id).where(PulseSurvey.title == "Night shift pulse")
         )
+        early = db.session.scalar(
+            select(PulseSurvey.id).where(PulseSurvey.title == "New shift pattern pulse")
+        )
     ana, chloe = persona(tool, "ana"), persona(tool, "chloe")
     pages = {
         "home": (ana, "/"),
@@ -67,6 +70,8 @@ def test_voice_pages_fit_a_phone_and_work_by_keyboard(launcher: tuple[Any, str])
         "results": (chloe, f"/voice/pulse/{first}/results"),
         "hidden": (chloe, f"/voice/pulse/{night}/results"),
         "compare": (chloe, f"/voice/pulse/{first}/compare"),
+        "close": (chloe, f"/voice/pulse/{current}/end"),
+        "closed-early": (chloe, f"/voice/pulse/{early}/results"),
         "schedule": (chloe, "/voice/pulse/new"),
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -128,5 +133,18 @@ def test_voice_pages_fit_a_phone_and_work_by_keyboard(launcher: tuple[Any, str])
             page.wait_for_url(re.compile(r"/voice/\d+\?"))
             assert "Your suggestion is posted" in page.inner_text("main")
             assert "Explaining roaming charges to travellers" in page.inner_text("h1")
+
+            # Chloe has heard enough: she closes the open survey early, by keyboard.
+            page.goto(chloe.url(f"/voice/pulse/{current}/results"))
+            page.get_by_role("link", name="Close it now").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"**/voice/pulse/{current}/end**")
+            assert "Close “Learning pulse, Tier 1 agents” now?" in page.inner_text("h1")
+            page.get_by_role("button", name="Close the survey").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_url(f"**/voice/pulse/{current}/results**")
+            assert "is closed: it takes no more answers" in page.inner_text("main")
+            assert "closed early" in page.inner_text("main")
+            shoot(page, "closed-now-360")
         finally:
             browser.close()
