@@ -253,10 +253,13 @@ def test_trainer_closes_an_open_survey_early(
 ) -> None:
     pk = schedule(chloe, "everyone")
     people = [ana] + [agent(lms, f"early{i}") for i in range(4)]
-    for who in people:
+    for n, who in enumerate(people, 1):
         assert who.post(f"/voice/pulse/{pk}", {"q1": "4", "q2": "2"}).status_code == 303
-    results = text(chloe.get(f"/voice/pulse/{pk}/results"))
-    assert WAITING in results and "Close it now" in results
+        results = text(chloe.get(f"/voice/pulse/{pk}/results"))
+        # Closing shows the results only once enough people answered; before, it says so.
+        assert WAITING in results and "Close it now" in results
+        assert ("Close it now to see them" in results) is (n >= 5), n
+        assert (HIDDEN in results) is (n < 5), n
     confirm = chloe.get(f"/voice/pulse/{pk}/end")
     page = text(confirm)
     assert confirm.status_code == 200 and "Close “Learning pulse” now?" in page
