@@ -350,3 +350,24 @@ def describe_score(send: ScoreSend) -> str:
     if send.score_given is None or send.score_maximum is None:
         return f"{send.activity_progress}, no score"
     return f"{send.score_given:g} / {send.score_maximum:g} ({send.activity_progress})"
+
+
+def plain_reason(message: str) -> str:
+    """Why a score did not reach the gradebook, in words for the learner: the LMS's own
+    explanation when its answer carried one (JSON ``error_description``, ``error``), never the
+    addresses and raw answers that the admin's Grade sync tab shows."""
+    import json
+
+    _, dash, body = message.partition(" — ")
+    if dash:
+        try:
+            found = json.loads(body)
+        except ValueError:
+            found = None
+        if isinstance(found, dict):
+            for key in ("error_description", "errorMessage", "message", "error"):
+                if isinstance(found.get(key), str) and found[key].strip():
+                    return found[key].strip()[:200]
+    if "http" not in message.lower() and "{" not in message:
+        return message[:200]  # Wayfinder's own words ("Replaced by a newer score ...")
+    return "your LMS did not take it"

@@ -123,4 +123,6 @@ def practice() -> Any:
         sends=sends,
         label=PRACTICE_LABEL,
         describe=services.describe_score,
+        reason=services.plain_reason,
+        staff=ctx.is_instructor or ctx.is_administrator,
     )

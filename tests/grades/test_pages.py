@@ -24,7 +24,16 @@ from lti_tool.lti.context import AGS
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.people.models import Course, Person
 from tests.grades.conftest import CONTEXT, add_tenant
-from tests.harness import ADMIN, LEARNER, SYSADMIN, Browser, FakeLms, ServerThread, launch
+from tests.harness import (
+    ADMIN,
+    INSTRUCTOR,
+    LEARNER,
+    SYSADMIN,
+    Browser,
+    FakeLms,
+    ServerThread,
+    launch,
+)
 from tests.jobs.util import drain
 
 
@@ -289,6 +298,57 @@ def test_practice_page_sends_a_score_to_the_gradebook(
         allow_redirects=True,
     )
     assert "Choose one of the options" in bad.text
+
+
+REFUSAL = (
+    "POST http://lms.example/api/lti/courses/1/line_items/7/scores answered HTTP 400: "
+    'BAD REQUEST — {"error": "invalid_request", "error_description": "the gradebook is locked"}'
+)
+
+
+def test_a_refused_score_is_explained_to_the_learner_without_the_lms_internals(
+    site: Site, clean_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(clean_app.config, "GRADES_PRACTICE_PAGE", True)
+    browser, token = launched(site, [LEARNER], "lee", "Lee Learner")
+    page = browser.get(f"{site.lms.tool_url}/grades/practice?lt={token}")
+    browser.post(
+        f"{site.lms.tool_url}/grades/practice?lt={token}",
+        data={"csrf_token": csrf(page.text), "level": "half"},
+    )
+    staff, staff_token = launched(site, [INSTRUCTOR], "ines", "Ines Instructor")
+    form = staff.get(f"{site.lms.tool_url}/grades/practice?lt={staff_token}")
+    staff.post(
+        f"{site.lms.tool_url}/grades/practice?lt={staff_token}",
+        data={"csrf_token": csrf(form.text), "level": "half"},
+    )
+    with clean_app.app_context():  # as the sender records a refusal (lti_tool/grades/sender.py)
+        rows = db.session.scalars(select(ScoreSend)).all()
+        assert len(rows) == 2
+        for row in rows:
+            row.state, row.last_status, row.last_error = SendState.FAILED, 400, REFUSAL
+        db.session.commit()
+    after = browser.get(f"{site.lms.tool_url}/grades/practice?lt={token}").text
+    assert 'refused by the LMS</strong> <span class="muted">(the gradebook is locked)' in after
+    assert "http://lms.example" not in after and "invalid_request" not in after
+    assert "can see the details under Administration, Grade sync" in after
+    # A trainer trying the page sees what the LMS answered, as on the admin's Grade sync tab.
+    seen = staff.get(f"{site.lms.tool_url}/grades/practice?lt={staff_token}").text
+    assert "http://lms.example/api/lti/courses/1/line_items/7/scores" in seen
+    assert "can see the details under" not in seen
+
+
+def test_plain_reason_keeps_the_lms_words_and_drops_its_internals() -> None:
+    assert services.plain_reason(REFUSAL) == "the gradebook is locked"
+    assert services.plain_reason('POST https://x answered HTTP 401 — {"error": "no_token"}') == (
+        "no_token"
+    )
+    assert services.plain_reason("POST https://x answered HTTP 502 — <html>") == (
+        "your LMS did not take it"
+    )
+    assert services.plain_reason("Replaced by a newer score before it was sent.") == (
+        "Replaced by a newer score before it was sent."
+    )
 
 
 def test_cli_lists_and_retries(site: Site, clean_app: Any) -> None:
