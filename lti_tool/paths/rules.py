@@ -59,6 +59,24 @@ class Item:
         return self.node is None or self.node.is_set or self.node.required
 
     @property
+    def blocker(self) -> Item | None:
+        """Why a locked item is locked: the first required item not done before it (or before
+        the set holding it, the nearest such set up the tree) in an in-order set."""
+        if not self.locked:
+            return None
+        current = self
+        while current.parent is not None:
+            parent = current.parent
+            if parent.rule is Rule.IN_ORDER:
+                for sibling in parent.children:
+                    if sibling is current:
+                        break
+                    if sibling.required and not sibling.done:
+                        return sibling
+            current = parent
+        return None
+
+    @property
     def kind(self) -> StepKind | None:
         return StepKind(self.node.kind) if self.node is not None and not self.is_set else None
 

@@ -132,6 +132,8 @@ def test_instructor_builds_previews_and_publishes_and_the_learner_follows(
         )
     locked = ana.post(f"/paths/a/{a.id}/{shadow}", {"action": "signoff"})
     assert locked.status_code == 400 and "opens once the steps before it are done" in text(locked)
+    waiting = text(ana.get(f"/paths/a/{a.id}/{shadow}"))
+    assert "This step opens once the step “Read the welcome guide” is done" in waiting
     step = text(ana.get(f"/paths/a/{a.id}/{welcome}"))
     assert "Why it matters" in step and "about 20 minutes" in step and "Open it" in step
     done = ana.follow(ana.post(f"/paths/a/{a.id}/{welcome}", {"action": "done"}))

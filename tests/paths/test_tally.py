@@ -68,3 +68,52 @@ def test_tally_of_an_empty_version_is_done() -> None:
     version = VersionRow(1, 1, 1, Rule.IN_ORDER.value, 0, None)
     root = rules.build_tree(as_version(version), [])
     assert rules.tally(rules.compile_tally(root), set()) == (100, True)
+
+
+def _node(
+    nid: int, parent: int | None, position: int, kind: str, rule: str = "in_order"
+) -> NodeRow:
+    return NodeRow(
+        id=nid,
+        version_id=1,
+        parent_id=parent,
+        position=position,
+        key=f"k{nid}",
+        kind=kind,
+        title=f"n{nid}",
+        rule=rule,
+        min_count=0,
+        url="",
+        format="reading",
+        minutes=5,
+        due_days=None,
+        required=True,
+    )
+
+
+def test_a_locked_step_names_what_it_waits_for_at_the_level_that_locks_it() -> None:
+    """Path in order: set A (any order: steps 2, 3), then set B (any order: steps 5, 6). Step 6
+    waits for set A, not for step 5 beside it (its own set is in any order)."""
+    version = VersionRow(1, 1, 1, Rule.IN_ORDER.value, 0, None)
+    nodes = [
+        _node(1, None, 0, "set", "any_order"),
+        _node(2, 1, 0, "link"),
+        _node(3, 1, 1, "link"),
+        _node(4, None, 1, "set", "any_order"),
+        _node(5, 4, 0, "link"),
+        _node(6, 4, 1, "link"),
+    ]
+    now = datetime(2026, 12, 4)
+    view = rules.evaluate(as_version(version), as_nodes(nodes), {}, now, now)
+    by_key = {i.key: i for i in view.root.walk()}
+    assert by_key["k6"].locked and by_key["k6"].blocker is by_key["k1"]
+    assert by_key["k2"].blocker is None and by_key["k3"].blocker is None  # open
+    # Set A done: everything opens, nothing blocks.
+    done = {"k2": StepState.COMPLETED, "k3": StepState.COMPLETED}
+    view = rules.evaluate(as_version(version), as_nodes(nodes), done, now, now)
+    assert not any(i.locked or i.blocker for i in view.root.walk())
+    # Inside an in-order set, the step before it is what it waits for.
+    nodes[3] = _node(4, None, 1, "set", "in_order")
+    view = rules.evaluate(as_version(version), as_nodes(nodes), done, now, now)
+    by_key = {i.key: i for i in view.root.walk()}
+    assert by_key["k6"].blocker is by_key["k5"] and by_key["k5"].blocker is None
