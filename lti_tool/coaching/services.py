@@ -28,7 +28,7 @@ sign-off request (the other side, once one side signed off), a no-show (the abse
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -636,6 +636,11 @@ def tick(actor: Actor, row: CoachingSession, done_indexes: Iterable[int]) -> Non
     db.session.flush()
 
 
+# Called with the session when both sides have signed it off (same transaction; a hook flushes,
+# never commits). Recognition awards its coaching badges here.
+session_completed: list[Callable[[CoachingSession], None]] = []
+
+
 def sign_off(actor: Actor, row: CoachingSession, note: str = "") -> bool:
     """One side signs off. True when this completed the session (both signed off)."""
     if actor.person_id not in (row.coach_id, row.learner_id):
@@ -666,6 +671,8 @@ def sign_off(actor: Actor, row: CoachingSession, note: str = "") -> bool:
     record_coached(row)
     _notify(actor, other, "coach_completed", row)
     db.session.flush()
+    for hook in session_completed:
+        hook(row)
     return True
 
 

@@ -324,6 +324,13 @@ def seed(tool_url: str, lms_url: str) -> Registration:
     seed_voice(reg)  # training suggestions and pulse surveys
     seed_feedback(reg)  # ratings with comments over months; Ana's session waits for hers
     demo_leaders.seed_leaders(reg)  # the scorecard's leads and a stalled team
+    # The demo's rows were written directly, past the events that award badges: re-evaluate
+    # them as the daily recognition_award job would (Sam's coaching earns his badge).
+    from lti_tool.recognition import services as recognition
+    from lti_tool.tenancy import tenant_scope
+
+    with tenant_scope(db.session, reg.id):
+        recognition.award_automatic(reg.id)
     return reg
 
 

@@ -50,7 +50,7 @@ Call control 2; Senior agent needs 4"); smaller ones become short notes. Dismiss
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -329,6 +329,11 @@ def parse_levels(
     return values, errors
 
 
+# Called with the person after their ratings changed (same transaction; a hook flushes, never
+# commits). Recognition awards its skill-level badges here.
+ratings_saved: list[Callable[[Person], None]] = []
+
+
 def save_ratings(
     person: Person,
     values: dict[int, int | None],
@@ -376,6 +381,9 @@ def save_ratings(
         row.rated_at = now
         changed += 1
     db.session.flush()
+    if changed:
+        for hook in ratings_saved:
+            hook(person)
     return changed
 
 

@@ -12,11 +12,12 @@ Who may do what
 
 Automatic awards
 ----------------
-``register_hooks`` puts ``on_path_completed`` on paths' ``path_completed`` hook and
-``on_tip_verified`` on the community's ``tip_verified`` hook (same transaction; they flush,
-never commit), and ``award_everyone`` re-evaluates every badge for a tenant
-(``flask recognition award``, for the criteria no event reaches yet: coaching and skill
-levels). The insert is ``ON CONFLICT DO NOTHING`` on (badge, person): two awards racing each
+``register_hooks`` puts an award check on the events that meet a criterion: a path completed
+(paths' ``path_completed``), a tip verified (the community's ``tip_verified``), a coaching
+session signed off by both sides (coaching's ``session_completed``) and ratings changed
+(personal's ``ratings_saved``); same transaction, they flush, never commit. The periodic
+``recognition_award`` job (``flask recognition award``) re-evaluates every badge for a tenant,
+for badges created or changed after people met them. The insert is ``ON CONFLICT DO NOTHING`` on (badge, person): two awards racing each
 other leave one row, and only the one that inserted notifies the person.
 """
 
@@ -359,11 +360,27 @@ def on_tip_verified(row: Post) -> None:
         award_automatic(row.registration_id, [row.author_id], [Criterion.VERIFIED_TIPS])
 
 
+def on_coaching_completed(row: Any) -> None:
+    """A session both sides signed off counts for its coach (coaching.models.CoachingSession)."""
+    award_automatic(row.registration_id, [row.coach_id], [Criterion.COACHING_GIVEN])
+
+
+def on_ratings_saved(person: Person) -> None:
+    award_automatic(person.registration_id, [person.id], [Criterion.SKILL_LEVEL])
+
+
 def register_hooks() -> None:
     if on_path_completed not in paths.path_completed:
         paths.path_completed.append(on_path_completed)
     if on_tip_verified not in community.tip_verified:
         community.tip_verified.append(on_tip_verified)
+    from lti_tool.coaching import services as coaching
+    from lti_tool.paths import personal
+
+    if on_coaching_completed not in coaching.session_completed:
+        coaching.session_completed.append(on_coaching_completed)
+    if on_ratings_saved not in personal.ratings_saved:
+        personal.ratings_saved.append(on_ratings_saved)
     community.NOTIFICATION_TEXT.update(
         {
             "badge": "You earned a new badge",

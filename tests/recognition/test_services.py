@@ -199,6 +199,58 @@ def test_coaching_given_and_skill_level_from_sessions_and_ratings(tenant: int) -
     assert towards == {"Coach": (4, 5)}
 
 
+def test_the_fifth_session_signed_off_and_a_new_rating_award_at_once(tenant: int) -> None:
+    """No waiting for the daily re-evaluation: the coaching sign-off and the ratings hooks
+    award the badge in the same transaction, with its notification."""
+    from datetime import datetime, timedelta
+
+    from lti_tool.coaching import services as coaching
+    from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
+    from lti_tool.lti.models import utcnow
+    from lti_tool.paths import personal
+    from lti_tool.paths.personal_models import Rater
+
+    chloe, ana, ben = (make_person(tenant, s) for s in ("chloe", "ana", "ben"))
+    who = trainer(tenant, chloe)
+    deesc = next(s for s in roles.skills() if s.name == "De-escalation")
+    make_badge(tenant, who, "Coach", Criterion.COACHING_GIVEN, count="5")
+    make_badge(
+        tenant, who, "De-escalation pro", Criterion.SKILL_LEVEL, skill_id=str(deesc.id), level="4"
+    )
+    offer = CoachingOffer(registration_id=tenant, coach_id=ben.id, title="Calls")
+    db.session.add(offer)
+    db.session.flush()
+    rows = []
+    for n in range(5):
+        starts = datetime(2026, 11, 2 + n) if n < 4 else utcnow() - timedelta(minutes=30)
+        slot = CoachingSlot(registration_id=tenant, offer_id=offer.id, starts_at=starts)
+        db.session.add(slot)
+        db.session.flush()
+        row = CoachingSession(
+            registration_id=tenant,
+            slot_id=slot.id,
+            offer_id=offer.id,
+            coach_id=ben.id,
+            learner_id=ana.id,
+            kind="coaching",
+            status="completed" if n < 4 else "confirmed",
+            starts_at=starts,
+        )
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    last = rows[-1]
+    assert not coaching.sign_off(coaching.Actor(tenant, ana.id, "Ana"), last)
+    assert held(ben.id) == []  # one side only: not completed yet
+    assert coaching.sign_off(coaching.Actor(tenant, ben.id, "Ben"), last)
+    assert held(ben.id) == ["Coach"] and badge_notes(ben.id) == 1
+
+    personal.save_ratings(ana, {deesc.id: 3}, Rater.SELF, by="Ana", by_person_id=ana.id)
+    assert held(ana.id) == []
+    personal.save_ratings(ana, {deesc.id: 4}, Rater.SELF, by="Ana", by_person_id=ana.id)
+    assert held(ana.id) == ["De-escalation pro"] and badge_notes(ana.id) == 1
+
+
 def test_never_twice_and_the_database_refuses_a_duplicate(tenant: int) -> None:
     chloe, ana = make_person(tenant, "chloe"), make_person(tenant, "ana")
     who = trainer(tenant, chloe)
