@@ -182,6 +182,8 @@ def seed_catalog(reg: Registration) -> None:
     )
     from lti_tool.catalog.sync import sync_catalog
     from lti_tool.feedback.models import Kind, Rating
+    from lti_tool.insights import events
+    from lti_tool.insights.models import Verb
     from lti_tool.jobs.models import JobState
     from lti_tool.paths.services import Actor
     from lti_tool.roles import services as roles
@@ -322,6 +324,19 @@ def seed_catalog(reg: Registration) -> None:
                     created_at=utcnow(),
                     updated_at=utcnow(),
                 )
+            )
+            # As feedback.services.rate does: one "rated" learning event per rating, which the
+            # insights dashboard's engagement counts (and the feedback report's ratings match).
+            events.record_event(
+                reg.id,
+                person.id,
+                Verb.RATED,
+                Kind.CATALOG_ITEM.value,
+                str(calls.id),
+                title=calls.title,
+                role_id=tier1.id if tier1 else None,
+                score=float(stars),
+                occurred_at=utcnow(),
             )
 
         # Ana's plan: a course she is enrolled in, one she completed, and a live session

@@ -97,6 +97,29 @@ def test_paths_and_community_record_their_events(clean_app: Any) -> None:
         db.session.rollback()
 
 
+def test_every_demo_rating_has_its_rated_event(clean_app: Any) -> None:
+    """The dashboard's engagement counts "rated" events and its feedback panel counts ratings:
+    they agree only if every rating recorded its event, as feedback.services.rate does."""
+    from lti_tool.feedback.models import Rating
+
+    with clean_app.app_context():
+        reg = demo.seed("http://127.0.0.1:1", "http://localhost:1")
+        with tenant_scope(db.session, reg.id):
+            ratings = {
+                (r.person_id, r.kind, r.subject_id) for r in db.session.scalars(select(Rating))
+            }
+            rated = {
+                (e.person_id, e.object_type, e.object_id)
+                for e in db.session.scalars(
+                    select(LearningEvent).where(LearningEvent.verb == Verb.RATED.value)
+                )
+            }
+        db.session.rollback()
+    kinds = {kind for _, kind, _ in ratings}
+    assert {"step", "catalog_item", "coaching"} <= kinds, kinds
+    assert ratings - rated == set()
+
+
 def test_the_commands_backfill_and_rebuild(clean_app: Any) -> None:
     with clean_app.app_context():
         reg_id = demo.seed("http://127.0.0.1:1", "http://localhost:1").id
