@@ -258,7 +258,15 @@ def render_problem(
     return Response(html, status=status or problem.status)
 
 
+def problem_title(code: str) -> str:
+    """A launch failure's code in words, for lists of recorded failures."""
+    found = PROBLEMS.get(code)
+    return found.title if found else code
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["problem_title"] = problem_title
+
     @app.errorhandler(LaunchError)
     def _launch_error(error: LaunchError) -> Response:
         db.session.rollback()

@@ -84,6 +84,15 @@ class GoalKind(enum.StrEnum):
             "interest": "My own interest",
         }[self.value]
 
+    @property
+    def their_label(self) -> str:
+        """The same, as the leader reads it about the person ("For their career goal")."""
+        return {
+            "career_goal": "their career goal",
+            "skill_gap": "a skill they want to grow",
+            "interest": "their own interest",
+        }[self.value]
+
 
 class PlanStatus(enum.StrEnum):
     PLANNED = "planned"  # added; not enrolled yet (or an enrolment failed and can be retried)
