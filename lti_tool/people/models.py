@@ -40,6 +40,15 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         )
         return full or "Colleague"
 
+    @property
+    def known_as(self) -> str:
+        """For lists where staff pick or tell people apart: the name, else the email, else the
+        LMS's user id, which two people never share (where the LMS shares neither name nor
+        email, everyone is "Colleague" by `display_name`)."""
+        if self.display_name != "Colleague" or not (self.email or self.sub):
+            return self.display_name
+        return self.email or f"Colleague (LMS user {self.sub})"
+
 
 class Course(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "courses"

@@ -19,3 +19,14 @@ def test_demo_pages_read_in_plain_words(launcher: tuple[Any, str]) -> None:
     requests = text(ben.get("/catalog/requests"))
     assert "For their career goal" in requests and "My career goal" not in requests
     assert "see it in the catalog" in requests
+
+
+def test_staff_tell_apart_people_whose_lms_shares_no_name(launcher: tuple[Any, str]) -> None:
+    """Sam's LMS shares neither name nor email: to his colleagues he is "Colleague", but the
+    lists where his leader and the trainers pick people name him by his LMS user id."""
+    _app, tool = launcher
+    ben, dev = persona(tool, "ben"), persona(tool, "dev")
+    assert "Colleague (LMS user sam)" in text(ben.follow(ben.get("/paths/team")))  # his one team
+    assert "Colleague (LMS user sam)" in text(ben.get("/recognition/award"))
+    assert "Colleague (LMS user sam)" in text(dev.get("/roles/people"))
+    assert "Colleague (LMS user sam)" not in text(persona(tool, "ana").get("/community/"))
