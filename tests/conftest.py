@@ -73,6 +73,8 @@ def reset_database(app: Any) -> None:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     tmp = tmp_path_factory.mktemp("wayfinder")
     application = create_app(overrides(tmp))
+    # What the app writes to its instance folder (the demo LMS's key) stays out of the checkout.
+    application.instance_path = str(tmp)
     reset_database(application)
     with application.app_context():
         keys.ensure_keys()
