@@ -124,7 +124,9 @@ def test_verified_tips_counts_only_verified_visible_tips(tenant: int) -> None:
     assert "Shared 2 tips" in services.awards_of(ana.id)[0].evidence
 
 
-def test_coaching_given_and_skill_level_from_sessions_and_ratings(tenant: int) -> None:
+def coach_and_skill_badges(tenant: int) -> tuple[Person, Person, Person, Any]:
+    """Chloe (a trainer) makes "Coach" (5 sessions given) and "De-escalation pro" (level 4);
+    Ana and Ben are colleagues. Returns them and the De-escalation skill."""
     chloe, ana, ben = (make_person(tenant, s) for s in ("chloe", "ana", "ben"))
     who = trainer(tenant, chloe)
     deesc = next(s for s in roles.skills() if s.name == "De-escalation")
@@ -132,6 +134,11 @@ def test_coaching_given_and_skill_level_from_sessions_and_ratings(tenant: int) -
     make_badge(
         tenant, who, "De-escalation pro", Criterion.SKILL_LEVEL, skill_id=str(deesc.id), level="4"
     )
+    return chloe, ana, ben, deesc
+
+
+def test_coaching_given_and_skill_level_from_sessions_and_ratings(tenant: int) -> None:
+    chloe, ana, ben, deesc = coach_and_skill_badges(tenant)
     # Nobody has given a session or been rated yet.
     assert criteria.coaching_sessions_given(None) == {}
     assert criteria.skill_levels(deesc.id, None) == {}
@@ -210,13 +217,7 @@ def test_the_fifth_session_signed_off_and_a_new_rating_award_at_once(tenant: int
     from lti_tool.paths import personal
     from lti_tool.paths.personal_models import Rater
 
-    chloe, ana, ben = (make_person(tenant, s) for s in ("chloe", "ana", "ben"))
-    who = trainer(tenant, chloe)
-    deesc = next(s for s in roles.skills() if s.name == "De-escalation")
-    make_badge(tenant, who, "Coach", Criterion.COACHING_GIVEN, count="5")
-    make_badge(
-        tenant, who, "De-escalation pro", Criterion.SKILL_LEVEL, skill_id=str(deesc.id), level="4"
-    )
+    _chloe, ana, ben, deesc = coach_and_skill_badges(tenant)
     offer = CoachingOffer(registration_id=tenant, coach_id=ben.id, title="Calls")
     db.session.add(offer)
     db.session.flush()
