@@ -867,9 +867,12 @@ def csv_rows(result: Results) -> list[list[str]]:
             if result.too_few
             else f"results are shown once the survey closes on {s.closes_on.isoformat()}"
         )
+        if s.closed_early_at is not None:
+            note += f"; closed early on {s.closed_early_at.date().isoformat()}"
         return [header] + [[*base, q, "", "", "", "", "", "", "", note] for q in s.questions]
+    closed = f"closed early on {s.closed_early_at.date().isoformat()}" if s.closed_early_at else ""
     return [header] + [
-        [*base, q.text, str(q.answered), f"{q.average:.2f}", *[str(n) for n in q.counts], ""]
+        [*base, q.text, str(q.answered), f"{q.average:.2f}", *[str(n) for n in q.counts], closed]
         for q in result.questions
     ]
 

@@ -276,6 +276,8 @@ def test_trainer_closes_an_open_survey_early(
     assert "“Learning pulse” is closed: it takes no more answers." in page
     assert "closed early, on" in page and WAITING not in page and HIDDEN not in page
     assert 'id="pulse-averages"' in shown.text and "Close it now" not in page
+    rows = list(csv.reader(io.StringIO(chloe.get(f"/voice/pulse/{pk}/results.csv").text)))
+    assert rows[1][-1] == f"closed early on {utcnow().date().isoformat()}"
     # Ben had not answered: the home page stops asking, and an answer is refused.
     assert "Learning pulse" not in text(ben.get("/"))
     late = ben.post(f"/voice/pulse/{pk}", {"q1": "1", "q2": "1"})
