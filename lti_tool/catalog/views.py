@@ -252,6 +252,10 @@ def add_to_plan(pk: int) -> Any:
     entry, errors = plan.add(ctx.registration_id, _me(), row, form, _actor(), lms_user=_lms_user())
     if errors or entry is None:
         db.session.rollback()
+        if plan.entry_for_item(ctx.person_id, row.id) is not None:
+            # Added already (a second click): the page shows it in the plan, without the form.
+            flash(errors.get("item") or "It is already in your plan.", "error")
+            return _see_other("catalog.item", pk=row.id)
         return _item_page(row, errors, {**form.__dict__, "stars": "", "comment": ""})
     db.session.commit()
     flash(f"“{row.title}” is in your plan. Enrol from here when you are ready.", "success")
@@ -331,6 +335,10 @@ def ask(pk: int) -> Any:
     errors = plan.ask_leader(ctx.registration_id, entry, reason, _actor())
     if errors:
         db.session.rollback()
+        if entry.status != PlanStatus.PLANNED.value:
+            # Asked already (or enrolled meanwhile): the plan shows no request form for it.
+            flash(next(iter(errors.values())), "error")
+            return _see_other("catalog.my_plan", _anchor=f"plan-{entry.id}")
         rows = plan.plan_of(ctx.person_id)
         return render_template(
             "catalog/plan.html",
@@ -424,6 +432,10 @@ def decide(pk: int) -> Any:
         raise LaunchError("forbidden_role") from None
     if errors:
         db.session.rollback()
+        if pk not in {r.id for r in plan.requests_to_decide(ctx.person_id, ctx.has(*STAFF))}:
+            # Withdrawn or decided meanwhile: its form is gone from the page, so say it there.
+            flash(errors["message"], "error")
+            return _see_other("catalog.requests_page")
         return _requests_page({pk: errors["message"]}, {pk: message})
     name = row.person.display_name
     db.session.commit()

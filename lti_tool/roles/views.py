@@ -511,6 +511,10 @@ def request_change() -> Any:
         ctx.registration_id, _me(), values["role_id"], values["reason"]
     )
     if row is None:
+        if services.pending_request(_me().id) is not None:
+            # The page shows the waiting request instead of the form: say why nothing was sent.
+            flash(next(iter(errors.values()), "You already have a request waiting."), "error")
+            return _see_other("roles.me")
         return _render_me(errors, values)
     db.session.commit()
     flash(f"Your request to become {row.role.name} is sent.", "success")
@@ -574,6 +578,10 @@ def decide(pk: int) -> Any:
     if errors:
         db.session.rollback()
         rows = services.requests_to_decide(ctx.person_id, ctx.has(*STAFF))
+        if pk not in {r.id for r in rows}:
+            # Withdrawn or decided meanwhile: its form is gone from the page, so say it there.
+            flash(errors["message"], "error")
+            return _see_other("roles.requests_page")
         return render_template(
             "roles/requests.html",
             ctx=ctx,

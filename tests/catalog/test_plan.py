@@ -137,7 +137,9 @@ def test_add_to_plan_keeps_what_was_typed(people: People) -> None:
     again = people.ana.post(
         f"/catalog/i/{pk}/plan", {"goal_kind": "interest", "goal_note": "x", "target_date": SOON}
     )
-    assert again.status_code == 400 and "In your plan · Planned" in text(again)
+    assert again.status_code == 303  # a second click: the item page says why, nothing added
+    shown = text(people.ana.follow(again))
+    assert "It is already in your plan." in shown and "In your plan · Planned" in shown
 
 
 def test_enrol_through_the_adapter_and_completion_flows_back(people: People) -> None:
@@ -208,6 +210,9 @@ def test_a_refused_course_becomes_a_request_the_leader_decides(people: People) -
         people.ana.post(f"/catalog/plan/{entry}/ask", {"reason": "Our team onboards new hires"})
     )
     assert people.entry(entry).status == "requested"
+    twice = people.ana.post(f"/catalog/plan/{entry}/ask", {"reason": "Our team onboards"})
+    assert twice.status_code == 303  # a second click: the plan says why nothing was sent
+    assert "This item is not waiting for an enrolment." in text(people.ana.follow(twice))
 
     # Ben sees it; Chloe (not the leader) may not decide it.
     page = people.ben.get("/catalog/requests")
@@ -225,6 +230,8 @@ def test_a_refused_course_becomes_a_request_the_leader_decides(people: People) -
     )
     plan = text(people.ana.get("/catalog/plan"))
     assert "Ben Brooks declined your request: “Not this quarter, sorry”" in plan
+    stale = people.ben.post(f"/catalog/requests/{rid}", {"decision": "approve"})
+    assert stale.status_code == 303 and "already" in text(people.ben.follow(stale))
     assert people.entry(entry).status == "planned"
 
 

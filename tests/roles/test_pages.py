@@ -314,6 +314,9 @@ def test_learner_asks_and_her_leader_decides(
     assert (
         "Your request to become Senior agent is sent." in sent and "Ben Brooks will decide" in sent
     )
+    # A second request while one waits (a stale page): the page has no form, so it says why.
+    again = ana.post("/roles/me/request", {"role_id": str(senior_id), "reason": "Again"})
+    assert again.status_code == 303 and "already have a request waiting" in text(ana.follow(again))
 
     assert "/roles/requests" in ben.get("/").text
     waiting = ben.get("/roles/requests")
@@ -332,6 +335,10 @@ def test_learner_asks_and_her_leader_decides(
     )
     assert "Ana Alvarez's request is declined." in declined
     assert "No requests are waiting for you." in declined
+    # The same form sent again (a second click, a stale page): told why, not a blank 400.
+    twice = ben.post(decide, {"decision": "approve"})
+    assert twice.status_code == 303
+    assert "This request was already decided or withdrawn." in text(ben.follow(twice))
     mine = text(ana.get("/roles/me"))
     assert "Senior agent : declined by Ben Brooks" in mine and "Next quarter" in mine
     assert "You are Tier 1 agent" in mine
