@@ -662,6 +662,12 @@ class Saved:
     row: Post | Answer | None
     errors: dict[str, str]
     notes: list[str] = field(default_factory=list)  # e.g. mentions that matched nobody
+    repeated: bool = False  # the same text sent again moments later: the first one, not a copy
+
+
+# A second click on Post, or the form sent again from the browser's history, within this long
+# finds the first post or answer instead of making a copy.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def create_post(who: Actor, kind: Kind, form: PostForm, limits: Limits) -> Saved:
@@ -669,8 +675,22 @@ def create_post(who: Actor, kind: Kind, form: PostForm, limits: Limits) -> Saved
     errors = _validate(kind, form, known)
     if errors:
         return Saved(None, errors)
-    _rate_limit(who, limits)
     now = utcnow()
+    first = db.session.scalar(
+        select(Post)
+        .where(
+            Post.author_id == who.person_id,
+            Post.kind == kind.value,
+            Post.title == form.title.strip(),
+            Post.body_md == form.body,
+            Post.status == Status.VISIBLE.value,
+            Post.created_at >= now - REPEAT_WINDOW,
+        )
+        .limit(1)
+    )
+    if first is not None:
+        return Saved(first, {}, repeated=True)
+    _rate_limit(who, limits)
     row = Post(
         registration_id=who.registration_id,
         kind=kind.value,
@@ -767,6 +787,19 @@ def create_answer(who: Actor, row: Post, body: str, limits: Limits) -> Saved:
     errors = _answer_errors(body)
     if errors:
         return Saved(None, errors)
+    first = db.session.scalar(
+        select(Answer)
+        .where(
+            Answer.post_id == row.id,
+            Answer.author_id == who.person_id,
+            Answer.body_md == body,
+            Answer.status == Status.VISIBLE.value,
+            Answer.created_at >= utcnow() - REPEAT_WINDOW,
+        )
+        .limit(1)
+    )
+    if first is not None:
+        return Saved(first, {}, repeated=True)
     _rate_limit(who, limits)
     reply = Answer(
         registration_id=who.registration_id,

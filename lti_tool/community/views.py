@@ -225,6 +225,9 @@ def new(kind: str) -> Any:
         except services.RateLimited as exc:
             errors, status = {"form": str(exc)}, 429
         else:
+            if saved.row is not None and saved.repeated:
+                flash("You posted this a moment ago: here it is (no copy was made).", "success")
+                return _see_other("community.show", pk=saved.row.id)
             if saved.row is not None:
                 db.session.commit()
                 flash(
@@ -292,6 +295,9 @@ def add_answer(pk: int) -> Any:
         return _show_with_draft(row, body, {"body": str(exc)}, 429)
     if saved.row is None:
         return _show_with_draft(row, body, saved.errors, 400)
+    if saved.repeated:
+        flash("You posted this answer a moment ago: here it is (no copy was made).", "success")
+        return _see_other("community.show", pk=row.id, _anchor=f"answer-{saved.row.id}")
     db.session.commit()
     flash("Your answer is posted.", "success")
     _flash_notes(saved.notes)

@@ -628,6 +628,18 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
         )
     if errors or person is None:
         return None, errors
+    first = db.session.scalar(
+        select(Kudos)
+        .where(
+            Kudos.from_id == who.person_id,
+            Kudos.to_id == person.id,
+            Kudos.message == message,
+            Kudos.created_at >= utcnow() - KUDOS_REPEAT_WINDOW,
+        )
+        .limit(1)
+    )
+    if first is not None:
+        return first, {}  # the same thanks sent again (a second click): no copy, no second note
     target = kudos_target(form)
     row = Kudos(
         registration_id=who.registration_id,
@@ -648,6 +660,10 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
     )
     db.session.flush()
     return row, {}
+
+
+# The same thanks to the same person within this long is the first one sent again.
+KUDOS_REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def kudos_sent_since(person_id: int, since: datetime) -> int:

@@ -34,7 +34,23 @@ def test_question_answer_accept_and_notifications(
     notes = text(ben.get("/community/notifications"))
     assert "Ana Alvarez asks for your expertise on “How do I calm a caller" in notes
 
+    # A second click on Post (or the form sent again from history) finds the first, no copy.
+    again = ana.post(
+        "/community/new/question",
+        {
+            "title": "How do I calm a caller who was double charged?",
+            "body": "They are angry and want a manager. What do you say first?",
+            "skills": [skills["De-escalation"]],
+            "notify_experts": "1",
+        },
+    )
+    assert again.headers["Location"].startswith(f"/community/p/{qid}")
+    assert "You posted this a moment ago" in text(ana.follow(again))
     aid = ben.answer(qid, "Acknowledge first: *I can see why that is upsetting*. Ask @[Sam Smith].")
+    assert (
+        ben.answer(qid, "Acknowledge first: *I can see why that is upsetting*. Ask @[Sam Smith].")
+        == aid
+    )
     sid = sam.answer(qid, "Offer the refund timeline before they ask.")
     page = text(ana.get(f"/community/p/{qid}"))
     assert "2 answers" in page and "Acknowledge first" in page
