@@ -213,6 +213,8 @@ def save_offer(
 ) -> tuple[CoachingOffer | None, dict[str, str]]:
     if row is not None and row.coach_id != actor.person_id:
         raise Forbidden("offer")
+    if row is not None and not row.active:
+        raise Refused("This offer was withdrawn: make a new offer to give your time again.")
     errors: dict[str, str] = {}
     try:
         kind = OfferKind(form.kind)
@@ -266,6 +268,8 @@ def withdraw_offer(actor: Actor, row: CoachingOffer, reason: str) -> int:
     Returns how many sessions were cancelled."""
     if row.coach_id != actor.person_id:
         raise Forbidden("offer")
+    if not row.active:
+        raise Refused("This offer is withdrawn already.")
     live = [s for s in slots_of(row) if s.session_id is not None]
     if live and not reason.strip():
         raise Refused("Say why, for the people who booked: their sessions are cancelled.")
@@ -482,12 +486,24 @@ def _matched_step(choices: list[StepChoice], skill_ids: Iterable[int]) -> StepCh
     return next((c for c in choices if wanted & set(c.skill_ids)), None)
 
 
+class AlreadyBooked(Exception):
+    """The person booked this slot already (a second click): their session."""
+
+    def __init__(self, session: CoachingSession) -> None:
+        super().__init__("You booked this slot already: here is your session.")
+        self.session = session
+
+
 def book(actor: Actor, row: CoachingSlot, note: str = "", step: str = "") -> CoachingSession:
     """Take a free slot: confirmed at once when the offer says so, else a request. ``step`` is
     "<assignment id>:<step key>" of the learner's path (optional)."""
     o = row.offer
     if o.coach_id == actor.person_id:
         raise Refused("This is your own slot: share its page with the people you coach.")
+    if row.session_id is not None:
+        held = db.session.get(CoachingSession, row.session_id)
+        if held is not None and held.learner_id == actor.person_id:
+            raise AlreadyBooked(held)
     if not o.active:
         raise Refused("This offer was withdrawn.")
     if row.starts_at <= utcnow():

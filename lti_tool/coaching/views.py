@@ -154,6 +154,9 @@ def _offer_form_values() -> services.OfferForm:
 
 def _offer_form(row: Any) -> Any:
     actor = _actor()
+    if row is not None and row.coach_id == actor.person_id and not row.active:
+        flash("This offer was withdrawn: make a new offer to give your time again.", "error")
+        return _see_other("coaching.offer", pk=row.id)
     if row is not None and row.coach_id != actor.person_id:
         raise services.Forbidden("offer")
     if row is None:
@@ -174,7 +177,11 @@ def _offer_form(row: Any) -> Any:
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = _offer_form_values()
-        saved, errors = services.save_offer(actor, row, form)
+        try:
+            saved, errors = services.save_offer(actor, row, form)
+        except services.Refused as exc:
+            flash(str(exc), "error")
+            return _see_other("coaching.offer", pk=row.id if row else 0)
         if saved is not None:
             db.session.commit()
             flash(
@@ -215,6 +222,9 @@ def withdraw_offer(pk: int) -> Any:
     row = _found(services.offer, pk)
     if row.coach_id != actor.person_id:
         raise services.Forbidden("offer")
+    if not row.active:  # a second click, or an old page
+        flash("This offer is withdrawn already.", "error")
+        return _see_other("coaching.offer", pk=pk)
     error, reason = "", request.form.get("reason", "")
     booked = [s for s in services.slots_of(row) if s.session_id is not None]
     if request.method == "POST":
@@ -300,6 +310,9 @@ def add_slot(pk: int) -> Any:
     try:
         added, errors = services.add_slot(_actor(), row, form, _tz())
     except services.Refused as exc:
+        if not row.active:  # the page draws no slot form for a withdrawn offer: say it there
+            flash(str(exc), "error")
+            return _see_other("coaching.offer", pk=pk)
         errors, added = {"day": str(exc)}, None
     if added is None:
         return _offer_page(row, errors, form, {}, 400)
@@ -402,6 +415,9 @@ def book(pk: int) -> Any:
         session = services.book(
             _actor(), row, request.form.get("note", ""), request.form.get("step", "")
         )
+    except services.AlreadyBooked as done:
+        flash(str(done), "success")
+        return _see_other("coaching.session", pk=done.session.id)
     except services.Refused as exc:
         return _offer_page(row.offer, {}, services.SlotForm(), {row.id: str(exc)}, 409)
     db.session.commit()

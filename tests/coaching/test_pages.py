@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_tool.coaching.models import CoachingSession
+from lti_tool.coaching.models import CoachingOffer, CoachingSession
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.roles import services as roles
@@ -157,6 +157,9 @@ def test_cancel_with_a_reason_frees_the_slot_and_no_show_never_counts(
     offer = make_offer(ben, skills["De-escalation"], booking="direct")
     slot = add_slot(ben, offer)
     session = book(ana, slot)
+    twice = ana.post(f"/coaching/slots/{slot}/book")  # her own second click: her session
+    assert twice.headers["Location"].startswith(f"/coaching/s/{session}")
+    assert "You booked this slot already" in text(ana.follow(twice))
     taken = sam.post(f"/coaching/slots/{slot}/book")
     assert taken.status_code == 409 and "No free slot right now" in text(taken)
     assert "Someone else booked this slot a moment ago" in text(taken)
@@ -190,6 +193,21 @@ def test_withdrawing_an_offer_and_removing_a_slot_ask_first_and_cancel_bookings(
     ben.follow(ben.post(f"/coaching/offers/{offer}/withdraw", {"reason": "Moving teams"}))
     assert "Moving teams" in text(ana.get(f"/coaching/s/{session}"))
     assert "withdrawn" in text(ana.get(f"/coaching/offers/{offer}"))
+    # A withdrawn offer is done: the coach's page offers a new one, and old forms say why.
+    page = text(ben.get(f"/coaching/offers/{offer}"))
+    assert "Withdraw it" not in page and "make a new offer" in page
+    for path, data in (
+        (f"/coaching/offers/{offer}/withdraw", {"reason": "Again"}),
+        (f"/coaching/offers/{offer}/edit", {"title": "Changed", "booking": "direct"}),
+        (f"/coaching/offers/{offer}/slots", {"day": "2030-01-07", "at": "10:00"}),
+    ):
+        stale = ben.post(path, data)
+        assert stale.headers["Location"].startswith(f"/coaching/offers/{offer}"), path
+        shown = text(ben.follow(stale))
+        assert "withdrawn already" in shown or "This offer was withdrawn" in shown, path
+    with clean_app.app_context():
+        row = db.session.get(CoachingOffer, offer)
+        assert row is not None and row.title != "Changed"
 
 
 def test_only_the_sides_the_leader_and_staff_see_a_session_and_only_the_sides_act(
