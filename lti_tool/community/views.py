@@ -253,6 +253,9 @@ def new(kind: str) -> Any:
 def edit_post(pk: int) -> Any:
     who = _actor()
     row = _row(Target.POST, pk)
+    if row.status == "deleted":  # an old page: deleted things are not edited or deleted again
+        flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
+        return _see_other("community.index")
     if row.author_id != who.person_id and not who.is_moderator:
         raise services.Forbidden("edit")
     form = services.PostForm(
@@ -329,6 +332,9 @@ def _show_with_draft(row: Any, body: str, errors: dict[str, str], status: int) -
 def edit_answer(pk: int) -> Any:
     who = _actor()
     row = _row(Target.ANSWER, pk)
+    if row.status == "deleted":  # an old page: deleted things are not edited or deleted again
+        flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
+        return _see_other("community.index")
     if row.author_id != who.person_id and not who.is_moderator:
         raise services.Forbidden("edit")
     body, reason = row.body_md, ""
@@ -419,6 +425,9 @@ def delete(target: str, pk: int) -> Any:
     chosen = _target(target)
     who = _actor()
     row = _row(chosen, pk)
+    if row.status == "deleted":  # an old page: deleted things are not edited or deleted again
+        flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
+        return _see_other("community.index")
     if row.author_id != who.person_id and not who.is_moderator:
         raise services.Forbidden("delete")
     error = ""

@@ -435,8 +435,10 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
     raw_badge = (values.get("badge_id") or "").strip()
     if as_id(raw_badge) is not None:
         b = db.session.get(Badge, as_id(raw_badge))
-    if b is None or b.archived:
+    if b is None:
         errors["badge_id"] = "Choose a badge."
+    elif b.archived:
+        errors["badge_id"] = f"“{b.name}” is archived: it can no longer be awarded."
     person: Person | None = None
     raw_person = (values.get("person_id") or "").strip()
     problem = "Choose the person."

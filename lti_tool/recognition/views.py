@@ -198,6 +198,9 @@ def delete_badge(pk: int) -> Any:
     row = services.badge(pk)
     if not who.manages_badges:
         raise services.Forbidden("badges")
+    if request.method == "POST" and row.archived:  # a second click, or an old page
+        flash(f"“{row.name}” is archived already: nobody can earn it any more.", "error")
+        return _see_other("recognition.badge", pk=pk)
     if request.method == "POST":
         name = row.name
         outcome = services.delete_or_archive(who, row)

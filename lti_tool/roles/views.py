@@ -527,6 +527,8 @@ def withdraw() -> Any:
     if services.withdraw_request(_me()):
         db.session.commit()
         flash("Your request is withdrawn.", "success")
+    else:
+        flash("No request of yours is waiting, so there is nothing to withdraw.", "error")
     return _see_other("roles.me")
 
 

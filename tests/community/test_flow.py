@@ -86,6 +86,25 @@ def test_question_answer_accept_and_notifications(
     assert "unread" not in text(ana.get("/community/"))
 
 
+def test_a_deleted_post_is_not_deleted_again_or_edited_from_an_old_page(
+    clean_app: Any, chloe: Session, ana: Session
+) -> None:
+    tip = ana.share(
+        "tip", "Greet by name", "Use the caller's name once.", [skill_ids(clean_app)["Empathy"]]
+    )
+    ana.follow(ana.post(f"/community/post/{tip}/delete"))
+    for path, data in (
+        (f"/community/post/{tip}/delete", {}),
+        (f"/community/p/{tip}/edit", {"title": "Changed", "body": "Changed"}),
+    ):
+        stale = ana.post(path, data)
+        assert stale.status_code == 303, path
+        assert "This was deleted, so it cannot be changed" in text(ana.follow(stale)), path
+    with clean_app.app_context():
+        row = db.session.get(Post, tip)
+        assert row is not None and row.title == "Greet by name" and row.status == "deleted"
+
+
 def test_tip_verified_by_expert_and_review(
     clean_app: Any, chloe: Session, ana: Session, ben: Session, sam: Session
 ) -> None:

@@ -164,6 +164,13 @@ def test_leader_awards_with_a_message(
     chloe.follow(chloe.post(f"/recognition/badges/{bid}/delete"))
     assert "Above and beyond" not in text(sam.get("/recognition/badges"))
     assert "Above and beyond" in text(ana.get("/me"))
+    again = chloe.post(f"/recognition/badges/{bid}/delete")  # an old page: says so, no change
+    assert again.status_code == 303 and "is archived already" in text(chloe.follow(again))
+    late = chloe.post(
+        "/recognition/award",
+        {"badge_id": str(bid), "person_id": str(ids(clean_app)["sam"]), "message": "Well done"},
+    )
+    assert late.status_code == 400 and "is archived: it can no longer be awarded" in text(late)
 
 
 def test_kudos_reach_both_profiles(

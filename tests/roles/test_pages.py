@@ -341,6 +341,8 @@ def test_learner_asks_and_her_leader_decides(
     assert "This request was already decided or withdrawn." in text(ben.follow(twice))
     mine = text(ana.get("/roles/me"))
     assert "Senior agent : declined by Ben Brooks" in mine and "Next quarter" in mine
+    late = ana.post("/roles/me/withdraw")  # decided meanwhile: nothing to withdraw, and it says so
+    assert "nothing to withdraw" in text(ana.follow(late))
     assert "You are Tier 1 agent" in mine
 
     goal = text(ana.follow(ana.post("/roles/me/goal", {"goal_role_id": str(senior_id)})))
