@@ -92,6 +92,12 @@ def _post_of(target: Target, row: Any) -> Any:
     return row if target is Target.POST else row.post
 
 
+def _deleted_already() -> Any:
+    """An old page's form for something deleted since: it is not edited or deleted again."""
+    flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
+    return _see_other("community.index")
+
+
 def _back_to(target: Target, row: Any) -> Any:
     post_row = _post_of(target, row)
     anchor = f"answer-{row.id}" if target is Target.ANSWER else None
@@ -253,9 +259,8 @@ def new(kind: str) -> Any:
 def edit_post(pk: int) -> Any:
     who = _actor()
     row = _row(Target.POST, pk)
-    if row.status == "deleted":  # an old page: deleted things are not edited or deleted again
-        flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
-        return _see_other("community.index")
+    if row.status == Status.DELETED.value:
+        return _deleted_already()
     if row.author_id != who.person_id and not who.is_moderator:
         raise services.Forbidden("edit")
     form = services.PostForm(
@@ -332,9 +337,8 @@ def _show_with_draft(row: Any, body: str, errors: dict[str, str], status: int) -
 def edit_answer(pk: int) -> Any:
     who = _actor()
     row = _row(Target.ANSWER, pk)
-    if row.status == "deleted":  # an old page: deleted things are not edited or deleted again
-        flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
-        return _see_other("community.index")
+    if row.status == Status.DELETED.value:
+        return _deleted_already()
     if row.author_id != who.person_id and not who.is_moderator:
         raise services.Forbidden("edit")
     body, reason = row.body_md, ""
@@ -425,9 +429,8 @@ def delete(target: str, pk: int) -> Any:
     chosen = _target(target)
     who = _actor()
     row = _row(chosen, pk)
-    if row.status == "deleted":  # an old page: deleted things are not edited or deleted again
-        flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
-        return _see_other("community.index")
+    if row.status == Status.DELETED.value:
+        return _deleted_already()
     if row.author_id != who.person_id and not who.is_moderator:
         raise services.Forbidden("delete")
     error = ""

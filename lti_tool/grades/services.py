@@ -10,6 +10,7 @@ only the newest is sent (AGS scores replace each other, so nothing is counted tw
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -356,8 +357,6 @@ def plain_reason(message: str) -> str:
     """Why a score did not reach the gradebook, in words for the learner: the LMS's own
     explanation when its answer carried one (JSON ``error_description``, ``error``), never the
     addresses and raw answers that the admin's Grade sync tab shows."""
-    import json
-
     _, dash, body = message.partition(" — ")
     if dash:
         try:

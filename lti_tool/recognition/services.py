@@ -17,8 +17,9 @@ Automatic awards
 session signed off by both sides (coaching's ``session_completed``) and ratings changed
 (personal's ``ratings_saved``); same transaction, they flush, never commit. The periodic
 ``recognition_award`` job (``flask recognition award``) re-evaluates every badge for a tenant,
-for badges created or changed after people met them. The insert is ``ON CONFLICT DO NOTHING`` on (badge, person): two awards racing each
-other leave one row, and only the one that inserted notifies the person.
+for badges created or changed after people met them. The insert is ``ON CONFLICT DO NOTHING``
+on (badge, person): two awards racing each other leave one row, and only the one that inserted
+notifies the person.
 """
 
 from __future__ import annotations
@@ -636,7 +637,7 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
             Kudos.from_id == who.person_id,
             Kudos.to_id == person.id,
             Kudos.message == message,
-            Kudos.created_at >= utcnow() - KUDOS_REPEAT_WINDOW,
+            Kudos.created_at >= utcnow() - community.REPEAT_WINDOW,
         )
         .limit(1)
     )
@@ -662,10 +663,6 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
     )
     db.session.flush()
     return row, {}
-
-
-# The same thanks to the same person within this long is the first one sent again.
-KUDOS_REPEAT_WINDOW = timedelta(minutes=10)
 
 
 def kudos_sent_since(person_id: int, since: datetime) -> int:

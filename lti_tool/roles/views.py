@@ -507,11 +507,12 @@ def me() -> Any:
 def request_change() -> Any:
     ctx = current_launch()
     values = {"role_id": request.form.get("role_id", ""), "reason": request.form.get("reason", "")}
+    me = _me()
     row, errors = services.request_change(
-        ctx.registration_id, _me(), values["role_id"], values["reason"]
+        ctx.registration_id, me, values["role_id"], values["reason"]
     )
     if row is None:
-        if services.pending_request(_me().id) is not None:
+        if services.pending_request(me.id) is not None:
             # The page shows the waiting request instead of the form: say why nothing was sent.
             flash(next(iter(errors.values()), "You already have a request waiting."), "error")
             return _see_other("roles.me")
