@@ -196,6 +196,7 @@ def test_withdrawing_an_offer_and_removing_a_slot_ask_first_and_cancel_bookings(
     # A withdrawn offer is done: the coach's page offers a new one, and old forms say why.
     page = text(ben.get(f"/coaching/offers/{offer}"))
     assert "Withdraw it" not in page and "make a new offer" in page
+    assert "withdrawing the offer removed its free times" in page
     for path, data in (
         (f"/coaching/offers/{offer}/withdraw", {"reason": "Again"}),
         (f"/coaching/offers/{offer}/edit", {"title": "Changed", "booking": "direct"}),
