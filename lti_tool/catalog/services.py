@@ -62,7 +62,7 @@ PAGE_SIZE = 20
 TITLE_MAX = 200
 SUMMARY_MAX = 4000
 COMMENT_MAX = 1000
-MIN_GROUP = 3  # ratings by role are shown only from this many raters (privacy)
+MIN_GROUP = feedback.MIN_GROUP  # ratings by role are shown only from this many raters
 DURATIONS = {
     "short": ("Under 30 minutes", 0, 29),
     "medium": ("30 minutes to 2 hours", 30, 120),

@@ -2,7 +2,8 @@
 trends and a "rated lowest" list, and the dashboards show feedback scores.
 
 - The Tier 1 agents of the insights demo rate the path steps they completed (the CRM tour is
-  the weak spot), three catalog courses, and coaching and shadowing sessions they took part
+  the weak spot; of two electives, "Returns and refunds" is liked and "Billing and invoices"
+  less, so Ana's suggestions put the first first and say why), three catalog courses, and coaching and shadowing sessions they took part
   in with Ben and Sam (past sessions, both sides signed off).
 - Ana rated what she finished (her two steps and "Empathy on the phone"); her shadowing
   session with Sam, signed off two days ago, is the one recent completion waiting for her
@@ -47,6 +48,15 @@ STEP_TONE: dict[str, tuple[float, list[str]]] = {
     "Shadow a senior agent for one shift": (
         4.7,
         ["Hearing real calls taught me more than any course.", "Best part of my first week."],
+    ),
+    # Two electives Ana has not done: her suggestions rank the one her peers liked first.
+    "Returns and refunds": (
+        4.6,
+        ["The refund decision table is pinned at my desk now.", "Short and practical."],
+    ),
+    "Billing and invoices": (
+        3.2,
+        ["Accurate, but a lot of text for what it teaches.", "Fine as a reference."],
     ),
 }
 DEFAULT_TONE = (3.8, ["Useful.", "Good, a bit long.", "Practical examples helped."])

@@ -7,7 +7,9 @@
   changing it later updates the event's score but never counts twice.
 - ``waiting`` is the short "Waiting for your rating" list: completions of the last 14 days not
   rated and not dismissed, in one query.
-- The catalog's "how people in your role rated it" reads this table too (``role_ratings``).
+- The catalog's "how people in your role rated it" reads this table too (``role_ratings``), and
+  suggestions weigh what people in the person's role rated well (``role_averages``). Either
+  counts only from ``MIN_GROUP`` raters, so nobody's rating can be singled out.
 
 Adds and flushes, never commits (the view commits once).
 """
@@ -15,11 +17,23 @@ Adds and flushes, never commits (the view commits once).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, exists, literal, select, union_all, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
 from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
 from lti_tool.coaching.models import CoachingOffer, CoachingSession, SessionStatus
@@ -32,6 +46,7 @@ from lti_tool.paths.models import Assignment, PathNode, StepProgress
 from lti_tool.roles import services as roles
 
 COMMENT_MAX = 1000
+MIN_GROUP = 3  # ratings by role are shown or used only from this many raters (privacy)
 WAITING_DAYS = 14
 WAITING_SHOWN = 5
 
@@ -341,7 +356,33 @@ def dismiss(registration_id: int, person_id: int, kind_value: str, subject_id: s
     return True
 
 
-# --- read by the catalog ------------------------------------------------------------------
+# --- read by the catalog and by suggestions ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleAverage:
+    """How the people of one job role rated one subject: at least MIN_GROUP of them."""
+
+    average: float  # rounded to one decimal, as pages show it
+    count: int
+
+
+def role_averages(kind: Kind, subject_ids: Sequence[str], role_id: int) -> dict[str, RoleAverage]:
+    """Per subject, the average stars of the raters who held ``role_id`` when they rated it;
+    subjects with fewer than MIN_GROUP such raters are left out. One statement."""
+    if not subject_ids:
+        return {}
+    rows = db.session.execute(
+        select(Rating.subject_id, func.avg(Rating.stars), func.count())
+        .where(
+            Rating.kind == kind.value,
+            Rating.role_id == role_id,
+            Rating.subject_id.in_(sorted(set(subject_ids))),
+        )
+        .group_by(Rating.subject_id)
+        .having(func.count() >= MIN_GROUP)
+    )
+    return {sid: RoleAverage(round(float(avg), 1), count) for sid, avg, count in rows}
 
 
 def ratings_of_item_by_role(item_id: int, role_id: int) -> list[Rating]:

@@ -38,7 +38,10 @@ Each gets a score (``score_step``):
 - INTEREST_POINTS when it builds a skill the person is interested in;
 - FORMAT_POINTS when its format is one they prefer;
 - ON_PATH_POINTS for an elective of their own path, GOAL_PATH_POINTS for a step of a path of
-  their career goal's role.
+  their career goal's role;
+- PEER_POINTS * (average - 3) / 2 when at least feedback.MIN_GROUP people who held the
+  person's role rated the step (lti_tool/feedback): a step they rated well rises, one they
+  rated poorly sinks, and the suggestion says so ("rated 4.6 of 5 by 12 people in your role").
 
 Extras with no gap and no interest are not suggested; a course several paths offer (same
 title and address) is suggested once. Ties go to their own path, then path title, then the
@@ -69,6 +72,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, scoped_session
 
 from lti_tool.extensions import db
+from lti_tool.feedback import services as feedback
+from lti_tool.feedback.models import Kind as FeedbackKind
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
@@ -98,6 +103,8 @@ INTEREST_POINTS = 2.0
 FORMAT_POINTS = 1.0
 ON_PATH_POINTS = 1.0
 GOAL_PATH_POINTS = 1.0
+PEER_POINTS = 1.5  # at 5 stars; 0 at 3 stars, negative below
+PEERS_LIKE_IT = 4.0  # from this average, peers' ratings can be the reason itself
 DIRECT_KINDS = (StepKind.LMS.value, StepKind.LINK.value)
 # Flask-SQLAlchemy's db.session or a plain Session.
 AnySession = Session | scoped_session[Any]
@@ -146,11 +153,13 @@ class Preferences:
 @dataclass(frozen=True)
 class Standing:
     """Everything a person's learning is measured against, read in one statement
-    (`standing`): their skill gaps, their career goal's role (id, name) and preferred formats."""
+    (`standing`): their skill gaps, their career goal's role (id, name), preferred formats and
+    the role in effect (id, name)."""
 
     gaps: list[SkillGap]
     goal: tuple[int, str] | None
     formats: tuple[Format, ...]
+    role: tuple[int, str] | None = None
 
 
 @functools.cache
@@ -249,7 +258,7 @@ def standing(session: AnySession, person_id: int) -> Standing | None:
     roles.remember_role_in_effect(session, person_id, in_effect[0] if in_effect else None)
     chosen = rows[0][0] or []
     formats = tuple(f for f in Format if f.value in chosen)
-    return Standing(gaps, roles_of.get(True), formats)
+    return Standing(gaps, roles_of.get(True), formats, in_effect)
 
 
 def _by_skill_name(g: SkillGap) -> str:
@@ -654,9 +663,10 @@ def score_step(
     goal_path: bool,
     path_title: str = "",
     goal_name: str = "",
+    peers: feedback.RoleAverage | None = None,
 ) -> tuple[float, str, list[str], bool]:
     """(score, reason, notes, has_skill_reason) of one step for one person; pure. ``best`` is
-    best_by_skill(the person's gaps)."""
+    best_by_skill(the person's gaps); ``peers`` how people in the person's role rated it."""
     skill_ids = node.skill_ids or []
     contributions = sorted(
         (best[k] for k in dict.fromkeys(skill_ids) if k in best), key=lambda c: -c[0]
@@ -677,6 +687,13 @@ def score_step(
             notes.append(f"you are interested in {interesting[0]}")
         else:
             reason = f"You are interested in {interesting[0]}"
+    if peers is not None:
+        score += PEER_POINTS * (peers.average - 3) / 2
+        said = f"rated {peers.average:g} of 5 by {peers.count} people in your role"
+        if reason or peers.average < PEERS_LIKE_IT:
+            notes.append(said)
+        else:
+            reason = said[0].upper() + said[1:]
     if any(f.value == node.format for f in prefs.formats):
         fmt = Format(node.format)
         score += FORMAT_POINTS
@@ -765,14 +782,24 @@ def suggestions(
             )
         )
     }
+    candidates = [
+        c
+        for c in _candidates(rows)
+        if (c.path_id, c.node.key) not in dismissed
+        and not (c.assignment_id is None and relevant.isdisjoint(c.node.skill_ids or ()))
+    ]
+    role = measured.role if measured is not None else None
+    peers = (
+        feedback.role_averages(
+            FeedbackKind.STEP, [f"{c.path_id}:{c.node.key}" for c in candidates], role[0]
+        )
+        if role is not None
+        else {}
+    )
     scored: list[tuple[tuple[float, bool, str, int, tuple[int, int]], _Candidate, str, list[str]]]
     scored = []
-    for c in _candidates(rows):
+    for c in candidates:
         extra = c.assignment_id is None
-        if extra and relevant.isdisjoint(c.node.skill_ids or ()):
-            continue
-        if (c.path_id, c.node.key) in dismissed:
-            continue
         score, reason, notes, skill_reason = score_step(
             c.node,
             best,
@@ -781,6 +808,7 @@ def suggestions(
             goal_path=extra and goal_id is not None and c.path_role_id == goal_id,
             path_title=c.path_title,
             goal_name=goal_name,
+            peers=peers.get(f"{c.path_id}:{c.node.key}"),
         )
         if extra and not skill_reason:
             continue  # an extra needs a gap or an interest to be worth the learner's time

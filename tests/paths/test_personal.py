@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from lti_tool.extensions import db
+from lti_tool.feedback.models import Kind, Rating
 from lti_tool.lti.models import utcnow
 from lti_tool.paths import personal, services, team
 from lti_tool.paths import rows as tree
@@ -206,6 +207,84 @@ def test_ranking_is_deterministic_and_reaching_a_target_drops_the_reason(tenant:
         ("Product tour", "An elective of your path “First 90 days”, open now"),
         ("Empathy stories", "An elective of your path “First 90 days”, open now"),
     ]
+
+
+def peers_rate(tenant: int, path: Any, title: str, stars: list[int], role: str) -> None:
+    """Colleagues who held ``role`` rated the step ``title`` of ``path``'s first version."""
+    node = db.session.scalar(
+        select(PathNode).where(PathNode.version_id == path.versions[0].id, PathNode.title == title)
+    )
+    assert node is not None
+    subject = f"{path.id}:{node.key}"
+    already = len(db.session.scalars(select(Rating).where(Rating.subject_id == subject)).all())
+    for n, value in enumerate(stars, already):
+        rater = person(tenant, f"{role}-{title}-{n}".replace(" ", "-").lower())
+        db.session.add(
+            Rating(
+                registration_id=tenant,
+                kind=Kind.STEP.value,
+                subject_id=subject,
+                item_key=subject,
+                title=title,
+                person_id=rater.id,
+                role_id=roles.match_role(role).id,  # type: ignore[union-attr]
+                stars=value,
+            )
+        )
+    db.session.flush()
+
+
+def test_what_people_in_the_role_rated_moves_a_suggestion_and_says_why(tenant: int) -> None:
+    org = organisation(tenant)
+    sam, tier1, senior = org["sam"], org["tier1"], org["senior"]
+    before = personal.suggestions(sam, services.learning_of(sam.id), 10)
+    assert [s.title for s in before][:3] == [
+        "Call control drills",
+        "Product tour",
+        "Empathy stories",
+    ]
+    assert all("in your role" not in n for s in before for n in s.notes)
+    # Three Tier 1 agents loved "Empathy stories"; two disliked "Product tour" (too few to
+    # count: nobody's rating may be singled out); team leads disliked "Call control drills"
+    # (another role).
+    peers_rate(tenant, tier1, "Empathy stories", [5, 5, 4], "Tier 1 agent")
+    peers_rate(tenant, tier1, "Product tour", [1, 1], "Tier 1 agent")
+    peers_rate(tenant, tier1, "Call control drills", [1, 1, 1], "Team lead")
+    peers_rate(tenant, senior, "Team social", [5, 5, 5], "Tier 1 agent")
+    found = personal.suggestions(sam, services.learning_of(sam.id), 10)
+    by_title = {s.title: s for s in found}
+    assert [s.title for s in found][:3] == [
+        "Empathy stories",
+        "Call control drills",
+        "Product tour",
+    ]
+    empathy = by_title["Empathy stories"]
+    # (3 - 1) / 2 levels x 3 points + 1 (own path) + 1.5 x (4.7 - 3) / 2
+    assert empathy.score == pytest.approx(4 + 1.5 * 1.7 / 2, abs=0.01)
+    assert empathy.reason == "Tier 1 agent (your role) needs Empathy at level 3"
+    assert empathy.notes == ["rated 4.7 of 5 by 3 people in your role"]
+    assert by_title["Product tour"].notes == [] and by_title["Call control drills"].notes == []
+    # Loved, but it builds nothing Sam lacks or likes: still not suggested from another path.
+    assert "Team social" not in by_title
+
+    # A third Tier 1 agent's rating makes "Product tour" count: it sinks below another path's step.
+    peers_rate(tenant, tier1, "Product tour", [2], "Tier 1 agent")
+    found = personal.suggestions(sam, services.learning_of(sam.id), 10)
+    titles = [s.title for s in found]
+    assert titles.index("Product tour") > titles.index("Advanced call control")
+    tour = next(s for s in found if s.title == "Product tour")
+    assert tour.notes == ["rated 1.3 of 5 by 3 people in your role"]
+
+    # Once Sam reaches every target, what his peers liked is the reason an elective is there.
+    rate(sam, {"Call control": 5, "Empathy": 5, "Product knowledge": 5, "Compliance": 5})
+    assert ranked(sam) == [
+        ("Empathy stories", "Rated 4.7 of 5 by 3 people in your role"),
+        ("Call control drills", "An elective of your path “First 90 days”, open now"),
+        ("Product tour", "An elective of your path “First 90 days”, open now"),
+    ]
+    # Someone with no job role gets no peers' ratings (and no error).
+    nobody = person(tenant, "no-role")
+    assert personal.suggestions(nobody, services.learning_of(nobody.id)) == []
 
 
 def test_a_dismissed_suggestion_stays_dismissed_for_that_person_only(tenant: int) -> None:
