@@ -33,6 +33,7 @@ from lti_tool.catalog import access, services
 from lti_tool.catalog import jobs as catalog_jobs
 from lti_tool.catalog.models import CatalogItem, CatalogItemSkill
 from lti_tool.extensions import db
+from lti_tool.feedback.models import Kind, Rating
 from lti_tool.jobs import services as jobs
 from lti_tool.lti.models import Registration
 from lti_tool.people.models import Person
@@ -124,7 +125,8 @@ def new_registration(app: Any, name: str) -> int:
 
 
 def curate(reg_id: int) -> int:
-    """Skills and a level on 60% of the items; a learner with a role and a career goal."""
+    """Skills and a level on 60% of the items; a learner with a role and a career goal; a fifth
+    of the items rated by people in that role or another."""
     roles.import_starter_set(reg_id)
     skill_ids = [s.id for s in roles.skills()]
     r = random.Random(3)
@@ -156,6 +158,32 @@ def curate(reg_id: int) -> int:
         )
     )
     db.session.add(CareerGoal(registration_id=reg_id, person_id=person.id, role_id=lead.id))
+    # A fifth of the items rated by 2-12 people who were Tier 1 agents (the learner's role) or
+    # team leads: what the fit scores and lines read as "people in your role".
+    raters = [
+        {"registration_id": reg_id, "sub": f"bench-rater-{n}", "name": f"Rater {n}"}
+        for n in range(200)
+    ]
+    db.session.execute(insert(Person), raters)
+    rater_ids = list(db.session.scalars(select(Person.id).where(Person.sub.like("bench-rater-%"))))
+    ratings = []
+    for item in items:
+        if r.random() < 0.2:
+            role = tier1 if r.random() < 0.7 else lead
+            for rater in r.sample(rater_ids, r.randint(2, 12)):
+                ratings.append(
+                    {
+                        "registration_id": reg_id,
+                        "kind": Kind.CATALOG_ITEM.value,
+                        "subject_id": str(item.id),
+                        "item_key": str(item.id),
+                        "title": item.title,
+                        "person_id": rater,
+                        "role_id": role.id,
+                        "stars": r.randint(1, 5),
+                    }
+                )
+    db.session.execute(insert(Rating), ratings)
     db.session.commit()
     return person.id
 

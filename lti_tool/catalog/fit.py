@@ -9,7 +9,9 @@ Scoring, from the gaps the item's skills address: each matching gap counts by th
 missing (target minus current; the whole target while current is unknown), the career goal's a
 little more (it is the person's own choice); an item whose level is above the target counts
 less (too advanced for now), one without a level a little less (unknown). Preferred formats add
-a small bonus once people can state them.
+a small bonus once people can state them. What people in the person's job role rated the item
+(from ``feedback.MIN_GROUP`` raters) adds up to PEER_WEIGHT at 5 stars and takes as much away
+at 1, and the reason says so.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from lti_tool.catalog.models import LEVEL_LABELS
 
 GOAL_WEIGHT = 1.2
+FORMAT_WEIGHT = 0.1
+PEER_WEIGHT = 0.2  # at 5 stars from the person's role (as much as one missing level); 0 at 3
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Measure:
 
     gaps: list[Gap] = field(default_factory=list)
     formats: tuple[str, ...] = ()
+    role_id: int | None = None  # the job role in effect, whose ratings count as peers'
 
 
 # A learner's preferred formats (lti_tool/paths Format values) as catalog item formats.
@@ -72,6 +77,7 @@ def measure(session: Any, person_id: int | None) -> Measure:
     return Measure(
         sorted(gaps.values(), key=lambda g: (-g.missing, g.skill_name)),
         tuple(ITEM_FORMATS[f.value] for f in found.formats if f.value in ITEM_FORMATS),
+        found.role[0] if found.role else None,
     )
 
 
@@ -92,6 +98,22 @@ def level_weights(gap: Gap) -> dict[int | None, float]:
     return {level: _weight(gap, level) for level in (None, *LEVEL_LABELS)}
 
 
+def peer_points(average: float) -> float:
+    """What the average stars of people in the person's role add (or take away)."""
+    return PEER_WEIGHT * (average - 3) / 2
+
+
+@dataclass(frozen=True)
+class Peers:
+    """How people in the person's job role rated an item (at least feedback.MIN_GROUP)."""
+
+    average: float
+    count: int
+
+    def __str__(self) -> str:
+        return f"rated {self.average:.1f} of 5 by {self.count} people in your role"
+
+
 def open_gaps(gaps: Sequence[Gap]) -> dict[int, Gap]:
     """The gaps still open, by skill (build once when scoring many items)."""
     return {g.skill_id: g for g in gaps if g.missing > 0}
@@ -105,11 +127,14 @@ def score(
     item_format: str = "",
     *,
     by_skill: dict[int, Gap] | None = None,
+    peers: Peers | None = None,
 ) -> float:
     by_skill = open_gaps(gaps) if by_skill is None else by_skill
     total = sum(_weight(by_skill[sid], level) for sid, _name in skills if sid in by_skill)
     if formats and item_format in formats:
-        total += 0.1
+        total += FORMAT_WEIGHT
+    if peers is not None:
+        total += peer_points(peers.average)
     return round(total, 4)
 
 
@@ -132,9 +157,25 @@ def explain(
     person_known: bool = True,
     formats: Collection[str] = (),
     item_format: str = "",
+    peers: Peers | None = None,
 ) -> Fit:
     """The fit and its one-line reason (shown on every result)."""
-    value = score(skills, level, gaps, formats, item_format)
+    value = score(skills, level, gaps, formats, item_format, peers=peers)
+    line, matches = _reason(skills, level, gaps, person_known, formats, item_format)
+    if peers is not None:
+        said = str(peers)
+        line = f"{line} {said[0].upper()}{said[1:]}." if line else f"{said[0].upper()}{said[1:]}."
+    return Fit(value, line, matches)
+
+
+def _reason(
+    skills: Sequence[tuple[int, str]],
+    level: int | None,
+    gaps: Sequence[Gap],
+    person_known: bool,
+    formats: Collection[str],
+    item_format: str,
+) -> tuple[str, bool]:
     by_skill = {g.skill_id: g for g in gaps if g.missing > 0}
     matching = [by_skill[sid] for sid, _n in skills if sid in by_skill]
     if matching:
@@ -156,24 +197,22 @@ def explain(
             line += f". Its level ({LEVEL_LABELS[level]}) is above that target"
         if formats and item_format in formats:
             line += f". A format you prefer ({item_format})"
-        return Fit(value, line + ".", True)
+        return line + ".", True
     if not person_known:
-        return Fit(value, "", False)
+        return "", False
     names = [name for _sid, name in skills]
     if not gaps:
         if names:
-            return Fit(
-                value,
+            return (
                 f"Builds {', '.join(names[:3])}. Choose a job role or career goal under My role "
                 "to see how it fits you.",
                 False,
             )
-        return Fit(value, "No skills tagged yet; your job role and career goal set none.", False)
+        return "No skills tagged yet; your job role and career goal set none.", False
     if names:
-        return Fit(
-            value,
+        return (
             f"Builds {', '.join(names[:3])}: not among your role's or goal's targets; "
             "pick it for your own interest.",
             False,
         )
-    return Fit(value, "Not tagged with skills yet, so it matches none of your targets.", False)
+    return "Not tagged with skills yet, so it matches none of your targets.", False

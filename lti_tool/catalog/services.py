@@ -36,7 +36,9 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     literal_column,
+    null,
     select,
 )
 from sqlalchemy.orm import aliased
@@ -248,9 +250,12 @@ class _Shape:
     format: bool
     duration: str
     language: bool
+    peers: bool = False  # the person has a job role: its ratings (``peer_role``) count
 
 
-def _shape(filters: Filters, *, staff: bool) -> tuple[_Shape, dict[str, Any]]:
+def _shape(
+    filters: Filters, *, staff: bool, peer_role: int | None = None
+) -> tuple[_Shape, dict[str, Any]]:
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     params: dict[str, Any] = {}
     words = 0
@@ -271,6 +276,8 @@ def _shape(filters: Filters, *, staff: bool) -> tuple[_Shape, dict[str, Any]]:
         _label, params["low"], params["high"] = DURATIONS[filters.duration]
     if filters.language:
         params["language"] = filters.language
+    if peer_role is not None:
+        params["peer_role"] = peer_role
     shape = _Shape(
         postgresql,
         staff,
@@ -280,6 +287,7 @@ def _shape(filters: Filters, *, staff: bool) -> tuple[_Shape, dict[str, Any]]:
         bool(filters.format),
         filters.duration,
         bool(filters.language),
+        peer_role is not None,
     )
     return shape, params
 
@@ -335,11 +343,36 @@ def _count_statement(shape: _Shape) -> Select[Any]:
     return select(func.count()).select_from(CatalogItem).where(*_where(shape))
 
 
-def _fit_score(gap_count: int) -> tuple[Any, ColumnElement[Any]]:
+def _peer_rating() -> tuple[Any, Any]:
+    """The row's item as rated by people who held the job role ``peer_role`` when they rated:
+    (average stars, NULL below feedback.MIN_GROUP raters; number of raters), each a correlated
+    subquery over the (kind, subject, role) index."""
+    where = (
+        Rating.kind == Kind.CATALOG_ITEM.value,
+        Rating.subject_id == cast(CatalogItem.id, String),
+        Rating.role_id == bindparam("peer_role", type_=Integer),
+    )
+    average = (
+        select(case((func.count() >= MIN_GROUP, func.avg(Rating.stars))))
+        .where(*where)
+        .scalar_subquery()
+    )
+    count = select(func.count()).select_from(Rating).where(*where).scalar_subquery()
+    return average, count
+
+
+def _fit_score(gap_count: int, peers: bool) -> tuple[Any, ColumnElement[Any]]:
     """(the item's links to skills with an open gap, the item's fit score): per gap ``g<n>``
     its skill and ``g<n>_<level>`` what an item of that level (0: none) scores for it, from
-    `fitting.level_weights`, so that the scoring rules stay in fit.py. Rounded as
-    `fitting.score` rounds, so that ties fall back on relevance alike."""
+    `fitting.level_weights`, so that the scoring rules stay in fit.py; with ``peers``, what
+    people in the person's role rated it (`fitting.peer_points`). Rounded as `fitting.score`
+    rounds, so that ties fall back on relevance alike."""
+    extra: Any = literal(0.0)
+    if peers:
+        stars = cast(func.coalesce(_peer_rating()[0], 3), Float)
+        extra = literal(fitting.PEER_WEIGHT) * (stars - 3) / 2
+    if not gap_count:
+        return None, func.round(cast(extra, Numeric), 4)
     gap_link = aliased(CatalogItemSkill)  # not correlated with the skill filter's EXISTS
     level = func.coalesce(CatalogItem.level, 0)
     weight = case(
@@ -356,16 +389,17 @@ def _fit_score(gap_count: int) -> tuple[Any, ColumnElement[Any]]:
         gap_link.item_id == CatalogItem.id,
         gap_link.skill_id.in_([bindparam(f"g{n}", type_=Integer) for n in range(gap_count)]),
     )
-    score = func.round(cast(func.coalesce(func.sum(weight), 0), Numeric), 4)
+    score = func.round(cast(func.coalesce(func.sum(weight), 0) + extra, Numeric), 4)
     return (gap_link, link), score
 
 
 @functools.cache
-def _page_statement(shape: _Shape, gap_count: int) -> Select[Any]:
+def _page_statement(shape: _Shape, gap_count: int, fit: bool = False) -> Select[Any]:
     """One page of matching items (parameters ``limit`` and ``offset``), best first, each row
-    an item with the number of matches and one of its skills (by name; none: NULL), in one
-    statement. With ``gap_count`` open gaps (sort by fit) every match is scored in the database
-    (`_fit_score`) and ties keep the relevance order. The page's ids are chosen from narrow
+    an item with the number of matches, one of its skills (by name; none: NULL) and how people
+    in the person's role rated it (average, NULL when too few or no role; raters), in one
+    statement. Sorting by ``fit`` with open gaps or a role, every match is scored in the
+    database (`_fit_score`) and ties keep the relevance order. The page's ids are chosen from narrow
     rows before the items are read. The number of matches: a window count where the matches
     are all read anyway (text or fit), else a count of its own (browsing pages through an
     index; a window count would read and sort every visible item before the first page)."""
@@ -374,15 +408,17 @@ def _page_statement(shape: _Shape, gap_count: int) -> Select[Any]:
     if shape.words:
         keys.append((_text_match(shape)[1], True))
     keys += [(CatalogItem.featured, True), (CatalogItem.title, False), (CatalogItem.id, False)]
-    if gap_count or shape.words:
+    scored = fit and (gap_count > 0 or shape.peers)
+    if scored or shape.words:
         total: Any = func.count().over()
     else:
         total = _count_statement(shape).scalar_subquery()
     inner = select(CatalogItem.id.label("item_id"))
-    if gap_count:
-        (gap_link, link), score = _fit_score(gap_count)
+    if scored:
+        gap_join, score = _fit_score(gap_count, shape.peers)
         keys.insert(0, (score, True))
-        inner = inner.outerjoin(gap_link, link).group_by(CatalogItem.id)
+        if gap_join is not None:
+            inner = inner.outerjoin(*gap_join).group_by(CatalogItem.id)
     labels = [expression.label(f"k{n}") for n, (expression, _desc) in enumerate(keys)]
     page = (
         inner.add_columns(total.label("total"), *labels)
@@ -397,8 +433,9 @@ def _page_statement(shape: _Shape, gap_count: int) -> Select[Any]:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
+    peers: tuple[Any, Any] = _peer_rating() if shape.peers else (null(), null())
     return (
-        select(CatalogItem, page.c.total, Skill.id, Skill.name)
+        select(CatalogItem, page.c.total, Skill.id, Skill.name, *peers)
         .select_from(page)
         .join(CatalogItem, CatalogItem.id == page.c.item_id)
         .outerjoin(CatalogItemSkill, CatalogItemSkill.item_id == CatalogItem.id)
@@ -424,14 +461,16 @@ def search(
     statements (the person's gaps and formats, `fitting.measure`; the page with its skills and
     the number of matches, `_page_statement`), a third only for a page past the end."""
     measure = fitting.measure(db.session, person_id)
-    shape, params = _shape(filters, staff=staff)
+    shape, params = _shape(filters, staff=staff, peer_role=measure.role_id)
     gap_count = 0
     if filters.sort == "fit":
         for n, (skill_id, gap) in enumerate(fitting.open_gaps(measure.gaps).items()):
             params[f"g{n}"] = skill_id
             params.update({f"g{n}_{lv or 0}": w for lv, w in fitting.level_weights(gap).items()})
             gap_count = n + 1
-    items, skills, total, page = _fetch(shape, gap_count, params, filters.page, per_page)
+    items, skills, peers, total, page = _fetch(
+        shape, (gap_count, filters.sort == "fit"), params, filters.page, per_page
+    )
     results = [
         Result(
             i,
@@ -442,6 +481,7 @@ def search(
                 person_known=person_id is not None,
                 formats=measure.formats,
                 item_format=i.effective_format,
+                peers=peers.get(i.id),
             ),
             [name for _sid, name in skills[i.id]],
         )
@@ -450,34 +490,41 @@ def search(
     return SearchPage(results, total, page, max(1, -(-total // per_page)), measure.gaps)
 
 
-def _fetch(
-    shape: _Shape, gap_count: int, params: dict[str, Any], page: int, per_page: int
-) -> tuple[list[CatalogItem], dict[int, list[tuple[int, str]]], int, int]:
-    """(items, their skills, total, page); a page past the end shows the last one."""
+_Page = tuple[list[CatalogItem], dict[int, list[tuple[int, str]]], dict[int, fitting.Peers], int]
 
-    def fetch(number: int) -> tuple[list[CatalogItem], dict[int, list[tuple[int, str]]], int]:
+
+def _fetch(
+    shape: _Shape, scoring: tuple[int, bool], params: dict[str, Any], page: int, per_page: int
+) -> tuple[list[CatalogItem], dict[int, list[tuple[int, str]]], dict[int, fitting.Peers], int, int]:
+    """(items, their skills, their peers' ratings, total, page); ``scoring`` is (open gaps,
+    sorted by fit); a page past the end shows the last one."""
+
+    def fetch(number: int) -> _Page:
         rows = db.session.execute(
-            _page_statement(shape, gap_count),
+            _page_statement(shape, *scoring),
             {**params, "limit": per_page, "offset": (number - 1) * per_page},
         ).all()
         items: list[CatalogItem] = []
         skills: dict[int, list[tuple[int, str]]] = {}
-        for row, _total, skill_id, name in rows:
+        peers: dict[int, fitting.Peers] = {}
+        for row, _total, skill_id, name, average, raters in rows:
             if row.id not in skills:
                 skills[row.id] = []
                 items.append(row)
+                if average is not None:
+                    peers[row.id] = fitting.Peers(float(average), raters)
             if skill_id is not None:
                 skills[row.id].append((skill_id, name))
-        return items, skills, (rows[0][1] if rows else -1)
+        return items, skills, peers, (rows[0][1] if rows else -1)
 
-    items, skills, total = fetch(page)
+    items, skills, peers, total = fetch(page)
     if total >= 0:
-        return items, skills, total, page
+        return items, skills, peers, total, page
     total = (db.session.scalar(_count_statement(shape), params) or 0) if page > 1 else 0
     last = max(1, -(-total // per_page))
     if total and page > last:
-        items, skills, _total = fetch(last)
-    return items, skills, total, min(page, last)
+        items, skills, peers, _total = fetch(last)
+    return items, skills, peers, total, min(page, last)
 
 
 def _skills_for(item_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

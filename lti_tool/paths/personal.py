@@ -689,7 +689,7 @@ def score_step(
             reason = f"You are interested in {interesting[0]}"
     if peers is not None:
         score += PEER_POINTS * (peers.average - 3) / 2
-        said = f"rated {peers.average:g} of 5 by {peers.count} people in your role"
+        said = f"rated {peers.average:.1f} of 5 by {peers.count} people in your role"
         if reason or peers.average < PEERS_LIKE_IT:
             notes.append(said)
         else:

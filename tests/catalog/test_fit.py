@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lti_tool.catalog.fit import Gap, explain, score
+from lti_tool.catalog.fit import PEER_WEIGHT, Gap, Peers, explain, score
 
 ROLE = Gap(1, "Empathy", 3, "Tier 1 agent", from_goal=False)
 GOAL = Gap(2, "De-escalation", 4, "Senior agent", from_goal=True)
@@ -48,4 +48,23 @@ def test_a_rated_gap_says_where_the_person_is() -> None:
     assert (
         "A format you prefer (video)"
         in explain([(1, "Empathy")], 2, [own], formats=("video",), item_format="video").reason
+    )
+
+
+def test_what_people_in_the_role_rated_adds_or_takes_away_and_is_said() -> None:
+    liked, disliked = Peers(4.66, 12), Peers(1.5, 4)
+    plain = score([(2, "De-escalation")], 3, [GOAL])
+    assert score([(2, "De-escalation")], 3, [GOAL], peers=liked) > plain
+    assert score([(2, "De-escalation")], 3, [GOAL], peers=disliked) < plain
+    assert score([(2, "De-escalation")], 3, [GOAL], peers=Peers(3.0, 5)) == plain
+    assert score([], None, [], peers=Peers(5.0, 3)) == PEER_WEIGHT
+    fit = explain([(2, "De-escalation")], 3, [GOAL], peers=liked)
+    assert fit.reason == (
+        "Builds De-escalation, which Senior agent (your goal) needs at 4. "
+        "Rated 4.7 of 5 by 12 people in your role."
+    )
+    assert fit.matches  # the peers never make an item match a target it does not build
+    assert not explain([(9, "Sales")], 2, [ROLE], peers=liked).matches
+    assert explain([], None, [ROLE], peers=Peers(3.0, 3)).reason.endswith(
+        "Rated 3.0 of 5 by 3 people in your role."
     )

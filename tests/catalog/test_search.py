@@ -271,3 +271,75 @@ def test_fit_uses_the_persons_ratings_and_preferred_formats(
     words = text(ana.get(f"/catalog/?skill={skill_id}&sort=fit"))
     assert re.search(r"Builds De-escalation: you are at 2, [^.]+ needs \d", words), words
     assert "A format you prefer (video)" in words
+
+
+def rated_by(tenant: int, item_id: int, role: str, stars: list[int]) -> None:
+    """Colleagues who held ``role`` when they rated the item."""
+    from lti_tool.feedback.models import Kind, Rating
+    from lti_tool.people.models import Person
+
+    role_id = next(r.id for r in roles.roles() if r.name == role)
+    for value in stars:
+        n = db.session.query(Person).count()
+        rater = Person(registration_id=tenant, sub=f"rater-{n}", name=f"Rater {n}")
+        db.session.add(rater)
+        db.session.flush()
+        db.session.add(
+            Rating(
+                registration_id=tenant,
+                kind=Kind.CATALOG_ITEM.value,
+                subject_id=str(item_id),
+                item_key=str(item_id),
+                title="",
+                person_id=rater.id,
+                role_id=role_id,
+                stars=value,
+            )
+        )
+    db.session.flush()
+
+
+def test_what_people_in_the_role_rated_moves_the_fit_order_and_is_said(
+    clean_app: Any, tenant: int, ana: Session
+) -> None:
+    """Five items alike for Ana (Tier 1 agent); how Tier 1 agents rated them reorders them (from
+    three raters), and each result says so. Other roles' ratings and smaller groups count for
+    nothing."""
+    from lti_tool.catalog import fit as fitting
+
+    skill_id = _skill(clean_app, tenant, "De-escalation")
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        made = {
+            name: add_item(tenant, f"Practice {name}", skills=(skill_id,), level=2)
+            for name in ("liked", "disliked", "two raters", "other role", "unrated")
+        }
+        rated_by(tenant, made["liked"], "Tier 1 agent", [5, 5, 4])
+        rated_by(tenant, made["disliked"], "Tier 1 agent", [1, 2, 1])
+        rated_by(tenant, made["two raters"], "Tier 1 agent", [5, 5])
+        rated_by(tenant, made["other role"], "Team lead", [5, 5, 5])
+        db.session.commit()
+        person = roles.search_people("Ana")[0]
+        measure = fitting.measure(db.session, person.id)
+        assert measure.role_id == next(r.id for r in roles.roles() if r.name == "Tier 1 agent")
+        found = services.search(services.Filters(sort="fit"), person_id=person.id).results
+        by_title = {r.item.title: r for r in found}
+        liked, disliked = by_title["Practice liked"], by_title["Practice disliked"]
+        same = fitting.score([(skill_id, "")], 2, measure.gaps)
+        assert liked.fit.score == round(same + fitting.peer_points(14 / 3), 4)
+        assert disliked.fit.score == round(same + fitting.peer_points(4 / 3), 4)
+        order = [r.item.title for r in found]
+        assert order.index("Practice liked") < order.index("Practice other role")
+        assert order.index("Practice unrated") < order.index("Practice disliked")
+        assert order == sorted(order, key=lambda t: (-by_title[t].fit.score, t))
+        # Nobody: no role, no peers, no error.
+        assert services.search(services.Filters(sort="fit"), person_id=None).results
+
+    page = ana.get("/catalog/?sort=fit")
+    words = text(page)
+    assert "Rated 4.7 of 5 by 3 people in your role." in words
+    assert "Rated 1.3 of 5 by 3 people in your role." in words
+    assert words.count("people in your role") == 2  # not the pair, not the other role
+    # Sorted by relevance the order is the title's, and the ratings are still said.
+    plain = ana.get("/catalog/?q=practice")
+    assert titles(plain)[0] == "Practice disliked"
+    assert "Rated 1.3 of 5 by 3 people in your role." in text(plain)
