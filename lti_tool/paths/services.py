@@ -267,8 +267,23 @@ def _clean_text(value: str) -> str:
     return " ".join(value.split())
 
 
+def whole_number(text: str | None) -> int | None:
+    """A whole number typed in a form, else None. ``str.isdigit`` alone lets through "²" or
+    "①", which ``int()`` refuses; ``isdecimal`` is exactly what ``int()`` reads (so 30 typed
+    in full-width digits with a Japanese keyboard is 30)."""
+    text = (text or "").strip()
+    return int(text) if text.isdecimal() and len(text) < 10 else None
+
+
+def as_id(text: str | None) -> int | None:
+    """A row id from a form: plain ASCII digits that fit the database's integer, else None."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def _role_choice(role_id: str, errors: dict[str, str]) -> JobRole | None:
-    found = db.session.get(JobRole, int(role_id)) if role_id.strip().isdigit() else None
+    pk = as_id(role_id)
+    found = db.session.get(JobRole, pk) if pk is not None else None
     if found is None:
         errors["role_id"] = "Choose the job role this path is for."
     return found
@@ -284,10 +299,11 @@ def _rule_choice(
         return Rule.IN_ORDER, 0
     count = 0
     if chosen is Rule.AT_LEAST:
-        if not min_count.strip().isdigit() or int(min_count) < 1:
+        n = whole_number(min_count)
+        if n is None or n < 1:
             errors[prefix + "min_count"] = "Give N as a whole number, 1 or more."
         else:
-            count = int(min_count)
+            count = n
     return chosen, count
 
 
@@ -460,7 +476,8 @@ def _subtree(root: PathNode, nodes: list[PathNode]) -> list[PathNode]:
 def _parent(v: PathVersion, parent_id: str, errors: dict[str, str]) -> int | None:
     if not parent_id.strip():
         return None
-    found = db.session.get(PathNode, int(parent_id)) if parent_id.isdigit() else None
+    pk = as_id(parent_id)
+    found = db.session.get(PathNode, pk) if pk is not None else None
     if found is None or found.version_id != v.id or not found.is_set:
         errors["parent_id"] = "Choose one of this path's sets."
         return None
@@ -550,20 +567,22 @@ def _step_fields(
     minutes_text = values.get("minutes", "").strip()
     minutes = 0
     if minutes_text:
-        if not minutes_text.isdigit() or int(minutes_text) > MINUTES_MAX:
+        typed = whole_number(minutes_text)
+        if typed is None or typed > MINUTES_MAX:
             errors["minutes"] = "Give the minutes as a whole number, for example 30."
         else:
-            minutes = int(minutes_text)
+            minutes = typed
     due_text = values.get("due_days", "").strip()
     due_days: int | None = None
     if due_text:
-        if not due_text.isdigit() or int(due_text) > DUE_DAYS_MAX:
+        typed = whole_number(due_text)
+        if typed is None or typed > DUE_DAYS_MAX:
             errors["due_days"] = (
                 "Give the days as a whole number, for example 14, or leave it empty."
             )
         else:
-            due_days = int(due_text)
-    wanted = {int(s) for s in skill_ids if s.isdigit()}
+            due_days = typed
+    wanted = {pk for pk in map(as_id, skill_ids) if pk is not None}
     known = (
         set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
     )

@@ -231,7 +231,9 @@ def assign(pk: int) -> Any:
     actor = _actor()
     error = ""
     if request.method == "POST":
-        ids = [int(x) for x in request.form.getlist("person_id") if x.isdigit()]
+        ids = [
+            pk for pk in map(services.as_id, request.form.getlist("person_id")) if pk is not None
+        ]
         team = request.form.get("team_id", "")
         ref = request.form.get("person_ref", "")
         if ref.strip():
@@ -243,9 +245,7 @@ def assign(pk: int) -> Any:
         try:
             if error:
                 raise services.Refused(error)
-            added, had = services.assign_by_hand(
-                p, actor, ids, int(team) if team.isdigit() else None
-            )
+            added, had = services.assign_by_hand(p, actor, ids, services.as_id(team))
         except services.Forbidden as exc:
             raise LaunchError("forbidden_role") from exc
         except services.Refused as exc:
@@ -554,9 +554,7 @@ def move_version(pk: int) -> Any:
         abort(404)
     if request.method == "POST":
         chosen = request.form.get("from_number", "")
-        moved = services.move_to_version(
-            p, target, _actor(), int(chosen) if chosen.isdigit() else None
-        )
+        moved = services.move_to_version(p, target, _actor(), services.whole_number(chosen))
         db.session.commit()
         flash(
             f"Moved {moved} {'person' if moved == 1 else 'people'} to version {target.number}; "

@@ -341,3 +341,49 @@ def test_new_version_and_moving_people_to_it_through_the_pages(
     page = text(ana.get("/paths/"))
     assert "version 2" in page and "New in v2" in page
     assert "1 of 3 steps done" in page  # the welcome guide carried over
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [("minutes", "²"), ("minutes", "①"), ("due_days", "²"), ("parent_id", "9" * 30)],
+)
+def test_a_number_no_one_can_read_is_named_not_a_crash(
+    lms: FakeLms, chloe: Session, clean_app: Any, field: str, typed: str
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    with clean_app.app_context():
+        set_id = db.session.scalar(select(PathNode.id).where(PathNode.kind == "set"))
+    form = {
+        "title": "Listen to a call",
+        "kind": "link",
+        "url": "https://help.example.com/listen",
+        "format": "reading",
+        "required": "yes",
+        "parent_id": str(set_id),
+        field: typed,
+    }
+    page = chloe.post(f"/paths/manage/{pk}/steps/new", form)
+    assert page.status_code == 400, text(page)[:300]
+    assert "Please fix this" in text(page)
+    assert 'value="Listen to a call"' in page.text  # what was typed is kept
+
+
+def test_minutes_typed_with_full_width_digits_are_read(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    with clean_app.app_context():
+        set_id = db.session.scalar(select(PathNode.id).where(PathNode.kind == "set"))
+    saved = chloe.post(
+        f"/paths/manage/{pk}/steps/new",
+        {
+            "title": "Listen to a call",
+            "kind": "link",
+            "url": "https://help.example.com/listen",
+            "format": "reading",
+            "required": "yes",
+            "parent_id": str(set_id),
+            "minutes": "\uff13\uff10",  # 30 in full-width digits
+        },
+    )
+    assert "Listen to a call · External link · 30 min" in text(chloe.follow(saved))
