@@ -394,7 +394,9 @@ def root_rule(pk: int) -> Any:
     return _see_other("paths.editor", pk=pk)
 
 
-def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
+def _node_form(p: Path, row: PathNode | None, is_set: bool, gone: bool = False) -> Any:
+    """The form of a set or step. ``gone``: an edit was sent for one deleted meanwhile; what
+    was typed is shown as a new one to save again, and nothing is saved yet."""
     ctx = current_launch()
     v = _draft(p)
     if row is not None:
@@ -432,7 +434,10 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
         }
         chosen = []
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if gone:
+        values = {k: request.form.get(k, "") for k in values}
+        chosen = request.form.getlist("skills")
+    elif request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
         chosen = request.form.getlist("skills")
         saved, errors = services.save_node(v, row, is_set, values, chosen)
@@ -452,7 +457,8 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
         errors=errors,
         parents=services.parent_choices(v, row),
         skills=roles.skills(),
-    ), (400 if errors else 200)
+        gone=gone,
+    ), (409 if gone else 400 if errors else 200)
 
 
 @bp.route("/manage/<int:pk>/sets/new", methods=["GET", "POST"])
@@ -467,11 +473,28 @@ def new_step(pk: int) -> Any:
     return _node_form(_found(services.path, pk), None, False)
 
 
+def _gone(p: Path) -> Any:
+    """The set or step was deleted meanwhile: in another tab, by a second click on Delete, or
+    before the back button resent a form. Say so instead of "Not Found", and keep an edit's
+    typed values."""
+    if request.method == "POST" and request.endpoint == "paths.edit_node":
+        return _node_form(p, None, is_set="kind" not in request.form, gone=True)
+    flash(
+        "That set or step is no longer in the draft: it was deleted (perhaps in another tab). "
+        "Nothing else changed.",
+        "info",
+    )
+    return _see_other("paths.editor", pk=p.id)
+
+
 @bp.route("/manage/<int:pk>/nodes/<int:nid>/edit", methods=["GET", "POST"])
 @launch_required(*STAFF)
 def edit_node(pk: int, nid: int) -> Any:
     p = _found(services.path, pk)
-    row = _found(services.node, _draft(p), nid)
+    try:
+        row = services.node(_draft(p), nid)
+    except services.NotFound:
+        return _gone(p)
     return _node_form(p, row, row.is_set)
 
 
@@ -481,7 +504,10 @@ def delete_node(pk: int, nid: int) -> Any:
     ctx = current_launch()
     p = _found(services.path, pk)
     v = _draft(p)
-    row = _found(services.node, v, nid)
+    try:
+        row = services.node(v, nid)
+    except services.NotFound:
+        return _gone(p)
     if request.method == "POST":
         title = row.title
         gone = services.delete_node(v, row)
@@ -501,7 +527,10 @@ def delete_node(pk: int, nid: int) -> Any:
 def move_node(pk: int, nid: int) -> Any:
     p = _found(services.path, pk)
     v = _draft(p)
-    row = _found(services.node, v, nid)
+    try:
+        row = services.node(v, nid)
+    except services.NotFound:
+        return _gone(p)
     if services.move_node(v, row, request.form.get("direction", "")):
         db.session.commit()
     return _see_other("paths.editor", pk=pk, _anchor=f"node-{nid}")

@@ -387,3 +387,46 @@ def test_minutes_typed_with_full_width_digits_are_read(
         },
     )
     assert "Listen to a call · External link · 30 min" in text(chloe.follow(saved))
+
+
+def test_a_step_deleted_in_another_tab_is_explained_and_an_edit_keeps_what_was_typed(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    with clean_app.app_context():
+        nodes = {n.title: n.id for n in db.session.scalars(select(PathNode))}
+    step = nodes["Read the welcome guide"]
+    edit_form = chloe.get(f"/paths/manage/{pk}/nodes/{step}/edit")  # tab A opens the form
+    assert edit_form.status_code == 200
+    deleted = chloe.follow(chloe.post(f"/paths/manage/{pk}/nodes/{step}/delete"))  # tab B
+    assert "“Read the welcome guide” is deleted." in text(deleted)
+
+    again = chloe.post(f"/paths/manage/{pk}/nodes/{step}/delete")  # a second click on Delete
+    assert again.status_code == 303
+    assert "no longer in the draft: it was deleted" in text(chloe.follow(again))
+    moved = chloe.post(f"/paths/manage/{pk}/nodes/{step}/move", {"direction": "up"})
+    assert "no longer in the draft" in text(chloe.follow(moved))
+
+    typed = {
+        "title": "Read the new welcome guide",
+        "parent_id": str(nodes["Week 1"]),
+        "kind": "link",
+        "url": "https://help.example.com/welcome-2",
+        "why": "It changed last week.",
+        "format": "reading",
+        "minutes": "25",
+        "required": "yes",
+    }
+    sent = chloe.post(f"/paths/manage/{pk}/nodes/{step}/edit", typed)  # tab A saves
+    assert sent.status_code == 409
+    page = text(sent)
+    assert "Not saved: this step was deleted from the draft meanwhile" in page
+    assert 'value="Read the new welcome guide"' in sent.text and "It changed last week." in page
+    assert 'value="https://help.example.com/welcome-2"' in sent.text
+    assert f'action="/paths/manage/{pk}/steps/new' in sent.text  # saving adds it again
+    with clean_app.app_context():
+        assert db.session.scalar(select(PathNode).where(PathNode.id == step)) is None
+        assert "Read the new welcome guide" not in {
+            n.title for n in db.session.scalars(select(PathNode))
+        }
+    assert chloe.get(f"/paths/manage/{pk}/nodes/{step}/edit").status_code == 303
