@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.extensions import db
@@ -62,6 +62,7 @@ from lti_tool.paths.models import (
     StepState,
     VersionStatus,
 )
+from lti_tool.paths.personal_models import SkillRating
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, PersonRole, Skill, Team, TeamMember
@@ -802,9 +803,50 @@ def on_role_changed(event: roles.RoleChanged) -> None:
     db.session.flush()
 
 
+def skill_uses(skill: Skill) -> list[str]:
+    """For the confirmation before a skill is deleted: people's ratings of it go with it (the
+    foreign key cascades) and path steps stop listing it."""
+    lines: list[str] = []
+    people = db.session.scalar(
+        select(func.count(func.distinct(SkillRating.person_id))).where(
+            SkillRating.skill_id == skill.id
+        )
+    )
+    if people:
+        lines.append(
+            f"{people} {'person has' if people == 1 else 'people have'} a self or team lead "
+            "rating in it: those ratings are deleted, and the skill no longer counts in "
+            "their skill gaps."
+        )
+    tagged = db.session.execute(
+        select(PathNode.version_id, PathNode.skill_ids).where(PathNode.kind != "set")
+    ).all()
+    steps = [version for version, ids in tagged if skill.id in (ids or [])]
+    if steps:
+        paths_count = db.session.scalar(
+            select(func.count(func.distinct(PathVersion.path_id))).where(
+                PathVersion.id.in_(set(steps))
+            )
+        )
+        lines.append(
+            f"{len(steps)} {'step' if len(steps) == 1 else 'steps'} of {paths_count} learning "
+            f"{'path' if paths_count == 1 else 'paths'} (drafts and published versions) "
+            f"{'lists' if len(steps) == 1 else 'list'} it as a skill built; they stop listing it."
+        )
+    return lines
+
+
+def delete_skill_ratings(skill: Skill) -> None:
+    db.session.execute(delete(SkillRating).where(SkillRating.skill_id == skill.id))
+
+
 def register_hooks() -> None:
     if on_role_changed not in roles.role_changed:
         roles.role_changed.append(on_role_changed)
+    if skill_uses not in roles.skill_uses:
+        roles.skill_uses.append(skill_uses)
+    if delete_skill_ratings not in roles.skill_deleting:
+        roles.skill_deleting.append(delete_skill_ratings)
 
 
 def assignable_people(actor: Actor) -> list[Person]:
