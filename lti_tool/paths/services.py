@@ -648,12 +648,13 @@ def problems(v: PathVersion) -> list[str]:
     if not any(True for _ in root.steps()):
         found.append("Add at least one step: a path needs something to do.")
     for item in root.walk():
-        name = f"set “{item.title}”" if item.node is not None else "the path's top level"
+        name = f"The set “{item.title}”" if item.node is not None else "The path's top level"
         if item.is_set and not item.children:
-            found.append(f"The {name} is empty: add a step to it or delete it.")
+            if item.node is not None:  # an empty path is named by the first sentence above
+                found.append(f"{name} is empty: add a step to it or delete it.")
         elif item.is_set and item.rule is Rule.AT_LEAST and item.min_count > len(item.children):
             found.append(
-                f"The {name} asks for at least {item.min_count} but holds {len(item.children)}."
+                f"{name} asks for at least {item.min_count} but holds {len(item.children)}."
             )
     top_steps = [n for n in nodes if n.parent_id is None and not n.is_set]
     if top_steps:

@@ -430,3 +430,21 @@ def test_a_step_deleted_in_another_tab_is_explained_and_an_edit_keeps_what_was_t
             n.title for n in db.session.scalars(select(PathNode))
         }
     assert chloe.get(f"/paths/manage/{pk}/nodes/{step}/edit").status_code == 303
+
+
+def test_what_stops_a_publish_reads_well_for_an_empty_path_and_a_short_top_level(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    editor = chloe.follow(
+        chloe.post(
+            "/paths/manage/new",
+            {"title": "Empty", "role_id": str(tier1_id(clean_app, lms))},
+        )
+    )
+    page = text(editor)
+    assert "Before publishing: Add at least one step: a path needs something to do." in page
+    assert "The the" not in page and "top level is empty" not in page
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    chloe.follow(chloe.post(f"/paths/manage/{pk}/rule", {"rule": "at_least", "min_count": "2"}))
+    page = text(chloe.get(f"/paths/manage/{pk}"))
+    assert "The path's top level asks for at least 2 but holds 1." in page
