@@ -551,7 +551,21 @@ def preview(pk: int) -> str:
 @launch_required(*STAFF)
 def publish(pk: int) -> Any:
     p = _found(services.path, pk)
+    newest = services.newest_published(p)
+    sent = services.whole_number(request.form.get("version"))
+    if services.draft_of(p) is None and newest is not None and sent == newest.number:
+        # A second click, or the form resent from another tab or the history.
+        flash(f"Version {newest.number} is already published; nothing changed.", "info")
+        return _see_other("paths.editor", pk=pk)
     v = _draft(p)
+    if sent is not None and sent != v.number:
+        # An old page's button must not publish a newer draft nobody reviewed from it.
+        flash(
+            f"Not published: version {sent} was published meanwhile, and the draft is now "
+            f"v{v.number}. Review it here before publishing it.",
+            "error",
+        )
+        return _see_other("paths.editor", pk=pk)
     try:
         added = services.publish(v, _actor())
     except services.Refused as exc:

@@ -448,3 +448,25 @@ def test_what_stops_a_publish_reads_well_for_an_empty_path_and_a_short_top_level
     chloe.follow(chloe.post(f"/paths/manage/{pk}/rule", {"rule": "at_least", "min_count": "2"}))
     page = text(chloe.get(f"/paths/manage/{pk}"))
     assert "The path's top level asks for at least 2 but holds 1." in page
+
+
+def test_publishing_twice_says_it_is_already_published(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    assert 'name="version" value="1"' in chloe.get(f"/paths/manage/{pk}").text
+    first = chloe.follow(chloe.post(f"/paths/manage/{pk}/publish", {"version": "1"}))
+    assert "Version 1 is published." in text(first)
+    second = chloe.post(f"/paths/manage/{pk}/publish", {"version": "1"})  # a second tab's click
+    assert second.status_code == 303
+    assert "Version 1 is already published; nothing changed." in text(chloe.follow(second))
+    with clean_app.app_context():
+        assert db.session.scalar(select(Path).where(Path.id == pk)).versions[-1].number == 1  # type: ignore[union-attr]
+    refused = chloe.post(f"/paths/manage/{pk}/publish")  # an old form without the version
+    assert refused.status_code == 409 and "no draft to change" in text(refused)
+    chloe.follow(chloe.post(f"/paths/manage/{pk}/draft"))  # v2 is started meanwhile
+    stale = chloe.post(f"/paths/manage/{pk}/publish", {"version": "1"})
+    assert "Not published: version 1 was published meanwhile, and the draft is now v2." in text(
+        chloe.follow(stale)
+    )
+    assert "draft v2" in text(chloe.get(f"/paths/manage/{pk}"))  # still a draft
