@@ -293,9 +293,16 @@ def deployments_list(pending: bool) -> None:
 def deployments_approve(registration_id: int, deployment_id: str) -> None:
     """Approve a pending deployment (or add one) so it can launch Wayfinder."""
     reg = _call(lambda: services.registration(registration_id))
-    services.approve_deployment_id(reg.id, deployment_id)
+    known = services.deployment_by_id(reg.id, deployment_id.strip()) is not None
+    dep = _call(lambda: services.approve_deployment_id(reg.id, deployment_id))
     db.session.commit()
-    click.echo(f"Deployment {deployment_id} of registration {reg.id} ({reg.name}) is approved.")
+    click.echo(f"Deployment {dep.deployment_id} of registration {reg.id} ({reg.name}) is approved.")
+    if not known:
+        # A typo must not pass for the deployment the admin meant: say that this one is new.
+        click.echo(
+            "It was not seen before, so it was added. If you meant a deployment waiting for "
+            "approval, see `flask deployments list --pending`."
+        )
 
 
 @deployments_cli.command("disable")

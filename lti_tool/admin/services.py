@@ -353,7 +353,15 @@ def approve(dep: Deployment) -> Deployment:
 
 
 def approve_deployment_id(registration_id: int, deployment_id: str) -> Deployment:
-    """Approve a deployment (pending, disabled, or not seen yet) of a registration."""
+    """Approve a deployment (pending, disabled, or not seen yet) of a registration. The ID is
+    checked as the registration form checks it: an LMS never sends a blank one, and the column
+    holds 255 characters."""
+    deployment_id = deployment_id.strip()
+    if not deployment_id:
+        raise AdminError("A deployment ID is required: copy it from the LMS.")
+    limit = MAX_LENGTHS["deployment_id"]
+    if len(deployment_id) > limit:
+        raise AdminError(f"A deployment ID must be at most {limit} characters.")
     dep = deployment_by_id(registration_id, deployment_id)
     if dep is None:
         dep = Deployment(registration_id=registration_id, deployment_id=deployment_id)

@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.extensions import db
@@ -62,6 +62,7 @@ from lti_tool.paths.models import (
     StepState,
     VersionStatus,
 )
+from lti_tool.paths.personal_models import SkillRating
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, PersonRole, Skill, Team, TeamMember
@@ -267,8 +268,23 @@ def _clean_text(value: str) -> str:
     return " ".join(value.split())
 
 
+def whole_number(text: str | None) -> int | None:
+    """A whole number typed in a form, else None. ``str.isdigit`` alone lets through "²" or
+    "①", which ``int()`` refuses; ``isdecimal`` is exactly what ``int()`` reads (so 30 typed
+    in full-width digits with a Japanese keyboard is 30)."""
+    text = (text or "").strip()
+    return int(text) if text.isdecimal() and len(text) < 10 else None
+
+
+def as_id(text: str | None) -> int | None:
+    """A row id from a form: plain ASCII digits that fit the database's integer, else None."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
 def _role_choice(role_id: str, errors: dict[str, str]) -> JobRole | None:
-    found = db.session.get(JobRole, int(role_id)) if role_id.strip().isdigit() else None
+    pk = as_id(role_id)
+    found = db.session.get(JobRole, pk) if pk is not None else None
     if found is None:
         errors["role_id"] = "Choose the job role this path is for."
     return found
@@ -284,10 +300,11 @@ def _rule_choice(
         return Rule.IN_ORDER, 0
     count = 0
     if chosen is Rule.AT_LEAST:
-        if not min_count.strip().isdigit() or int(min_count) < 1:
+        n = whole_number(min_count)
+        if n is None or n < 1:
             errors[prefix + "min_count"] = "Give N as a whole number, 1 or more."
         else:
-            count = int(min_count)
+            count = n
     return chosen, count
 
 
@@ -460,7 +477,8 @@ def _subtree(root: PathNode, nodes: list[PathNode]) -> list[PathNode]:
 def _parent(v: PathVersion, parent_id: str, errors: dict[str, str]) -> int | None:
     if not parent_id.strip():
         return None
-    found = db.session.get(PathNode, int(parent_id)) if parent_id.isdigit() else None
+    pk = as_id(parent_id)
+    found = db.session.get(PathNode, pk) if pk is not None else None
     if found is None or found.version_id != v.id or not found.is_set:
         errors["parent_id"] = "Choose one of this path's sets."
         return None
@@ -550,20 +568,22 @@ def _step_fields(
     minutes_text = values.get("minutes", "").strip()
     minutes = 0
     if minutes_text:
-        if not minutes_text.isdigit() or int(minutes_text) > MINUTES_MAX:
+        typed = whole_number(minutes_text)
+        if typed is None or typed > MINUTES_MAX:
             errors["minutes"] = "Give the minutes as a whole number, for example 30."
         else:
-            minutes = int(minutes_text)
+            minutes = typed
     due_text = values.get("due_days", "").strip()
     due_days: int | None = None
     if due_text:
-        if not due_text.isdigit() or int(due_text) > DUE_DAYS_MAX:
+        typed = whole_number(due_text)
+        if typed is None or typed > DUE_DAYS_MAX:
             errors["due_days"] = (
                 "Give the days as a whole number, for example 14, or leave it empty."
             )
         else:
-            due_days = int(due_text)
-    wanted = {int(s) for s in skill_ids if s.isdigit()}
+            due_days = typed
+    wanted = {pk for pk in map(as_id, skill_ids) if pk is not None}
     known = (
         set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
     )
@@ -628,12 +648,13 @@ def problems(v: PathVersion) -> list[str]:
     if not any(True for _ in root.steps()):
         found.append("Add at least one step: a path needs something to do.")
     for item in root.walk():
-        name = f"set “{item.title}”" if item.node is not None else "the path's top level"
+        name = f"The set “{item.title}”" if item.node is not None else "The path's top level"
         if item.is_set and not item.children:
-            found.append(f"The {name} is empty: add a step to it or delete it.")
+            if item.node is not None:  # an empty path is named by the first sentence above
+                found.append(f"{name} is empty: add a step to it or delete it.")
         elif item.is_set and item.rule is Rule.AT_LEAST and item.min_count > len(item.children):
             found.append(
-                f"The {name} asks for at least {item.min_count} but holds {len(item.children)}."
+                f"{name} asks for at least {item.min_count} but holds {len(item.children)}."
             )
     top_steps = [n for n in nodes if n.parent_id is None and not n.is_set]
     if top_steps:
@@ -783,9 +804,50 @@ def on_role_changed(event: roles.RoleChanged) -> None:
     db.session.flush()
 
 
+def skill_uses(skill: Skill) -> list[str]:
+    """For the confirmation before a skill is deleted: people's ratings of it go with it (the
+    foreign key cascades) and path steps stop listing it."""
+    lines: list[str] = []
+    people = db.session.scalar(
+        select(func.count(func.distinct(SkillRating.person_id))).where(
+            SkillRating.skill_id == skill.id
+        )
+    )
+    if people:
+        lines.append(
+            f"{people} {'person has' if people == 1 else 'people have'} a self or team lead "
+            "rating in it: those ratings are deleted, and the skill no longer counts in "
+            "their skill gaps."
+        )
+    tagged = db.session.execute(
+        select(PathNode.version_id, PathNode.skill_ids).where(PathNode.kind != "set")
+    ).all()
+    steps = [version for version, ids in tagged if skill.id in (ids or [])]
+    if steps:
+        paths_count = db.session.scalar(
+            select(func.count(func.distinct(PathVersion.path_id))).where(
+                PathVersion.id.in_(set(steps))
+            )
+        )
+        lines.append(
+            f"{len(steps)} {'step' if len(steps) == 1 else 'steps'} of {paths_count} learning "
+            f"{'path' if paths_count == 1 else 'paths'} (drafts and published versions) "
+            f"{'lists' if len(steps) == 1 else 'list'} it as a skill built; they stop listing it."
+        )
+    return lines
+
+
+def delete_skill_ratings(skill: Skill) -> None:
+    db.session.execute(delete(SkillRating).where(SkillRating.skill_id == skill.id))
+
+
 def register_hooks() -> None:
     if on_role_changed not in roles.role_changed:
         roles.role_changed.append(on_role_changed)
+    if skill_uses not in roles.skill_uses:
+        roles.skill_uses.append(skill_uses)
+    if delete_skill_ratings not in roles.skill_deleting:
+        roles.skill_deleting.append(delete_skill_ratings)
 
 
 def assignable_people(actor: Actor) -> list[Person]:

@@ -231,7 +231,9 @@ def assign(pk: int) -> Any:
     actor = _actor()
     error = ""
     if request.method == "POST":
-        ids = [int(x) for x in request.form.getlist("person_id") if x.isdigit()]
+        ids = [
+            pk for pk in map(services.as_id, request.form.getlist("person_id")) if pk is not None
+        ]
         team = request.form.get("team_id", "")
         ref = request.form.get("person_ref", "")
         if ref.strip():
@@ -243,9 +245,7 @@ def assign(pk: int) -> Any:
         try:
             if error:
                 raise services.Refused(error)
-            added, had = services.assign_by_hand(
-                p, actor, ids, int(team) if team.isdigit() else None
-            )
+            added, had = services.assign_by_hand(p, actor, ids, services.as_id(team))
         except services.Forbidden as exc:
             raise LaunchError("forbidden_role") from exc
         except services.Refused as exc:
@@ -394,7 +394,9 @@ def root_rule(pk: int) -> Any:
     return _see_other("paths.editor", pk=pk)
 
 
-def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
+def _node_form(p: Path, row: PathNode | None, is_set: bool, gone: bool = False) -> Any:
+    """The form of a set or step. ``gone``: an edit was sent for one deleted meanwhile; what
+    was typed is shown as a new one to save again, and nothing is saved yet."""
     ctx = current_launch()
     v = _draft(p)
     if row is not None:
@@ -432,7 +434,10 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
         }
         chosen = []
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if gone:
+        values = {k: request.form.get(k, "") for k in values}
+        chosen = request.form.getlist("skills")
+    elif request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
         chosen = request.form.getlist("skills")
         saved, errors = services.save_node(v, row, is_set, values, chosen)
@@ -452,7 +457,8 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool) -> Any:
         errors=errors,
         parents=services.parent_choices(v, row),
         skills=roles.skills(),
-    ), (400 if errors else 200)
+        gone=gone,
+    ), (409 if gone else 400 if errors else 200)
 
 
 @bp.route("/manage/<int:pk>/sets/new", methods=["GET", "POST"])
@@ -467,11 +473,28 @@ def new_step(pk: int) -> Any:
     return _node_form(_found(services.path, pk), None, False)
 
 
+def _gone(p: Path) -> Any:
+    """The set or step was deleted meanwhile: in another tab, by a second click on Delete, or
+    before the back button resent a form. Say so instead of "Not Found", and keep an edit's
+    typed values."""
+    if request.method == "POST" and request.endpoint == "paths.edit_node":
+        return _node_form(p, None, is_set="kind" not in request.form, gone=True)
+    flash(
+        "That set or step is no longer in the draft: it was deleted (perhaps in another tab). "
+        "Nothing else changed.",
+        "info",
+    )
+    return _see_other("paths.editor", pk=p.id)
+
+
 @bp.route("/manage/<int:pk>/nodes/<int:nid>/edit", methods=["GET", "POST"])
 @launch_required(*STAFF)
 def edit_node(pk: int, nid: int) -> Any:
     p = _found(services.path, pk)
-    row = _found(services.node, _draft(p), nid)
+    try:
+        row = services.node(_draft(p), nid)
+    except services.NotFound:
+        return _gone(p)
     return _node_form(p, row, row.is_set)
 
 
@@ -481,7 +504,10 @@ def delete_node(pk: int, nid: int) -> Any:
     ctx = current_launch()
     p = _found(services.path, pk)
     v = _draft(p)
-    row = _found(services.node, v, nid)
+    try:
+        row = services.node(v, nid)
+    except services.NotFound:
+        return _gone(p)
     if request.method == "POST":
         title = row.title
         gone = services.delete_node(v, row)
@@ -501,7 +527,10 @@ def delete_node(pk: int, nid: int) -> Any:
 def move_node(pk: int, nid: int) -> Any:
     p = _found(services.path, pk)
     v = _draft(p)
-    row = _found(services.node, v, nid)
+    try:
+        row = services.node(v, nid)
+    except services.NotFound:
+        return _gone(p)
     if services.move_node(v, row, request.form.get("direction", "")):
         db.session.commit()
     return _see_other("paths.editor", pk=pk, _anchor=f"node-{nid}")
@@ -522,7 +551,21 @@ def preview(pk: int) -> str:
 @launch_required(*STAFF)
 def publish(pk: int) -> Any:
     p = _found(services.path, pk)
+    newest = services.newest_published(p)
+    sent = services.whole_number(request.form.get("version"))
+    if services.draft_of(p) is None and newest is not None and sent == newest.number:
+        # A second click, or the form resent from another tab or the history.
+        flash(f"Version {newest.number} is already published; nothing changed.", "info")
+        return _see_other("paths.editor", pk=pk)
     v = _draft(p)
+    if sent is not None and sent != v.number:
+        # An old page's button must not publish a newer draft nobody reviewed from it.
+        flash(
+            f"Not published: version {sent} was published meanwhile, and the draft is now "
+            f"v{v.number}. Review it here before publishing it.",
+            "error",
+        )
+        return _see_other("paths.editor", pk=pk)
     try:
         added = services.publish(v, _actor())
     except services.Refused as exc:
@@ -554,9 +597,7 @@ def move_version(pk: int) -> Any:
         abort(404)
     if request.method == "POST":
         chosen = request.form.get("from_number", "")
-        moved = services.move_to_version(
-            p, target, _actor(), int(chosen) if chosen.isdigit() else None
-        )
+        moved = services.move_to_version(p, target, _actor(), services.whole_number(chosen))
         db.session.commit()
         flash(
             f"Moved {moved} {'person' if moved == 1 else 'people'} to version {target.number}; "

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select
 from sqlalchemy import event as orm_events
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -87,6 +87,14 @@ class RoleChanged:
 
 
 role_changed: list[Callable[[RoleChanged], None]] = []
+
+# Called with a skill before its deletion is confirmed; each returns sentences naming what else
+# keeps data about the skill and what deleting it does to that (features register, as above).
+skill_uses: list[Callable[[Skill], list[str]]] = []
+# Called with a skill about to be deleted, to delete what they keep about it (same transaction;
+# flush, never commit). The foreign keys cascade on PostgreSQL, but SQLite does not enforce
+# them, and it can give a new skill the deleted one's id.
+skill_deleting: list[Callable[[Skill], None]] = []
 
 
 def _fire(event: RoleChanged) -> None:
@@ -223,10 +231,13 @@ class Dependents:
     targets: int = 0
     pending_requests: int = 0
     career_goals: int = 0
+    uses: tuple[str, ...] = ()  # other features' data, in their words (see skill_uses)
 
     @property
     def none(self) -> bool:
-        return not (self.people or self.targets or self.pending_requests or self.career_goals)
+        return not (
+            self.people or self.targets or self.pending_requests or self.career_goals or self.uses
+        )
 
 
 def role_dependents(row: JobRole) -> Dependents:
@@ -262,7 +273,9 @@ def skill_dependents(row: Skill) -> Dependents:
     targets = db.session.scalar(
         select(func.count()).select_from(RoleSkillTarget).where(RoleSkillTarget.skill_id == row.id)
     )
-    return Dependents(targets=targets or 0)
+    return Dependents(
+        targets=targets or 0, uses=tuple(line for use in skill_uses for line in use(row))
+    )
 
 
 def delete_role(row: JobRole, by: str, by_person_id: int | None) -> None:
@@ -291,6 +304,9 @@ def delete_role(row: JobRole, by: str, by_person_id: int | None) -> None:
 
 
 def delete_skill(row: Skill) -> None:
+    for cleanup in skill_deleting:
+        cleanup(row)
+    db.session.execute(delete(RoleSkillTarget).where(RoleSkillTarget.skill_id == row.id))
     db.session.delete(row)
     db.session.flush()
 

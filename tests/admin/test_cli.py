@@ -111,3 +111,25 @@ def _seed_twice_and_check(clean_app: Any) -> None:
 
         for status in KeyStatus:
             assert keys.keys_by_status(status), status
+
+
+def test_deployments_approve_refuses_a_blank_or_too_long_id_and_says_when_it_adds_one(
+    clean_app: Any,
+) -> None:
+    runner = clean_app.test_cli_runner()
+    add = ["registrations", "add", "--platform", "moodle", "--issuer", "https://m.example"]
+    assert runner.invoke(args=[*add, "--client-id", "c1", "--deployment", "1"]).exit_code == 0
+    with clean_app.app_context():
+        reg_id = str(db.session.scalar(select(Registration.id)))
+    for bad, why in (("", "is required"), ("   ", "is required"), ("x" * 256, "at most 255")):
+        refused = runner.invoke(args=["deployments", "approve", reg_id, bad])
+        assert refused.exit_code != 0 and why in refused.output, refused.output
+    with clean_app.app_context():
+        ids = list(db.session.scalars(select(Deployment.deployment_id)))
+    assert ids == ["1"]  # nothing was added
+    again = runner.invoke(args=["deployments", "approve", reg_id, " 1 "])
+    assert again.exit_code == 0 and "Deployment 1 of registration" in again.output
+    assert "new" not in again.output
+    typo = runner.invoke(args=["deployments", "approve", reg_id, "l"])
+    assert typo.exit_code == 0
+    assert "was not seen before" in typo.output  # a typo does not pass for the known one

@@ -341,3 +341,132 @@ def test_new_version_and_moving_people_to_it_through_the_pages(
     page = text(ana.get("/paths/"))
     assert "version 2" in page and "New in v2" in page
     assert "1 of 3 steps done" in page  # the welcome guide carried over
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [("minutes", "²"), ("minutes", "①"), ("due_days", "²"), ("parent_id", "9" * 30)],
+)
+def test_a_number_no_one_can_read_is_named_not_a_crash(
+    lms: FakeLms, chloe: Session, clean_app: Any, field: str, typed: str
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    with clean_app.app_context():
+        set_id = db.session.scalar(select(PathNode.id).where(PathNode.kind == "set"))
+    form = {
+        "title": "Listen to a call",
+        "kind": "link",
+        "url": "https://help.example.com/listen",
+        "format": "reading",
+        "required": "yes",
+        "parent_id": str(set_id),
+        field: typed,
+    }
+    page = chloe.post(f"/paths/manage/{pk}/steps/new", form)
+    assert page.status_code == 400, text(page)[:300]
+    assert "Please fix this" in text(page)
+    assert 'value="Listen to a call"' in page.text  # what was typed is kept
+
+
+def test_minutes_typed_with_full_width_digits_are_read(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    with clean_app.app_context():
+        set_id = db.session.scalar(select(PathNode.id).where(PathNode.kind == "set"))
+    saved = chloe.post(
+        f"/paths/manage/{pk}/steps/new",
+        {
+            "title": "Listen to a call",
+            "kind": "link",
+            "url": "https://help.example.com/listen",
+            "format": "reading",
+            "required": "yes",
+            "parent_id": str(set_id),
+            "minutes": "\uff13\uff10",  # 30 in full-width digits
+        },
+    )
+    assert "Listen to a call · External link · 30 min" in text(chloe.follow(saved))
+
+
+def test_a_step_deleted_in_another_tab_is_explained_and_an_edit_keeps_what_was_typed(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    with clean_app.app_context():
+        nodes = {n.title: n.id for n in db.session.scalars(select(PathNode))}
+    step = nodes["Read the welcome guide"]
+    edit_form = chloe.get(f"/paths/manage/{pk}/nodes/{step}/edit")  # tab A opens the form
+    assert edit_form.status_code == 200
+    deleted = chloe.follow(chloe.post(f"/paths/manage/{pk}/nodes/{step}/delete"))  # tab B
+    assert "“Read the welcome guide” is deleted." in text(deleted)
+
+    again = chloe.post(f"/paths/manage/{pk}/nodes/{step}/delete")  # a second click on Delete
+    assert again.status_code == 303
+    assert "no longer in the draft: it was deleted" in text(chloe.follow(again))
+    moved = chloe.post(f"/paths/manage/{pk}/nodes/{step}/move", {"direction": "up"})
+    assert "no longer in the draft" in text(chloe.follow(moved))
+
+    typed = {
+        "title": "Read the new welcome guide",
+        "parent_id": str(nodes["Week 1"]),
+        "kind": "link",
+        "url": "https://help.example.com/welcome-2",
+        "why": "It changed last week.",
+        "format": "reading",
+        "minutes": "25",
+        "required": "yes",
+    }
+    sent = chloe.post(f"/paths/manage/{pk}/nodes/{step}/edit", typed)  # tab A saves
+    assert sent.status_code == 409
+    page = text(sent)
+    assert "Not saved: this step was deleted from the draft meanwhile" in page
+    assert 'value="Read the new welcome guide"' in sent.text and "It changed last week." in page
+    assert 'value="https://help.example.com/welcome-2"' in sent.text
+    assert f'action="/paths/manage/{pk}/steps/new' in sent.text  # saving adds it again
+    with clean_app.app_context():
+        assert db.session.scalar(select(PathNode).where(PathNode.id == step)) is None
+        assert "Read the new welcome guide" not in {
+            n.title for n in db.session.scalars(select(PathNode))
+        }
+    assert chloe.get(f"/paths/manage/{pk}/nodes/{step}/edit").status_code == 303
+
+
+def test_what_stops_a_publish_reads_well_for_an_empty_path_and_a_short_top_level(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    editor = chloe.follow(
+        chloe.post(
+            "/paths/manage/new",
+            {"title": "Empty", "role_id": str(tier1_id(clean_app, lms))},
+        )
+    )
+    page = text(editor)
+    assert "Before publishing: Add at least one step: a path needs something to do." in page
+    assert "The the" not in page and "top level is empty" not in page
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    chloe.follow(chloe.post(f"/paths/manage/{pk}/rule", {"rule": "at_least", "min_count": "2"}))
+    page = text(chloe.get(f"/paths/manage/{pk}"))
+    assert "The path's top level asks for at least 2 but holds 1." in page
+
+
+def test_publishing_twice_says_it_is_already_published(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    pk = build_path(chloe, tier1_id(clean_app, lms))
+    assert 'name="version" value="1"' in chloe.get(f"/paths/manage/{pk}").text
+    first = chloe.follow(chloe.post(f"/paths/manage/{pk}/publish", {"version": "1"}))
+    assert "Version 1 is published." in text(first)
+    second = chloe.post(f"/paths/manage/{pk}/publish", {"version": "1"})  # a second tab's click
+    assert second.status_code == 303
+    assert "Version 1 is already published; nothing changed." in text(chloe.follow(second))
+    with clean_app.app_context():
+        assert db.session.scalar(select(Path).where(Path.id == pk)).versions[-1].number == 1  # type: ignore[union-attr]
+    refused = chloe.post(f"/paths/manage/{pk}/publish")  # an old form without the version
+    assert refused.status_code == 409 and "no draft to change" in text(refused)
+    chloe.follow(chloe.post(f"/paths/manage/{pk}/draft"))  # v2 is started meanwhile
+    stale = chloe.post(f"/paths/manage/{pk}/publish", {"version": "1"})
+    assert "Not published: version 1 was published meanwhile, and the draft is now v2." in text(
+        chloe.follow(stale)
+    )
+    assert "draft v2" in text(chloe.get(f"/paths/manage/{pk}"))  # still a draft

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.paths.personal_models import LearnerProfile, SkillRating
 from lti_tool.roles import services as roles
-from lti_tool.roles.models import Skill, Team
+from lti_tool.roles.models import RoleSkillTarget, Skill, Team
 from lti_tool.tenancy import tenant_scope
 from tests.conftest import add_registration
 from tests.harness import INSTRUCTOR, LEARNER, MANAGER, FakeLms
@@ -249,3 +249,34 @@ def test_empty_states_say_what_to_do_first(lms: FakeLms, clean_app: Any) -> None
     mine = text(ana.get("/paths/skills"))
     assert "Rate your skills" in mine  # a Tier 1 agent with targets but no rating yet
     assert ana.get("/paths/start/nonsense").status_code == 404
+
+
+def test_deleting_a_skill_says_whose_ratings_and_which_path_steps_go_with_it(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    ids = skills(clean_app)
+    build_path(chloe, tier1_id(clean_app, lms))  # its steps build Call control and Coaching
+    ana = ana_login(lms)
+    cc = f"skill-{ids['Call control']}"
+    ana.follow(ana.post("/paths/start/skills", {cc: "2", f"skill-{ids['Empathy']}": "3"}))
+    confirm = text(chloe.get(f"/roles/skills/{ids['Call control']}/delete"))
+    assert "1 person has a self or team lead rating in it: those ratings are deleted" in confirm
+    assert "2 steps of 1 learning path (drafts and published versions) list it" in confirm
+    assert "Nothing depends on it" not in confirm
+    unused = chloe.follow(
+        chloe.post(
+            "/roles/skills/new",
+            {"name": "Typing", **{f"level{n}": f"Level {n}" for n in range(1, 6)}},
+        )
+    )
+    assert "Skill Typing is saved." in text(unused)
+    quiet = text(chloe.get(f"/roles/skills/{skills(clean_app)['Typing']}/delete"))
+    assert "Nothing depends on it" in quiet and "rating" not in quiet
+    chloe.follow(chloe.post(f"/roles/skills/{ids['Call control']}/delete"))
+    with clean_app.app_context():  # gone on SQLite too, which does not enforce the cascades
+        gone = ids["Call control"]
+        assert db.session.scalar(select(SkillRating).where(SkillRating.skill_id == gone)) is None
+        assert (
+            db.session.scalar(select(RoleSkillTarget).where(RoleSkillTarget.skill_id == gone))
+            is None
+        )
