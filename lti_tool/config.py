@@ -43,6 +43,8 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
         if lowered in {"0", "false", "no", "off", ""}:
             return False
         raise ConfigError(f"{ENV_PREFIX}{name} must be true or false, not {raw!r}.")
+    if isinstance(default, list):  # comma-separated, e.g. SECRET_KEY_FALLBACKS
+        return [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(default, int):
         try:
             return int(raw)
@@ -77,6 +79,15 @@ def validate(settings: dict[str, Any]) -> None:
         raise ConfigError(
             "SECRET_KEY is missing or shorter than 32 characters. Set WAYFINDER_SECRET_KEY or put "
             "SECRET_KEY in the file named by WAYFINDER_CONFIG (see config/production.example.toml)."
+        )
+    fallbacks = settings.get("SECRET_KEY_FALLBACKS", [])
+    if not isinstance(fallbacks, list) or not all(
+        isinstance(key, str) and len(key) >= 32 for key in fallbacks
+    ):
+        raise ConfigError(
+            "SECRET_KEY_FALLBACKS must be a list of earlier SECRET_KEY values, each at least 32 "
+            'characters (["old key"] in the settings file; comma-separated in '
+            "WAYFINDER_SECRET_KEY_FALLBACKS)."
         )
     if settings.get("ENV") not in {"production", "development", "demo"}:
         raise ConfigError("ENV must be production, development or demo.")

@@ -2,13 +2,19 @@
 the adapter built from it, and the last problem, written for the administrator who must fix it.
 
 Tokens are encrypted with a key derived from SECRET_KEY (Fernet), so a copy of the database
-alone does not reveal them; they never appear in pages, logs or error messages."""
+alone does not reveal them; they never appear in pages, logs or error messages. When an operator
+changes SECRET_KEY and lists the old one in SECRET_KEY_FALLBACKS, tokens stored with the old key
+are still read, and written again with the new one as they are read. A token no key can read
+is reported (``Unreadable``, ``Access.unreadable``) so people are asked to enter or connect it
+again, and administrators are told which setting to check."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -46,22 +52,68 @@ FIXES = {
 }
 
 
+# The current SECRET_KEY first, then the old ones of SECRET_KEY_FALLBACKS; a lone key is a
+# current key without fallbacks.
+SecretKeys = str | Sequence[str]
+
+# What an administrator is told when a stored token cannot be read with any configured key.
+UNREADABLE_FIX = (
+    "Wayfinder cannot read tokens it stored with an earlier SECRET_KEY. If SECRET_KEY was "
+    "changed, put the previous value in SECRET_KEY_FALLBACKS (WAYFINDER_SECRET_KEY_FALLBACKS, "
+    "or the settings file) and restart Wayfinder; otherwise save the token again here."
+)
+
+
+class Unreadable(ValueError):
+    """A stored token was encrypted with a key that is neither SECRET_KEY nor a fallback."""
+
+
+def secret_keys(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys to read tokens with, from the app's settings: SECRET_KEY, then its fallbacks."""
+    return (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ()))
+
+
+def _keys(keys: SecretKeys) -> tuple[str, ...]:
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
 def _fernet(secret_key: str) -> Fernet:
     digest = hashlib.sha256(("wayfinder-catalog-access:" + secret_key).encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-def encrypt(secret_key: str, value: str) -> str:
-    return _fernet(secret_key).encrypt(value.encode()).decode() if value else ""
+def encrypt(keys: SecretKeys, value: str) -> str:
+    """Encrypted with the current key."""
+    return _fernet(_keys(keys)[0]).encrypt(value.encode()).decode() if value else ""
 
 
-def decrypt(secret_key: str, value: str) -> str:
+def unseal(keys: SecretKeys, value: str) -> tuple[str, bool]:
+    """The stored value in clear, and whether it was read with a fallback key (so it should be
+    encrypted again with the current one). Raises Unreadable when no key reads it."""
     if not value:
-        return ""
+        return "", False
+    for index, key in enumerate(_keys(keys)):
+        try:
+            return _fernet(key).decrypt(value.encode()).decode(), index > 0
+        except InvalidToken:
+            continue
+    raise Unreadable("stored with a SECRET_KEY that is no longer configured")
+
+
+def decrypt(keys: SecretKeys, value: str) -> str:
+    """The stored value in clear; "" when no configured key reads it."""
     try:
-        return _fernet(secret_key).decrypt(value.encode()).decode()
-    except InvalidToken:
-        return ""  # SECRET_KEY changed: the token must be entered again
+        return unseal(keys, value)[0]
+    except Unreadable:
+        return ""
+
+
+def readable(keys: SecretKeys, value: str) -> bool:
+    try:
+        unseal(keys, value)
+    except Unreadable:
+        return False
+    return True
 
 
 def source(registration_id: int) -> CatalogSource | None:
@@ -86,6 +138,8 @@ class Access:
     settings: AdapterSettings
 
     demo: bool = False  # the development launcher's pretend LMS
+    # Stored secrets no configured key can read (SECRET_KEY changed): "token", "client_secret".
+    unreadable: tuple[str, ...] = ()
 
     @property
     def granted(self) -> bool:
@@ -96,27 +150,47 @@ class Access:
         return self.settings.platform
 
 
+def _read_stored(keys: SecretKeys, row: CatalogSource, column: str) -> str | None:
+    """A secret of the row in clear (None: unreadable); one read with an old key is written
+    again with the current key (flushed; kept when the request or job commits)."""
+    try:
+        value, stale = unseal(keys, getattr(row, column))
+    except Unreadable:
+        return None
+    if stale:
+        setattr(row, column, encrypt(keys, value))
+        db.session.flush()
+    return value
+
+
 def access_for(
-    registration_id: int, secret_key: str, timeout: float = 10.0, *, allow_demo: bool = False
+    registration_id: int, secret_key: SecretKeys, timeout: float = 10.0, *, allow_demo: bool = False
 ) -> Access:
     row = source(registration_id)
     if row is None or not row.platform:
         return Access(AdapterSettings(platform="local"))
     if row.platform == DEMO_PLATFORM:
         return Access(AdapterSettings(platform=DEMO_PLATFORM), demo=allow_demo)
+    token = _read_stored(secret_key, row, "token_encrypted")
+    client_secret = (
+        _read_stored(secret_key, row, "client_secret_encrypted") if row.platform == "canvas" else ""
+    )
     return Access(
         AdapterSettings(
             platform=row.platform,
             base_url=row.base_url,
-            token=decrypt(secret_key, row.token_encrypted),
+            token=token or "",
             account_id=row.account_id or "self",
             client_id=row.client_id if row.platform == "canvas" else "",
-            client_secret=decrypt(secret_key, row.client_secret_encrypted)
-            if row.platform == "canvas"
-            else "",
+            client_secret=client_secret or "",
             timeout=timeout,
             max_pages=200,
-        )
+        ),
+        unreadable=tuple(
+            name
+            for name, value in (("token", token), ("client_secret", client_secret))
+            if value is None
+        ),
     )
 
 
@@ -142,7 +216,7 @@ def adapter_for(
 
 def save_access(
     registration_id: int,
-    secret_key: str,
+    secret_key: SecretKeys,
     *,
     platform: str,
     base_url: str,

@@ -8,7 +8,9 @@ acts as the person with their own token:
   ``state`` carries who asked: signed with SECRET_KEY, valid for STATE_SECONDS and accepted once
   (a replayed state is refused). The callback exchanges the code (adapters.canvas.CanvasOAuth) and
   stores the tokens encrypted per person; they are refreshed on expiry, and a token Canvas no
-  longer accepts is deleted so the person is asked to connect again.
+  longer accepts is deleted so the person is asked to connect again. A token Wayfinder can no
+  longer decrypt (SECRET_KEY changed without the old one in SECRET_KEY_FALLBACKS) counts as not
+  connected, and the pages ask the person to connect again (``needs_reconnect``).
 - Moodle: ``enrol_self_enrol_user`` enrols the token's owner, so self-enrolment in a course that
   allows only that needs the person's own web-service token, which they paste on a page of their
   own (Moodle shows it under Preferences > Security keys). Wayfinder checks whose it is first.
@@ -53,17 +55,22 @@ class State:
     nonce: str
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_STATE_SALT)
+def _serializer(keys: access.SecretKeys) -> URLSafeTimedSerializer:
+    # itsdangerous signs with the last key and accepts any: a state made just before SECRET_KEY
+    # changed still works when the old key is a fallback.
+    ordered = [keys] if isinstance(keys, str) else list(reversed(keys))
+    return URLSafeTimedSerializer(ordered, salt=_STATE_SALT)
 
 
-def make_state(secret_key: str, registration_id: int, person_id: int, lms_user_id: str) -> str:
+def make_state(
+    secret_key: access.SecretKeys, registration_id: int, person_id: int, lms_user_id: str
+) -> str:
     """A state bound to this person in this tenant; it is all the new window knows of them."""
     payload = {"r": registration_id, "p": person_id, "u": lms_user_id, "n": secrets.token_hex(12)}
     return str(_serializer(secret_key).dumps(payload))
 
 
-def read_state(secret_key: str, raw: str, *, consume: bool = True) -> State:
+def read_state(secret_key: access.SecretKeys, raw: str, *, consume: bool = True) -> State:
     """The state's person and tenant, once: a second use of the same state is refused."""
     if not raw:
         raise StateProblem("missing")
@@ -88,7 +95,11 @@ class PersonTokens:
     none yet (the OAuth callback, the Moodle token page)."""
 
     def __init__(
-        self, registration_id: int, secret_key: str, platform: str, person_id: int | None = None
+        self,
+        registration_id: int,
+        secret_key: access.SecretKeys,
+        platform: str,
+        person_id: int | None = None,
     ) -> None:
         self.registration_id = registration_id
         self._secret_key = secret_key
@@ -108,15 +119,24 @@ class PersonTokens:
         row = self._row(user_id)
         if row is None:
             return None
-        token = access.decrypt(self._secret_key, row.access_token_encrypted)
+        try:
+            token, stale = access.unseal(self._secret_key, row.access_token_encrypted)
+            refresh, stale_refresh = access.unseal(self._secret_key, row.refresh_token_encrypted)
+        except access.Unreadable:
+            return None  # no configured key reads it: as good as not connected (needs_reconnect)
         if not token:
-            return None  # SECRET_KEY changed: as good as not connected
-        return StoredToken(
+            return None
+        stored = StoredToken(
             access_token=token,
-            refresh_token=access.decrypt(self._secret_key, row.refresh_token_encrypted),
+            refresh_token=refresh,
             expires_at=row.expires_at,
             token_type=row.token_type or "Bearer",
         )
+        if stale or stale_refresh:  # read with an old SECRET_KEY: keep it under the current one
+            row.access_token_encrypted = access.encrypt(self._secret_key, token)
+            row.refresh_token_encrypted = access.encrypt(self._secret_key, refresh)
+            db.session.flush()
+        return stored
 
     def put(self, user_id: str, token: StoredToken) -> None:
         row = self._row(user_id)
@@ -154,6 +174,12 @@ def account(person_id: int, platform: str) -> LmsAccount | None:
     )
 
 
+def needs_reconnect(row: LmsAccount | None, keys: access.SecretKeys) -> bool:
+    """A saved account whose token no configured key can read: the person connects (or gives
+    their token) again; until then Wayfinder treats them as not connected."""
+    return row is not None and not access.readable(keys, row.access_token_encrypted)
+
+
 def disconnect(person_id: int, platform: str) -> bool:
     row = account(person_id, platform)
     if row is None:
@@ -169,7 +195,7 @@ def disconnect(person_id: int, platform: str) -> bool:
 def canvas_oauth(
     found: access.Access,
     registration_id: int,
-    secret_key: str,
+    secret_key: access.SecretKeys,
     redirect_uri: str,
     *,
     person_id: int | None = None,
@@ -195,7 +221,7 @@ def canvas_oauth(
 def save_moodle_token(
     found: access.Access,
     registration_id: int,
-    secret_key: str,
+    secret_key: access.SecretKeys,
     person_id: int,
     lms_user_id: str,
     token: str,

@@ -29,10 +29,12 @@ def _adapter(registration_id: int) -> Any:
     config = current_app.config
     found = access.access_for(
         registration_id,
-        config["SECRET_KEY"],
+        access.secret_keys(config),
         config["HTTP_TIMEOUT"],
         allow_demo=bool(config["DEV_LAUNCHER"]),
     )
+    if "token" in found.unreadable:  # asking the LMS with no token would only blame the LMS
+        raise JobFailed(access.UNREADABLE_FIX, retry=False)
     return access.adapter_for(found, registration_id)
 
 

@@ -77,7 +77,7 @@ def _access() -> access.Access:
     config = current_app.config
     return access.access_for(
         current_launch().registration_id,
-        config["SECRET_KEY"],
+        access.secret_keys(config),
         config["HTTP_TIMEOUT"],
         allow_demo=bool(config["DEV_LAUNCHER"]),
     )
@@ -91,7 +91,7 @@ def _adapter(*, as_me: bool = False) -> LmsAdapter | None:
     if not as_me or found.demo:
         return access.adapter_for(found, ctx.registration_id)
     tokens = accounts.PersonTokens(
-        ctx.registration_id, current_app.config["SECRET_KEY"], found.platform, ctx.person_id
+        ctx.registration_id, access.secret_keys(current_app.config), found.platform, ctx.person_id
     )
     return access.adapter_for(
         found, ctx.registration_id, tokens=tokens, acting_user=_lms_user() or None
@@ -114,7 +114,15 @@ def _account_state() -> dict[str, Any]:
         or found.demo  # the development launcher's pretend LMS, shown like Moodle
     )
     row = accounts.account(ctx.person_id, platform) if offered else None
-    return {"platform": platform, "offered": offered, "account": row}
+    stale = accounts.needs_reconnect(row, access.secret_keys(current_app.config))
+    return {
+        "platform": platform,
+        "offered": offered,
+        # A saved token no configured key can read is no connection: ask to connect again.
+        "account": None if stale else row,
+        "reconnect": stale,
+        "unreadable_fix": access.UNREADABLE_FIX if ctx.is_administrator else "",
+    }
 
 
 def _lms_user() -> str:
@@ -501,7 +509,7 @@ def sync() -> Any:
     ctx = current_launch()
     found = access.access_for(
         ctx.registration_id,
-        current_app.config["SECRET_KEY"],
+        access.secret_keys(current_app.config),
         allow_demo=bool(current_app.config["DEV_LAUNCHER"]),
     )
     if not found.granted:
@@ -659,7 +667,7 @@ def access_page() -> Any:
         if not errors:
             errors = access.save_access(
                 ctx.registration_id,
-                current_app.config["SECRET_KEY"],
+                access.secret_keys(current_app.config),
                 platform=values["platform"],
                 base_url=values["base_url"],
                 token=request.form.get("token", ""),
@@ -687,6 +695,8 @@ def access_page() -> Any:
         platforms=access.PLATFORMS,
         has_token=bool(row and row.token_encrypted),
         has_secret=bool(row and row.client_secret_encrypted),
+        unreadable=_access().unreadable,
+        unreadable_fix=access.UNREADABLE_FIX,
         callback_url=_callback_url(),
     ), (400 if errors else 200)
 
@@ -722,7 +732,7 @@ def moodle_token() -> Any:
     error = accounts.save_moodle_token(
         found,
         ctx.registration_id,
-        current_app.config["SECRET_KEY"],
+        access.secret_keys(current_app.config),
         ctx.person_id,
         _lms_user(),
         request.form.get("token", ""),
@@ -744,7 +754,7 @@ def moodle_token() -> Any:
 def account_remove() -> Any:
     ctx = current_launch()
     state = _account_state()
-    if state["account"] is None:
+    if state["account"] is None and not state["reconnect"]:
         flash("There is nothing to disconnect.", "success")
         return _see_other("catalog.account_page")
     if request.method == "POST":
@@ -764,7 +774,7 @@ def canvas_connect() -> Any:
     """Opened in a new window from the plan or account page: off to Canvas's authorise page,
     with a state that says who asked (this window carries no launch afterwards)."""
     ctx = current_launch()
-    secret_key = current_app.config["SECRET_KEY"]
+    secret_key = access.secret_keys(current_app.config)
     oauth = accounts.canvas_oauth(_access(), ctx.registration_id, secret_key, _callback_url())
     user = _lms_user()
     if oauth is None or not user:
@@ -784,7 +794,7 @@ def canvas_connect() -> Any:
 def canvas_callback() -> Any:
     """Canvas sends the person back here (in the new window) with `code` and `state`, or
     `error=access_denied`. No launch: the signed, single-use state names the person."""
-    secret_key = current_app.config["SECRET_KEY"]
+    secret_key = access.secret_keys(current_app.config)
 
     def page(ok: bool, title: str, explanation: str, status: int) -> Any:
         return render_template(

@@ -78,6 +78,15 @@ class Refused(ValueError):
     """Not allowed now; the message says why in plain words."""
 
 
+class Invalid(Refused):
+    """The form itself is wrong (a missing reason, a note too long): the person corrects the
+    named field and sends it again. Anything else refused is a clash with the state of things."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class Actor:
     registration_id: int
@@ -272,7 +281,7 @@ def withdraw_offer(actor: Actor, row: CoachingOffer, reason: str) -> int:
         raise Refused("This offer is withdrawn already.")
     live = [s for s in slots_of(row) if s.session_id is not None]
     if live and not reason.strip():
-        raise Refused("Say why, for the people who booked: their sessions are cancelled.")
+        raise Invalid("Say why, for the people who booked: their sessions are cancelled.", "reason")
     cancelled = 0
     for s in slots_of(row):
         cancelled += remove_slot(actor, s, reason or "The coach withdrew the offer.")
@@ -441,7 +450,7 @@ def remove_slot(actor: Actor, row: CoachingSlot, reason: str) -> int:
         live = db.session.get(CoachingSession, row.session_id)
         if live is not None and live.state.live:
             if not reason.strip():
-                raise Refused("Say why, for the person who booked it.")
+                raise Invalid("Say why, for the person who booked it.", "reason")
             cancel(actor, live, reason)
             cancelled = 1
     row.removed_at = utcnow()
@@ -510,13 +519,13 @@ def book(actor: Actor, row: CoachingSlot, note: str = "", step: str = "") -> Coa
         raise Refused("This slot has already started: choose a later one.")
     note = note.strip()
     if len(note) > TEXT_MAX:
-        raise Refused(f"Use at most {TEXT_MAX} characters in the note.")
+        raise Invalid(f"Use at most {TEXT_MAX} characters in the note.", "note")
     choices = step_choices(actor.person_id, o.offer_kind)
     chosen: StepChoice | None = None
     if step:
         chosen = next((c for c in choices if c.value == step), None)
         if chosen is None:
-            raise Refused("Choose one of your own open steps, or none.")
+            raise Invalid("Choose one of your own open steps, or none.", "step")
     session = CoachingSession(
         registration_id=row.registration_id,
         slot_id=row.id,
@@ -587,9 +596,9 @@ def _end(actor: Actor, row: CoachingSession, status: SessionStatus, reason: str)
 def _reason(reason: str, what: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise Refused(f"Say why you {what}: the other person sees it.")
+        raise Invalid(f"Say why you {what}: the other person sees it.", "reason")
     if len(reason) > REASON_MAX:
-        raise Refused(f"Use at most {REASON_MAX} characters.")
+        raise Invalid(f"Use at most {REASON_MAX} characters.", "reason")
     return reason
 
 
@@ -632,6 +641,9 @@ def mark_no_show(actor: Actor, row: CoachingSession, note: str = "") -> None:
         actor.person_id == row.learner_id and row.coach_signed_at
     ):
         raise Refused("The other side signed off: they were there.")
+    note = note.strip()
+    if len(note) > REASON_MAX:
+        raise Invalid(f"Use at most {REASON_MAX} characters.", "note")
     absent = _other_side(row, actor.person_id)
     _end(actor, row, SessionStatus.NO_SHOW, note or "Did not come.")
     row.absent_id = absent
@@ -666,7 +678,7 @@ def sign_off(actor: Actor, row: CoachingSession, note: str = "") -> bool:
     _after_start(row, "sign off")
     note = note.strip()
     if len(note) > TEXT_MAX:
-        raise Refused(f"Use at most {TEXT_MAX} characters.")
+        raise Invalid(f"Use at most {TEXT_MAX} characters.", "note")
     as_coach = actor.person_id == row.coach_id
     if as_coach:
         if row.coach_signed_at is not None:

@@ -225,13 +225,14 @@ def withdraw_offer(pk: int) -> Any:
     if not row.active:  # a second click, or an old page
         flash("This offer is withdrawn already.", "error")
         return _see_other("coaching.offer", pk=pk)
-    error, reason = "", request.form.get("reason", "")
+    error, reason, invalid = "", request.form.get("reason", ""), False
     booked = [s for s in services.slots_of(row) if s.session_id is not None]
     if request.method == "POST":
         try:
             cancelled = services.withdraw_offer(actor, row, reason)
         except services.Refused as exc:
             error = str(exc)
+            invalid = isinstance(exc, services.Invalid)
         else:
             db.session.commit()
             flash(
@@ -260,6 +261,7 @@ def withdraw_offer(pk: int) -> Any:
         need_reason=bool(booked),
         reason=reason,
         error=error,
+        invalid=invalid,  # the reason is what was wrong, not the state of things
     ), (400 if error else 200)
 
 
@@ -275,6 +277,7 @@ def _offer_page(
     slot_form: services.SlotForm,
     book_error: dict[int, str],
     status: int,
+    book_field: str = "",
 ) -> Any:
     ctx = current_launch()
     own = row.coach_id == ctx.person_id
@@ -293,6 +296,7 @@ def _offer_page(
         slot_form=slot_form,
         errors=slot_errors,
         book_error=book_error,
+        book_field=book_field,
         now=utcnow(),
     ), status
 
@@ -372,12 +376,13 @@ def remove_slot(pk: int) -> Any:
         raise services.Forbidden("slot")
     live = services.live_session_for(row)
     booked = live is not None and live.state.live
-    error, reason = "", request.form.get("reason", "")
+    error, reason, invalid = "", request.form.get("reason", ""), False
     if request.method == "POST":
         try:
             services.remove_slot(actor, row, reason)
         except services.Refused as exc:
             error = str(exc)
+            invalid = isinstance(exc, services.Invalid)
         else:
             db.session.commit()
             flash(
@@ -404,6 +409,7 @@ def remove_slot(pk: int) -> Any:
         need_reason=booked,
         reason=reason,
         error=error,
+        invalid=invalid,  # the reason is what was wrong, not the state of things
     ), (400 if error else 200)
 
 
@@ -418,7 +424,11 @@ def book(pk: int) -> Any:
     except services.AlreadyBooked as done:
         flash(str(done), "success")
         return _see_other("coaching.session", pk=done.session.id)
-    except services.Refused as exc:
+    except services.Invalid as exc:  # the person's form: corrected at the field, kept
+        return _offer_page(
+            row.offer, {}, services.SlotForm(), {row.id: str(exc)}, 400, book_field=exc.field
+        )
+    except services.Refused as exc:  # the slot is gone, started or withdrawn meanwhile
         return _offer_page(row.offer, {}, services.SlotForm(), {row.id: str(exc)}, 409)
     db.session.commit()
     flash(
@@ -439,7 +449,7 @@ def session(pk: int) -> Any:
     return _session_page(pk, "", {}, 200)
 
 
-def _session_page(pk: int, error: str, values: dict[str, str], status: int) -> Any:
+def _session_page(pk: int, error: str, values: dict[str, str], status: int, field: str = "") -> Any:
     ctx = current_launch()
     row = _found(services.visible_session, _actor(), pk)
     now = utcnow()
@@ -458,6 +468,7 @@ def _session_page(pk: int, error: str, values: dict[str, str], status: int) -> A
         started=now >= row.starts_at,
         skills=services.skills_by_id(row.skill_ids or []),
         error=error,
+        field=field,  # the field the error is about, when the form itself was wrong
         values=values,
     ), status
 
@@ -499,7 +510,9 @@ def session_action(pk: int, action: str) -> Any:
             services.mark_no_show(actor, row, note)
     except services.Refused as exc:
         db.session.rollback()
-        return _session_page(pk, str(exc), {"note": note, "reason": reason, "action": action}, 400)
+        field = exc.field if isinstance(exc, services.Invalid) else ""
+        values = {"note": note, "reason": reason, "action": action}
+        return _session_page(pk, str(exc), values, 400, field)
     db.session.commit()
     flash(messages[action], "success")
     return _see_other("coaching.session", pk=pk)

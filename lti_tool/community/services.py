@@ -666,7 +666,8 @@ class Saved:
 
 
 # A second click on Post, or the form sent again from the browser's history, within this long
-# finds the first post or answer (or thanks, in lti_tool/recognition) instead of making a copy.
+# finds the first post or answer (or thanks, in lti_tool/recognition; or a learning path, in
+# lti_tool/paths) instead of making a copy.
 REPEAT_WINDOW = timedelta(minutes=10)
 
 

@@ -35,7 +35,9 @@ TOKEN_HEADER = "X-Wayfinder-Launch"  # noqa: S105
 
 
 def _serializer(app: Flask) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(app.secret_key, salt="wayfinder-launch-token")  # type: ignore[arg-type]
+    # Signed with SECRET_KEY; tokens signed just before it changed still read with a fallback.
+    keys = [*reversed(app.config.get("SECRET_KEY_FALLBACKS") or []), app.secret_key]
+    return URLSafeTimedSerializer(keys, salt="wayfinder-launch-token")
 
 
 def issue_token(launch_id: str) -> str:

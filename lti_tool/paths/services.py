@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lti_tool.community.services import REPEAT_WINDOW
 from lti_tool.extensions import db
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
@@ -92,6 +93,15 @@ class Forbidden(PermissionError):
 
 class Refused(ValueError):
     """An action the rules do not allow now; the message says why, in plain words."""
+
+
+class AlreadyCreated(Exception):
+    """The same person created this same path moments ago (a second click, or the form sent
+    again from the browser's history): the path they made, rather than a copy."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"You created “{path.title}” a moment ago: here it is, not a second copy.")
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -308,13 +318,70 @@ def _rule_choice(
     return chosen, count
 
 
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def same_title(
+    registration_id: int, title: str, role_id: int | None, other_than: Path | None = None
+) -> Path | None:
+    """Another path of this tenant with this title (case and spaces aside) for the same job role
+    (or, like it, for none). Paths of one title for different roles are fine: each role reads
+    its own. Compared here rather than in SQL so that case folds the same on every database."""
+    query = select(Path).where(
+        Path.registration_id == registration_id,
+        Path.role_id.is_(None) if role_id is None else Path.role_id == role_id,
+    )
+    if other_than is not None:
+        query = query.where(Path.id != other_than.id)
+    key = _title_key(title)
+    return next(
+        (p for p in db.session.scalars(query.order_by(Path.id)) if _title_key(p.title) == key),
+        None,
+    )
+
+
+def title_taken(registration_id: int, row: Path | None, values: dict[str, str]) -> Path | None:
+    """The path a new title (or a new role) would clash with; a path keeping its title and role
+    never clashes, so paths made before this check stay editable."""
+    title = _clean_text(values.get("title", ""))
+    role_id = values.get("role_id", "").strip()
+    chosen = int(role_id) if role_id.isdigit() else None
+    if not title or (
+        row is not None and _title_key(row.title) == _title_key(title) and row.role_id == chosen
+    ):
+        return None
+    return same_title(registration_id, title, chosen, other_than=row)
+
+
+def _created_just_now_by(p: Path, actor: Actor) -> bool:
+    if actor.person_id is None:
+        return False
+    return (
+        db.session.scalar(
+            select(PathEvent.id)
+            .where(
+                PathEvent.path_id == p.id,
+                PathEvent.action == "path_created",
+                PathEvent.actor_person_id == actor.person_id,
+                PathEvent.created_at >= utcnow() - REPEAT_WINDOW,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def save_path(
     registration_id: int,
     row: Path | None,
     values: dict[str, str],
     actor: Actor,
 ) -> tuple[Path | None, dict[str, str]]:
-    """Create a path (with its draft version 1) or change its title, role and description."""
+    """Create a path (with its draft version 1) or change its title, role and description.
+    A title already used by another path for the same job role is refused (``title_taken``
+    names that path), except that the same form sent again by the person who just created
+    that path raises AlreadyCreated."""
     errors: dict[str, str] = {}
     title = _clean_text(values.get("title", ""))
     if not title:
@@ -325,6 +392,22 @@ def save_path(
     if len(description) > TEXT_MAX:
         errors["description"] = f"Use at most {TEXT_MAX} characters."
     chosen = _role_choice(values.get("role_id", ""), errors)
+    if "title" not in errors and chosen is not None:
+        taken = title_taken(registration_id, row, values)
+        if (
+            taken is not None
+            and row is None
+            and not errors
+            and taken.title == title
+            and taken.description == description
+            and _created_just_now_by(taken, actor)
+        ):
+            raise AlreadyCreated(taken)
+        if taken is not None:
+            errors["title"] = (
+                f"{chosen.name} has a path of this title already: “{taken.title}”. "
+                "Open it to change it, or give this one another title."
+            )
     if errors or chosen is None:
         return None, errors
     if row is None:

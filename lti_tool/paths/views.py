@@ -297,15 +297,28 @@ def _path_form(row: Path | None) -> Any:
         "description": row.description if row else "",
     }
     errors: dict[str, str] = {}
+    taken = None
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
-        saved, errors = services.save_path(ctx.registration_id, row, values, _actor())
+        try:
+            saved, errors = services.save_path(ctx.registration_id, row, values, _actor())
+        except services.AlreadyCreated as done:
+            flash(str(done), "success")
+            return _see_other("paths.editor", pk=done.path.id)
         if saved is not None:
             db.session.commit()
             flash(f"Path “{saved.title}” is saved.", "success")
             return _see_other("paths.editor", pk=saved.id)
+        if "title" in errors:  # the path whose title this is, to link to
+            taken = services.title_taken(ctx.registration_id, row, values)
     return render_template(
-        "paths/path_form.html", ctx=ctx, row=row, values=values, errors=errors, roles=roles.roles()
+        "paths/path_form.html",
+        ctx=ctx,
+        row=row,
+        values=values,
+        errors=errors,
+        taken=taken,
+        roles=roles.roles(),
     ), (400 if errors else 200)
 
 

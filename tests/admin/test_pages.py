@@ -151,7 +151,7 @@ def test_admin_approves_a_pending_deployment_then_it_launches(lms: FakeLms, clea
     assert problem_code(refused) == "unknown_deployment"
     admin = Admin(lms)
     page = admin.get("/admin/")
-    assert page.status_code == 200 and page_title(page) == "Administration"
+    assert page.status_code == 200 and page_title(page) == "Deployments"
     # Waiting for approval comes first, before the active deployment the admin launched from.
     assert page.text.index("dep-new") < page.text.index("<code>dep-1</code>")
     assert "Waiting for approval" in page.text
@@ -597,3 +597,35 @@ def test_diagnostics_pages_through_many_failures(lms: FakeLms, clean_app: Any) -
         re.S,
     )
     assert summary and summary.groups() == ("0", "45")
+
+
+# -- every tab ----------------------------------------------------------------------------------
+
+
+def test_every_admin_tab_is_headed_and_titled_with_its_own_name(lms: FakeLms) -> None:
+    """The tabs share one navigation, but each page says which one it is: the heading and the
+    browser's title name the tab, and the tab is marked as the current one."""
+    admin = Admin(lms)
+    tabs = re.findall(
+        r'<a href="([^"?]+)[^"]*"[^>]*>([^<]+)</a>',
+        re.search(
+            r'<nav class="subnav" aria-label="Administration">(.*?)</nav>',
+            admin.get("/admin/").text,
+            re.S,
+        ).group(1),  # type: ignore[union-attr]
+    )
+    assert [label for _href, label in tabs] == [
+        "Deployments",
+        "Manual setup",
+        "Signing keys",
+        "Launch diagnostics",
+        "Grade sync",
+    ]
+    for href, label in tabs:
+        page = admin.get(href)
+        assert page.status_code == 200, href
+        assert page_title(page) == label, href
+        title = re.search(r"<title>([^<]+)</title>", page.text).group(1)  # type: ignore[union-attr]
+        assert html.unescape(title) == f"{label} · Wayfinder", href
+        current = re.findall(r'<a href="[^"]*" aria-current="page">([^<]+)</a>', page.text)
+        assert label in current, href

@@ -5,6 +5,7 @@ pages; who may see what, and another tenant's rows."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from typing import Any
@@ -306,3 +307,67 @@ def roles_page_id(app: Any, lms: FakeLms, name: str) -> int:
         found = roles.match_role(name)
         assert found is not None
         return found.id
+
+
+def _field_error(page: str, field_id: str) -> str:
+    """The error message shown under the field `field_id`, which must point at it."""
+    tag = re.search(rf'<(?:textarea|select)[^>]*id="{field_id}"[^>]*>', page)
+    assert tag is not None, field_id
+    assert 'aria-invalid="true"' in tag.group(0), tag.group(0)
+    described = re.search(r'aria-describedby="([^"]+)"', tag.group(0))
+    assert described is not None, tag.group(0)
+    error = re.search(rf'<p class="error" id="{described.group(1).split()[-1]}">([^<]+)</p>', page)
+    assert error is not None, described.group(1)
+    return error.group(1)
+
+
+def test_a_too_long_note_or_reason_is_a_wrong_form_said_at_the_field_with_the_text_kept(
+    clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session
+) -> None:
+    """A note or reason over the limit is the person's form to correct (400), not a clash with
+    someone else (409): the message stands under the field and what they typed stays there."""
+    skills = skill_ids(clean_app)
+    offer = make_offer(ben, skills["De-escalation"], booking="direct")
+    slot = add_slot(ben, offer)
+    long_note = "The shouting customer, again. " * 140  # over 4000 characters
+    refused = ana.post(f"/coaching/slots/{slot}/book", {"note": long_note})
+    assert refused.status_code == 400
+    assert _field_error(refused.text, f"note-{slot}") == "Use at most 4000 characters in the note."
+    assert long_note.strip() in html.unescape(refused.text)
+    bad_step = ana.post(f"/coaching/slots/{slot}/book", {"note": "Short", "step": "1:nope"})
+    assert bad_step.status_code == 400  # a step that is not hers: nothing else to pick
+    with clean_app.app_context():
+        assert db.session.scalar(select(CoachingSession.id)) is None
+
+    session = book(ana, slot)
+    long_reason = "Sick. " * 200  # over 1000 characters
+    wrong = ana.post(f"/coaching/s/{session}/cancel", {"reason": long_reason})
+    assert wrong.status_code == 400
+    assert _field_error(wrong.text, "cancel-reason") == "Use at most 1000 characters."
+    assert long_reason.strip() in html.unescape(wrong.text)
+    empty = ana.post(f"/coaching/s/{session}/cancel", {"reason": " "})
+    assert empty.status_code == 400
+    assert (
+        _field_error(empty.text, "cancel-reason") == "Say why you cancel: the other person sees it."
+    )
+
+    started(clean_app, session)
+    for action, field, limit in (
+        ("signoff", "signoff-note", 4000),
+        ("noshow", "noshow-note", 1000),
+    ):
+        typed = "Long story. " * 400  # over both limits
+        wrong = ben.post(f"/coaching/s/{session}/{action}", {"note": typed})
+        assert wrong.status_code == 400, action
+        assert _field_error(wrong.text, field) == f"Use at most {limit} characters.", action
+        assert typed.strip() in html.unescape(wrong.text), action
+    with clean_app.app_context():
+        row = db.session.get(CoachingSession, session)
+        assert row is not None and row.status == "confirmed" and row.coach_signed_at is None
+
+    confirm = ben.post(f"/coaching/slots/{slot}/remove", {"reason": ""})
+    assert confirm.status_code == 400
+    assert _field_error(confirm.text, "reason") == "Say why, for the person who booked it."
+    withdraw = ben.post(f"/coaching/offers/{offer}/withdraw", {"reason": ""})
+    assert withdraw.status_code == 400
+    assert "Say why" in _field_error(withdraw.text, "reason")

@@ -4,13 +4,15 @@ path; a learner follows it; a leader signs off; forbidden cases and another tena
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lti_tool.extensions import db
-from lti_tool.paths.models import Assignment, Path, PathNode
+from lti_tool.lti.models import utcnow
+from lti_tool.paths.models import Assignment, Path, PathEvent, PathNode
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.tenancy import tenant_scope
@@ -470,3 +472,74 @@ def test_publishing_twice_says_it_is_already_published(
         chloe.follow(stale)
     )
     assert "draft v2" in text(chloe.get(f"/paths/manage/{pk}"))  # still a draft
+
+
+def role_id_of(app: Any, lms: FakeLms, name: str) -> int:
+    with app.app_context(), tenant_scope(db.session, lms.registration_id):  # type: ignore[attr-defined]
+        found = roles.match_role(name)
+        assert found is not None
+        return found.id
+
+
+def path_ids(app: Any) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(Path.id).order_by(Path.id)))
+
+
+def test_one_title_per_job_role_and_a_second_click_lands_on_the_path_just_made(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    """Two paths of one title for one role would leave trainers and learners guessing which is
+    which; the same title for another role is fine. Clicking Save twice is not a second path."""
+    tier1, lead = (
+        role_id_of(clean_app, lms, "Tier 1 agent"),
+        role_id_of(clean_app, lms, "Team lead"),
+    )
+    form = {"title": "First 90 days", "role_id": str(tier1), "description": "Start here."}
+    made = chloe.post("/paths/manage/new", form)
+    assert made.status_code == 303
+    pk = int(re.search(r"/paths/manage/(\d+)", made.headers["Location"]).group(1))  # type: ignore[union-attr]
+
+    again = chloe.post("/paths/manage/new", form)  # the second click
+    assert again.status_code == 303 and f"/paths/manage/{pk}" in again.headers["Location"]
+    assert "You created “First 90 days” a moment ago" in text(chloe.follow(again))
+    assert path_ids(clean_app) == [pk]
+
+    # The same title in other words' case and spacing, by another trainer: refused at the
+    # field, with a link to the path that has it, and what was typed kept.
+    dana = login(lms, "dana", [INSTRUCTOR], "Dana Diaz", "dana@example.com", "Trainer")
+    typed = {"title": "  first 90   DAYS ", "role_id": str(tier1), "description": "Mine."}
+    refused = dana.post("/paths/manage/new", typed)
+    assert refused.status_code == 400
+    title_input = re.search(r'<input id="title"[^>]*>', refused.text).group(0)  # type: ignore[union-attr]
+    assert 'aria-invalid="true"' in title_input and 'value="  first 90   DAYS "' in title_input
+    error = re.search(r'<p class="error" id="title-error">(.*?)</p>', refused.text, re.S)
+    assert error is not None
+    assert "Tier 1 agent has a path of this title already: “First 90 days”" in error.group(1)
+    assert re.search(rf'href="/paths/manage/{pk}\?[^"]*">Open “First 90 days”</a>', error.group(1))
+    assert ">Mine.</textarea>" in refused.text
+    assert path_ids(clean_app) == [pk]
+
+    # Chloe again, once the few minutes of a second click are over: a second path, refused.
+    with clean_app.app_context():
+        db.session.execute(
+            update(PathEvent)
+            .where(PathEvent.path_id == pk)
+            .values(created_at=utcnow() - timedelta(minutes=30))
+        )
+        db.session.commit()
+    assert chloe.post("/paths/manage/new", form).status_code == 400
+
+    # Another role may have a path of the same title...
+    for_leads = chloe.post("/paths/manage/new", {**form, "role_id": str(lead)})
+    assert for_leads.status_code == 303
+    other = int(re.search(r"/paths/manage/(\d+)", for_leads.headers["Location"]).group(1))  # type: ignore[union-attr]
+    assert len(path_ids(clean_app)) == 2
+    # ...but moving it to Tier 1, or renaming it to the Tier 1 path's title there, is refused,
+    renamed = chloe.post(f"/paths/manage/{other}/settings", {**form, "title": "FIRST 90 DAYS"})
+    assert renamed.status_code == 400 and "has a path of this title already" in text(renamed)
+    # while changing a path's own title's case, or its description, is fine.
+    kept = chloe.post(
+        f"/paths/manage/{pk}/settings", {**form, "title": "First 90 Days", "description": "New"}
+    )
+    assert kept.status_code == 303
