@@ -118,6 +118,8 @@ def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
 
         with db.engine.connect() as conn:
             assert "alembic_version" in inspect(conn).get_table_names()
+            # Migrating turns enforcement off on its connection; the pool gets it back on.
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
         db.engine.dispose()
 
