@@ -42,9 +42,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 def init_extensions(app: Flask) -> None:
     from pathlib import Path
 
-    from lti_tool.extensions import csrf, db, migrate, store
+    from lti_tool.extensions import csrf, db, enforce_foreign_keys, migrate, store
 
     db.init_app(app)
+    enforce_foreign_keys(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     store.init_app(app)

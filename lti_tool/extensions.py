@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -71,6 +71,24 @@ class StoreExtension:
         self, pop_key: str, add_key: str, value: Any, ttl: int
     ) -> tuple[Any | None, bool]:
         return self.backend.pop_and_add(pop_key, add_key, value, ttl)
+
+
+def enforce_foreign_keys(app: Flask) -> None:
+    """SQLite ignores every FOREIGN KEY clause (ON DELETE CASCADE and SET NULL included) unless
+    each connection turns enforcement on, so every SQLite engine does that as it connects.
+    Engines exist from db.init_app on, but none has connected yet: this connects to nothing."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite" and not event.contains(
+                engine, "connect", _sqlite_foreign_keys_on
+            ):
+                event.listen(engine, "connect", _sqlite_foreign_keys_on)
+
+
+def _sqlite_foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 db = SQLAlchemy(model_class=Base)

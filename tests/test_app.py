@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from lti_tool import create_app
 from lti_tool.config import ConfigError, load_settings
@@ -112,10 +112,90 @@ def migrated_sqlite_app(path: Path, redis_url: str = "") -> Any:
 
 
 def test_migrations_apply_to_a_fresh_sqlite_file(tmp_path: Path) -> None:
-    migrated_sqlite_app(tmp_path / "fresh.db")
-    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    app = migrated_sqlite_app(tmp_path / "fresh.db")
+    with app.app_context():
+        from lti_tool.extensions import db
+
+        with db.engine.connect() as conn:
+            assert "alembic_version" in inspect(conn).get_table_names()
+            # Migrating turns enforcement off on its connection; the pool gets it back on.
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        db.engine.dispose()
+
+
+def test_migrating_a_sqlite_file_keeps_the_rows_of_rebuilt_tables(tmp_path: Path) -> None:
+    """SQLite changes most columns by rebuilding the table (copy, drop, rename), as 0002's
+    downgrade does to registrations: dropping the old table must not cascade to the
+    deployments and people of each registration."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.feedback.test_migration import _fill_defaults
+
+    path = tmp_path / "old.db"
+    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{path}"})
+    engine = create_engine(f"sqlite:///{path}")
+    with app.app_context():
+        upgrade(revision="0002_install")
+        with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO registrations (id, issuer, client_id, auth_login_url, key_set_url, "
+                "frame_origins) VALUES (1, 'https://lms', 'c', 'https://lms/a', 'https://lms/k', "
+                "'[]')",
+                "INSERT INTO deployments (registration_id, deployment_id, status, created_at) "
+                "VALUES (1, 'd1', 'active', '2026-01-01')",
+                "INSERT INTO people (registration_id, sub, created_at) "
+                "VALUES (1, 'ana', '2026-01-01')",
+            ):
+                conn.execute(text(_fill_defaults(conn, statement)))
+        downgrade(revision="0001_lti_core")
+        with engine.connect() as conn:
+            assert "registered_via" not in {
+                c["name"] for c in inspect(conn).get_columns("registrations")
+            }
+        upgrade()
     with engine.connect() as conn:
-        assert "alembic_version" in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT deployment_id FROM deployments")).all() == [("d1",)]
+        assert conn.execute(text("SELECT sub FROM people")).all() == [("ana",)]
+    engine.dispose()
+
+
+def test_upgrading_a_sqlite_file_removes_rows_left_by_deletions_that_never_cascaded(
+    tmp_path: Path,
+) -> None:
+    """Before enforcement, deleting a registration or a person left their rows behind."""
+    from flask_migrate import upgrade
+
+    from tests.feedback.test_migration import _fill_defaults
+
+    path = tmp_path / "orphans.db"
+    app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": f"sqlite:///{path}"})
+    engine = create_engine(f"sqlite:///{path}")  # a plain engine: enforcement off, as before
+    with app.app_context():
+        upgrade(revision="0020_pulse_closed_early")
+        with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO registrations (id, issuer, client_id, auth_login_url, key_set_url, "
+                "frame_origins) VALUES (1, 'https://lms', 'c', 'https://lms/a', 'https://lms/k', "
+                "'[]')",
+                "INSERT INTO people (id, registration_id, sub) VALUES (5, 1, 'ana')",
+                "INSERT INTO courses (id, registration_id, context_id) VALUES (3, 1, 'ctx')",
+                # Person 6 was deleted; registration 2 too, with its person 7.
+                "INSERT INTO people (id, registration_id, sub) VALUES (7, 2, 'gone')",
+                "INSERT INTO memberships (registration_id, course_id, person_id) VALUES (1, 3, 5)",
+                "INSERT INTO memberships (registration_id, course_id, person_id) VALUES (1, 3, 6)",
+                "INSERT INTO memberships (registration_id, course_id, person_id) VALUES (1, 3, 7)",
+                "INSERT INTO launch_events (stage, registration_id) VALUES ('launch', 1)",
+                "INSERT INTO launch_events (stage, registration_id) VALUES ('launch', 2)",
+            ):
+                conn.execute(text(_fill_defaults(conn, statement)))
+        upgrade()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM people")).all() == [(5,)]
+        assert conn.execute(text("SELECT person_id FROM memberships")).all() == [(5,)]
+        logged = conn.execute(text("SELECT registration_id FROM launch_events ORDER BY id")).all()
+        assert logged == [(1,), (None,)]
+        assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()
 
 

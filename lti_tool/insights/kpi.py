@@ -141,8 +141,8 @@ def value_count(metric_id: int) -> int:
 
 
 def delete_metric(row: KpiMetric) -> None:
-    """The metric, its values and the impact reports about it (explicitly: SQLite does not
-    cascade foreign keys unless told to)."""
+    """The metric, its values (by hand: metric_id is not a foreign key, see KpiValue) and the
+    impact reports about it."""
     from sqlalchemy import delete
 
     from lti_tool.insights.models import ImpactReport

@@ -99,10 +99,44 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                foreign_keys(connection, on=True)
+
+
+def foreign_keys(connection, *, on):
+    """Batch mode rebuilds a SQLite table by copying it and dropping the old one; with
+    enforcement on, that drop would cascade to (delete) every row referring to the table. SQLite
+    ignores the PRAGMA inside a transaction, so it is set with none open (the migrations' own
+    transactions come after), and set back before the connection returns to the pool."""
+    if connection.in_transaction():
+        connection.rollback()
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != int(on):
+        raise RuntimeError("SQLite did not change foreign-key enforcement (inside a transaction?)")
+
+
+def check_foreign_keys(connection):
+    """What PostgreSQL checks as each migration adds its constraints, SQLite checks only here:
+    no row may refer to a missing row. A migration that breaks that fails loudly, naming it."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    connection.commit()
+    if broken:
+        tables = sorted({f"{row[0]} -> {row[2]}" for row in broken})
+        raise RuntimeError(
+            f"{len(broken)} rows refer to missing rows after migrating: {', '.join(tables)}"
+        )
 
 
 if context.is_offline_mode():

@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.community.services import REPEAT_WINDOW
@@ -920,17 +920,11 @@ def skill_uses(skill: Skill) -> list[str]:
     return lines
 
 
-def delete_skill_ratings(skill: Skill) -> None:
-    db.session.execute(delete(SkillRating).where(SkillRating.skill_id == skill.id))
-
-
 def register_hooks() -> None:
     if on_role_changed not in roles.role_changed:
         roles.role_changed.append(on_role_changed)
     if skill_uses not in roles.skill_uses:
         roles.skill_uses.append(skill_uses)
-    if delete_skill_ratings not in roles.skill_deleting:
-        roles.skill_deleting.append(delete_skill_ratings)
 
 
 def assignable_people(actor: Actor) -> list[Person]:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
 from sqlalchemy import event as orm_events
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -91,10 +91,6 @@ role_changed: list[Callable[[RoleChanged], None]] = []
 # Called with a skill before its deletion is confirmed; each returns sentences naming what else
 # keeps data about the skill and what deleting it does to that (features register, as above).
 skill_uses: list[Callable[[Skill], list[str]]] = []
-# Called with a skill about to be deleted, to delete what they keep about it (same transaction;
-# flush, never commit). The foreign keys cascade on PostgreSQL, but SQLite does not enforce
-# them, and it can give a new skill the deleted one's id.
-skill_deleting: list[Callable[[Skill], None]] = []
 
 
 def _fire(event: RoleChanged) -> None:
@@ -304,9 +300,8 @@ def delete_role(row: JobRole, by: str, by_person_id: int | None) -> None:
 
 
 def delete_skill(row: Skill) -> None:
-    for cleanup in skill_deleting:
-        cleanup(row)
-    db.session.execute(delete(RoleSkillTarget).where(RoleSkillTarget.skill_id == row.id))
+    """The database deletes or unlinks what refers to the skill (its foreign keys' ON DELETE,
+    enforced on SQLite too): ratings, role targets, catalog and post tags, goals."""
     db.session.delete(row)
     db.session.flush()
 

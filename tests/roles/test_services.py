@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
+from lti_tool.catalog.models import CatalogItem, CatalogItemSkill
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.people.models import Person
@@ -119,6 +120,25 @@ def test_starter_set_is_idempotent_and_never_overwrites_edits(tenant: int) -> No
     assert after[(tier1.id, empathy.id)] == 2
     assert services.import_starter_set(tenant).nothing_new
     assert len(services.roles()) == 6
+
+
+def test_a_deleted_skill_leaves_no_catalog_tags_for_a_new_skill_to_inherit(tenant: int) -> None:
+    """The catalog's skill tags go with the skill (ON DELETE CASCADE). SQLite, which enforces
+    that only when asked, gives a new skill the newest deleted one's id."""
+    levels = [f"Level {n}" for n in range(1, 6)]
+    typing, _ = services.save_skill(tenant, None, "Typing", "", levels)
+    assert typing is not None
+    item = CatalogItem(registration_id=tenant, external_id="local-1", title="Touch typing")
+    db.session.add(item)
+    db.session.flush()
+    db.session.add(CatalogItemSkill(registration_id=tenant, item_id=item.id, skill_id=typing.id))
+    db.session.flush()
+    services.delete_skill(typing)
+    listening, _ = services.save_skill(tenant, None, "Listening", "", levels)
+    assert listening is not None
+    db.session.expire_all()
+    assert db.session.scalars(select(CatalogItemSkill.skill_id)).all() == []
+    assert db.session.get(CatalogItem, item.id).skills == []  # type: ignore[union-attr]
 
 
 # --- precedence and the hook ----------------------------------------------------------------
