@@ -314,25 +314,10 @@ def main() -> None:
 
             def page(i: int) -> None:
                 """The dashboard page as served: build, charts and template."""
-                from flask import render_template
-
                 from lti_tool.insights import views
 
                 with app.test_request_context(f"/insights/?role={role_ids[i]}"):
-                    board = dashboard.build(12, role_ids[i])
-                    latest = impact.latest_reports()
-                    render_template(
-                        "insights/index.html",
-                        ctx=None,
-                        board=board,
-                        months=12,
-                        role_id=role_ids[i],
-                        periods=dashboard.PERIODS,
-                        job_roles=[],
-                        latest=latest,
-                        forest=views._forest(latest),
-                        impact_table=views._impact_table(latest),
-                    )
+                    views.dashboard_page(None, 12, role_ids[i])
 
             lines.append(measure("role dashboard page (build + SVG + template)", page, args.repeat))
             lines.append(
@@ -343,8 +328,9 @@ def main() -> None:
             metrics = kpi.lookup()
 
             def report(i: int) -> None:
-                role = db.session.get(JobRole, role_ids[i])
-                path = db.session.get(Path, role_ids[i])
+                role_id = role_ids[i % len(role_ids)]  # at least 5 runs, even with --repeat 3
+                role = db.session.get(JobRole, role_id)
+                path = db.session.get(Path, role_id)
                 assert role is not None and path is not None
                 q = impact.Question(path, "", metrics["csat"], role, 28, 10)
                 result = impact.compute(q, paths.role_holders(role.id))

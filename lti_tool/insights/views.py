@@ -160,8 +160,12 @@ def _forest(
 @bp.get("/")
 @launch_required(*STAFF)
 def index() -> str:
-    ctx = current_launch()
     months, role_id = _filters()
+    return dashboard_page(current_launch(), months, role_id)
+
+
+def dashboard_page(ctx: Any, months: int, role_id: int | None) -> str:
+    """The dashboard as served (also what bench/impact.py times)."""
     board = dashboard.build(months, role_id)
     latest = impact.latest_reports()
     feedback_series, feedback_table = feedback_report.dashboard_feedback(months, role_id)
