@@ -254,7 +254,7 @@ def save_access(
                 else "Paste an admin token, or give the developer key below, or both."
             )
         if platform == "canvas" and client_id is not None:
-            if key_id and not key_id.isdigit():
+            if key_id and not (key_id.isascii() and key_id.isdigit()):
                 errors["client_id"] = (
                     "The developer key's client id is a number, like 10000000000042."
                 )
@@ -264,7 +264,9 @@ def save_access(
                 errors["client_secret"] = "Paste the developer key's secret (its “Show key”)."  # noqa: S105
             elif client_secret.strip() and not key_id:
                 errors["client_id"] = "Give the client id that goes with this secret."
-        if platform == "canvas" and not (account_id == "self" or account_id.isdigit()):
+        if platform == "canvas" and not (
+            account_id == "self" or (account_id.isascii() and account_id.isdigit())
+        ):
             errors["account_id"] = "The account id is the number in /accounts/<id>, or self."
     if errors:
         return errors

@@ -19,6 +19,7 @@ from lti_tool.deeplinking.content import (
 )
 from lti_tool.extensions import db
 from lti_tool.lti.context import LaunchContext
+from lti_tool.numbers import as_id
 
 PICK_PAGE = 25
 
@@ -64,11 +65,12 @@ def _search(_ctx: LaunchContext, query: str, page: int) -> OfferPage:
 def _lookup(_ctx: LaunchContext, item_id: str) -> Offer | None:
     if item_id == "all":
         return _whole(_ctx)[0]
-    if not item_id.isdigit():
+    pk = as_id(item_id)
+    if pk is None:
         return None
     row = db.session.scalar(
         select(CatalogItem).where(
-            CatalogItem.id == int(item_id),
+            CatalogItem.id == pk,
             CatalogItem.hidden.is_(False),
             CatalogItem.gone_at.is_(None),
         )
@@ -79,7 +81,7 @@ def _lookup(_ctx: LaunchContext, item_id: str) -> Offer | None:
 def _route(item_id: str) -> tuple[str, dict[str, str]] | None:
     if item_id == "all":
         return ("catalog.index", {})
-    if item_id.isdigit():
+    if as_id(item_id) is not None:
         return ("catalog.item", {"pk": item_id})
     return None
 

@@ -37,6 +37,7 @@ from lti_tool.catalog.models import (
 from lti_tool.extensions import db
 from lti_tool.grades import services as grades
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id
 from lti_tool.paths import services as paths
 from lti_tool.paths.services import Actor
 from lti_tool.people.models import Person
@@ -209,9 +210,8 @@ def add(
         errors["goal_kind"] = "Choose what it is for: your career goal, a skill or an interest."
     skill: Skill | None = None
     if form.goal_skill_id:
-        skill = (
-            db.session.get(Skill, int(form.goal_skill_id)) if form.goal_skill_id.isdigit() else None
-        )
+        pk = as_id(form.goal_skill_id)
+        skill = db.session.get(Skill, pk) if pk is not None else None
         if skill is None:
             errors["goal_skill_id"] = "Choose a skill from the list."
     if kind is GoalKind.SKILL_GAP and skill is None and "goal_skill_id" not in errors:

@@ -57,6 +57,7 @@ from lti_tool.extensions import db
 from lti_tool.feedback import services as feedback
 from lti_tool.feedback.models import Kind, Rating
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id, whole_number
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, Skill
 
@@ -179,7 +180,7 @@ class Filters:
     def parse(cls, args: Any) -> Filters:
         def number(name: str) -> int | None:
             raw = (args.get(name) or "").strip()
-            return int(raw) if raw.isdigit() and len(raw) < 10 else None
+            return as_id(raw)
 
         level = number("level")
         fmt = args.get("format", "")
@@ -578,18 +579,20 @@ def _int_field(raw: str, name: str, low: int, high: int, errors: dict[str, str])
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = whole_number(raw)
+    if number is None or not low <= number <= high:
         errors[name] = f"Give a whole number from {low} to {high}."
         return None
-    return int(raw)
+    return number
 
 
 def _skill_choice(raw_ids: Iterable[str], errors: dict[str, str]) -> list[int]:
     tenant_skills = {s.id for s in roles.skills()}
     chosen = []
     for raw in raw_ids:
-        if raw.isdigit() and int(raw) in tenant_skills:
-            chosen.append(int(raw))
+        pk = as_id(raw)
+        if pk is not None and pk in tenant_skills:
+            chosen.append(pk)
         elif raw:
             errors["skills"] = "Choose skills from the list."
     return sorted(set(chosen))

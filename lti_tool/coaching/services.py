@@ -50,6 +50,7 @@ from lti_tool.extensions import db
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id, whole_number
 from lti_tool.paths import services as paths
 from lti_tool.paths.models import PathNode, StepKind
 from lti_tool.people.models import Person
@@ -250,7 +251,8 @@ def save_offer(
         errors["skills"] = "Pick skills from the list."
     checklist = _checklist_lines(form.checklist)
     if form.from_step.strip():
-        step = db.session.get(PathNode, int(form.from_step)) if form.from_step.isdigit() else None
+        step_id = as_id(form.from_step)
+        step = db.session.get(PathNode, step_id) if step_id is not None else None
         if step is None or step.id not in {n.id for n in checklist_steps()}:
             errors["from_step"] = "Choose one of the listed steps, or none."
         else:
@@ -364,11 +366,9 @@ def _slot_values(
             errors["day"] = "Choose a time in the future."
         elif starts > now + timedelta(days=SLOTS_AHEAD_DAYS):
             errors["day"] = "Choose a time within the next year."
-    minutes = 0
-    if not form.minutes.strip().isdigit() or not (MINUTES_MIN <= int(form.minutes) <= MINUTES_MAX):
+    minutes = whole_number(form.minutes) or 0
+    if not MINUTES_MIN <= minutes <= MINUTES_MAX:
         errors["minutes"] = f"Give the length in minutes, from {MINUTES_MIN} to {MINUTES_MAX}."
-    else:
-        minutes = int(form.minutes)
     place = " ".join(form.place.split())
     if not place:
         errors["place"] = "Say where: a desk or room, or the call link (https://…)."

@@ -44,6 +44,7 @@ from lti_tool.community.models import GrantKind, Kind, Status, Target
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import as_id
 
 bp = Blueprint("community", __name__, url_prefix="/community")
 
@@ -199,7 +200,7 @@ def _post_form() -> services.PostForm:
     return services.PostForm(
         title=request.form.get("title", ""),
         body=request.form.get("body", ""),
-        skill_ids=[int(v) for v in request.form.getlist("skills") if v.isdigit()],
+        skill_ids=[pk for pk in map(as_id, request.form.getlist("skills")) if pk is not None],
         contact_reason=request.form.get("contact_reason", ""),
         kb_url=request.form.get("kb_url", ""),
         reason=request.form.get("reason", ""),
@@ -623,7 +624,7 @@ def people() -> Any:
     values = {"person": "", "kind": GrantKind.EXPERT.value, "skill": ""}
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
-        skill_id = int(values["skill"]) if values["skill"].isdigit() else None
+        skill_id = as_id(values["skill"])
         row, error = services.add_grant(who, values["person"], values["kind"], skill_id)
         if row is not None:
             db.session.commit()

@@ -27,6 +27,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.context import DEEP_LINKING_REQUEST, LaunchContext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import TOKEN_PARAM, current_launch
+from lti_tool.numbers import as_id
 
 bp = Blueprint("deeplinking", __name__, url_prefix="/deeplinking")
 
@@ -58,7 +59,7 @@ def _browsing(values: Any, registry: ContentRegistry) -> tuple[dict[str, str], d
         kind = provider.kind
         queries[kind] = (values.get(f"q_{kind}") or "").strip()[:200]
         raw = goto_page if goto_kind == kind else (values.get(f"page_{kind}") or "1")
-        pages[kind] = int(raw) if raw.isdigit() and len(raw) < 6 else 1
+        pages[kind] = as_id(raw) or 1
         if values.get("action") == "search":
             pages[kind] = 1
     return queries, pages

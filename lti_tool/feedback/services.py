@@ -42,6 +42,7 @@ from lti_tool.feedback.models import Dismissal, Kind, Rating
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import LearningEvent, Verb
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id
 from lti_tool.paths.models import Assignment, PathNode, StepProgress
 from lti_tool.roles import services as roles
 
@@ -74,7 +75,8 @@ def _kind(value: str) -> Kind | None:
 
 def _step(person_id: int, subject_id: str) -> Subject | None:
     path_part, _, key = subject_id.partition(":")
-    if not path_part.isdigit() or not key:
+    path_id = as_id(path_part)
+    if path_id is None or not key:
         return None
     row = db.session.execute(
         select(PathNode.title)
@@ -88,7 +90,7 @@ def _step(person_id: int, subject_id: str) -> Subject | None:
         )
         .where(
             Assignment.person_id == person_id,
-            Assignment.path_id == int(path_part),
+            Assignment.path_id == path_id,
             StepProgress.step_key == key,
             StepProgress.completed_at.is_not(None),
             StepProgress.evidence != "waived",
@@ -101,14 +103,15 @@ def _step(person_id: int, subject_id: str) -> Subject | None:
 
 
 def _catalog_item(person_id: int, subject_id: str) -> Subject | None:
-    if not subject_id.isdigit():
+    item_id = as_id(subject_id)
+    if item_id is None:
         return None
     row = db.session.execute(
         select(CatalogItem.title)
         .join(PlanItem, PlanItem.item_id == CatalogItem.id)
         .where(
             PlanItem.person_id == person_id,
-            PlanItem.item_id == int(subject_id),
+            PlanItem.item_id == item_id,
             PlanItem.status.in_((PlanStatus.ENROLLED.value, PlanStatus.COMPLETED.value)),
         )
         .limit(1)
@@ -117,13 +120,14 @@ def _catalog_item(person_id: int, subject_id: str) -> Subject | None:
 
 
 def _coaching(person_id: int, subject_id: str) -> Subject | None:
-    if not subject_id.isdigit():
+    session_id = as_id(subject_id)
+    if session_id is None:
         return None
     row = db.session.execute(
         select(CoachingSession.offer_id, CoachingOffer.title)
         .join(CoachingOffer, CoachingOffer.id == CoachingSession.offer_id)
         .where(
-            CoachingSession.id == int(subject_id),
+            CoachingSession.id == session_id,
             CoachingSession.learner_id == person_id,
             CoachingSession.status == SessionStatus.COMPLETED.value,
         )
@@ -177,7 +181,7 @@ def rate(
         return None, {"stars": REFUSED[kind]}
     errors: dict[str, str] = {}
     stars = stars.strip()
-    if not stars.isdigit() or not 1 <= int(stars) <= 5:
+    if as_id(stars) not in (1, 2, 3, 4, 5):
         errors["stars"] = "Choose from 1 to 5 stars."
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:

@@ -36,6 +36,7 @@ from lti_tool.grades.models import LineItem, ScoreSend, SendState
 from lti_tool.grades.services import endpoint
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens, TokenError
+from lti_tool.numbers import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,9 @@ def retry_after(value: str, now: datetime) -> timedelta | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
-        delay = timedelta(seconds=int(value))
+    seconds = whole_number(value)
+    if seconds is not None:
+        delay = timedelta(seconds=seconds)
     else:
         try:
             when = parsedate_to_datetime(value)

@@ -42,6 +42,7 @@ from lti_tool.insights.dashboard import Table
 from lti_tool.insights.models import LearningEvent, Verb
 from lti_tool.leaders.models import NudgeDismissal
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id
 from lti_tool.paths.models import Assignment, AssignmentStatus
 from lti_tool.people.models import Person
 from lti_tool.roles.models import Team, TeamMember
@@ -345,7 +346,8 @@ def _lead_ids(viewer_id: int, everyone: bool) -> Select[Any]:
 
 
 def parse_period(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and int(raw) in PERIODS else PERIODS[0]
+    found = as_id(raw)
+    return found if found is not None and found in PERIODS else PERIODS[0]
 
 
 def scorecard(

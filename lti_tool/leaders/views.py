@@ -18,6 +18,7 @@ from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.leaders import services
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import as_id
 from lti_tool.roles import services as roles
 
 bp = Blueprint("leaders", __name__, url_prefix="/leaders")
@@ -34,7 +35,7 @@ def _card() -> services.Scorecard | None:
         period=services.parse_period(request.args.get("period")),
         sort=request.args.get("sort", "name"),
         descending=request.args.get("dir") == "desc",
-        page=int(page) if page.isdigit() else 1,
+        page=as_id(page) or 1,
     )
 
 

@@ -75,6 +75,7 @@ from lti_tool.extensions import db
 from lti_tool.feedback import services as feedback
 from lti_tool.feedback.models import Kind as FeedbackKind
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id, whole_number
 from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
     Format,
@@ -331,7 +332,7 @@ def parse_levels(
         raw = (form.get(f"skill-{s.id}") or "").strip()
         if raw == "":
             values[s.id] = None
-        elif raw.isdigit() and int(raw) in LEVELS:
+        elif whole_number(raw) in LEVELS:
             values[s.id] = int(raw)
         else:
             errors[f"skill-{s.id}"] = f"{s.name}: choose a level from 1 to 5, or “not sure”."
@@ -556,7 +557,7 @@ def skip(person: Person) -> None:
 def save_interests(person: Person, skill_ids: Sequence[str], formats: Sequence[str]) -> str:
     """Returns an error message, or ""."""
     known = {s.id for s in roles.skills()}
-    chosen = sorted({int(x) for x in skill_ids if x.isdigit()})
+    chosen = sorted({pk for pk in map(as_id, skill_ids) if pk is not None})
     if any(x not in known for x in chosen):
         return "Choose skills from the list."
     wanted: list[str] = [f.value for f in Format if f.value in set(formats)]

@@ -25,6 +25,7 @@ from lti_tool.extensions import db
 from lti_tool.leaders import services as leaders
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import as_id
 from lti_tool.paths import personal, services, team
 from lti_tool.paths.models import Format
 from lti_tool.paths.personal_models import Rater
@@ -241,10 +242,10 @@ def person_skills(pk: int) -> Any:
 @bp.post("/suggestions/dismiss")
 @launch_required()
 def dismiss() -> Any:
-    raw = request.form.get("path_id", "")
-    if not raw.isdigit():
+    path_id = as_id(request.form.get("path_id"))
+    if path_id is None:
         abort(400)
-    if personal.dismiss(_me(), int(raw), request.form.get("step_key", "")):
+    if personal.dismiss(_me(), path_id, request.form.get("step_key", "")):
         db.session.commit()
         flash(
             f"“{request.form.get('title', 'That suggestion')[:200]}” will not be suggested again.",
@@ -283,7 +284,7 @@ def team_page(pk: int) -> str:
     if not team.may_view_team(actor, found):
         raise LaunchError("forbidden_role")
     page = request.args.get("page", "1")
-    view = team.team_view(found, int(page) if page.isdigit() else 1)
+    view = team.team_view(found, as_id(page) or 1)
     return render_template(
         "paths/team.html",
         ctx=ctx,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id
 from lti_tool.tenancy import TenantScoped
 
 KIND = "path"  # the content provider's kind: wayfinder_item=path:<path id>[.<step key>]
@@ -44,11 +45,12 @@ def item_id(path_id: int, step_key: str = "") -> str:
 def parse_item_id(value: str) -> tuple[int, str] | None:
     """'12' -> (12, ''), '12.ab34' -> (12, 'ab34'); None for anything else."""
     pid, _, step = value.strip().partition(".")
-    if not pid.isdigit() or len(pid) > 12 or len(step) > 40:
+    path_id = as_id(pid)
+    if path_id is None or len(step) > 40:
         return None
     if step and not all(c.isalnum() or c in "-_" for c in step):
         return None
-    return int(pid), step
+    return path_id, step
 
 
 class PathPlacement(TenantScoped, db.Model):  # type: ignore[name-defined,misc]

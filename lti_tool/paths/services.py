@@ -45,6 +45,7 @@ from lti_tool.extensions import db
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id, whole_number
 from lti_tool.paths import gradebook, rules
 from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
@@ -278,20 +279,6 @@ def _clean_text(value: str) -> str:
     return " ".join(value.split())
 
 
-def whole_number(text: str | None) -> int | None:
-    """A whole number typed in a form, else None. ``str.isdigit`` alone lets through "²" or
-    "①", which ``int()`` refuses; ``isdecimal`` is exactly what ``int()`` reads (so 30 typed
-    in full-width digits with a Japanese keyboard is 30)."""
-    text = (text or "").strip()
-    return int(text) if text.isdecimal() and len(text) < 10 else None
-
-
-def as_id(text: str | None) -> int | None:
-    """A row id from a form: plain ASCII digits that fit the database's integer, else None."""
-    text = (text or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
-
-
 def _role_choice(role_id: str, errors: dict[str, str]) -> JobRole | None:
     pk = as_id(role_id)
     found = db.session.get(JobRole, pk) if pk is not None else None
@@ -346,7 +333,7 @@ def title_taken(registration_id: int, row: Path | None, values: dict[str, str]) 
     never clashes, so paths made before this check stay editable."""
     title = _clean_text(values.get("title", ""))
     role_id = values.get("role_id", "").strip()
-    chosen = int(role_id) if role_id.isdigit() else None
+    chosen = as_id(role_id)
     if not title or (
         row is not None and _title_key(row.title) == _title_key(title) and row.role_id == chosen
     ):

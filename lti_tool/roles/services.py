@@ -44,6 +44,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
+from lti_tool.numbers import as_id, whole_number
 from lti_tool.people.models import Person
 from lti_tool.roles import starter
 from lti_tool.roles.models import (
@@ -329,7 +330,7 @@ def parse_matrix(
             raw = (form.get(key) or "").strip()
             if raw == "":
                 values[(r.id, s.id)] = None
-            elif raw.isdigit() and int(raw) in LEVELS:
+            elif whole_number(raw) in LEVELS:
                 values[(r.id, s.id)] = int(raw)
             else:
                 errors[key] = f"{s.name} for {r.name}: choose a level from 1 to 5, or none."
@@ -932,7 +933,7 @@ def request_change(
     registration_id: int, who: Person, role_id: str, reason: str
 ) -> tuple[RoleChangeRequest | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    wanted = db.session.get(JobRole, int(role_id)) if role_id.isdigit() else None
+    wanted = db.session.get(JobRole, role_pk) if (role_pk := as_id(role_id)) is not None else None
     if wanted is None:
         errors["role_id"] = "Choose the role you would like."
     elif wanted.id == effective_role_id(who.id):
@@ -1028,7 +1029,7 @@ def set_career_goal(registration_id: int, who: Person, role_id: str) -> str:
             db.session.delete(goal)
             db.session.flush()
         return ""
-    wanted = db.session.get(JobRole, int(role_id)) if role_id.isdigit() else None
+    wanted = db.session.get(JobRole, role_pk) if (role_pk := as_id(role_id)) is not None else None
     if wanted is None:
         return "Choose one of the roles in the list."
     if goal is None:

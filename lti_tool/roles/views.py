@@ -28,6 +28,7 @@ from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import as_id
 from lti_tool.people.models import Person
 from lti_tool.roles import hr_import, services
 from lti_tool.roles.models import LEVELS, SOURCE_LABELS, Source
@@ -254,7 +255,7 @@ def map_unmatched() -> Any:
     ctx = current_launch()
     value = request.form.get("value", "")
     role_id = request.form.get("role_id", "")
-    target = services.role(int(role_id)) if role_id.isdigit() else None
+    target = services.role(role_pk) if (role_pk := as_id(role_id)) is not None else None
     if target is None or not value.strip():
         flash("Choose the job role this LMS value means.", "error")
         return _see_other("roles.unmatched")
@@ -448,7 +449,11 @@ def person_page(pk: int) -> Any:
                 "The administrator's choice is cleared: the other sources apply again.", "success"
             )
             return _see_other("roles.person_page", pk=pk)
-        target = db.session.get(services.JobRole, int(role_id)) if role_id.isdigit() else None
+        target = (
+            db.session.get(services.JobRole, role_pk)
+            if (role_pk := as_id(role_id)) is not None
+            else None
+        )
         if target is None:
             error = "Choose a job role."
         else:
