@@ -61,6 +61,9 @@ def test_scorecard_and_nudge(site: tuple[Any, str]) -> None:
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             frame = launch_in_frame(page, lms, persona="dev")
+            # The frame's first heading may be the platform-storage step's: wait for the home
+            # page, whose address carries the launch token.
+            frame.wait_for_selector("h1:has-text('Welcome, Dev')", timeout=TIMEOUT)
             page.goto(at(frame.url, "/leaders/scorecard"))
             page.wait_for_selector("h1:has-text('Leader scorecard')", timeout=TIMEOUT)
             rows = page.locator("table.scorecard tbody tr")
@@ -88,6 +91,7 @@ def test_scorecard_and_nudge(site: tuple[Any, str]) -> None:
 
             desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             frame = launch_in_frame(desk, lms, persona="ben")
+            frame.wait_for_selector("h1:has-text('Welcome, Ben')", timeout=TIMEOUT)
             desk.goto(frame.url)
             desk.wait_for_selector("h1:has-text('Welcome, Ben')", timeout=TIMEOUT)
             assert desk.get_by_text("Dev Desai").count() == 0  # no empty path to show his team
