@@ -7,6 +7,8 @@ These read what was meant, or None, so the caller says what to fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 MAX_DIGITS = 9  # below 2**31: fits every integer column
 
 
@@ -21,3 +23,8 @@ def whole_number(text: str | None) -> int | None:
     full-width digits is 30), as ``int`` reads them; "²" and "①" do not."""
     text = (text or "").strip()
     return int(text) if text.isdecimal() and len(text) <= MAX_DIGITS else None
+
+
+def as_ids(texts: Iterable[str]) -> list[int]:
+    """The row ids among several values (a form's checkboxes), in order; the rest left out."""
+    return [pk for pk in map(as_id, texts) if pk is not None]

@@ -22,6 +22,9 @@ from typing import Any
 
 from lti_tool.catalog.models import LEVEL_LABELS
 
+# How people in the person's job role rated an item: the same as for suggestions.
+from lti_tool.feedback.models import RoleAverage as Peers
+
 GOAL_WEIGHT = 1.2
 FORMAT_WEIGHT = 0.1
 PEER_WEIGHT = 0.2  # at 5 stars from the person's role (as much as one missing level); 0 at 3
@@ -103,17 +106,6 @@ def peer_points(average: float) -> float:
     return PEER_WEIGHT * (average - 3) / 2
 
 
-@dataclass(frozen=True)
-class Peers:
-    """How people in the person's job role rated an item (at least feedback.MIN_GROUP)."""
-
-    average: float
-    count: int
-
-    def __str__(self) -> str:
-        return f"rated {self.average:.1f} of 5 by {self.count} people in your role"
-
-
 def open_gaps(gaps: Sequence[Gap]) -> dict[int, Gap]:
     """The gaps still open, by skill (build once when scoring many items)."""
     return {g.skill_id: g for g in gaps if g.missing > 0}
@@ -163,8 +155,7 @@ def explain(
     value = score(skills, level, gaps, formats, item_format, peers=peers)
     line, matches = _reason(skills, level, gaps, person_known, formats, item_format)
     if peers is not None:
-        said = str(peers)
-        line = f"{line} {said[0].upper()}{said[1:]}." if line else f"{said[0].upper()}{said[1:]}."
+        line = f"{line} {peers.as_reason}." if line else f"{peers.as_reason}."
     return Fit(value, line, matches)
 
 

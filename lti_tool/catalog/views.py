@@ -53,7 +53,7 @@ from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.numbers import as_id
+from lti_tool.numbers import as_ids
 from lti_tool.paths.services import Actor
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
@@ -566,7 +566,7 @@ def curate(pk: int) -> Any:
         db.session.rollback()
         row = _item(pk)
     chosen = (
-        {pk for pk in map(as_id, request.form.getlist("skills")) if pk is not None}
+        set(as_ids(request.form.getlist("skills")))
         if request.method == "POST"
         else set(services.skill_ids_of(row.id))
     )

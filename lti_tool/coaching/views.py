@@ -47,7 +47,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.numbers import as_id
+from lti_tool.numbers import as_ids
 from lti_tool.paths.models import STEP_KIND_LABELS
 from lti_tool.roles import services as roles
 
@@ -147,7 +147,7 @@ def _offer_form_values() -> services.OfferForm:
         title=request.form.get("title", ""),
         description=request.form.get("description", ""),
         booking=request.form.get("booking", ""),
-        skill_ids=[pk for pk in map(as_id, request.form.getlist("skills")) if pk is not None],
+        skill_ids=as_ids(request.form.getlist("skills")),
         checklist=request.form.get("checklist", ""),
         from_step=request.form.get("from_step", ""),
     )
@@ -502,7 +502,7 @@ def session_action(pk: int, action: str) -> Any:
             services.tick(
                 actor,
                 row,
-                [pk for pk in map(as_id, request.form.getlist("done")) if pk is not None],
+                as_ids(request.form.getlist("done")),
             )
         elif action == "signoff":
             if services.sign_off(actor, row, note):

@@ -44,7 +44,7 @@ from lti_tool.community.models import GrantKind, Kind, Status, Target
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.numbers import as_id
+from lti_tool.numbers import as_id, as_ids
 
 bp = Blueprint("community", __name__, url_prefix="/community")
 
@@ -200,7 +200,7 @@ def _post_form() -> services.PostForm:
     return services.PostForm(
         title=request.form.get("title", ""),
         body=request.form.get("body", ""),
-        skill_ids=[pk for pk in map(as_id, request.form.getlist("skills")) if pk is not None],
+        skill_ids=as_ids(request.form.getlist("skills")),
         contact_reason=request.form.get("contact_reason", ""),
         kb_url=request.form.get("kb_url", ""),
         reason=request.form.get("reason", ""),

@@ -12,6 +12,7 @@ kept, so "people in your role rated it" stays what it was when they rated.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -38,6 +39,24 @@ KIND_LABELS = {
     Kind.CATALOG_ITEM: "Catalog item",
     Kind.COACHING: "Coaching",
 }
+
+
+@dataclass(frozen=True)
+class RoleAverage:
+    """How the people of one job role rated one subject (at least feedback.MIN_GROUP of them),
+    as suggestions and the catalog say it."""
+
+    average: float
+    count: int
+
+    def __str__(self) -> str:
+        return f"rated {self.average:.1f} of 5 by {self.count} people in your role"
+
+    @property
+    def as_reason(self) -> str:
+        """The same, leading a line (the page ends it)."""
+        said = str(self)
+        return said[0].upper() + said[1:]
 
 
 class Rating(TenantScoped, db.Model):  # type: ignore[name-defined,misc]

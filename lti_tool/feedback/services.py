@@ -38,7 +38,7 @@ from sqlalchemy import (
 from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
 from lti_tool.coaching.models import CoachingOffer, CoachingSession, SessionStatus
 from lti_tool.extensions import db
-from lti_tool.feedback.models import Dismissal, Kind, Rating
+from lti_tool.feedback.models import Dismissal, Kind, Rating, RoleAverage
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import LearningEvent, Verb
 from lti_tool.lti.models import utcnow
@@ -363,17 +363,10 @@ def dismiss(registration_id: int, person_id: int, kind_value: str, subject_id: s
 # --- read by the catalog and by suggestions ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RoleAverage:
-    """How the people of one job role rated one subject: at least MIN_GROUP of them."""
-
-    average: float  # rounded to one decimal, as pages show it
-    count: int
-
-
 def role_averages(kind: Kind, subject_ids: Sequence[str], role_id: int) -> dict[str, RoleAverage]:
     """Per subject, the average stars of the raters who held ``role_id`` when they rated it;
-    subjects with fewer than MIN_GROUP such raters are left out. One statement."""
+    subjects with fewer than MIN_GROUP such raters are left out; averages rounded to one
+    decimal, as pages show them. One statement."""
     if not subject_ids:
         return {}
     rows = db.session.execute(

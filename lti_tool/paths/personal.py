@@ -74,8 +74,9 @@ from sqlalchemy.orm import Session, aliased, scoped_session
 from lti_tool.extensions import db
 from lti_tool.feedback import services as feedback
 from lti_tool.feedback.models import Kind as FeedbackKind
+from lti_tool.feedback.models import RoleAverage
 from lti_tool.lti.models import utcnow
-from lti_tool.numbers import as_id, whole_number
+from lti_tool.numbers import as_ids, whole_number
 from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
     Format,
@@ -332,8 +333,8 @@ def parse_levels(
         raw = (form.get(f"skill-{s.id}") or "").strip()
         if raw == "":
             values[s.id] = None
-        elif whole_number(raw) in LEVELS:
-            values[s.id] = int(raw)
+        elif (level := whole_number(raw)) in LEVELS:
+            values[s.id] = level
         else:
             errors[f"skill-{s.id}"] = f"{s.name}: choose a level from 1 to 5, or “not sure”."
     return values, errors
@@ -557,7 +558,7 @@ def skip(person: Person) -> None:
 def save_interests(person: Person, skill_ids: Sequence[str], formats: Sequence[str]) -> str:
     """Returns an error message, or ""."""
     known = {s.id for s in roles.skills()}
-    chosen = sorted({pk for pk in map(as_id, skill_ids) if pk is not None})
+    chosen = sorted(set(as_ids(skill_ids)))
     if any(x not in known for x in chosen):
         return "Choose skills from the list."
     wanted: list[str] = [f.value for f in Format if f.value in set(formats)]
@@ -664,7 +665,7 @@ def score_step(
     goal_path: bool,
     path_title: str = "",
     goal_name: str = "",
-    peers: feedback.RoleAverage | None = None,
+    peers: RoleAverage | None = None,
 ) -> tuple[float, str, list[str], bool]:
     """(score, reason, notes, has_skill_reason) of one step for one person; pure. ``best`` is
     best_by_skill(the person's gaps); ``peers`` how people in the person's role rated it."""
@@ -690,11 +691,10 @@ def score_step(
             reason = f"You are interested in {interesting[0]}"
     if peers is not None:
         score += PEER_POINTS * (peers.average - 3) / 2
-        said = f"rated {peers.average:.1f} of 5 by {peers.count} people in your role"
         if reason or peers.average < PEERS_LIKE_IT:
-            notes.append(said)
+            notes.append(str(peers))
         else:
-            reason = said[0].upper() + said[1:]
+            reason = peers.as_reason
     if any(f.value == node.format for f in prefs.formats):
         fmt = Format(node.format)
         score += FORMAT_POINTS

@@ -45,7 +45,7 @@ from lti_tool.extensions import db
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
-from lti_tool.numbers import as_id, whole_number
+from lti_tool.numbers import as_id, as_ids, whole_number
 from lti_tool.paths import gradebook, rules
 from lti_tool.paths import rows as tree
 from lti_tool.paths.models import (
@@ -653,7 +653,7 @@ def _step_fields(
             )
         else:
             due_days = typed
-    wanted = {pk for pk in map(as_id, skill_ids) if pk is not None}
+    wanted = set(as_ids(skill_ids))
     known = (
         set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
     )

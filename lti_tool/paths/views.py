@@ -231,9 +231,7 @@ def assign(pk: int) -> Any:
     actor = _actor()
     error = ""
     if request.method == "POST":
-        ids = [
-            pk for pk in map(services.as_id, request.form.getlist("person_id")) if pk is not None
-        ]
+        ids = services.as_ids(request.form.getlist("person_id"))
         team = request.form.get("team_id", "")
         ref = request.form.get("person_ref", "")
         if ref.strip():

@@ -330,8 +330,8 @@ def parse_matrix(
             raw = (form.get(key) or "").strip()
             if raw == "":
                 values[(r.id, s.id)] = None
-            elif whole_number(raw) in LEVELS:
-                values[(r.id, s.id)] = int(raw)
+            elif (level := whole_number(raw)) in LEVELS:
+                values[(r.id, s.id)] = level
             else:
                 errors[key] = f"{s.name} for {r.name}: choose a level from 1 to 5, or none."
     return values, errors
