@@ -14,6 +14,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     load_config(app, overrides)
     init_extensions(app)
+    init_i18n(app)
     init_security(app)
     init_errors(app)
     register_blueprints(app)
@@ -51,6 +52,12 @@ def init_extensions(app: Flask) -> None:
     store.init_app(app)
     # Import every model so metadata and migrations see them.
     from lti_tool import models  # noqa: F401
+
+
+def init_i18n(app: Flask) -> None:
+    from lti_tool import i18n
+
+    i18n.init_app(app)
 
 
 def init_security(app: Flask) -> None:

@@ -350,6 +350,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge_store)
     from lti_tool.devlauncher.demo import demo_cli
     from lti_tool.grades.cli import grades_cli
+    from lti_tool.i18n_catalogs import translations_cli
     from lti_tool.insights.cli import insights_cli
     from lti_tool.jobs.cli import jobs_cli
     from lti_tool.recognition.cli import recognition_cli
@@ -359,3 +360,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(grades_cli)
     app.cli.add_command(insights_cli)
     app.cli.add_command(recognition_cli)
+    app.cli.add_command(translations_cli)

@@ -37,6 +37,7 @@ from lti_tool.devlauncher.platform import (
 from lti_tool.extensions import csrf
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.context import AGS as AGS_CLAIM
+from lti_tool.lti.context import LAUNCH_PRESENTATION as PRESENTATION_CLAIM
 from lti_tool.lti.context import NRPS as NRPS_CLAIM
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
@@ -45,6 +46,12 @@ STORAGE_MODES = {
     "answer": "Offered and answered (like Canvas in a browser)",
     "ignore": "Offered but never answered (like Canvas's mobile apps)",
     "none": "Not offered (like Moodle)",
+}
+# The launch_presentation locale the LMS sends: the person's language in the LMS.
+LANGUAGES = {
+    "en": "English (en)",
+    "es-419": "Español (es-419, as Canvas sends it; Moodle sends es_mx)",
+    "": "Not sent (Wayfinder follows the browser's language)",
 }
 
 
@@ -84,6 +91,9 @@ def launcher() -> Any:
     storage = request.args.get("storage", "answer")
     if storage not in STORAGE_MODES:
         storage = "answer"
+    language = request.args.get("lang", "en")
+    if language not in LANGUAGES:
+        language = "en"
     launch_url = None
     install_url = None
     placed = _placed_items().loads_or_none(request.args.get("item", ""))
@@ -100,7 +110,7 @@ def launcher() -> Any:
         )
         install_url = current_app.config["DEV_TOOL_URL"].rstrip("/") + "/lti/register?" + query
     elif platform and persona:
-        message: dict[str, Any] = {"persona": persona.key}
+        message: dict[str, Any] = {"persona": persona.key, "lang": language}
         if deep_link:
             message["message"] = "deep_link"
         elif placed:
@@ -133,6 +143,8 @@ def launcher() -> Any:
         persona=persona,
         storage=storage,
         storage_modes=STORAGE_MODES,
+        language=language,
+        languages=LANGUAGES,
         launch_url=launch_url,
         install_url=install_url,
         deep_link=deep_link and launch_url is not None,
@@ -184,6 +196,8 @@ def platform_auth() -> Any:
             AGS_CLAIM: _roster_platform().ags_claim(demo.DEMO_COURSE[0]),
         },
     )
+    if hint.get("lang"):
+        spec.extra_claims[PRESENTATION_CLAIM] = {"locale": str(hint["lang"])}
     if hint.get("message") == "deep_link":
         # Like Moodle's "Add an activity": an LtiDeepLinkingRequest, no resource link. Unlike
         # Moodle, it sends data (as Canvas does), to show it coming back unchanged.

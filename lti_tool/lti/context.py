@@ -83,6 +83,8 @@ class LaunchContext:
     services: Services = field(default_factory=Services)
     return_url: str | None = None
     product_family: str = ""
+    # The language the person uses in the LMS, as the LMS wrote it ("es_mx", "pt-BR"), or "".
+    locale: str = ""
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
@@ -163,6 +165,7 @@ class Claims:
     return_url: str | None
     product_family: str
     target_link_uri: str
+    locale: str
 
     @classmethod
     def read(cls, body: dict[str, Any]) -> Claims:
@@ -221,4 +224,5 @@ class Claims:
             return_url=text(obj(LAUNCH_PRESENTATION).get("return_url")) or None,
             product_family=text(obj(TOOL_PLATFORM).get("product_family_code")),
             target_link_uri=text(body.get(TARGET_LINK_URI)),
+            locale=text(obj(LAUNCH_PRESENTATION).get("locale"))[:35],
         )

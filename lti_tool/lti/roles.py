@@ -11,12 +11,27 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
+
 
 class Role(enum.StrEnum):
     LEARNER = "learner"
     LEADER = "leader"
     INSTRUCTOR = "instructor"
     ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        """The role's name in the page's language ("Learner", "Aprendiz")."""
+        return str(_LABELS[self])
+
+
+_LABELS = {
+    Role.LEARNER: _l("Learner"),
+    Role.LEADER: _l("Leader"),
+    Role.INSTRUCTOR: _l("Instructor"),
+    Role.ADMINISTRATOR: _l("Administrator"),
+}
 
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"

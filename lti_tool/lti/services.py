@@ -209,6 +209,7 @@ def complete_launch(
         services=claims.services,
         return_url=claims.return_url,
         product_family=claims.product_family,
+        locale=claims.locale,
     )
     save_launch(ctx)
     return ctx, person, wrote

@@ -1,0 +1,80 @@
+"""The language a page speaks.
+
+Wayfinder speaks the language the person uses in their LMS: Moodle and Canvas both send it with
+every launch (``launch_presentation.locale``: Moodle's ``es_mx``, Canvas's ``es-419`` or
+``pt-BR``). Without a launch (an error page, the install pages) it follows the browser's
+Accept-Language; failing both, English. A language Wayfinder has no catalog for falls back to
+its base language (``es-419`` to ``es``), then to English.
+
+Templates mark text with ``{{ _("...") }}`` or ``{% trans %}``; Python marks it with ``_`` (now)
+or ``_l`` (lazily, for module constants). The catalogs live in ``lti_tool/translations`` and
+``flask translations sync`` keeps them in step with the sources (``lti_tool.i18n_catalogs``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+__all__ = ["_", "_l", "init_app", "language_of", "ngettext", "page_language", "supported"]
+
+DEFAULT = "en"
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, default_locale=DEFAULT, locale_selector=select_locale)
+    # {% trans %} blocks collapse their whitespace, as extraction does (i18n_catalogs).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.context_processor(lambda: {"page_language": page_language})
+
+
+@cache
+def _supported(directories: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({str(locale) for locale in babel.list_translations()} | {DEFAULT}))
+
+
+def supported() -> tuple[str, ...]:
+    """The languages with a catalog, plus English."""
+    directories = current_app.extensions["babel"].translation_directories
+    return _supported(tuple(directories))
+
+
+def language_of(value: str | None) -> str | None:
+    """The supported language closest to an LMS or browser locale ("es_MX", "es-419", "EN"),
+    or None when Wayfinder does not speak it."""
+    if not value or len(value) > 35:
+        return None
+    try:
+        locale = Locale.parse(value.strip().replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
+    available = supported()
+    for candidate in (str(locale), f"{locale.language}_{locale.territory}", locale.language):
+        if candidate in available:
+            return candidate
+    return None
+
+
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None
+    launch = g.get("launch")
+    if launch is not None and launch.locale:
+        chosen = language_of(launch.locale)
+        if chosen:
+            return chosen
+    browser = request.accept_languages.best_match([code.replace("_", "-") for code in supported()])
+    return browser.replace("-", "_") if browser else DEFAULT
+
+
+def page_language() -> str:
+    """The page's language as an HTML ``lang`` value ("es", "pt-BR")."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale is not None else DEFAULT

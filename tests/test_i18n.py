@@ -1,0 +1,170 @@
+"""Pages speak the person's LMS language; every page's text can be translated, and is."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lti_tool import i18n, i18n_catalogs
+from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
+from tests.harness import LEARNER, MANAGER, Browser, FakeLms, launch
+from tests.i18n_lint import untranslated_flashes, untranslated_in_template, untranslated_templates
+
+PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
+
+
+# -- the catalogs --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template():
+    return i18n_catalogs.extract()
+
+
+@pytest.mark.parametrize("language", i18n_catalogs.languages())
+def test_each_catalog_holds_exactly_the_marked_strings(template, language: str) -> None:
+    committed = i18n_catalogs.load(i18n_catalogs.po_path(language), language)
+    marked = {m.id for m in template if m.id}
+    held = {m.id for m in committed if m.id}
+    assert not marked - held, f"run `flask translations sync`: new strings {sorted(marked - held)}"
+    assert not held - marked, f"run `flask translations sync`: unused {sorted(held - marked)}"
+
+
+@pytest.mark.parametrize("language", i18n_catalogs.languages())
+def test_each_catalog_is_translated_and_compiled(language: str) -> None:
+    path = i18n_catalogs.po_path(language)
+    committed = i18n_catalogs.load(path, language)
+    report = i18n_catalogs.check(committed, language)
+    assert report.messages > 0
+    assert report.missing == []
+    assert report.fuzzy == []
+    assert report.errors == []
+    compiled = path.with_suffix(".mo").read_bytes()
+    assert compiled == i18n_catalogs.mo_bytes(committed), "run `flask translations sync`"
+
+
+def test_spanish_is_offered() -> None:
+    assert "es" in i18n_catalogs.languages()
+
+
+# -- nothing left unmarked -----------------------------------------------------------------------
+
+
+def test_the_lint_finds_unmarked_text() -> None:
+    source = """{% extends "base.html" %}{% block content %}
+    <h1>{{ _("Your plan") }}</h1>
+    <p>{% trans n=3 %}{{ n }} steps left{% endtrans %}</p>
+    <p>Nothing here yet.</p>
+    <input type="submit" value="Save">
+    <td data-label="Person">{{ person.name }}</td>
+    <span title="{{ _('Due soon') }}" data-mode="put">{{ count }} · {{ total }}</span>
+    {{ field(label="Job role", help=_("Pick one")) }}
+    <script>var x = "Not text";</script>
+    {% endblock %}"""
+    assert untranslated_in_template(source) == [
+        '"Job role"',
+        "Nothing here yet.",
+        '<input value="Save">',
+        '<td data-label="Person">',
+    ]
+
+
+# The areas marked so far (templates/<area>, lti_tool/<area>); the others are being marked.
+MARKED = {"base.html", "lti"}
+
+
+def marked(found: dict[str, list[str]], root: str) -> dict[str, list[str]]:
+    return {
+        path: items
+        for path, items in found.items()
+        if path.removeprefix(root).split("/")[0] in MARKED
+    }
+
+
+def test_every_template_marks_its_text() -> None:
+    assert marked(untranslated_templates(), "") == {}
+
+
+def test_flash_messages_are_marked() -> None:
+    assert marked(untranslated_flashes(), "lti_tool/") == {}
+
+
+# -- choosing the language -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("es", "es"),
+        ("es_mx", "es"),  # Moodle's form
+        ("es-419", "es"),  # Canvas's form
+        ("ES-es", "es"),
+        ("en-GB", "en"),
+        ("en", "en"),
+        ("pt-BR", None),
+        ("klingon", None),
+        ("", None),
+        (None, None),
+        ("x" * 200, None),
+    ],
+)
+def test_language_of_an_lms_locale(app, value: str | None, expected: str | None) -> None:
+    with app.app_context():
+        assert i18n.language_of(value) == expected
+
+
+def lang_of(page) -> str:
+    match = re.search(r'<html lang="([^"]+)"', page.text)
+    return match.group(1) if match else ""
+
+
+def as_person(lms: FakeLms, roles: list[str], locale: str | None) -> None:
+    lms.spec = LaunchSpec(
+        user=LaunchUser("user-es", roles, "Lucía López", "lucia@example.com"),
+        context_id="course-1",
+        context_title="Atención al cliente",
+        extra_claims={PRESENTATION: {"locale": locale}} if locale is not None else {},
+    )
+
+
+def test_a_launch_in_spanish_is_answered_in_spanish_page_after_page(
+    lms: FakeLms, browser: Browser
+) -> None:
+    as_person(lms, [LEARNER], "es-419")
+    page = launch(browser, lms).launch
+    assert page is not None and page.status_code == 200
+    assert lang_of(page) == "es"
+    assert '<span class="badge">Aprendiz</span>' in page.text
+    assert ">Inicio</a>" in page.text
+    profile = re.search(r'href="(/me\?[^"]*)"', page.text)
+    assert profile is not None
+    second = browser.get(lms.tool_url + profile.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert lang_of(second) == "es"
+    assert ">Perfil</a>" in second.text
+
+
+def test_a_launch_in_a_language_wayfinder_lacks_is_english(lms: FakeLms, browser: Browser) -> None:
+    as_person(lms, [MANAGER], "pt-BR")
+    page = launch(browser, lms).launch
+    assert page is not None and page.status_code == 200
+    assert lang_of(page) == "en"
+    assert '<span class="badge">Leader</span>' in page.text
+
+
+def test_without_a_locale_the_browser_language_is_used(lms: FakeLms, browser: Browser) -> None:
+    as_person(lms, [LEARNER], None)
+    browser.session.headers["Accept-Language"] = "es-MX,es;q=0.9,en;q=0.5"
+    page = launch(browser, lms).launch
+    assert page is not None and page.status_code == 200
+    assert lang_of(page) == "es"
+
+
+def test_the_lms_locale_wins_over_the_browser(lms: FakeLms, browser: Browser) -> None:
+    as_person(lms, [LEARNER], "en-US")
+    browser.session.headers["Accept-Language"] = "es"
+    page = launch(browser, lms).launch
+    assert page is not None and page.status_code == 200
+    assert lang_of(page) == "en"
+    assert ">Home</a>" in page.text
