@@ -13,15 +13,26 @@ or ``_l`` (lazily, for module constants). The catalogs live in ``lti_tool/transl
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-__all__ = ["_", "_l", "init_app", "language_of", "ngettext", "page_language", "supported"]
+__all__ = [
+    "_",
+    "_l",
+    "date_text",
+    "init_app",
+    "language_of",
+    "ngettext",
+    "page_language",
+    "supported",
+]
 
 DEFAULT = "en"
 
@@ -33,6 +44,7 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks collapse their whitespace, as extraction does (i18n_catalogs).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(lambda: {"page_language": page_language})
+    app.add_template_filter(date_text)
 
 
 @cache
@@ -78,3 +90,17 @@ def page_language() -> str:
     """The page's language as an HTML ``lang`` value ("es", "pt-BR")."""
     locale = get_locale()
     return str(locale).replace("_", "-") if locale is not None else DEFAULT
+
+
+def date_text(value: date | datetime | time | None, pattern: str = "d MMM y") -> str:
+    """A date or time in the page's language, with a CLDR pattern: "dd MMMM y" (04 diciembre
+    2026), "EEE d MMM, HH:mm" (vie 4 dic, 15:30). Shown as given: an aware datetime in its
+    own zone, a naive one as it is (Wayfinder stores UTC)."""
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse(DEFAULT)
+    if isinstance(value, datetime):
+        return babel_dates.format_datetime(value, pattern, locale=locale)
+    if isinstance(value, date):
+        return babel_dates.format_date(value, pattern, locale=locale)
+    return babel_dates.format_time(value, pattern, locale=locale)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -112,6 +114,20 @@ def test_flash_messages_are_marked() -> None:
 def test_language_of_an_lms_locale(app, value: str | None, expected: str | None) -> None:
     with app.app_context():
         assert i18n.language_of(value) == expected
+
+
+def test_dates_are_written_in_the_page_language(app) -> None:
+    moment = datetime(2026, 12, 4, 15, 30)
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert i18n.date_text(moment, "EEE d MMM y, HH:mm") == "vie 4 dic 2026, 15:30"
+        assert i18n.date_text(moment.date(), "dd MMMM y") == "04 diciembre 2026"
+    with app.test_request_context():
+        assert i18n.date_text(moment, "EEE d MMM y, HH:mm") == "Fri 4 Dec 2026, 15:30"
+        assert i18n.date_text(moment.time(), "HH:mm") == "15:30"
+        assert i18n.date_text(None) == ""
+    zoned = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("America/Bogota"))
+    with app.test_request_context():
+        assert i18n.date_text(zoned, "HH:mm") == "09:00"
 
 
 def lang_of(page) -> str:
