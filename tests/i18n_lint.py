@@ -3,7 +3,7 @@
 Templates: the text between tags, the attributes people read or hear (title, alt, placeholder,
 aria-label, data-label and any data-* holding a sentence) and string literals with a space in
 them inside ``{{ }}`` and ``{% %}``, unless they are inside ``{% trans %}`` or an argument of
-``_``, ``gettext``, ``ngettext`` or ``pgettext``. "Wayfinder" itself is a name and stays.
+``_``, ``gettext``, ``ngettext`` or ``pgettext`` (or a date pattern given to ``date_text``). "Wayfinder" itself is a name and stays.
 
 Python: literal strings (or f-strings) handed straight to ``flash``.
 """
@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 NOT_TRANSLATED = ("devlauncher",)  # plays the LMS; not part of what a company installs
 GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "_l"}
+# Calls whose string arguments are patterns, not text.
+PATTERNS = {"date_text", "strftime", "isoformat"}
 READ_ATTRIBUTES = {
     "title",
     "alt",
@@ -104,7 +106,7 @@ def untranslated_in_template(source: str) -> list[str]:
             elif value == "endtrans":
                 in_trans -= 1
         elif kind == "operator" and value == "(":
-            calls.append(previous[0] == "name" and previous[1] in GETTEXT)
+            calls.append(previous[0] == "name" and previous[1] in GETTEXT | PATTERNS)
         elif kind == "operator" and value == ")":
             if calls:
                 calls.pop()

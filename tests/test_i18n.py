@@ -61,7 +61,7 @@ def test_the_lint_finds_unmarked_text() -> None:
     <input type="submit" value="Save">
     <td data-label="Person">{{ person.name }}</td>
     <span title="{{ _('Due soon') }}" data-mode="put">{{ count }} · {{ total }}</span>
-    {{ field(label="Job role", help=_("Pick one")) }}
+    {{ field(label="Job role", help=_("Pick one")) }} {{ day|date_text("d MMM y") }}
     <script>var x = "Not text";</script>
     {% endblock %}"""
     assert untranslated_in_template(source) == [
