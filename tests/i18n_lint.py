@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 NOT_TRANSLATED = ("devlauncher",)  # plays the LMS; not part of what a company installs
 GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "_l"}
-# Calls whose string arguments are patterns, not text.
-PATTERNS = {"date_text", "strftime", "isoformat"}
+# Calls whose string arguments are date patterns, not text. strftime's are, unless they name
+# months or days in English (%a %A %b %B %p): those belong in date_text.
+PATTERNS = {"date_text"}
+ENGLISH_NAMES = re.compile(r"%[aAbBpc]")
 READ_ATTRIBUTES = {
     "title",
     "alt",
@@ -80,6 +82,12 @@ class _Page(HTMLParser):
             self.found.append(" ".join(data.replace(HOLE, "…").split()))
 
 
+def _not_text(call: str, value: str) -> bool:
+    if call == "strftime":
+        return not ENGLISH_NAMES.search(value)
+    return call in GETTEXT or call in PATTERNS
+
+
 def untranslated_in_template(source: str) -> list[str]:
     env = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n", "jinja2.ext.do"])
     skeleton: list[str] = []
@@ -88,7 +96,7 @@ def untranslated_in_template(source: str) -> list[str]:
     in_block = False
     tag: str | None = None
     previous: tuple[str, str] = ("", "")
-    calls: list[bool] = []
+    calls: list[str] = []
     for _lineno, kind, value in env.lex(source):
         if kind == "data":
             skeleton.append(HOLE if in_trans else value)
@@ -106,14 +114,14 @@ def untranslated_in_template(source: str) -> list[str]:
             elif value == "endtrans":
                 in_trans -= 1
         elif kind == "operator" and value == "(":
-            calls.append(previous[0] == "name" and previous[1] in GETTEXT | PATTERNS)
+            calls.append(previous[1] if previous[0] == "name" else "")
         elif kind == "operator" and value == ")":
             if calls:
                 calls.pop()
         elif (
             kind == "string"
             and not in_trans
-            and not (calls and calls[-1])
+            and not (calls and _not_text(calls[-1], value))
             and " " in value.strip()
             and _has_text(value)
             and tag not in ("extends", "include")

@@ -61,11 +61,12 @@ def test_the_lint_finds_unmarked_text() -> None:
     <input type="submit" value="Save">
     <td data-label="Person">{{ person.name }}</td>
     <span title="{{ _('Due soon') }}" data-mode="put">{{ count }} · {{ total }}</span>
-    {{ field(label="Job role", help=_("Pick one")) }} {{ day|date_text("d MMM y") }}
+    {{ field(label="Job role", help=_("Pick one")) }} {{ day|date_text("d MMM y") }} {{ at.strftime("%Y-%m-%d %H:%M") }} {{ at.strftime("%d %B") }}
     <script>var x = "Not text";</script>
     {% endblock %}"""
     assert untranslated_in_template(source) == [
         '"Job role"',
+        '"%d %B"',
         "Nothing here yet.",
         '<input value="Save">',
         '<td data-label="Person">',
