@@ -83,9 +83,7 @@ def read_upload(data: bytes) -> tuple[str, str]:
             (_("The file is empty."), _("Export the HR list as CSV and choose it again."))
         )
     if len(data) > MAX_BYTES:
-        return "", " ".join(
-            (_("The file is larger than 2 MB."), _("Split it into several files."))
-        )
+        return "", " ".join((_("The file is larger than 2 MB."), _("Split it into several files.")))
     return _decode(data), ""
 
 

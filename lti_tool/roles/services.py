@@ -773,7 +773,9 @@ def find_person(ref: str) -> tuple[Person | None, str]:
         return None, _(
             "No one called or with the email “%(ref)s” has opened Wayfinder yet.", ref=ref
         )
-    return None, _("%(num)d people match “%(ref)s”: use their email instead.", num=len(found), ref=ref)
+    return None, _(
+        "%(num)d people match “%(ref)s”: use their email instead.", num=len(found), ref=ref
+    )
 
 
 def teams() -> list[Team]:
