@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles import services
@@ -78,9 +79,11 @@ def _decode(data: bytes) -> str:
 def read_upload(data: bytes) -> tuple[str, str]:
     """The file's text, or why it cannot be used."""
     if not data.strip():
-        return "", "The file is empty. Export the HR list as CSV and choose it again."
+        return "", " ".join(
+            (_("The file is empty."), _("Export the HR list as CSV and choose it again."))
+        )
     if len(data) > MAX_BYTES:
-        return "", "The file is larger than 2 MB. Split it into several files."
+        return "", " ".join((_("The file is larger than 2 MB."), _("Split it into several files.")))
     return _decode(data), ""
 
 
@@ -98,20 +101,32 @@ class _People:
     def find(self, external_id: str, email: str) -> tuple[Person | None, str]:
         by_id = self.by_sub.get(external_id) if external_id else None
         if external_id and by_id is None:
-            return None, f"no one with external id “{external_id}” has opened Wayfinder in this LMS"
+            return None, _(
+                "no one with external id “%(id)s” has opened Wayfinder in this LMS", id=external_id
+            )
         by_mail: Person | None = None
         if email:
             found = self.by_email.get(email.lower(), [])
             if len(found) > 1 and by_id is None:
-                return None, f"{len(found)} people have the email {email}: give their external id"
+                return None, _(
+                    "%(num)d people have the email %(email)s: give their external id",
+                    num=len(found),
+                    email=email,
+                )
             if not found and by_id is None:
-                return None, f"no one with email {email} has opened Wayfinder in this LMS"
+                return None, _(
+                    "no one with email %(email)s has opened Wayfinder in this LMS", email=email
+                )
             by_mail = found[0] if len(found) == 1 else None
         if by_id is not None and by_mail is not None and by_id.id != by_mail.id:
-            return None, f"external id “{external_id}” and email {email} are two different people"
+            return None, _(
+                "external id “%(id)s” and email %(email)s are two different people",
+                id=external_id,
+                email=email,
+            )
         chosen = by_id or by_mail
         if chosen is None:
-            return None, "give an external id or an email"
+            return None, _("give an external id or an email")
         return chosen, ""
 
 
@@ -125,7 +140,7 @@ def plan(text: str) -> Plan:
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        result.errors.append((1, "the file has no header row"))
+        result.errors.append((1, _("the file has no header row")))
         return result
     columns = {_header(h): i for i, h in enumerate(header)}
 
@@ -136,10 +151,10 @@ def plan(text: str) -> Plan:
     role_col, team_col, leader_col = col(ROLE_HEADERS), col(TEAM_HEADERS), col(LEADER_HEADERS)
     if id_col is None and email_col is None:
         result.errors.append(
-            (1, "the header needs an external_id or an email column to find people")
+            (1, _("the header needs an external_id or an email column to find people"))
         )
     if role_col is None and team_col is None and leader_col is None:
-        result.errors.append((1, "the header needs a job_role, team or leader column"))
+        result.errors.append((1, _("the header needs a job_role, team or leader column")))
     if result.errors:
         return result
 
@@ -176,7 +191,14 @@ def plan(text: str) -> Plan:
                 continue
             if who.id in seen_people:
                 result.errors.append(
-                    (line, f"{who.display_name} is already on line {seen_people[who.id]}")
+                    (
+                        line,
+                        _(
+                            "%(person)s is already on line %(line)d",
+                            person=who.display_name,
+                            line=seen_people[who.id],
+                        ),
+                    )
                 )
                 continue
             seen_people[who.id] = line
@@ -192,31 +214,49 @@ def plan(text: str) -> Plan:
                     result.errors.append(
                         (
                             line,
-                            f"no job role is called “{role_value}”: add it, or add it as another "
-                            "name of a role, on the Job roles page",
+                            _(
+                                "no job role is called “%(value)s”: add it, or add it as another "
+                                "name of a role, on the Job roles page",
+                                value=role_value,
+                            ),
                         )
                     )
                     continue
             leader: Person | None = None
             if leader_value:
                 if not team_value:
-                    result.errors.append((line, "a leader needs the team on the same line"))
+                    result.errors.append((line, _("a leader needs the team on the same line")))
                     continue
                 leader, why = people.find(
                     leader_value if "@" not in leader_value else "",
                     leader_value if "@" in leader_value else "",
                 )
                 if leader is None:
-                    result.errors.append((line, f"leader: {why}"))
+                    result.errors.append((line, _("leader: %(problem)s", problem=why)))
                     continue
                 prior = leaders.get(team_value.lower())
                 if prior is not None and prior[0] != leader.id:
                     result.errors.append(
-                        (line, f"line {prior[1]} gives team {team_value} another leader")
+                        (
+                            line,
+                            _(
+                                "line %(line)d gives team %(team)s another leader",
+                                line=prior[1],
+                                team=team_value,
+                            ),
+                        )
                     )
                     continue
             if team_value and len(team_value) > services.NAME_MAX:
-                result.errors.append((line, f"the team name is longer than {services.NAME_MAX}"))
+                result.errors.append(
+                    (
+                        line,
+                        _(
+                            "the team name is longer than %(max)d characters",
+                            max=services.NAME_MAX,
+                        ),
+                    )
+                )
                 continue
             # The row is good: record what it changes.
             if wanted is not None:
@@ -228,16 +268,17 @@ def plan(text: str) -> Plan:
                         now is not None
                         and services.RANK[Source(now.source)] > services.RANK[Source.HR_CSV]
                     ):
-                        note = (
-                            f"recorded, but {now.role_name} from {Source(now.source).label} "
-                            "still takes precedence"
+                        note = _(
+                            "recorded, but %(role)s %(from_source)s still takes precedence",
+                            role=now.role_name,
+                            from_source=Source(now.source).from_label,
                         )
                     result.changes.append(
                         Change(
                             line,
                             "role",
                             who.display_name,
-                            now.role_name if now else "none",
+                            now.role_name if now else _("none"),
                             wanted.name,
                             note,
                             person_id=who.id,
@@ -260,7 +301,9 @@ def plan(text: str) -> Plan:
                             line,
                             "team",
                             who.display_name,
-                            team_names.get(current_team, "no team") if current_team else "no team",
+                            team_names.get(current_team, _("no team"))
+                            if current_team
+                            else _("no team"),
                             target_name,
                             person_id=who.id,
                             team_name=target_name,
@@ -270,7 +313,9 @@ def plan(text: str) -> Plan:
                     leaders[key] = (leader.id, line)
                     if existing is None or existing.leader_id != leader.id:
                         before = (
-                            existing.leader.display_name if existing and existing.leader else "none"
+                            existing.leader.display_name
+                            if existing and existing.leader
+                            else _("none")
                         )
                         result.changes.append(
                             Change(
@@ -284,9 +329,11 @@ def plan(text: str) -> Plan:
                             )
                         )
     except csv.Error as exc:
-        result.errors.append((reader.line_num, f"the CSV cannot be read here ({exc})"))
+        result.errors.append(
+            (reader.line_num, _("the CSV cannot be read here (%(problem)s)", problem=exc))
+        )
     if result.rows == 0 and not result.errors:
-        result.errors.append((2, "the file has a header but no rows"))
+        result.errors.append((2, _("the file has a header but no rows")))
     return result
 
 

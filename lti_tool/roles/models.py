@@ -15,6 +15,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _l
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -30,14 +31,27 @@ class Source(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return SOURCE_LABELS[self]
+        """The source's name in the page's language ("the HR import")."""
+        return str(SOURCE_LABELS[self])
+
+    @property
+    def from_label(self) -> str:
+        """Where a role came from, to follow a role's name ("from the HR import"): one phrase,
+        so languages that join the preposition and article ("del LMS") can."""
+        return str(FROM_SOURCE[self])
 
 
 SOURCE_LABELS = {
-    Source.LTI: "the LMS (LTI launch)",
-    Source.HR_CSV: "the HR import",
-    Source.ADMIN: "an administrator",
-    Source.REQUEST: "an approved request",
+    Source.LTI: _l("the LMS (LTI launch)"),
+    Source.HR_CSV: _l("the HR import"),
+    Source.ADMIN: _l("an administrator"),
+    Source.REQUEST: _l("an approved request"),
+}
+FROM_SOURCE = {
+    Source.LTI: _l("from the LMS (LTI launch)"),
+    Source.HR_CSV: _l("from the HR import"),
+    Source.ADMIN: _l("from an administrator"),
+    Source.REQUEST: _l("from an approved request"),
 }
 
 
@@ -46,6 +60,20 @@ class RequestStatus(enum.StrEnum):
     APPROVED = "approved"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The request's state in the page's language ("approved")."""
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    # Translators: the state of a role-change request ("solicitud", feminine in Spanish)
+    RequestStatus.PENDING: _l("pending"),
+    RequestStatus.APPROVED: _l("approved"),
+    RequestStatus.DECLINED: _l("declined"),
+    RequestStatus.WITHDRAWN: _l("withdrawn"),
+}
 
 
 class JobRole(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
@@ -177,6 +205,10 @@ class RoleChangeRequest(TenantScoped, db.Model):  # type: ignore[name-defined,mi
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     role: Mapped[JobRole] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return RequestStatus(self.status).label
 
 
 class CareerGoal(TenantScoped, db.Model):  # type: ignore[name-defined,misc]

@@ -43,6 +43,7 @@ from sqlalchemy import event as orm_events
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_id, whole_number
 from lti_tool.people.models import Person
@@ -163,19 +164,25 @@ def save_role(
     aliases = _split_aliases(aliases_text)
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Give the role a name, for example Tier 1 agent."
+        errors["name"] = _("Give the role a name, for example Tier 1 agent.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+        errors["name"] = _("Use at most %(max)d characters.", max=NAME_MAX)
     if len(description) > TEXT_MAX:
-        errors["description"] = f"Use at most {TEXT_MAX} characters."
+        errors["description"] = _("Use at most %(max)d characters.", max=TEXT_MAX)
     taken = {k: v for k, v in role_lookup().items() if row is None or v.id != row.id}
     if name and normalize(name) in taken:
-        errors["name"] = f"{taken[normalize(name)].name} already uses this name."
+        errors["name"] = _("%(role)s already uses this name.", role=taken[normalize(name)].name)
     for alias in aliases:
         if len(alias) > NAME_MAX:
-            errors["aliases"] = f"“{alias[:40]}…” is longer than {NAME_MAX} characters."
+            errors["aliases"] = _(
+                "“%(name)s…” is longer than %(max)d characters.", name=alias[:40], max=NAME_MAX
+            )
         elif normalize(alias) in taken:
-            errors["aliases"] = f"“{alias}” already names {taken[normalize(alias)].name}."
+            errors["aliases"] = _(
+                "“%(name)s” already names %(role)s.",
+                name=alias,
+                role=taken[normalize(alias)].name,
+            )
     if errors:
         return None, errors
     if row is None:
@@ -196,20 +203,20 @@ def save_skill(
     levels = [" ".join(text.split()) for text in levels]
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Give the skill a name, for example Empathy."
+        errors["name"] = _("Give the skill a name, for example Empathy.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+        errors["name"] = _("Use at most %(max)d characters.", max=NAME_MAX)
     else:
         clash = db.session.scalar(select(Skill).where(func.lower(Skill.name) == name.lower()))
         if clash is not None and (row is None or clash.id != row.id):
-            errors["name"] = "Another skill already has this name."
+            errors["name"] = _("Another skill already has this name.")
     if len(description) > TEXT_MAX:
-        errors["description"] = f"Use at most {TEXT_MAX} characters."
+        errors["description"] = _("Use at most %(max)d characters.", max=TEXT_MAX)
     for level, text in zip(LEVELS, levels, strict=True):
         if not text:
-            errors[f"level{level}"] = f"Describe level {level} in a few words."
+            errors[f"level{level}"] = _("Describe level %(num)d in a few words.", num=level)
         elif len(text) > LEVEL_MAX:
-            errors[f"level{level}"] = f"Use at most {LEVEL_MAX} characters."
+            errors[f"level{level}"] = _("Use at most %(max)d characters.", max=LEVEL_MAX)
     if errors:
         return None, errors
     if row is None:
@@ -333,7 +340,11 @@ def parse_matrix(
             elif (level := whole_number(raw)) in LEVELS:
                 values[(r.id, s.id)] = level
             else:
-                errors[key] = f"{s.name} for {r.name}: choose a level from 1 to 5, or none."
+                errors[key] = _(
+                    "%(skill)s for %(role)s: choose a level from 1 to 5, or none.",
+                    skill=s.name,
+                    role=r.name,
+                )
     return values, errors
 
 
@@ -584,7 +595,7 @@ def lti_values_seen(changes: Iterable[tuple[Person, str]]) -> int:
     if not changes:
         return 0
     lookup = role_lookup()
-    current: dict[int, list[PersonRole]] = {person.id: [] for person, _ in changes}
+    current: dict[int, list[PersonRole]] = {person.id: [] for person, _value in changes}
     ids = list(current)
     for start in range(0, len(ids), 500):
         for a in db.session.scalars(
@@ -745,7 +756,7 @@ def find_person(ref: str) -> tuple[Person | None, str]:
     """A person by email, LMS user id or exact name; with the reason when there is none."""
     ref = ref.strip()
     if not ref:
-        return None, "Enter an email or a name."
+        return None, _("Enter an email or a name.")
     found = list(
         db.session.scalars(
             select(Person).where(
@@ -759,8 +770,12 @@ def find_person(ref: str) -> tuple[Person | None, str]:
     if len(found) == 1:
         return found[0], ""
     if not found:
-        return None, f"No one called or with the email “{ref}” has opened Wayfinder yet."
-    return None, f"{len(found)} people match “{ref}”: use their email instead."
+        return None, _(
+            "No one called or with the email “%(ref)s” has opened Wayfinder yet.", ref=ref
+        )
+    return None, _(
+        "%(num)d people match “%(ref)s”: use their email instead.", num=len(found), ref=ref
+    )
 
 
 def teams() -> list[Team]:
@@ -793,13 +808,13 @@ def save_team(
     name = " ".join(name.split())
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "Give the team a name, for example Billing team A."
+        errors["name"] = _("Give the team a name, for example Billing team A.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+        errors["name"] = _("Use at most %(max)d characters.", max=NAME_MAX)
     else:
         clash = db.session.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
         if clash is not None and (row is None or clash.id != row.id):
-            errors["name"] = "Another team already has this name."
+            errors["name"] = _("Another team already has this name.")
     leader = None
     if leader_ref.strip():
         leader, why = find_person(leader_ref)
@@ -823,7 +838,7 @@ def add_member(registration_id: int, row: Team, ref: str) -> tuple[Person | None
         return None, why
     membership = db.session.scalar(select(TeamMember).where(TeamMember.person_id == found.id))
     if membership is not None and membership.team_id == row.id:
-        return None, f"{found.display_name} is already in this team."
+        return None, _("%(person)s is already in this team.", person=found.display_name)
     if membership is None:
         db.session.add(
             TeamMember(registration_id=registration_id, team_id=row.id, person_id=found.id)
@@ -935,16 +950,21 @@ def request_change(
     errors: dict[str, str] = {}
     wanted = db.session.get(JobRole, role_pk) if (role_pk := as_id(role_id)) is not None else None
     if wanted is None:
-        errors["role_id"] = "Choose the role you would like."
+        errors["role_id"] = _("Choose the role you would like.")
     elif wanted.id == effective_role_id(who.id):
-        errors["role_id"] = f"You already have the role {wanted.name}."
+        errors["role_id"] = _("You already have the role %(role)s.", role=wanted.name)
     reason = reason.strip()
     if not reason:
-        errors["reason"] = "Say in a sentence or two why, for your team leader."
+        errors["reason"] = _("Say in a sentence or two why, for your team leader.")
     elif len(reason) > TEXT_MAX:
-        errors["reason"] = f"Use at most {TEXT_MAX} characters."
+        errors["reason"] = _("Use at most %(max)d characters.", max=TEXT_MAX)
     if pending_request(who.id) is not None:
-        errors["role_id"] = "You already have a request waiting. Withdraw it to ask for another."
+        errors["role_id"] = " ".join(
+            (
+                _("You already have a request waiting."),
+                _("Withdraw it to ask for another."),
+            )
+        )
     if errors or wanted is None:
         return None, errors
     row = RoleChangeRequest(
@@ -994,11 +1014,11 @@ def decide(
         raise Forbidden(row.id)
     message = message.strip()
     if row.status != RequestStatus.PENDING.value:
-        return {"message": "This request was already decided or withdrawn."}
+        return {"message": _("This request was already decided or withdrawn.")}
     if not approve and not message:
-        return {"message": "Tell them why, so they know what to do next."}
+        return {"message": _("Tell them why, so they know what to do next.")}
     if len(message) > TEXT_MAX:
-        return {"message": f"Use at most {TEXT_MAX} characters."}
+        return {"message": _("Use at most %(max)d characters.", max=TEXT_MAX)}
     row.status = (RequestStatus.APPROVED if approve else RequestStatus.DECLINED).value
     row.decided_at = utcnow()
     row.decided_by = decider.display_name
@@ -1031,7 +1051,7 @@ def set_career_goal(registration_id: int, who: Person, role_id: str) -> str:
         return ""
     wanted = db.session.get(JobRole, role_pk) if (role_pk := as_id(role_id)) is not None else None
     if wanted is None:
-        return "Choose one of the roles in the list."
+        return _("Choose one of the roles in the list.")
     if goal is None:
         db.session.add(
             CareerGoal(registration_id=registration_id, person_id=who.id, role_id=wanted.id)

@@ -26,6 +26,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.numbers import as_id
@@ -36,6 +37,8 @@ from lti_tool.roles.models import LEVELS, SOURCE_LABELS, Source
 bp = Blueprint("roles", __name__, url_prefix="/roles")
 
 STAFF = (Role.INSTRUCTOR, Role.ADMINISTRATOR)
+# The date_text pattern of a day in sentences: 04 December 2026, 04 diciembre 2026.
+LONG_DATE = "dd MMMM y"
 
 
 def _found(getter: Any, pk: int) -> Any:
@@ -55,7 +58,12 @@ def _see_other(endpoint: str, **values: Any) -> Any:
 
 @bp.context_processor
 def _shared() -> dict[str, Any]:
-    return {"LEVELS": LEVELS, "SOURCE_LABELS": SOURCE_LABELS, "Source": Source}
+    return {
+        "LEVELS": LEVELS,
+        "SOURCE_LABELS": SOURCE_LABELS,
+        "Source": Source,
+        "LONG_DATE": LONG_DATE,
+    }
 
 
 # --- roles and skills -----------------------------------------------------------------------
@@ -80,13 +88,15 @@ def import_starter() -> Any:
     result = services.import_starter_set(current_launch().registration_id)
     db.session.commit()
     if result.nothing_new:
-        flash("The starter set is already here: nothing was added or changed.", "success")
+        flash(_("The starter set is already here: nothing was added or changed."), "success")
     else:
-        flash(
-            f"Added {len(result.roles)} roles, {len(result.skills)} skills and "
-            f"{result.targets} target levels. Edit them to fit your contact center.",
-            "success",
+        added = _(
+            "Added %(roles)s, %(skills)s and %(targets)s.",
+            roles=ngettext("%(num)d role", "%(num)d roles", len(result.roles)),
+            skills=ngettext("%(num)d skill", "%(num)d skills", len(result.skills)),
+            targets=ngettext("%(num)d target level", "%(num)d target levels", result.targets),
         )
+        flash(" ".join((added, _("Edit them to fit your contact center."))), "success")
     return _see_other("roles.index")
 
 
@@ -105,7 +115,7 @@ def _role_form(row: Any) -> Any:
         )
         if saved is not None:
             db.session.commit()
-            flash(f"Job role {saved.name} is saved.", "success")
+            flash(_("Job role %(name)s is saved.", name=saved.name), "success")
             return _see_other("roles.index")
     return render_template(
         "roles/role_form.html", ctx=ctx, row=row, values=values, errors=errors
@@ -133,12 +143,12 @@ def delete_role(pk: int) -> Any:
         name = row.name
         services.delete_role(row, by=ctx.name, by_person_id=ctx.person_id)
         db.session.commit()
-        flash(f"Job role {name} is deleted.", "success")
+        flash(_("Job role %(name)s is deleted.", name=name), "success")
         return _see_other("roles.index")
     return render_template(
         "roles/confirm_delete.html",
         ctx=ctx,
-        kind="job role",
+        kind="role",
         name=row.name,
         dependents=services.role_dependents(row),
         action=url_for("roles.delete_role", pk=pk),
@@ -164,7 +174,7 @@ def _skill_form(row: Any) -> Any:
         )
         if saved is not None:
             db.session.commit()
-            flash(f"Skill {saved.name} is saved.", "success")
+            flash(_("Skill %(name)s is saved.", name=saved.name), "success")
             return _see_other("roles.index", _anchor="skills")
     return render_template(
         "roles/skill_form.html", ctx=ctx, row=row, values=values, errors=errors
@@ -192,7 +202,7 @@ def delete_skill(pk: int) -> Any:
         name = row.name
         services.delete_skill(row)
         db.session.commit()
-        flash(f"Skill {name} is deleted.", "success")
+        flash(_("Skill %(name)s is deleted.", name=name), "success")
         return _see_other("roles.index", _anchor="skills")
     return render_template(
         "roles/confirm_delete.html",
@@ -223,7 +233,13 @@ def matrix() -> Any:
             changed = services.save_matrix(ctx.registration_id, parsed)
             db.session.commit()
             flash(
-                f"Target levels saved ({changed} changed)." if changed else "Nothing changed.",
+                ngettext(
+                    "Target levels saved (%(num)d changed).",
+                    "Target levels saved (%(num)d changed).",
+                    changed,
+                )
+                if changed
+                else _("Nothing changed."),
                 "success",
             )
             return _see_other("roles.matrix")
@@ -257,13 +273,18 @@ def map_unmatched() -> Any:
     role_id = request.form.get("role_id", "")
     target = services.role(role_pk) if (role_pk := as_id(role_id)) is not None else None
     if target is None or not value.strip():
-        flash("Choose the job role this LMS value means.", "error")
+        flash(_("Choose the job role this LMS value means."), "error")
         return _see_other("roles.unmatched")
     assigned = services.map_value(ctx.registration_id, value, target)
     db.session.commit()
     flash(
-        f"“{value}” now means {target.name}; {assigned} "
-        f"{'person has' if assigned == 1 else 'people have'} that role from the LMS now.",
+        ngettext(
+            "“%(value)s” now means %(role)s; %(num)d person has that role from the LMS now.",
+            "“%(value)s” now means %(role)s; %(num)d people have that role from the LMS now.",
+            assigned,
+            value=value,
+            role=target.name,
+        ),
         "success",
     )
     return _see_other("roles.unmatched")
@@ -285,7 +306,8 @@ def teams() -> Any:
         )
         if saved is not None:
             db.session.commit()
-            flash(f"Team {saved.name} is created. Add its members below.", "success")
+            created = _("Team %(name)s is created.", name=saved.name)
+            flash(" ".join((created, _("Add its members below."))), "success")
             return _see_other("roles.team_page", pk=saved.id)
     rows = services.teams()
     return render_template(
@@ -313,7 +335,10 @@ def team_page(pk: int) -> Any:
             added, why = services.add_member(ctx.registration_id, row, values["member"])
             if added is not None:
                 db.session.commit()
-                flash(f"{added.display_name} is now in {row.name}.", "success")
+                flash(
+                    _("%(person)s is now in %(team)s.", person=added.display_name, team=row.name),
+                    "success",
+                )
                 return _see_other("roles.team_page", pk=pk)
             errors["member"] = why
         else:
@@ -324,7 +349,7 @@ def team_page(pk: int) -> Any:
             )
             if saved is not None:
                 db.session.commit()
-                flash(f"Team {saved.name} is saved.", "success")
+                flash(_("Team %(name)s is saved.", name=saved.name), "success")
                 return _see_other("roles.team_page", pk=pk)
     members = sorted(row.members, key=lambda m: m.person.display_name.lower())
     return render_template(
@@ -345,7 +370,7 @@ def remove_member(pk: int, person_id: int) -> Any:
     row = _found(services.team, pk)
     services.remove_member(row, person_id)
     db.session.commit()
-    flash("Removed from the team.", "success")
+    flash(_("Removed from the team."), "success")
     return _see_other("roles.team_page", pk=pk)
 
 
@@ -358,7 +383,7 @@ def delete_team(pk: int) -> Any:
         name = row.name
         services.delete_team(row)
         db.session.commit()
-        flash(f"Team {name} is deleted; its members are in no team now.", "success")
+        flash(_("Team %(name)s is deleted; its members are in no team now.", name=name), "success")
         return _see_other("roles.teams")
     return render_template(
         "roles/confirm_delete.html",
@@ -393,23 +418,29 @@ def hr_import_page() -> Any:
             except hr_import.StalePlan as stale:
                 db.session.rollback()
                 plan = stale.plan
-                problem = (
-                    "Something changed since the preview, so nothing was applied. Check the "
-                    "changes below again."
+                problem = " ".join(
+                    (
+                        _("Something changed since the preview, so nothing was applied."),
+                        _("Check the changes below again."),
+                    )
                 )
             else:
                 db.session.commit()
                 flash(
-                    f"HR import applied: {len(applied.changes)} changes."
+                    ngettext(
+                        "HR import applied: %(num)d change.",
+                        "HR import applied: %(num)d changes.",
+                        len(applied.changes),
+                    )
                     if applied.changes
-                    else "HR import checked: everything already matched, nothing changed.",
+                    else _("HR import checked: everything already matched, nothing changed."),
                     "success",
                 )
                 return _see_other("roles.hr_import_page")
         else:
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                problem = "Choose the CSV file exported from your HR system."
+                problem = _("Choose the CSV file exported from your HR system.")
             else:
                 text, problem = hr_import.read_upload(upload.read())
                 if not problem:
@@ -446,7 +477,8 @@ def person_page(pk: int) -> Any:
             services.admin_set_role(who, None, ctx.name, ctx.person_id)
             db.session.commit()
             flash(
-                "The administrator's choice is cleared: the other sources apply again.", "success"
+                _("The administrator's choice is cleared: the other sources apply again."),
+                "success",
             )
             return _see_other("roles.person_page", pk=pk)
         target = (
@@ -455,14 +487,14 @@ def person_page(pk: int) -> Any:
             else None
         )
         if target is None:
-            error = "Choose a job role."
+            error = _("Choose a job role.")
         else:
             changed = services.admin_set_role(who, target, ctx.name, ctx.person_id)
             db.session.commit()
             flash(
-                f"{who.display_name} is now {target.name}."
+                _("%(person)s is now %(role)s.", person=who.display_name, role=target.name)
                 if changed
-                else f"{target.name} is recorded as the administrator's choice.",
+                else _("%(role)s is recorded as the administrator's choice.", role=target.name),
                 "success",
             )
             return _see_other("roles.person_page", pk=pk)
@@ -519,11 +551,11 @@ def request_change() -> Any:
     if row is None:
         if services.pending_request(me.id) is not None:
             # The page shows the waiting request instead of the form: say why nothing was sent.
-            flash(next(iter(errors.values()), "You already have a request waiting."), "error")
+            flash(next(iter(errors.values()), _("You already have a request waiting.")), "error")
             return _see_other("roles.me")
         return _render_me(errors, values)
     db.session.commit()
-    flash(f"Your request to become {row.role.name} is sent.", "success")
+    flash(_("Your request to become %(role)s is sent.", role=row.role.name), "success")
     return _see_other("roles.me")
 
 
@@ -532,9 +564,9 @@ def request_change() -> Any:
 def withdraw() -> Any:
     if services.withdraw_request(_me()):
         db.session.commit()
-        flash("Your request is withdrawn.", "success")
+        flash(_("Your request is withdrawn."), "success")
     else:
-        flash("No request of yours is waiting, so there is nothing to withdraw.", "error")
+        flash(_("No request of yours is waiting, so there is nothing to withdraw."), "error")
     return _see_other("roles.me")
 
 
@@ -548,7 +580,7 @@ def goal() -> Any:
     if error:
         return _render_me({"goal": error})
     db.session.commit()
-    flash("Your career goal is saved.", "success")
+    flash(_("Your career goal is saved."), "success")
     return _see_other("roles.me", _anchor="goal")
 
 
@@ -601,7 +633,9 @@ def decide(pk: int) -> Any:
         ), 400
     db.session.commit()
     flash(
-        f"{row.person.display_name}'s request is {'approved' if decision == 'approve' else 'declined'}.",
+        _("%(person)s's request is approved.", person=row.person.display_name)
+        if decision == "approve"
+        else _("%(person)s's request is declined.", person=row.person.display_name),
         "success",
     )
     return _see_other("roles.requests_page")
