@@ -22,6 +22,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -33,7 +34,7 @@ class OfferKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"coaching": "Coaching", "shadowing": "Shadowing"}[self.value]
+        return {"coaching": _("Coaching"), "shadowing": _("Shadowing")}[self.value]
 
 
 class Booking(enum.StrEnum):
@@ -52,12 +53,12 @@ class SessionStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "requested": "waiting for the coach",
-            "confirmed": "booked",
-            "completed": "done, both signed off",
-            "declined": "declined",
-            "cancelled": "cancelled",
-            "no_show": "no-show",
+            "requested": _("waiting for the coach"),
+            "confirmed": _("booked"),
+            "completed": _("done, both signed off"),
+            "declined": _("declined"),
+            "cancelled": _("cancelled"),
+            "no_show": _("no-show"),
         }[self.value]
 
     @property
@@ -178,6 +179,10 @@ class CoachingSession(TenantScoped, db.Model):  # type: ignore[name-defined,misc
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.minutes)
+
+    @property
+    def offer_kind(self) -> OfferKind:
+        return OfferKind(self.kind)
 
     @property
     def is_shadowing(self) -> bool:

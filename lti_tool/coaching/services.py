@@ -47,6 +47,7 @@ from lti_tool.coaching.models import (
 )
 from lti_tool.community.models import Notification
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, date_text, ngettext
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -111,12 +112,12 @@ def _parse_start(day: str, at: str, tz: ZoneInfo, errors: dict[str, str]) -> dat
     try:
         parsed_day = date.fromisoformat(day.strip())
     except ValueError:
-        errors["day"] = "Give the date, for example 2026-12-14."
+        errors["day"] = _("Give the date, for example 2026-12-14.")
         parsed_day = None
     try:
         parsed_time = time.fromisoformat(at.strip())
     except ValueError:
-        errors["at"] = "Give the time as hours and minutes, for example 14:30."
+        errors["at"] = _("Give the time as hours and minutes, for example 14:30.")
         parsed_time = None
     if parsed_day is None or parsed_time is None:
         return None
@@ -126,16 +127,18 @@ def _parse_start(day: str, at: str, tz: ZoneInfo, errors: dict[str, str]) -> dat
 
 # --- notifications --------------------------------------------------------------------------
 
+# Read by lti_tool.community.services.notification_text, which fills in {actor}; lazy, so each
+# reader sees them in their own language. The session's kind and title follow the text.
 NOTIFICATION_TEXT = {
-    "coach_requested": "{actor} asks to book your session",
-    "coach_booked": "{actor} booked your session",
-    "coach_confirmed": "{actor} confirmed your session",
-    "coach_declined": "{actor} declined your request for",
-    "coach_changed": "{actor} changed the time or place of",
-    "coach_cancelled": "{actor} cancelled",
-    "coach_signoff": "{actor} signed off and asks for your sign-off on",
-    "coach_completed": "Both of you signed off",
-    "coach_no_show": "{actor} marked you as not attending",
+    "coach_requested": _l("{actor} asks to book your session"),
+    "coach_booked": _l("{actor} booked your session"),
+    "coach_confirmed": _l("{actor} confirmed your session"),
+    "coach_declined": _l("{actor} declined your request for"),
+    "coach_changed": _l("{actor} changed the time or place of"),
+    "coach_cancelled": _l("{actor} cancelled"),
+    "coach_signoff": _l("{actor} signed off and asks for your sign-off on"),
+    "coach_completed": _l("Both of you signed off"),
+    "coach_no_show": _l("{actor} marked you as not attending"),
 }
 
 
@@ -224,41 +227,41 @@ def save_offer(
     if row is not None and row.coach_id != actor.person_id:
         raise Forbidden("offer")
     if row is not None and not row.active:
-        raise Refused("This offer was withdrawn: make a new offer to give your time again.")
+        raise Refused(_("This offer was withdrawn: make a new offer to give your time again."))
     errors: dict[str, str] = {}
     try:
         kind = OfferKind(form.kind)
     except ValueError:
-        errors["kind"] = "Choose coaching or shadowing."
+        errors["kind"] = _("Choose coaching or shadowing.")
         kind = OfferKind.COACHING
     title = " ".join(form.title.split())
     if not title:
-        errors["title"] = "Give it a title, for example De-escalation: your hardest calls."
+        errors["title"] = _("Give it a title, for example De-escalation: your hardest calls.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters."
+        errors["title"] = _("Use at most %(max)d characters.", max=TITLE_MAX)
     description = form.description.strip()
     if len(description) > TEXT_MAX:
-        errors["description"] = f"Use at most {TEXT_MAX} characters."
+        errors["description"] = _("Use at most %(max)d characters.", max=TEXT_MAX)
     if form.booking not in (Booking.DIRECT.value, Booking.REQUEST.value):
-        errors["booking"] = "Choose how people book."
+        errors["booking"] = _("Choose how people book.")
     wanted = set(form.skill_ids)
     known = (
         set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
     )
     if not wanted:
-        errors["skills"] = "Pick at least one skill, so people looking for help find you."
+        errors["skills"] = _("Pick at least one skill, so people looking for help find you.")
     elif wanted - known:
-        errors["skills"] = "Pick skills from the list."
+        errors["skills"] = _("Pick skills from the list.")
     checklist = _checklist_lines(form.checklist)
     if form.from_step.strip():
         step_id = as_id(form.from_step)
         step = db.session.get(PathNode, step_id) if step_id is not None else None
         if step is None or step.id not in {n.id for n in checklist_steps()}:
-            errors["from_step"] = "Choose one of the listed steps, or none."
+            errors["from_step"] = _("Choose one of the listed steps, or none.")
         else:
             checklist += [item for item in step.checklist if item not in checklist]
     if len(checklist) > CHECKLIST_MAX:
-        errors["checklist"] = f"Use at most {CHECKLIST_MAX} items."
+        errors["checklist"] = _("Use at most %(max)d items.", max=CHECKLIST_MAX)
     if errors:
         return None, errors
     if row is None:
@@ -280,13 +283,15 @@ def withdraw_offer(actor: Actor, row: CoachingOffer, reason: str) -> int:
     if row.coach_id != actor.person_id:
         raise Forbidden("offer")
     if not row.active:
-        raise Refused("This offer is withdrawn already.")
+        raise Refused(_("This offer is withdrawn already."))
     live = [s for s in slots_of(row) if s.session_id is not None]
     if live and not reason.strip():
-        raise Invalid("Say why, for the people who booked: their sessions are cancelled.", "reason")
+        raise Invalid(
+            _("Say why, for the people who booked: their sessions are cancelled."), "reason"
+        )
     cancelled = 0
     for s in slots_of(row):
-        cancelled += remove_slot(actor, s, reason or "The coach withdrew the offer.")
+        cancelled += remove_slot(actor, s, reason or _("The coach withdrew the offer."))
     row.active = False
     db.session.flush()
     return cancelled
@@ -363,21 +368,23 @@ def _slot_values(
     starts = _parse_start(form.day, form.at, tz, errors)
     if starts is not None:
         if starts <= now:
-            errors["day"] = "Choose a time in the future."
+            errors["day"] = _("Choose a time in the future.")
         elif starts > now + timedelta(days=SLOTS_AHEAD_DAYS):
-            errors["day"] = "Choose a time within the next year."
+            errors["day"] = _("Choose a time within the next year.")
     minutes = whole_number(form.minutes) or 0
     if not MINUTES_MIN <= minutes <= MINUTES_MAX:
-        errors["minutes"] = f"Give the length in minutes, from {MINUTES_MIN} to {MINUTES_MAX}."
+        errors["minutes"] = _(
+            "Give the length in minutes, from %(min)d to %(max)d.", min=MINUTES_MIN, max=MINUTES_MAX
+        )
     place = " ".join(form.place.split())
     if not place:
-        errors["place"] = "Say where: a desk or room, or the call link (https://…)."
+        errors["place"] = _("Say where: a desk or room, or the call link (https://\u2026).")
     elif len(place) > PLACE_MAX:
-        errors["place"] = f"Use at most {PLACE_MAX} characters."
+        errors["place"] = _("Use at most %(max)d characters.", max=PLACE_MAX)
     elif "://" in place:
         parts = urlsplit(place)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["place"] = "A call link starts with https://."
+            errors["place"] = _("A call link starts with https://.")
     return starts, minutes, place, errors
 
 
@@ -404,10 +411,10 @@ def add_slot(
     if row.coach_id != actor.person_id:
         raise Forbidden("slot")
     if not row.active:
-        raise Refused("This offer was withdrawn.")
+        raise Refused(_("This offer was withdrawn."))
     starts, minutes, place, errors = _slot_values(form, tz, utcnow())
     if starts is not None and not errors and _overlaps(row.coach_id, starts, minutes, None):
-        errors["at"] = "You already have a slot at that time."
+        errors["at"] = _("You already have a slot at that time.")
     if errors or starts is None:
         return None, errors
     new = CoachingSlot(
@@ -428,7 +435,7 @@ def change_slot(actor: Actor, row: CoachingSlot, form: SlotForm, tz: ZoneInfo) -
         raise Forbidden("slot")
     starts, minutes, place, errors = _slot_values(form, tz, utcnow())
     if starts is not None and not errors and _overlaps(row.offer.coach_id, starts, minutes, row.id):
-        errors["at"] = "You already have a slot at that time."
+        errors["at"] = _("You already have a slot at that time.")
     if errors or starts is None:
         return errors
     changed = (row.starts_at, row.minutes, row.place) != (starts, minutes, place)
@@ -450,7 +457,7 @@ def remove_slot(actor: Actor, row: CoachingSlot, reason: str) -> int:
         live = db.session.get(CoachingSession, row.session_id)
         if live is not None and live.state.live:
             if not reason.strip():
-                raise Invalid("Say why, for the person who booked it.", "reason")
+                raise Invalid(_("Say why, for the person who booked it."), "reason")
             cancel(actor, live, reason)
             cancelled = 1
     row.removed_at = utcnow()
@@ -499,7 +506,7 @@ class AlreadyBooked(Exception):
     """The person booked this slot already (a second click): their session."""
 
     def __init__(self, session: CoachingSession) -> None:
-        super().__init__("You booked this slot already: here is your session.")
+        super().__init__(_("You booked this slot already: here is your session."))
         self.session = session
 
 
@@ -508,24 +515,24 @@ def book(actor: Actor, row: CoachingSlot, note: str = "", step: str = "") -> Coa
     "<assignment id>:<step key>" of the learner's path (optional)."""
     o = row.offer
     if o.coach_id == actor.person_id:
-        raise Refused("This is your own slot: share its page with the people you coach.")
+        raise Refused(_("This is your own slot: share its page with the people you coach."))
     if row.session_id is not None:
         held = db.session.get(CoachingSession, row.session_id)
         if held is not None and held.learner_id == actor.person_id:
             raise AlreadyBooked(held)
     if not o.active:
-        raise Refused("This offer was withdrawn.")
+        raise Refused(_("This offer was withdrawn."))
     if row.starts_at <= utcnow():
-        raise Refused("This slot has already started: choose a later one.")
+        raise Refused(_("This slot has already started: choose a later one."))
     note = note.strip()
     if len(note) > TEXT_MAX:
-        raise Invalid(f"Use at most {TEXT_MAX} characters in the note.", "note")
+        raise Invalid(_("Use at most %(max)d characters in the note.", max=TEXT_MAX), "note")
     choices = step_choices(actor.person_id, o.offer_kind)
     chosen: StepChoice | None = None
     if step:
         chosen = next((c for c in choices if c.value == step), None)
         if chosen is None:
-            raise Invalid("Choose one of your own open steps, or none.", "step")
+            raise Invalid(_("Choose one of your own open steps, or none."), "step")
     session = CoachingSession(
         registration_id=row.registration_id,
         slot_id=row.id,
@@ -559,7 +566,7 @@ def book(actor: Actor, row: CoachingSlot, note: str = "", step: str = "") -> Coa
     if not getattr(taken, "rowcount", 0):
         db.session.delete(session)
         db.session.flush()
-        raise Refused("Someone else booked this slot a moment ago: choose another one.")
+        raise Refused(_("Someone else booked this slot a moment ago: choose another one."))
     db.session.refresh(row, ["session_id"])
     _notify(actor, o.coach_id, "coach_booked" if o.direct else "coach_requested", session)
     return session
@@ -579,7 +586,7 @@ def confirm(actor: Actor, row: CoachingSession) -> None:
     if actor.person_id != row.coach_id:
         raise Forbidden("confirm")
     if row.state is not SessionStatus.REQUESTED:
-        raise Refused("Only a request waiting for you can be confirmed.")
+        raise Refused(_("Only a request waiting for you can be confirmed."))
     row.status = SessionStatus.CONFIRMED.value
     row.confirmed_at = utcnow()
     _notify(actor, row.learner_id, "coach_confirmed", row)
@@ -593,12 +600,13 @@ def _end(actor: Actor, row: CoachingSession, status: SessionStatus, reason: str)
     row.end_reason = reason.strip()[:REASON_MAX]
 
 
-def _reason(reason: str, what: str) -> str:
+def _reason(reason: str, missing: str) -> str:
+    """The reason given, stripped; ``missing`` says what to write when there is none."""
     reason = reason.strip()
     if not reason:
-        raise Invalid(f"Say why you {what}: the other person sees it.", "reason")
+        raise Invalid(missing, "reason")
     if len(reason) > REASON_MAX:
-        raise Invalid(f"Use at most {REASON_MAX} characters.", "reason")
+        raise Invalid(_("Use at most %(max)d characters.", max=REASON_MAX), "reason")
     return reason
 
 
@@ -606,8 +614,9 @@ def decline(actor: Actor, row: CoachingSession, reason: str) -> None:
     if actor.person_id != row.coach_id:
         raise Forbidden("decline")
     if row.state is not SessionStatus.REQUESTED:
-        raise Refused("Only a request waiting for you can be declined.")
-    _end(actor, row, SessionStatus.DECLINED, _reason(reason, "decline"))
+        raise Refused(_("Only a request waiting for you can be declined."))
+    why = _reason(reason, _("Say why you decline: the other person sees it."))
+    _end(actor, row, SessionStatus.DECLINED, why)
     _release(row)
     _notify(actor, row.learner_id, "coach_declined", row)
     db.session.flush()
@@ -618,16 +627,18 @@ def cancel(actor: Actor, row: CoachingSession, reason: str) -> None:
     if actor.person_id not in (row.coach_id, row.learner_id):
         raise Forbidden("cancel")
     if not row.state.live:
-        raise Refused("This session is no longer booked.")
-    _end(actor, row, SessionStatus.CANCELLED, _reason(reason, "cancel"))
+        raise Refused(_("This session is no longer booked."))
+    why = _reason(reason, _("Say why you cancel: the other person sees it."))
+    _end(actor, row, SessionStatus.CANCELLED, why)
     _release(row)
     _notify(actor, _other_side(row, actor.person_id), "coach_cancelled", row)
     db.session.flush()
 
 
-def _after_start(row: CoachingSession, what: str) -> None:
+def _after_start(row: CoachingSession, too_soon: str) -> None:
+    """Refused with ``too_soon`` before the session's start."""
     if utcnow() < row.starts_at:
-        raise Refused(f"You can {what} once the session has started.")
+        raise Refused(too_soon)
 
 
 def mark_no_show(actor: Actor, row: CoachingSession, note: str = "") -> None:
@@ -635,17 +646,17 @@ def mark_no_show(actor: Actor, row: CoachingSession, note: str = "") -> None:
     if actor.person_id not in (row.coach_id, row.learner_id):
         raise Forbidden("no_show")
     if row.state is not SessionStatus.CONFIRMED:
-        raise Refused("Only a booked session can be marked as a no-show.")
-    _after_start(row, "mark a no-show")
+        raise Refused(_("Only a booked session can be marked as a no-show."))
+    _after_start(row, _("You can mark a no-show once the session has started."))
     if (actor.person_id == row.coach_id and row.learner_signed_at) or (
         actor.person_id == row.learner_id and row.coach_signed_at
     ):
-        raise Refused("The other side signed off: they were there.")
+        raise Refused(_("The other side signed off: they were there."))
     note = note.strip()
     if len(note) > REASON_MAX:
-        raise Invalid(f"Use at most {REASON_MAX} characters.", "note")
+        raise Invalid(_("Use at most %(max)d characters.", max=REASON_MAX), "note")
     absent = _other_side(row, actor.person_id)
-    _end(actor, row, SessionStatus.NO_SHOW, note or "Did not come.")
+    _end(actor, row, SessionStatus.NO_SHOW, note or _("Did not come."))
     row.absent_id = absent
     _notify(actor, absent, "coach_no_show", row)
     db.session.flush()
@@ -656,7 +667,7 @@ def tick(actor: Actor, row: CoachingSession, done_indexes: Iterable[int]) -> Non
     if actor.person_id not in (row.coach_id, row.learner_id):
         raise Forbidden("checklist")
     if row.state is not SessionStatus.CONFIRMED:
-        raise Refused("The checklist is filled in during a booked session.")
+        raise Refused(_("The checklist is filled in during a booked session."))
     done = set(done_indexes)
     row.checklist = [
         {"text": item["text"], "done": i in done} for i, item in enumerate(row.checklist or [])
@@ -674,19 +685,19 @@ def sign_off(actor: Actor, row: CoachingSession, note: str = "") -> bool:
     if actor.person_id not in (row.coach_id, row.learner_id):
         raise Forbidden("sign_off")
     if row.state is not SessionStatus.CONFIRMED:
-        raise Refused("Only a booked session can be signed off.")
-    _after_start(row, "sign off")
+        raise Refused(_("Only a booked session can be signed off."))
+    _after_start(row, _("You can sign off once the session has started."))
     note = note.strip()
     if len(note) > TEXT_MAX:
-        raise Invalid(f"Use at most {TEXT_MAX} characters.", "note")
+        raise Invalid(_("Use at most %(max)d characters.", max=TEXT_MAX), "note")
     as_coach = actor.person_id == row.coach_id
     if as_coach:
         if row.coach_signed_at is not None:
-            raise Refused("You have signed off already.")
+            raise Refused(_("You have signed off already."))
         row.coach_signed_at, row.coach_note = utcnow(), note
     else:
         if row.learner_signed_at is not None:
-            raise Refused("You have signed off already.")
+            raise Refused(_("You have signed off already."))
         row.learner_signed_at, row.learner_note = utcnow(), note
     other = _other_side(row, actor.person_id)
     if row.coach_signed_at is None or row.learner_signed_at is None:
@@ -721,11 +732,23 @@ def record_coached(row: CoachingSession) -> bool:
 
 
 def _record_evidence(row: CoachingSession) -> None:
-    coach = row.coach.display_name
+    # Written once, in the language of the person whose sign-off completed the session.
+    coach, learner = row.coach.display_name, row.learner.display_name
     what = "shadowing" if row.is_shadowing else "coaching"
-    when = row.starts_at.strftime("%d %b %Y")
-    note = f"{what.capitalize()} session with {coach} on {when}, signed off by both."
-    by = paths.Actor(f"{coach} and {row.learner.display_name} ({what} sign-off)", row.coach_id)
+    when = date_text(row.starts_at, "dd MMM y")
+    if row.is_shadowing:
+        note = _(
+            "Shadowing session with %(coach)s on %(day)s, signed off by both.",
+            coach=coach,
+            day=when,
+        )
+        by_name = _("%(coach)s and %(learner)s (shadowing sign-off)", coach=coach, learner=learner)
+    else:
+        note = _(
+            "Coaching session with %(coach)s on %(day)s, signed off by both.", coach=coach, day=when
+        )
+        by_name = _("%(coach)s and %(learner)s (coaching sign-off)", coach=coach, learner=learner)
+    by = paths.Actor(by_name, row.coach_id)
     target: StepChoice | None = None
     if row.assignment_id and row.step_key:
         target = next(
@@ -738,16 +761,22 @@ def _record_evidence(row: CoachingSession) -> None:
         )
     if target is None:
         target = _matched_step(step_choices(row.learner_id, OfferKind(row.kind)), row.skill_ids)
-    names = ", ".join(s.name for s in paths.skills_by_id(row.skill_ids or []).values())
+    skills = [s.name for s in paths.skills_by_id(row.skill_ids or []).values()]
+    names = ", ".join(skills)
     if target is not None and paths.complete_by_evidence(
         target.assignment_id, target.step_key, by, evidence="coaching", note=note
     ):
         row.assignment_id, row.step_key = target.assignment_id, target.step_key
-        row.evidence_for = f"“{target.title}” on {target.path_title}"[:500]
+        row.evidence_for = _("“%(step)s” on %(path)s", step=target.title, path=target.path_title)[
+            :500
+        ]
     else:
         row.assignment_id, row.step_key = None, ""
-        plural = "s" if "," in names else ""
-        row.evidence_for = (f"the skill{plural} {names}" if names else "")[:500]
+        row.evidence_for = (
+            ngettext("the skill %(names)s", "the skills %(names)s", len(skills), names=names)
+            if names
+            else ""
+        )[:500]
     paths.record(
         "coaching_evidence",
         by,
@@ -756,7 +785,7 @@ def _record_evidence(row: CoachingSession) -> None:
         assignment_id=row.assignment_id,
         step_key=row.step_key,
         to_value=what,
-        detail=f"{note} Skills: {names}." if names else note,
+        detail=_("%(note)s Skills: %(names)s.", note=note, names=names) if names else note,
     )
 
 

@@ -44,6 +44,7 @@ from lti_tool.coaching import peers, services
 from lti_tool.coaching.models import Booking, OfferKind, SessionStatus
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
+from lti_tool.i18n import _, date_text, ngettext
 from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
@@ -156,7 +157,7 @@ def _offer_form_values() -> services.OfferForm:
 def _offer_form(row: Any) -> Any:
     actor = _actor()
     if row is not None and row.coach_id == actor.person_id and not row.active:
-        flash("This offer was withdrawn: make a new offer to give your time again.", "error")
+        flash(_("This offer was withdrawn: make a new offer to give your time again."), "error")
         return _see_other("coaching.offer", pk=row.id)
     if row is not None and row.coach_id != actor.person_id:
         raise services.Forbidden("offer")
@@ -186,9 +187,9 @@ def _offer_form(row: Any) -> Any:
         if saved is not None:
             db.session.commit()
             flash(
-                "Your offer is saved. Add the times you are free below."
+                _("Your offer is saved. Add the times you are free below.")
                 if row is None
-                else "Your offer is saved.",
+                else _("Your offer is saved."),
                 "success",
             )
             return _see_other("coaching.offer", pk=saved.id)
@@ -224,7 +225,7 @@ def withdraw_offer(pk: int) -> Any:
     if row.coach_id != actor.person_id:
         raise services.Forbidden("offer")
     if not row.active:  # a second click, or an old page
-        flash("This offer is withdrawn already.", "error")
+        flash(_("This offer is withdrawn already."), "error")
         return _see_other("coaching.offer", pk=pk)
     error, reason, invalid = "", request.form.get("reason", ""), False
     booked = [s for s in services.slots_of(row) if s.session_id is not None]
@@ -237,28 +238,34 @@ def withdraw_offer(pk: int) -> Any:
         else:
             db.session.commit()
             flash(
-                "Your offer is withdrawn"
-                + (
-                    f"; {cancelled} booked session(s) cancelled and the people told."
-                    if cancelled
-                    else "."
-                ),
+                ngettext(
+                    "Your offer is withdrawn; %(num)d booked session cancelled and the person told.",
+                    "Your offer is withdrawn; %(num)d booked sessions cancelled and the people told.",
+                    cancelled,
+                )
+                if cancelled
+                else _("Your offer is withdrawn."),
                 "success",
             )
             return _see_other("coaching.index")
     return render_template(
         "coaching/confirm.html",
         ctx=current_launch(),
-        title=f"Withdraw “{row.title}”?",
+        title=_("Withdraw “%(title)s”?", title=row.title),
         message=(
-            f"{len(booked)} slot(s) are booked: those sessions are cancelled and the people "
-            "who booked are told, with your reason."
+            ngettext(
+                "%(num)d slot is booked: that session is cancelled and the person who booked is "
+                "told, with your reason.",
+                "%(num)d slots are booked: those sessions are cancelled and the people who booked "
+                "are told, with your reason.",
+                len(booked),
+            )
             if booked
-            else "Nobody has booked a slot. Your free slots go with the offer."
+            else _("Nobody has booked a slot. Your free slots go with the offer.")
         ),
         action=url_for("coaching.withdraw_offer", pk=pk),
         back=url_for("coaching.offer", pk=pk),
-        button="Withdraw the offer",
+        button=_("Withdraw the offer"),
         need_reason=bool(booked),
         reason=reason,
         error=error,
@@ -322,7 +329,7 @@ def add_slot(pk: int) -> Any:
     if added is None:
         return _offer_page(row, errors, form, {}, 400)
     db.session.commit()
-    flash("Slot added: colleagues can book it now.", "success")
+    flash(_("Slot added: colleagues can book it now."), "success")
     return _see_other("coaching.offer", pk=pk, _anchor="slots")
 
 
@@ -352,9 +359,9 @@ def edit_slot(pk: int) -> Any:
         if not errors:
             db.session.commit()
             flash(
-                "Slot changed; the person who booked it is told."
+                _("Slot changed; the person who booked it is told.")
                 if row.session_id
-                else "Slot changed.",
+                else _("Slot changed."),
                 "success",
             )
             return _see_other("coaching.offer", pk=row.offer_id, _anchor="slots")
@@ -387,26 +394,28 @@ def remove_slot(pk: int) -> Any:
         else:
             db.session.commit()
             flash(
-                "Slot removed; the session is cancelled and the person told."
+                _("Slot removed; the session is cancelled and the person told.")
                 if booked
-                else "Slot removed.",
+                else _("Slot removed."),
                 "success",
             )
             return _see_other("coaching.offer", pk=row.offer_id, _anchor="slots")
-    when = services.to_local(row.starts_at, _tz()).strftime("%a %d %b %Y, %H:%M")
+    when = date_text(services.to_local(row.starts_at, _tz()), "EEE dd MMM y, HH:mm")
     return render_template(
         "coaching/confirm.html",
         ctx=current_launch(),
-        title=f"Remove the slot of {when}?",
+        title=_("Remove the slot of %(when)s?", when=when),
         message=(
-            f"{live.learner.display_name} booked it: the session is cancelled and they are told, "
-            "with your reason."
+            _(
+                "%(name)s booked it: the session is cancelled and they are told, with your reason.",
+                name=live.learner.display_name,
+            )
             if booked and live is not None
-            else "Nobody has booked it."
+            else _("Nobody has booked it.")
         ),
         action=url_for("coaching.remove_slot", pk=pk),
         back=url_for("coaching.offer", pk=row.offer_id),
-        button="Remove the slot",
+        button=_("Remove the slot"),
         need_reason=booked,
         reason=reason,
         error=error,
@@ -433,9 +442,9 @@ def book(pk: int) -> Any:
         return _offer_page(row.offer, {}, services.SlotForm(), {row.id: str(exc)}, 409)
     db.session.commit()
     flash(
-        "Booked: it is in your sessions, and the coach is told."
+        _("Booked: it is in your sessions, and the coach is told.")
         if session.state is SessionStatus.CONFIRMED
-        else "Request sent: the coach confirms or declines, and you are told.",
+        else _("Request sent: the coach confirms or declines, and you are told."),
         "success",
     )
     return _see_other("coaching.session", pk=session.id)
@@ -482,12 +491,12 @@ def session_action(pk: int, action: str) -> Any:
     note = request.form.get("note", "")
     reason = request.form.get("reason", "")
     messages = {
-        "confirm": "Confirmed: it is in both your sessions.",
-        "decline": "Declined; they see your reason and the slot is free again.",
-        "cancel": "Cancelled; the other person is told and the slot is free again.",
-        "checklist": "Checklist saved.",
-        "signoff": "Signed off. The other side is asked to sign off too.",
-        "noshow": "Marked as a no-show. It does not count as evidence.",
+        "confirm": _("Confirmed: it is in both your sessions."),
+        "decline": _("Declined; they see your reason and the slot is free again."),
+        "cancel": _("Cancelled; the other person is told and the slot is free again."),
+        "checklist": _("Checklist saved."),
+        "signoff": _("Signed off. The other side is asked to sign off too."),
+        "noshow": _("Marked as a no-show. It does not count as evidence."),
     }
     if action not in messages:
         abort(404)
@@ -507,9 +516,9 @@ def session_action(pk: int, action: str) -> Any:
         elif action == "signoff":
             if services.sign_off(actor, row, note):
                 messages["signoff"] = (
-                    "Both of you signed off: it counts for "
-                    + (row.evidence_for or "the learner's record")
-                    + "."
+                    _("Both of you signed off: it counts for %(what)s.", what=row.evidence_for)
+                    if row.evidence_for
+                    else _("Both of you signed off: it counts for the learner's record.")
                 )
         else:
             services.mark_no_show(actor, row, note)

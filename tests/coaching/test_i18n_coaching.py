@@ -1,0 +1,63 @@
+"""Coaching in Spanish: a learner whose browser asks for Spanish books a slot an English-speaking
+coach offered. Her pages, flashed messages, form errors and dates are in Spanish; the coach's
+stay in English, and each reads the bell's notification in their own language."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+
+from tests.coaching.test_pages import add_slot, book, make_offer, tomorrow
+from tests.community.conftest import Session, skill_ids, text
+
+
+def lang_of(response: Any) -> str:
+    match = re.search(r'<html lang="([^"]+)"', response.text)
+    return match.group(1) if match else ""
+
+
+def test_a_learner_books_coaching_in_spanish(
+    clean_app: Any, chloe: Session, ana: Session, ben: Session
+) -> None:
+    offer = make_offer(ben, skill_ids(clean_app)["De-escalation"])
+    slot = add_slot(ben, offer, at="10:00")
+    ana.browser.session.headers["Accept-Language"] = "es"
+
+    listing = ana.get("/coaching/")
+    assert lang_of(listing) == "es"
+    page = text(listing)
+    assert "<h1>Coaching y acompañamiento en puesto</h1>" in listing.text
+    assert "Ofertas de compañeros" in page and "1 horario libre" in page
+    assert "Offers from colleagues" not in page
+
+    offer_page = ana.get(f"/coaching/offers/{offer}")
+    words = text(offer_page)
+    assert "Horarios libres" in words and "Solicitar este horario" in offer_page.text
+    day = format_date(date.fromisoformat(tomorrow()), "EEE dd MMM y", locale="es")
+    assert f"{day}, 10:00" in words  # the slot's local time, with Spanish day and month names
+    assert "30 min" in words
+
+    too_long = ana.post(f"/coaching/slots/{slot}/book", {"note": "x" * 5000})
+    assert too_long.status_code == 400
+    assert "No se envió nada." in text(too_long)
+    assert "Usa como máximo 4000 caracteres en la nota." in text(too_long)
+
+    session = book(ana, slot, note="El cliente que grita")
+    mine = ana.browser.get(f"{ana.base}/coaching/s/{session}?lt={ana.token}")
+    assert lang_of(mine) == "es"
+    words = text(mine)
+    assert "Solicitud enviada: el coach la confirma o la rechaza, y se te avisa." in words
+    assert "esperando al coach" in words and "Cancelar la sesión" in words
+    no_reason = ana.post(f"/coaching/s/{session}/cancel", {"reason": ""})
+    assert no_reason.status_code == 400
+    assert "Di por qué cancelas: la otra persona lo ve." in text(no_reason)
+
+    # The coach's browser sends no language: his pages stay English.
+    coach_view = ben.get(f"/coaching/s/{session}")
+    assert lang_of(coach_view) == "en" and "Confirm the session" in coach_view.text
+    assert "Ana Alvarez asks to book your session" in text(ben.get("/community/notifications"))
+    ben.browser.session.headers["Accept-Language"] = "es"
+    assert "Ana Alvarez pide reservar tu sesión" in text(ben.get("/community/notifications"))
