@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from adapters.base import AdapterError, ErrorKind, LmsAdapter, TokenStore
@@ -25,30 +26,42 @@ from adapters.factory import AdapterSettings, make_adapter
 from adapters.http import HttpClient
 from lti_tool.catalog.models import CatalogSource
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l
 from lti_tool.lti.models import utcnow
 
 PLATFORMS = {
-    "moodle": "Moodle (web-service token)",
-    "canvas": "Canvas (admin token, developer key)",
+    "moodle": _l("Moodle (web-service token)"),
+    "canvas": _l("Canvas (admin token, developer key)"),
 }
 # The development launcher's pretend LMS (devlauncher/demo_catalog.py): only with DEV_LAUNCHER.
 DEMO_PLATFORM = "demo"
 
-# What the administrator should do, by kind of failure.
+# What the administrator should do, by kind of failure. Stored in English with the problem
+# (a job or another person's request records it); pages show it translated (`problem_text`).
 FIXES = {
-    ErrorKind.AUTH: "The LMS no longer accepts Wayfinder's token (it expired or was revoked). "
-    "Create a new one (Moodle: Site administration > Server > Web services > Manage tokens; "
-    "Canvas: Account > Settings > Approved integrations) and save it under Catalog > LMS access.",
-    ErrorKind.FORBIDDEN: "The token works but may not do this. Give Wayfinder's LMS user the "
-    "missing permission or add the missing function to its web service (docs/adapters.md lists "
-    "them).",
-    ErrorKind.UNAVAILABLE: "The LMS did not answer. Wayfinder tries again by itself; if it "
-    "lasts, check that the LMS is up and reachable from Wayfinder.",
-    ErrorKind.BAD_ANSWER: "The LMS answered something Wayfinder cannot read. Check the address "
-    "under Catalog > LMS access (it must be the LMS's own site address).",
-    ErrorKind.NOT_FOUND: "The LMS does not know what Wayfinder asked for (a course or person "
-    "was removed).",
-    ErrorKind.REFUSED: "The LMS refused the request.",
+    ErrorKind.AUTH: _l(
+        "The LMS no longer accepts Wayfinder's token (it expired or was revoked). "
+        "Create a new one (Moodle: Site administration > Server > Web services > Manage tokens; "
+        "Canvas: Account > Settings > Approved integrations) and save it under Catalog > LMS "
+        "access."
+    ),
+    ErrorKind.FORBIDDEN: _l(
+        "The token works but may not do this. Give Wayfinder's LMS user the "
+        "missing permission or add the missing function to its web service (docs/adapters.md "
+        "lists them)."
+    ),
+    ErrorKind.UNAVAILABLE: _l(
+        "The LMS did not answer. Wayfinder tries again by itself; if it "
+        "lasts, check that the LMS is up and reachable from Wayfinder."
+    ),
+    ErrorKind.BAD_ANSWER: _l(
+        "The LMS answered something Wayfinder cannot read. Check the address "
+        "under Catalog > LMS access (it must be the LMS's own site address)."
+    ),
+    ErrorKind.NOT_FOUND: _l(
+        "The LMS does not know what Wayfinder asked for (a course or person was removed)."
+    ),
+    ErrorKind.REFUSED: _l("The LMS refused the request."),
 }
 
 
@@ -57,7 +70,7 @@ FIXES = {
 SecretKeys = str | Sequence[str]
 
 # What an administrator is told when a stored token cannot be read with any configured key.
-UNREADABLE_FIX = (
+UNREADABLE_FIX = _l(
     "Wayfinder cannot read tokens it stored with an earlier SECRET_KEY. If SECRET_KEY was "
     "changed, put the previous value in SECRET_KEY_FALLBACKS (WAYFINDER_SECRET_KEY_FALLBACKS, "
     "or the settings file) and restart Wayfinder; otherwise save the token again here."
@@ -235,13 +248,13 @@ def save_access(
     account_id = account_id.strip() or "self"
     row = source(registration_id)
     if platform not in ("", *PLATFORMS):
-        errors["platform"] = "Choose Moodle, Canvas or none."
+        errors["platform"] = _("Choose Moodle, Canvas or none.")
     if platform:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-            errors["base_url"] = "Give the LMS's address, like https://moodle.example.com."
+            errors["base_url"] = _("Give the LMS's address, like https://moodle.example.com.")
         elif len(base_url) > 500:
-            errors["base_url"] = "Use at most 500 characters."
+            errors["base_url"] = _("Use at most %(num)d characters.", num=500)
         has_token = bool(token.strip()) or bool(row is not None and row.token_encrypted)
         key_id = (client_id if client_id is not None else (row.client_id if row else "")).strip()
         has_key = bool(key_id) and (
@@ -249,25 +262,25 @@ def save_access(
         )
         if not has_token and not (platform == "canvas" and has_key):
             errors["token"] = (
-                "Paste the token the LMS gave you."
+                _("Paste the token the LMS gave you.")
                 if platform != "canvas"
-                else "Paste an admin token, or give the developer key below, or both."
+                else _("Paste an admin token, or give the developer key below, or both.")
             )
         if platform == "canvas" and client_id is not None:
             if key_id and not (key_id.isascii() and key_id.isdigit()):
-                errors["client_id"] = (
+                errors["client_id"] = _(
                     "The developer key's client id is a number, like 10000000000042."
                 )
             elif len(key_id) > 100:
-                errors["client_id"] = "Use at most 100 characters."
+                errors["client_id"] = _("Use at most %(num)d characters.", num=100)
             elif key_id and not has_key:
-                errors["client_secret"] = "Paste the developer key's secret (its “Show key”)."  # noqa: S105
+                errors["client_secret"] = _("Paste the developer key's secret (its “Show key”).")
             elif client_secret.strip() and not key_id:
-                errors["client_id"] = "Give the client id that goes with this secret."
+                errors["client_id"] = _("Give the client id that goes with this secret.")
         if platform == "canvas" and not (
             account_id == "self" or (account_id.isascii() and account_id.isdigit())
         ):
-            errors["account_id"] = "The account id is the number in /accounts/<id>, or self."
+            errors["account_id"] = _("The account id is the number in /accounts/<id>, or self.")
     if errors:
         return errors
     row = ensure_source(registration_id)
@@ -296,10 +309,34 @@ def save_access(
 
 
 def describe(error: AdapterError) -> str:
-    """One line for the administrator: what went wrong and what to do."""
+    """One line for the administrator: what went wrong and what to do. In English: it is
+    stored (by a job, or by someone else's request) and shown translated (`problem_text`)."""
     said = f" The LMS said: {error.answer[:300]}" if error.answer else ""
     code = f" ({error.code})" if error.code else ""
-    return f"{FIXES.get(error.kind, '')}{said}{code}".strip()
+    fix = FIXES.get(error.kind)
+    with force_locale("en"):
+        fix_text = str(fix) if fix is not None else ""
+    return f"{fix_text}{said}{code}".strip()
+
+
+def problem_text(row: CatalogSource) -> str:
+    """The stored problem in the page's language: the fix for its kind translated, and the
+    LMS's own words (and code) as the LMS said them."""
+    try:
+        fix = FIXES.get(ErrorKind(row.problem_kind))
+    except ValueError:
+        fix = None
+    if fix is None:
+        return row.problem
+    with force_locale("en"):
+        english = str(fix)
+    if not row.problem.startswith(english):
+        return row.problem
+    rest = row.problem[len(english) :]
+    said = " The LMS said: "
+    if rest.startswith(said):
+        rest = " " + _("The LMS said: %(answer)s", answer=rest[len(said) :])
+    return str(fix) + rest
 
 
 def record_problem(registration_id: int, error: AdapterError) -> None:

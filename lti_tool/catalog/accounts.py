@@ -32,6 +32,7 @@ from adapters.moodle import MoodleAdapter
 from lti_tool.catalog import access
 from lti_tool.catalog.models import LmsAccount
 from lti_tool.extensions import db, store
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
 
 STATE_SECONDS = 600  # the person has ten minutes to log in to Canvas and allow Wayfinder
@@ -232,17 +233,19 @@ def save_moodle_token(
     names the token's owner), then store it encrypted. Returns an error message or ""."""
     token = token.strip()
     if not token:
-        return "Paste your token, or Cancel."
+        return _("Paste your token, or Cancel.")
     if len(token) > TOKEN_MAX or not token.isalnum():
-        return "A Moodle token is a string of letters and digits, like 4f1c…; copy it again."
+        return _(
+            "A Moodle token is a string of letters and digits, like 4f1c\u2026; copy it again."
+        )
     settings = found.settings
     if found.demo:
-        return (
+        return _(
             "The demo LMS needs no token and cannot check one. With a real Moodle, Wayfinder "
             "checks that the token is yours, then stores it encrypted."
         )
     if settings.platform != "moodle" or not settings.base_url:
-        return "Wayfinder is not connected to a Moodle site here."
+        return _("Wayfinder is not connected to a Moodle site here.")
     checker = MoodleAdapter(
         settings.base_url, token, http=http or HttpClient(timeout=settings.timeout)
     )
@@ -250,19 +253,19 @@ def save_moodle_token(
         owner = checker.token_owner()
     except AdapterError as error:
         if error.kind is ErrorKind.AUTH:
-            return (
+            return _(
                 "Moodle does not accept this token. Copy it again from Preferences > Security keys."
             )
         if error.kind is ErrorKind.FORBIDDEN:
-            return (
+            return _(
                 "Moodle accepts this token, but it is for a service that cannot tell Wayfinder "
                 "whose it is. Copy the token of the “Moodle mobile web service”."
             )
         if error.kind is ErrorKind.UNAVAILABLE:
-            return "Moodle is not answering right now. Try again in a few minutes."
-        return "Moodle gave an answer Wayfinder could not read. Try again later."
+            return _("Moodle is not answering right now. Try again in a few minutes.")
+        return _("Moodle gave an answer Wayfinder could not read. Try again later.")
     if owner != str(lms_user_id):
-        return (
+        return _(
             "This token belongs to another Moodle account. Log in to Moodle as yourself and copy "
             "yours."
         )

@@ -5,6 +5,8 @@ and pages through it, PICK_PAGE items at a time, so any item of a large catalog 
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask
 from sqlalchemy import select
 
@@ -18,6 +20,7 @@ from lti_tool.deeplinking.content import (
     register_provider,
 )
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l
 from lti_tool.lti.context import LaunchContext
 from lti_tool.numbers import as_id
 
@@ -29,9 +32,11 @@ def _whole(_ctx: LaunchContext) -> list[Offer]:
         Offer(
             kind="catalog",
             item_id="all",
-            title="Catalog: pick courses for your own goals",
-            text="Every course the company offers, with search, filters and why each fits the "
-            "learner, and their personal plan.",
+            title=_("Catalog: pick courses for your own goals"),
+            text=_(
+                "Every course the company offers, with search, filters and why each fits the "
+                "learner, and their personal plan."
+            ),
             endpoint="catalog.index",
         )
     ]
@@ -42,8 +47,9 @@ def _offer(row: CatalogItem) -> Offer:
         kind="catalog",
         item_id=str(row.id),
         title=row.title,
-        text=(row.summary[:200] or f"A {row.format_label} from the catalog.")
-        + " Learners add it to their plan; completing it is scored 1 of 1.",
+        text=(row.summary[:200] or _("A %(format)s from the catalog.", format=row.format_label))
+        + " "
+        + _("Learners add it to their plan; completing it is scored 1 of 1."),
         endpoint="catalog.item",
         values={"pk": str(row.id)},
         line_item=LineItem(
@@ -90,15 +96,20 @@ def init_app(app: Flask) -> None:
     register_provider(
         ContentProvider(
             kind="catalog",
-            title="Catalog",
-            description="The company's course catalog, or one course from it, where people pick "
-            "courses for their own goals.",
+            title=cast(str, _l("Catalog")),
+            description=cast(
+                str,
+                _l(
+                    "The company's course catalog, or one course from it, where people pick "
+                    "courses for their own goals."
+                ),
+            ),
             offers=_whole,
             route=_route,
             position=40,
             search=_search,
             lookup=_lookup,
-            search_label="Search the catalog",
+            search_label=cast(str, _l("Search the catalog")),
         ),
         app,
     )

@@ -20,10 +20,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lti_tool.catalog.models import LEVEL_LABELS
+from lti_tool.catalog.models import LEVEL_LABELS, ItemFormat
 
 # How people in the person's job role rated an item: the same as for suggestions.
 from lti_tool.feedback.models import RoleAverage as Peers
+from lti_tool.i18n import _
 
 GOAL_WEIGHT = 1.2
 FORMAT_WEIGHT = 0.1
@@ -137,10 +138,6 @@ class Fit:
     matches: bool
 
 
-def _whose(gap: Gap) -> str:
-    return f"{gap.role_name} (your goal)" if gap.from_goal else f"your role, {gap.role_name},"
-
-
 def explain(
     skills: Sequence[tuple[int, str]],
     level: int | None,
@@ -171,39 +168,91 @@ def _reason(
     matching = [by_skill[sid] for sid, _n in skills if sid in by_skill]
     if matching:
         best = max(matching, key=lambda g: (_weight(g, level), g.from_goal))
-        line = f"Builds {best.skill_name}, which {_whose(best)} needs at {best.target}"
-        if best.current is not None:
-            whose = (
-                f"{best.role_name} (your goal)"
-                if best.from_goal
-                else f"your role ({best.role_name})"
-            )
-            line = (
-                f"Builds {best.skill_name}: you are at {best.current}, {whose} needs {best.target}"
-            )
-        others = [g.skill_name for g in matching if g is not best]
-        if others:
-            line += f"; also {', '.join(others[:2])}"
+        line = _builds(best, [g.skill_name for g in matching if g is not best][:2])
         if level is not None and level > best.target:
-            line += f". Its level ({LEVEL_LABELS[level]}) is above that target"
+            line += " " + _(
+                "Its level (%(level)s) is above that target.", level=LEVEL_LABELS[level]
+            )
         if formats and item_format in formats:
-            line += f". A format you prefer ({item_format})"
-        return line + ".", True
+            line += " " + _("A format you prefer (%(format)s).", format=_format_label(item_format))
+        return line, True
     if not person_known:
         return "", False
-    names = [name for _sid, name in skills]
+    names = ", ".join(name for _sid, name in skills[:3])
     if not gaps:
         if names:
             return (
-                f"Builds {', '.join(names[:3])}. Choose a job role or career goal under My role "
-                "to see how it fits you.",
+                _(
+                    "Builds %(skills)s. Choose a job role or career goal under My role to see "
+                    "how it fits you.",
+                    skills=names,
+                ),
                 False,
             )
-        return "No skills tagged yet; your job role and career goal set none.", False
+        return _("No skills tagged yet; your job role and career goal set none."), False
     if names:
         return (
-            f"Builds {', '.join(names[:3])}: not among your role's or goal's targets; "
-            "pick it for your own interest.",
+            _(
+                "Builds %(skills)s: not among your role's or goal's targets; pick it for your "
+                "own interest.",
+                skills=names,
+            ),
             False,
         )
-    return "Not tagged with skills yet, so it matches none of your targets.", False
+    return _("Not tagged with skills yet, so it matches none of your targets."), False
+
+
+def _format_label(item_format: str) -> str:
+    try:
+        return ItemFormat(item_format).label
+    except ValueError:
+        return item_format
+
+
+def _builds(best: Gap, others: list[str]) -> str:
+    """The first sentence: the skill the item builds, whose target needs it, and where the
+    person is when someone rated them; one message per shape, so each reads whole."""
+    values = {
+        "skill": best.skill_name,
+        "role": best.role_name,
+        "target": best.target,
+        "current": best.current,
+        "others": ", ".join(others),
+    }
+    if best.current is None:
+        if best.from_goal:
+            if others:
+                return _(
+                    "Builds %(skill)s, which %(role)s (your goal) needs at %(target)s; also "
+                    "%(others)s.",
+                    **values,
+                )
+            return _("Builds %(skill)s, which %(role)s (your goal) needs at %(target)s.", **values)
+        if others:
+            return _(
+                "Builds %(skill)s, which your role, %(role)s, needs at %(target)s; also "
+                "%(others)s.",
+                **values,
+            )
+        return _("Builds %(skill)s, which your role, %(role)s, needs at %(target)s.", **values)
+    if best.from_goal:
+        if others:
+            return _(
+                "Builds %(skill)s: you are at %(current)s, %(role)s (your goal) needs "
+                "%(target)s; also %(others)s.",
+                **values,
+            )
+        return _(
+            "Builds %(skill)s: you are at %(current)s, %(role)s (your goal) needs %(target)s.",
+            **values,
+        )
+    if others:
+        return _(
+            "Builds %(skill)s: you are at %(current)s, your role (%(role)s) needs %(target)s; "
+            "also %(others)s.",
+            **values,
+        )
+    return _(
+        "Builds %(skill)s: you are at %(current)s, your role (%(role)s) needs %(target)s.",
+        **values,
+    )

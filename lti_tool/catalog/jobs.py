@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from adapters.base import AdapterError
@@ -34,7 +35,9 @@ def _adapter(registration_id: int) -> Any:
         allow_demo=bool(config["DEV_LAUNCHER"]),
     )
     if "token" in found.unreadable:  # asking the LMS with no token would only blame the LMS
-        raise JobFailed(access.UNREADABLE_FIX, retry=False)
+        with force_locale("en"):  # job messages are English, like the rest of the job list
+            fix = str(access.UNREADABLE_FIX)
+        raise JobFailed(fix, retry=False)
     return access.adapter_for(found, registration_id)
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _l
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles.models import Skill
@@ -65,10 +66,25 @@ class ItemFormat(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"live": "live session", "link": "web link"}.get(self.value, self.value)
+        return str(FORMAT_LABELS[self.value])
 
 
-LEVEL_LABELS = {1: "Foundation", 2: "Developing", 3: "Proficient", 4: "Advanced", 5: "Expert"}
+# Lower case: pages capitalize them where they start a line.
+FORMAT_LABELS = {
+    "course": _l("course"),
+    "video": _l("video"),
+    "document": _l("document"),
+    "link": _l("web link"),
+    "live": _l("live session"),
+}
+
+LEVEL_LABELS = {
+    1: _l("Foundation"),
+    2: _l("Developing"),
+    3: _l("Proficient"),
+    4: _l("Advanced"),
+    5: _l("Expert"),
+}
 
 
 class GoalKind(enum.StrEnum):
@@ -78,20 +94,24 @@ class GoalKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "career_goal": "My career goal",
-            "skill_gap": "A skill I want to grow",
-            "interest": "My own interest",
-        }[self.value]
+        return str(GOAL_LABELS[self.value])
 
     @property
     def their_label(self) -> str:
         """The same, as the leader reads it about the person ("For their career goal")."""
-        return {
-            "career_goal": "their career goal",
-            "skill_gap": "a skill they want to grow",
-            "interest": "their own interest",
-        }[self.value]
+        return str(GOAL_THEIR_LABELS[self.value])
+
+
+GOAL_LABELS = {
+    "career_goal": _l("My career goal"),
+    "skill_gap": _l("A skill I want to grow"),
+    "interest": _l("My own interest"),
+}
+GOAL_THEIR_LABELS = {
+    "career_goal": _l("their career goal"),
+    "skill_gap": _l("a skill they want to grow"),
+    "interest": _l("their own interest"),
+}
 
 
 class PlanStatus(enum.StrEnum):
@@ -103,13 +123,16 @@ class PlanStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "planned": "Planned",
-            "requested": "Waiting for approval",
-            "approved": "Approved",
-            "enrolled": "Enrolled",
-            "completed": "Completed",
-        }[self.value]
+        return str(PLAN_STATUS_LABELS[self.value])
+
+
+PLAN_STATUS_LABELS = {
+    "planned": _l("Planned"),
+    "requested": _l("Waiting for approval"),
+    "approved": _l("Approved"),
+    "enrolled": _l("Enrolled"),
+    "completed": _l("Completed"),
+}
 
 
 class RequestStatus(enum.StrEnum):
@@ -212,7 +235,7 @@ class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def level_label(self) -> str:
-        return LEVEL_LABELS.get(self.level or 0, "")
+        return str(LEVEL_LABELS.get(self.level or 0, ""))
 
     @property
     def is_local(self) -> bool:

@@ -36,6 +36,7 @@ from lti_tool.catalog.models import (
 )
 from lti_tool.extensions import db
 from lti_tool.grades import services as grades
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_id
 from lti_tool.paths import services as paths
@@ -200,42 +201,42 @@ def add(
     launch), kept so that a leader's approval or the completion job can act for them."""
     errors: dict[str, str] = {}
     if item.hidden or item.gone_at is not None:
-        errors["item"] = "This item is no longer offered, so it cannot be added."
+        errors["item"] = _("This item is no longer offered, so it cannot be added.")
     if entry_for_item(person.id, item.id) is not None:
-        errors["item"] = "It is already in your plan."
+        errors["item"] = _("It is already in your plan.")
     try:
         kind = GoalKind(form.goal_kind)
     except ValueError:
         kind = None
-        errors["goal_kind"] = "Choose what it is for: your career goal, a skill or an interest."
+        errors["goal_kind"] = _("Choose what it is for: your career goal, a skill or an interest.")
     skill: Skill | None = None
     if form.goal_skill_id:
         pk = as_id(form.goal_skill_id)
         skill = db.session.get(Skill, pk) if pk is not None else None
         if skill is None:
-            errors["goal_skill_id"] = "Choose a skill from the list."
+            errors["goal_skill_id"] = _("Choose a skill from the list.")
     if kind is GoalKind.SKILL_GAP and skill is None and "goal_skill_id" not in errors:
-        errors["goal_skill_id"] = "Choose the skill you want to grow."
+        errors["goal_skill_id"] = _("Choose the skill you want to grow.")
     note = form.goal_note.strip()
     if kind is GoalKind.INTEREST and not note:
-        errors["goal_note"] = "Say in a few words what interests you about it."
+        errors["goal_note"] = _("Say in a few words what interests you about it.")
     if len(note) > NOTE_MAX:
-        errors["goal_note"] = f"Use at most {NOTE_MAX} characters."
+        errors["goal_note"] = _("Use at most %(num)d characters.", num=NOTE_MAX)
     target: date | None = None
     raw = form.target_date.strip()
     if not raw:
-        errors["target_date"] = "Choose the date you want to finish by."
+        errors["target_date"] = _("Choose the date you want to finish by.")
     else:
         try:
             target = date.fromisoformat(raw)
         except ValueError:
-            errors["target_date"] = "Give a date like 2026-06-30."
+            errors["target_date"] = _("Give a date like 2026-06-30.")
         else:
             today = utcnow().date()
             if target < today:
-                errors["target_date"] = "Choose today or a later date."
+                errors["target_date"] = _("Choose today or a later date.")
             elif target > today + timedelta(days=HORIZON_DAYS):
-                errors["target_date"] = "Choose a date within three years."
+                errors["target_date"] = _("Choose a date within three years.")
     if errors or kind is None:
         return None, errors
     row = PlanItem(
@@ -305,7 +306,7 @@ def _full(row: CatalogItem) -> bool:
 
 def _refusal(error: AdapterError) -> Outcome:
     """What the learner reads when the LMS says no; their plan keeps the item either way."""
-    kept = " It stays in your plan."
+    kept = " " + _("It stays in your plan.")
     platform = "canvas" if error.asked.startswith("canvas") else "moodle"
     if error.code == PERSON_TOKEN or (
         error.kind is ErrorKind.AUTH and error.asked.startswith("canvas oauth")
@@ -313,63 +314,98 @@ def _refusal(error: AdapterError) -> Outcome:
         if platform == "canvas":
             return Outcome(
                 False,
-                "Only you can enrol yourself in this Canvas course, so Wayfinder needs your "
-                "permission: use “Connect your Canvas account” on this page, then try again."
+                _(
+                    "Only you can enrol yourself in this Canvas course, so Wayfinder needs your "
+                    "permission: use “Connect your Canvas account” on this page, then try again."
+                )
                 + kept,
                 connect="canvas",
             )
         return Outcome(
             False,
-            "Moodle no longer accepts the token you gave Wayfinder (it expired or was "
-            "removed), so it was forgotten. Give a new one, or enrol on Moodle's own page." + kept,
+            _(
+                "Moodle no longer accepts the token you gave Wayfinder (it expired or was "
+                "removed), so it was forgotten. Give a new one, or enrol on Moodle's own page."
+            )
+            + kept,
             connect="moodle",
         )
     if error.code == SELF_ENROL_ONLY:
         return Outcome(
             False,
-            "This course lets people enrol only themselves in Moodle. Open Moodle's enrolment "
-            "page and enrol there: your plan notices it by itself. Or give Wayfinder your own "
-            "Moodle token once, and it enrols you from here." + kept,
+            _(
+                "This course lets people enrol only themselves in Moodle. Open Moodle's enrolment "
+                "page and enrol there: your plan notices it by itself. Or give Wayfinder your own "
+                "Moodle token once, and it enrols you from here."
+            )
+            + kept,
             connect="moodle",
             lms_page=error.answer,
         )
     if error.kind is ErrorKind.AUTH:
         return Outcome(
             False,
-            "Wayfinder's access to the LMS has expired or was withdrawn, so it cannot enrol you "
-            "now. Your administrator can see this and what to fix." + kept + " Try again later.",
+            _(
+                "Wayfinder's access to the LMS has expired or was withdrawn, so it cannot enrol "
+                "you now. Your administrator can see this and what to fix."
+            )
+            + kept
+            + " "
+            + _("Try again later."),
         )
     if error.kind is ErrorKind.FORBIDDEN:
         return Outcome(
             False,
-            "The LMS does not allow Wayfinder to enrol you in this course. You can ask your "
-            "leader to approve it, and a trainer will enrol you." + kept,
+            _(
+                "The LMS does not allow Wayfinder to enrol you in this course. You can ask your "
+                "leader to approve it, and a trainer will enrol you."
+            )
+            + kept,
             ask_leader=True,
         )
     if error.kind is ErrorKind.UNAVAILABLE:
         return Outcome(
-            False, "The LMS is not answering right now." + kept + " Try again in a few minutes."
+            False,
+            _("The LMS is not answering right now.")
+            + kept
+            + " "
+            + _("Try again in a few minutes."),
         )
     if error.kind is ErrorKind.REFUSED and error.code in FULL_CODES:
         return Outcome(
-            False, "The course is full." + kept + " Try again later or pick another date."
+            False,
+            _("The course is full.") + kept + " " + _("Try again later or pick another date."),
         )
     if error.kind is ErrorKind.REFUSED:
-        said = f" (the LMS said: {error.answer[:200]})" if error.answer else ""
+        refused = (
+            _(
+                "The LMS refused the enrolment (the LMS said: %(answer)s). You can ask your "
+                "leader to approve it, and a trainer will enrol you.",
+                answer=error.answer[:200],
+            )
+            if error.answer
+            else _(
+                "The LMS refused the enrolment. You can ask your leader to approve it, and a "
+                "trainer will enrol you."
+            )
+        )
         return Outcome(
             False,
-            f"The LMS refused the enrolment{said}. You can ask your leader to approve it, and a "
-            "trainer will enrol you." + kept,
+            refused + kept,
             ask_leader=True,
         )
     if error.kind is ErrorKind.NOT_FOUND:
         return Outcome(
             False,
-            "The LMS does not know this course or your account there. Open Wayfinder from your "
-            "LMS once more, or tell your trainer." + kept,
+            _(
+                "The LMS does not know this course or your account there. Open Wayfinder from "
+                "your LMS once more, or tell your trainer."
+            )
+            + kept,
         )
     return Outcome(
-        False, "The LMS gave an answer Wayfinder could not read." + kept + " Try again later."
+        False,
+        _("The LMS gave an answer Wayfinder could not read.") + kept + " " + _("Try again later."),
     )
 
 
@@ -393,34 +429,45 @@ def enrol(
     through the adapter for LMS courses. Flushes; the caller commits."""
     item = row.item
     if row.status in (PlanStatus.ENROLLED.value, PlanStatus.COMPLETED.value):
-        return Outcome(True, "You are already enrolled.")
+        return Outcome(True, _("You are already enrolled."))
     if row.status == PlanStatus.REQUESTED.value:
-        return Outcome(False, "Your request is waiting for your leader's answer.")
+        return Outcome(False, _("Your request is waiting for your leader's answer."))
     if item.gone_at is not None or item.hidden:
         return Outcome(
             False,
-            "This item is no longer offered, so Wayfinder cannot enrol you. It stays in your plan.",
+            _(
+                "This item is no longer offered, so Wayfinder cannot enrol you. It stays in your "
+                "plan."
+            ),
         )
     approved = approved or row.status == PlanStatus.APPROVED.value
     if item.needs_approval and not approved:
-        return Outcome(False, "This item needs your leader's approval first.", ask_leader=True)
+        return Outcome(False, _("This item needs your leader's approval first."), ask_leader=True)
     if item.is_local:
         if _full(item):
-            row.problem = f"This live session is full ({item.capacity} places). It stays in your plan; try again if a place frees up."
+            row.problem = ngettext(
+                "This live session is full (%(num)d place). It stays in your plan; try again if "
+                "a place frees up.",
+                "This live session is full (%(num)d places). It stays in your plan; try again "
+                "if a place frees up.",
+                item.capacity or 0,
+            )
             db.session.flush()
             return Outcome(False, row.problem)
         _enrolled(row, "open", actor)
         db.session.flush()
-        return Outcome(True, f"You are in: {item.title}.")
+        return Outcome(True, _("You are in: %(title)s.", title=item.title))
     if adapter is None:
         return Outcome(
             False,
-            "Wayfinder has no access to enrol people in LMS courses here. Ask your leader to "
-            "approve it, and a trainer will enrol you.",
+            _(
+                "Wayfinder has no access to enrol people in LMS courses here. Ask your leader to "
+                "approve it, and a trainer will enrol you."
+            ),
             ask_leader=True,
         )
     if not user_id:
-        row.problem = (
+        row.problem = _(
             "Wayfinder does not know your account in the LMS yet. Open Wayfinder from your LMS "
             "course once more, then try again."
         )
@@ -441,17 +488,19 @@ def enrol(
     row.lms_user_id = user_id
     _enrolled(row, result.method.value, actor)
     db.session.flush()
-    return Outcome(True, f"You are enrolled in {item.title}. Open it from your plan.")
+    return Outcome(
+        True, _("You are enrolled in %(title)s. Open it from your plan.", title=item.title)
+    )
 
 
 def ask_leader(registration_id: int, row: PlanItem, reason: str, actor: Actor) -> dict[str, str]:
     reason = reason.strip()
     if row.status not in (PlanStatus.PLANNED.value,):
-        return {"reason": "This item is not waiting for an enrolment."}
+        return {"reason": _("This item is not waiting for an enrolment.")}
     if not reason:
-        return {"reason": "Say in a sentence why you want it, for your leader."}
+        return {"reason": _("Say in a sentence why you want it, for your leader.")}
     if len(reason) > MESSAGE_MAX:
-        return {"reason": f"Use at most {MESSAGE_MAX} characters."}
+        return {"reason": _("Use at most %(num)d characters.", num=MESSAGE_MAX)}
     leader = roles.team_leader_of(row.person_id)
     db.session.add(
         EnrolmentRequest(
@@ -526,11 +575,11 @@ def decide(
         raise Forbidden(row.id)
     message = message.strip()
     if row.status != RequestStatus.PENDING.value:
-        return {"message": "This request was already decided or withdrawn."}, None
+        return {"message": _("This request was already decided or withdrawn.")}, None
     if not approve and not message:
-        return {"message": "Tell them why, so they know what to do next."}, None
+        return {"message": _("Tell them why, so they know what to do next.")}, None
     if len(message) > MESSAGE_MAX:
-        return {"message": f"Use at most {MESSAGE_MAX} characters."}, None
+        return {"message": _("Use at most %(num)d characters.", num=MESSAGE_MAX)}, None
     actor = Actor(decider.display_name, decider.id, is_staff)
     row.status = (RequestStatus.APPROVED if approve else RequestStatus.DECLINED).value
     row.decided_at = utcnow()
@@ -549,9 +598,11 @@ def decide(
         entry, adapter, entry.lms_user_id or _known_user_id(entry), actor, approved=True
     )
     if not outcome.ok:
-        entry.problem = (
-            f"Approved by {decider.display_name}. Wayfinder could not enrol you by itself: "
-            f"{outcome.message} A trainer can enrol you in the LMS, or try again from your plan."
+        entry.problem = _(
+            "Approved by %(name)s. Wayfinder could not enrol you by itself: %(problem)s A "
+            "trainer can enrol you in the LMS, or try again from your plan.",
+            name=decider.display_name,
+            problem=outcome.message,
         )
     db.session.flush()
     return {}, outcome
@@ -572,9 +623,9 @@ def mark_done(row: PlanItem, actor: Actor) -> str:
     """Learners mark local items (links, documents, videos, sessions) done themselves; LMS
     courses complete when the LMS says so. Returns an error message or ""."""
     if not row.item.is_local:
-        return "LMS courses are marked complete when the LMS reports it."
+        return _("LMS courses are marked complete when the LMS reports it.")
     if row.status != PlanStatus.ENROLLED.value:
-        return "Start it first: open it from your plan."
+        return _("Start it first: open it from your plan.")
     _completed(row, actor, "self_report")
     db.session.flush()
     return ""

@@ -56,6 +56,7 @@ from lti_tool.catalog.models import (
 from lti_tool.extensions import db
 from lti_tool.feedback import services as feedback
 from lti_tool.feedback.models import Kind, Rating
+from lti_tool.i18n import _, _l
 from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_id, whole_number
 from lti_tool.roles import services as roles
@@ -67,9 +68,9 @@ SUMMARY_MAX = 4000
 COMMENT_MAX = 1000
 MIN_GROUP = feedback.MIN_GROUP  # ratings by role are shown only from this many raters
 DURATIONS = {
-    "short": ("Under 30 minutes", 0, 29),
-    "medium": ("30 minutes to 2 hours", 30, 120),
-    "long": ("Over 2 hours", 121, None),
+    "short": (_l("Under 30 minutes"), 0, 29),
+    "medium": (_l("30 minutes to 2 hours"), 30, 120),
+    "long": (_l("Over 2 hours"), 121, None),
 }
 SORTS = ("relevance", "fit")
 
@@ -569,9 +570,9 @@ def _clean_url(value: str) -> tuple[str, str]:
         return "", ""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return value, "Give a full web address starting with https://."
+        return value, _("Give a full web address starting with https://.")
     if len(value) > 1000:
-        return value, "Use at most 1000 characters."
+        return value, _("Use at most %(num)d characters.", num=1000)
     return value, ""
 
 
@@ -581,7 +582,7 @@ def _int_field(raw: str, name: str, low: int, high: int, errors: dict[str, str])
         return None
     number = whole_number(raw)
     if number is None or not low <= number <= high:
-        errors[name] = f"Give a whole number from {low} to {high}."
+        errors[name] = _("Give a whole number from %(low)d to %(high)d.", low=low, high=high)
         return None
     return number
 
@@ -594,7 +595,7 @@ def _skill_choice(raw_ids: Iterable[str], errors: dict[str, str]) -> list[int]:
         if pk is not None and pk in tenant_skills:
             chosen.append(pk)
         elif raw:
-            errors["skills"] = "Choose skills from the list."
+            errors["skills"] = _("Choose skills from the list.")
     return sorted(set(chosen))
 
 
@@ -637,7 +638,7 @@ def curate(
     level = _int_field(form.level, "level", 1, 5, errors)
     fmt = form.format.strip()
     if fmt and fmt not in {f.value for f in ItemFormat}:
-        errors["format"] = "Choose a format from the list."
+        errors["format"] = _("Choose a format from the list.")
     if errors:
         return errors
     row.level = level
@@ -673,31 +674,31 @@ def save_local(
     errors: dict[str, str] = {}
     title = form.title.strip()
     if not title:
-        errors["title"] = "Give the item a title."
+        errors["title"] = _("Give the item a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters."
+        errors["title"] = _("Use at most %(num)d characters.", num=TITLE_MAX)
     summary = form.summary.strip()
     if len(summary) > SUMMARY_MAX:
-        errors["summary"] = f"Use at most {SUMMARY_MAX} characters."
+        errors["summary"] = _("Use at most %(num)d characters.", num=SUMMARY_MAX)
     url, problem = _clean_url(form.url)
     if problem:
         errors["url"] = problem
     fmt = form.format.strip()
     if fmt not in {ItemFormat.LINK, ItemFormat.DOCUMENT, ItemFormat.VIDEO, ItemFormat.LIVE}:
-        errors["format"] = "Choose a link, a document, a video or a live session."
+        errors["format"] = _("Choose a link, a document, a video or a live session.")
     if not url and fmt != ItemFormat.LIVE.value and "format" not in errors:
-        errors["url"] = "Give the address where people open it."
+        errors["url"] = _("Give the address where people open it.")
     duration = _int_field(form.duration, "duration", 1, 10_000, errors)
     capacity = _int_field(form.capacity, "capacity", 1, 10_000, errors)
     language = form.language.strip()
     if len(language) > 20:
-        errors["language"] = "Use a short language code, like en or es."
+        errors["language"] = _("Use a short language code, like en or es.")
     starts_at = None
     if form.starts_at.strip():
         try:
             starts_at = datetime.fromisoformat(form.starts_at.strip())
         except ValueError:
-            errors["starts_at"] = "Give a date and time, like 2026-05-04 14:00."
+            errors["starts_at"] = _("Give a date and time, like 2026-05-04 14:00.")
     if errors:
         return None, errors
     if row is None:

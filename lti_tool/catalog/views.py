@@ -49,6 +49,7 @@ from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.grades import jobs as grade_jobs
 from lti_tool.grades import services as grades
+from lti_tool.i18n import _
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.lti.roles import Role
@@ -164,6 +165,12 @@ def _shared() -> dict[str, Any]:
         "GoalKind": GoalKind,
         "PlanStatus": PlanStatus,
         "DURATIONS": services.DURATIONS,
+        "problem_text": access.problem_text,
+        # Date patterns (i18n.date_text, CLDR) and the machine time stamp pages show with "UTC".
+        "LONG_DATE": "dd MMMM y",
+        "DAY_MONTH": "dd MMMM",
+        "LONG_DATE_TIME": "EEEE dd MMMM y, HH:mm",
+        "STAMP": "%Y-%m-%d %H:%M",
         "is_staff": bool(g.get("launch") and g.launch.has(*STAFF)),
     }
 
@@ -263,11 +270,14 @@ def add_to_plan(pk: int) -> Any:
         db.session.rollback()
         if plan.entry_for_item(ctx.person_id, row.id) is not None:
             # Added already (a second click): the page shows it in the plan, without the form.
-            flash(errors.get("item") or "It is already in your plan.", "error")
+            flash(errors.get("item") or _("It is already in your plan."), "error")
             return _see_other("catalog.item", pk=row.id)
         return _item_page(row, errors, {**form.__dict__, "stars": "", "comment": ""})
     db.session.commit()
-    flash(f"“{row.title}” is in your plan. Enrol from here when you are ready.", "success")
+    flash(
+        _("“%(title)s” is in your plan. Enrol from here when you are ready.", title=row.title),
+        "success",
+    )
     return _see_other("catalog.my_plan", _anchor=f"plan-{entry.id}")
 
 
@@ -282,7 +292,7 @@ def rate(pk: int) -> Any:
         db.session.rollback()
         return _item_page(row, errors, {"stars": stars, "comment": comment, "goal_kind": ""})
     db.session.commit()
-    flash("Thank you: your rating is saved.", "success")
+    flash(_("Thank you: your rating is saved."), "success")
     return _see_other("catalog.item", pk=row.id)
 
 
@@ -330,8 +340,11 @@ def enrol(pk: int) -> Any:
     message = outcome.message
     if outcome.ask_leader:
         leader = roles.team_leader_of(ctx.person_id)
-        who = leader.display_name if leader else "a trainer"
-        message += f" Use “Ask for approval” below: {who} will decide."
+        message += " " + (
+            _("Use “Ask for approval” below: %(name)s will decide.", name=leader.display_name)
+            if leader
+            else _("Use “Ask for approval” below: a trainer will decide.")
+        )
     return _after_plan_change(message, "success" if outcome.ok else "error", entry.id)
 
 
@@ -361,9 +374,12 @@ def ask(pk: int) -> Any:
             lms_account=_account_state(),
         ), 400
     leader = roles.team_leader_of(ctx.person_id)
-    who = leader.display_name if leader else "your trainers"
     return _after_plan_change(
-        f"Request sent: {who} will approve or decline it.", "success", entry.id
+        _("Request sent: %(name)s will approve or decline it.", name=leader.display_name)
+        if leader
+        else _("Request sent: your trainers will approve or decline it."),
+        "success",
+        entry.id,
     )
 
 
@@ -372,9 +388,9 @@ def ask(pk: int) -> Any:
 def withdraw(pk: int) -> Any:
     entry = _entry(pk)
     if not plan.withdraw(entry, _actor()):
-        return _after_plan_change("There is no request waiting to withdraw.", "error", entry.id)
+        return _after_plan_change(_("There is no request waiting to withdraw."), "error", entry.id)
     return _after_plan_change(
-        "Request withdrawn. The item stays in your plan.", "success", entry.id
+        _("Request withdrawn. The item stays in your plan."), "success", entry.id
     )
 
 
@@ -385,7 +401,9 @@ def done(pk: int) -> Any:
     error = plan.mark_done(entry, _actor())
     if error:
         return _after_plan_change(error, "error", entry.id)
-    return _after_plan_change(f"“{entry.item.title}” is done. Well done!", "success", entry.id)
+    return _after_plan_change(
+        _("“%(title)s” is done. Well done!", title=entry.item.title), "success", entry.id
+    )
 
 
 @bp.route("/plan/<int:pk>/remove", methods=["GET", "POST"])
@@ -397,7 +415,7 @@ def remove(pk: int) -> Any:
         title = entry.item.title
         plan.remove(entry, _actor())
         db.session.commit()
-        flash(f"“{title}” is no longer in your plan.", "success")
+        flash(_("“%(title)s” is no longer in your plan.", title=title), "success")
         return _see_other("catalog.my_plan")
     return render_template("catalog/confirm_remove.html", ctx=ctx, entry=entry)
 
@@ -450,14 +468,23 @@ def decide(pk: int) -> Any:
     db.session.commit()
     grade_jobs.dispatch_sync(ctx.registration_id)
     if not approve:
-        flash(f"Declined. {name} sees your message in their plan.", "success")
+        flash(_("Declined. %(name)s sees your message in their plan.", name=name), "success")
     elif outcome is not None and outcome.ok:
-        flash(f"Approved: {name} is enrolled.", "success")
+        flash(_("Approved: %(name)s is enrolled.", name=name), "success")
     else:
         flash(
-            f"Approved. Wayfinder could not enrol {name} by itself"
-            + (f": {outcome.message}" if outcome else ".")
-            + " Their plan says so; a trainer can enrol them in the LMS.",
+            _(
+                "Approved. Wayfinder could not enrol %(name)s by itself: %(problem)s Their plan "
+                "says so; a trainer can enrol them in the LMS.",
+                name=name,
+                problem=outcome.message,
+            )
+            if outcome
+            else _(
+                "Approved. Wayfinder could not enrol %(name)s by itself. Their plan says so; a "
+                "trainer can enrol them in the LMS.",
+                name=name,
+            ),
             "error",
         )
     return _see_other("catalog.requests_page")
@@ -494,7 +521,10 @@ def manage() -> str:
         source=access.source(ctx.registration_id),
         job=job,
         running=job is not None and not job.finished,
-        platforms={**access.PLATFORMS, access.DEMO_PLATFORM: "the demo LMS (development launcher)"},
+        platforms={
+            **access.PLATFORMS,
+            access.DEMO_PLATFORM: _("the demo LMS (development launcher)"),
+        },
     )
 
 
@@ -515,8 +545,10 @@ def sync() -> Any:
     )
     if not found.granted:
         flash(
-            "No LMS access is set up, so there is nothing to sync: the catalog holds the items "
-            "you add here. An administrator can connect the LMS under LMS access.",
+            _(
+                "No LMS access is set up, so there is nothing to sync: the catalog holds the "
+                "items you add here. An administrator can connect the LMS under LMS access."
+            ),
             "error",
         )
         return _see_other("catalog.manage")
@@ -526,9 +558,9 @@ def sync() -> Any:
     db.session.commit()
     if created:
         jobs.dispatch(job)
-        flash("Catalog sync started. This page shows its progress.", "success")
+        flash(_("Catalog sync started. This page shows its progress."), "success")
     else:
-        flash("A catalog sync is already waiting or running.", "success")
+        flash(_("A catalog sync is already waiting or running."), "success")
     return _see_other("catalog.manage")
 
 
@@ -561,7 +593,10 @@ def curate(pk: int) -> Any:
             errors = services.curate(ctx.registration_id, row, form, by=ctx.name)
         if not errors:
             db.session.commit()
-            flash(f"“{row.title}” is saved. The next sync keeps these choices.", "success")
+            flash(
+                _("“%(title)s” is saved. The next sync keeps these choices.", title=row.title),
+                "success",
+            )
             return _see_other("catalog.manage")
         db.session.rollback()
         row = _item(pk)
@@ -624,7 +659,10 @@ def new_local() -> Any:
         if row is not None and not errors:
             db.session.commit()
             flash(
-                f"“{row.title}” is in the catalog. Tag its skills so it fits the right people.",
+                _(
+                    "“%(title)s” is in the catalog. Tag its skills so it fits the right people.",
+                    title=row.title,
+                ),
                 "success",
             )
             return _see_other("catalog.curate", pk=row.id)
@@ -664,7 +702,7 @@ def access_page() -> Any:
                 host, allow_private=bool(current_app.config["ALLOW_PRIVATE_LMS_ADDRESSES"])
             )
             if problem:
-                errors["base_url"] = f"This address {problem}."
+                errors["base_url"] = _("This address %(problem)s.", problem=problem)
         if not errors:
             errors = access.save_access(
                 ctx.registration_id,
@@ -680,9 +718,9 @@ def access_page() -> Any:
         if not errors:
             db.session.commit()
             flash(
-                "LMS access saved. Sync the catalog now to check it."
+                _("LMS access saved. Sync the catalog now to check it.")
                 if values["platform"]
-                else "LMS access removed: the catalog holds local items only.",
+                else _("LMS access removed: the catalog holds local items only."),
                 "success",
             )
             return _see_other("catalog.manage")
@@ -743,8 +781,10 @@ def moodle_token() -> Any:
         return _account_page({"token": error}, "")
     db.session.commit()
     flash(
-        "Your Moodle token is saved. Wayfinder uses it only to enrol you in courses that allow "
-        "self-enrolment only.",
+        _(
+            "Your Moodle token is saved. Wayfinder uses it only to enrol you in courses that "
+            "allow self-enrolment only."
+        ),
         "success",
     )
     return _see_other("catalog.my_plan")
@@ -756,13 +796,13 @@ def account_remove() -> Any:
     ctx = current_launch()
     state = _account_state()
     if state["account"] is None and not state["reconnect"]:
-        flash("There is nothing to disconnect.", "success")
+        flash(_("There is nothing to disconnect."), "success")
         return _see_other("catalog.account_page")
     if request.method == "POST":
         accounts.disconnect(ctx.person_id, state["platform"])
         db.session.commit()
         flash(
-            "Disconnected: Wayfinder forgot your token. Enrolments it made stay as they are.",
+            _("Disconnected: Wayfinder forgot your token. Enrolments it made stay as they are."),
             "success",
         )
         return _see_other("catalog.account_page")
@@ -782,10 +822,12 @@ def canvas_connect() -> Any:
         return render_template(
             "catalog/connect_result.html",
             ok=False,
-            title="Canvas cannot be connected here",
-            explanation="Wayfinder has no Canvas developer key for this site, or the LMS did not "
-            "say who you are in Canvas. Ask your administrator (Catalog > LMS access), then "
-            "open Wayfinder from Canvas again.",
+            title=_("Canvas cannot be connected here"),
+            explanation=_(
+                "Wayfinder has no Canvas developer key for this site, or the LMS did not say who "
+                "you are in Canvas. Ask your administrator (Catalog > LMS access), then open "
+                "Wayfinder from Canvas again."
+            ),
         ), 400
     state = accounts.make_state(secret_key, ctx.registration_id, ctx.person_id, user)
     return redirect(oauth.authorization_url(state), code=303)
@@ -802,29 +844,33 @@ def canvas_callback() -> Any:
             "catalog/connect_result.html", ok=ok, title=title, explanation=explanation
         ), status
 
-    again = "Go back to Wayfinder and use “Connect your Canvas account” once more."
+    again = _("Go back to Wayfinder and use “Connect your Canvas account” once more.")
     try:
         state = accounts.read_state(secret_key, request.args.get("state", ""))
     except accounts.StateProblem as problem:
         if problem.reason == "used":
             return page(
                 False,
-                "This link was used already",
-                "Each Connect link works once. If you are connected, Wayfinder says so on "
-                "your plan. " + again,
+                _("This link was used already"),
+                _(
+                    "Each Connect link works once. If you are connected, Wayfinder says so on "
+                    "your plan."
+                )
+                + " "
+                + again,
                 400,
             )
         if problem.reason == "expired":
             return page(
                 False,
-                "This took too long",
-                "For your safety the Connect link works for ten minutes. " + again,
+                _("This took too long"),
+                _("For your safety the Connect link works for ten minutes.") + " " + again,
                 400,
             )
         return page(
             False,
-            "This link is not from Wayfinder",
-            "Wayfinder cannot tell who asked for it, so it did nothing. " + again,
+            _("This link is not from Wayfinder"),
+            _("Wayfinder cannot tell who asked for it, so it did nothing.") + " " + again,
             400,
         )
     # The state is spent whatever happens next (kept by the store; the database store joins
@@ -834,13 +880,16 @@ def canvas_callback() -> Any:
         denied = request.args.get("error") == "access_denied"
         return page(
             False,
-            "Canvas was not connected" if denied else "Canvas did not say yes",
+            _("Canvas was not connected") if denied else _("Canvas did not say yes"),
             (
-                "You chose not to allow Wayfinder. Nothing changed; courses that only you can "
-                "join stay in your plan. "
+                _(
+                    "You chose not to allow Wayfinder. Nothing changed; courses that only you "
+                    "can join stay in your plan."
+                )
                 if denied
-                else "Canvas sent you back without permission for Wayfinder. "
+                else _("Canvas sent you back without permission for Wayfinder.")
             )
+            + " "
             + again,
             200 if denied else 400,
         )
@@ -854,8 +903,8 @@ def canvas_callback() -> Any:
     if oauth is None:
         return page(
             False,
-            "Canvas cannot be connected here",
-            "Wayfinder's Canvas developer key was removed meanwhile. Ask your administrator.",
+            _("Canvas cannot be connected here"),
+            _("Wayfinder's Canvas developer key was removed meanwhile. Ask your administrator."),
             400,
         )
     try:
@@ -865,33 +914,44 @@ def canvas_callback() -> Any:
         if error.kind is ErrorKind.UNAVAILABLE:
             return page(
                 False,
-                "Canvas is not answering",
-                "Canvas did not answer Wayfinder, so you are not connected yet. Try again in "
-                "a few minutes. " + again,
+                _("Canvas is not answering"),
+                _(
+                    "Canvas did not answer Wayfinder, so you are not connected yet. Try again in "
+                    "a few minutes."
+                )
+                + " "
+                + again,
                 502,
             )
         if error.kind is ErrorKind.REFUSED:
             return page(
                 False,
-                "You are logged in to Canvas as someone else",
-                "Canvas allowed Wayfinder for a different Canvas account than the one you "
-                "opened Wayfinder from. Log out of Canvas, log in as yourself, and "
-                + again[0].lower()
-                + again[1:],
+                _("You are logged in to Canvas as someone else"),
+                _(
+                    "Canvas allowed Wayfinder for a different Canvas account than the one you "
+                    "opened Wayfinder from. Log out of Canvas, log in as yourself, and go back "
+                    "to Wayfinder and use “Connect your Canvas account” once more."
+                ),
                 409,
             )
         return page(
             False,
-            "Canvas did not accept the connection",
-            "Canvas refused Wayfinder's request (the link may have been used already, or the "
-            "developer key changed). " + again,
+            _("Canvas did not accept the connection"),
+            _(
+                "Canvas refused Wayfinder's request (the link may have been used already, or the "
+                "developer key changed)."
+            )
+            + " "
+            + again,
             400,
         )
     db.session.commit()
     return page(
         True,
-        "Connected - you can close this window and go back",
-        "Wayfinder can now enrol you in Canvas courses that only you can join. Close this "
-        "window, go back to your plan and press Enrol again.",
+        _("Connected - you can close this window and go back"),
+        _(
+            "Wayfinder can now enrol you in Canvas courses that only you can join. Close this "
+            "window, go back to your plan and press Enrol again."
+        ),
         200,
     )

@@ -303,7 +303,7 @@ def test_a_full_live_session_refuses_and_keeps_the_item(people: People) -> None:
     assert "You are in" in text(sam.follow(sam.post(f"/catalog/plan/{first}/enrol")))
     entry = people.add(people.ana, "Shadow a senior agent")
     full = text(people.ana.follow(people.ana.post(f"/catalog/plan/{entry}/enrol")))
-    assert "This live session is full (1 places)" in full
+    assert "This live session is full (1 place)" in full
     assert people.entry(entry).status == "planned"
     # Local items are marked done by the learner.
     done = sam.follow(sam.post(f"/catalog/plan/{first}/done"))
