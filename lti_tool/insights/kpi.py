@@ -382,7 +382,7 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                                     name=who.display_name,
                                     kpi=m.name,
                                     day=day.isoformat(),
-                                    value=f"{earlier[1]:g}",
+                                    value=format(earlier[1], "g"),
                                 ),
                             )
                         )
@@ -428,7 +428,7 @@ def _compare(
             result.writes.append((*key, value))
         elif before != value:
             result.replaced += 1
-            status = _("replaces %(value)s", value=f"{before:g}")
+            status = _("replaces %(value)s", value=format(before, "g"))
             result.writes.append((*key, value))
         else:
             result.unchanged += 1

@@ -369,9 +369,9 @@ def apply_import(pk: int) -> Any:
             _(
                 "KPIs imported: %(added)s new values, %(replaced)s replaced, %(unchanged)s "
                 "already there.",
-                added=f"{done.added:,}",
-                replaced=f"{done.replaced:,}",
-                unchanged=f"{done.unchanged:,}",
+                added=format(done.added, ","),
+                replaced=format(done.replaced, ","),
+                unchanged=format(done.unchanged, ","),
             ),
             "success",
         )
@@ -379,7 +379,7 @@ def apply_import(pk: int) -> Any:
         flash(
             _(
                 "Nothing changed: all %(unchanged)s values were already there.",
-                unchanged=f"{done.unchanged:,}",
+                unchanged=format(done.unchanged, ","),
             ),
             "success",
         )
@@ -457,7 +457,7 @@ def delete_metric(pk: int) -> Any:
         detail=_(
             "Its %(num)s imported values and the impact reports about it are deleted too. This "
             "cannot be undone.",
-            num=f"{kpi.value_count(row.id):,}",
+            num=format(kpi.value_count(row.id), ","),
         ),
         action=url_for("insights.delete_metric", pk=row.id),
         cancel=url_for("insights.kpis"),
