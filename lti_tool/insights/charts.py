@@ -182,10 +182,10 @@ def forest_plot(
             f'<text class="tick" x="{x(v):.1f}" y="{bottom + 16}" text-anchor="middle">'
             f"{escape(_num(v))}</text>"
         )
+    worse, better = escape(_("worse")), escape(_("better"))
     parts.append(
-        f'<text class="tick" x="{left}" y="{bottom - 4}">{escape(_("worse"))}</text>'
-        f'<text class="tick" x="{right}" y="{bottom - 4}" text-anchor="end">'
-        f"{escape(_('better'))}</text>"
+        f'<text class="tick" x="{left}" y="{bottom - 4}">{worse}</text>'
+        f'<text class="tick" x="{right}" y="{bottom - 4}" text-anchor="end">{better}</text>'
     )
     for i, (name, est, lo, hi, conclusive) in enumerate(rows):
         y = TOP + row_h * i + 30
@@ -242,21 +242,24 @@ def slope_chart(
     if unit:
         parts.append(f'<text class="tick" x="4" y="{TOP - 12}">{escape(unit)}</text>')
     xb, xa = LEFT + 60, W - RIGHT - 60
+    before_word, after_word = _("Before"), _("After")
     parts.append(
         f'<text class="tick" x="{xb}" y="{H - BOTTOM + 16}" text-anchor="middle">'
-        f"{escape(_('Before'))}</text>"
+        f"{escape(before_word)}</text>"
         f'<text class="tick" x="{xa}" y="{H - BOTTOM + 16}" text-anchor="middle">'
-        f"{escape(_('After'))}</text>"
+        f"{escape(after_word)}</text>"
     )
     for k, (name, before, after) in enumerate(groups):
+        tip_before = _("%(group)s before: %(value)s", group=name, value=format(before, ".1f"))
+        tip_after = _("%(group)s after: %(value)s", group=name, value=format(after, ".1f"))
         parts.append(
             f'<line class="line s{k}" x1="{xb}" x2="{xa}" y1="{y(before):.1f}" '
             f'y2="{y(after):.1f}"/>'
             f'<circle class="dot s{k}" cx="{xb}" cy="{y(before):.1f}" r="4">'
-            f"<title>{escape(_('%(group)s before: %(value)s', group=name, value=f'{before:.1f}'))}"
+            f"<title>{escape(tip_before)}"
             "</title></circle>"
             f'<circle class="dot s{k}" cx="{xa}" cy="{y(after):.1f}" r="4">'
-            f"<title>{escape(_('%(group)s after: %(value)s', group=name, value=f'{after:.1f}'))}"
+            f"<title>{escape(tip_after)}"
             "</title></circle>"
         )
     parts.append("</svg>")

@@ -436,16 +436,17 @@ def results(pk: int) -> str:
     result = services.results(row, _minimum(), _today())
     chart = None
     if not result.hidden and result.questions:
+        averages = "; ".join(
+            _("Q%(num)d %(average)s", num=i + 1, average=format(q.average, ".1f"))
+            for i, q in enumerate(result.questions)
+        )
         chart = voice_charts.averages(
             "pulse-averages",
             _("Average answer per statement, %(title)s", title=row.title),
             _(
                 "Average on the 1 (disagree) to 5 (agree) scale: %(averages)s. The same numbers "
                 "are in the table below.",
-                averages="; ".join(
-                    _("Q%(num)d %(average)s", num=i + 1, average=f"{q.average:.1f}")
-                    for i, q in enumerate(result.questions)
-                ),
+                averages=averages,
             ),
             [(_("Q%(num)d", num=i + 1), q.average) for i, q in enumerate(result.questions)],
         )
