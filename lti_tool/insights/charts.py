@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from lti_tool.i18n import _
+
 W, H = 340, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 22, 24, 36
 
@@ -75,7 +77,7 @@ def _clip(text: str, n: int) -> str:
 
 def short(label: str) -> str:
     """ "Mar 2026" -> "Mar 26"."""
-    month, _, year = label.partition(" ")
+    month, _space, year = label.partition(" ")
     return f"{month} {year[-2:]}" if year else label
 
 
@@ -93,7 +95,7 @@ def line_chart(
     ``low`` and ``top`` fix the axis (a 1-5 rating reads best on 1-5, whole stars)."""
     parts = _open(chart_id, title, desc)
     if top is None:
-        top = _nice_max(max((v for _, vs in series for v in vs if v is not None), default=0.0))
+        top = _nice_max(max((v for _name, vs in series for v in vs if v is not None), default=0.0))
     _y_axis(parts, top, unit, low)
     n = len(labels)
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
@@ -165,7 +167,7 @@ def forest_plot(
     row_h = 44
     height = TOP + row_h * max(1, len(rows)) + 28
     parts = _open(chart_id, title, desc, height)
-    span = max((max(abs(lo), abs(hi), abs(est)) for _, est, lo, hi, _ in rows), default=1.0)
+    span = max((max(abs(lo), abs(hi), abs(est)) for _name, est, lo, hi, _yes in rows), default=1.0)
     span = _nice_max(span)
     left, right = 22, W - 22
     mid = (left + right) / 2
@@ -180,9 +182,10 @@ def forest_plot(
             f'<text class="tick" x="{x(v):.1f}" y="{bottom + 16}" text-anchor="middle">'
             f"{escape(_num(v))}</text>"
         )
+    worse, better = escape(_("worse")), escape(_("better"))
     parts.append(
-        f'<text class="tick" x="{left}" y="{bottom - 4}">worse</text>'
-        f'<text class="tick" x="{right}" y="{bottom - 4}" text-anchor="end">better</text>'
+        f'<text class="tick" x="{left}" y="{bottom - 4}">{worse}</text>'
+        f'<text class="tick" x="{right}" y="{bottom - 4}" text-anchor="end">{better}</text>'
     )
     for i, (name, est, lo, hi, conclusive) in enumerate(rows):
         y = TOP + row_h * i + 30
@@ -191,8 +194,17 @@ def forest_plot(
             f'<text class="row-label" x="{left}" y="{y - 12}">{escape(_clip(name, 46))}</text>'
             f'<line class="ci {kind}" x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y}" y2="{y}"/>'
             f'<rect class="est {kind}" x="{x(est) - 5:.1f}" y="{y - 5}" width="10" height="10">'
-            f"<title>{escape(name)}: {escape(_num(round(est, 1)))} "
-            f"(95% CI {escape(_num(round(lo, 1)))} to {escape(_num(round(hi, 1)))})</title></rect>"
+            "<title>"
+            + escape(
+                _(
+                    "%(name)s: %(estimate)s (95%% CI %(low)s to %(high)s)",
+                    name=name,
+                    estimate=_num(round(est, 1)),
+                    low=_num(round(lo, 1)),
+                    high=_num(round(hi, 1)),
+                )
+            )
+            + "</title></rect>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above went through escape())
@@ -207,7 +219,7 @@ def slope_chart(
 ) -> Markup:
     """Before and after means of each group, joined by a line."""
     parts = _open(chart_id, title, desc)
-    values = [v for _, b, a in groups for v in (b, a)]
+    values = [v for _name, b, a in groups for v in (b, a)]
     if not values:
         parts.append("</svg>")
         return Markup("".join(parts))  # noqa: S704 (every text above went through escape())
@@ -230,18 +242,25 @@ def slope_chart(
     if unit:
         parts.append(f'<text class="tick" x="4" y="{TOP - 12}">{escape(unit)}</text>')
     xb, xa = LEFT + 60, W - RIGHT - 60
+    before_word, after_word = _("Before"), _("After")
     parts.append(
-        f'<text class="tick" x="{xb}" y="{H - BOTTOM + 16}" text-anchor="middle">Before</text>'
-        f'<text class="tick" x="{xa}" y="{H - BOTTOM + 16}" text-anchor="middle">After</text>'
+        f'<text class="tick" x="{xb}" y="{H - BOTTOM + 16}" text-anchor="middle">'
+        f"{escape(before_word)}</text>"
+        f'<text class="tick" x="{xa}" y="{H - BOTTOM + 16}" text-anchor="middle">'
+        f"{escape(after_word)}</text>"
     )
     for k, (name, before, after) in enumerate(groups):
+        tip_before = _("%(group)s before: %(value)s", group=name, value=format(before, ".1f"))
+        tip_after = _("%(group)s after: %(value)s", group=name, value=format(after, ".1f"))
         parts.append(
             f'<line class="line s{k}" x1="{xb}" x2="{xa}" y1="{y(before):.1f}" '
             f'y2="{y(after):.1f}"/>'
             f'<circle class="dot s{k}" cx="{xb}" cy="{y(before):.1f}" r="4">'
-            f"<title>{escape(name)} before: {before:.1f}</title></circle>"
+            f"<title>{escape(tip_before)}"
+            "</title></circle>"
             f'<circle class="dot s{k}" cx="{xa}" cy="{y(after):.1f}" r="4">'
-            f"<title>{escape(name)} after: {after:.1f}</title></circle>"
+            f"<title>{escape(tip_after)}"
+            "</title></circle>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above went through escape())

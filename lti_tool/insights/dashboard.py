@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, date_text
 from lti_tool.insights.models import LearningMonth, Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths.models import Path
@@ -25,12 +26,12 @@ from lti_tool.roles.models import JobRole
 PERIODS = (6, 12, 24)
 MAX_SERIES = 6
 ENGAGEMENT = (
-    ("Tips shared", Verb.SHARED, ("tip",)),
-    ("Questions asked", Verb.SHARED, ("question",)),
-    ("Answers given", Verb.SHARED, ("answer",)),
-    ("Coaching sessions", Verb.COACHED, None),
-    ("Ratings given", Verb.RATED, None),
-    ("Badges awarded", Verb.AWARDED, None),
+    ("tips", _l("Tips shared"), Verb.SHARED, ("tip",)),
+    ("questions", _l("Questions asked"), Verb.SHARED, ("question",)),
+    ("answers", _l("Answers given"), Verb.SHARED, ("answer",)),
+    ("coaching", _l("Coaching sessions"), Verb.COACHED, None),
+    ("ratings", _l("Ratings given"), Verb.RATED, None),
+    ("badges", _l("Badges awarded"), Verb.AWARDED, None),
 )
 
 
@@ -65,14 +66,15 @@ def months_back(n: int, today: date | None = None) -> list[date]:
     today = today or utcnow().date()
     y, m = today.year, today.month
     found = []
-    for _ in range(n):
+    for _month in range(n):
         found.append(date(y, m, 1))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return found[::-1]
 
 
 def label(month: date) -> str:
-    return month.strftime("%b %Y")
+    """ "Mar 2026", in the page's language ("mar 2026")."""
+    return date_text(month, "MMM y")
 
 
 class Series(NamedTuple):
@@ -143,7 +145,7 @@ def build(months: int = 12, role_id: int | None = None, today: date | None = Non
     per_path: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     minutes = [0.0] * len(span)
     steps = [0] * len(span)
-    engagement = {name: [0.0] * len(span) for name, _, _ in ENGAGEMENT}
+    engagement = {key: [0.0] * len(span) for key, *_rest in ENGAGEMENT}
     seen_engagement: set[str] = set()
     for month, verb, object_type, path_id, rid, events, mins in db.session.execute(query):
         i = index.get(month if isinstance(month, date) else date.fromisoformat(str(month)))
@@ -159,23 +161,23 @@ def build(months: int = 12, role_id: int | None = None, today: date | None = Non
         if verb == Verb.COMPLETED.value and object_type != "path":
             minutes[i] += mins
             steps[i] += events
-        for name, wanted, kinds in ENGAGEMENT:
+        for key, _name, wanted, kinds in ENGAGEMENT:
             if verb == wanted.value and (kinds is None or object_type in kinds):
-                engagement[name][i] += events
-                seen_engagement.add(name)
+                engagement[key][i] += events
+                seen_engagement.add(key)
     series = sorted(
-        (Series(role_names.get(rid, "No job role"), vals) for rid, vals in completions.items()),
+        (Series(role_names.get(rid, _("No job role")), vals) for rid, vals in completions.items()),
         key=lambda s: (-sum(s.values), s.name),
     )
     if len(series) > MAX_SERIES:
         rest = series[MAX_SERIES - 1 :]
         other = [sum(s.values[i] for s in rest) for i in range(len(span))]
-        series = [*series[: MAX_SERIES - 1], Series("Other roles", other)]
+        series = [*series[: MAX_SERIES - 1], Series(_("Other roles"), other)]
     labels = [label(m) for m in span]
     completion_table = Table(
         "completion",
-        "Paths completed per month, by job role",
-        ["Month", *[s.name for s in series], "Total"],
+        _("Paths completed per month, by job role"),
+        [_("Month"), *[s.name for s in series], _("Total")],
         [
             [labels[i], *[int(s.values[i]) for s in series], int(sum(s.values[i] for s in series))]
             for i in range(len(span))
@@ -183,13 +185,13 @@ def build(months: int = 12, role_id: int | None = None, today: date | None = Non
     )
     by_path = Table(
         "by_path",
-        "Assigned, started and completed by job role and path",
-        ["Job role", "Path", "Assigned", "Started", "Completed"],
+        _("Assigned, started and completed by job role and path"),
+        [_("Job role"), _("Path"), _("Assigned"), _("Started"), _("Completed")],
         sorted(
             (
                 [
-                    role_names.get(rid, "No job role"),
-                    paths[pid].title if pid in paths else "(deleted path)",
+                    role_names.get(rid, _("No job role")),
+                    paths[pid].title if pid in paths else _("(deleted path)"),
                     *counts,
                 ]
                 for (rid, pid), counts in per_path.items()
@@ -201,19 +203,18 @@ def build(months: int = 12, role_id: int | None = None, today: date | None = Non
     hours = [round(m / 60.0, 1) for m in minutes]
     hours_table = Table(
         "hours",
-        "Learning hours per month (completed steps)",
-        ["Month", "Hours", "Steps completed"],
+        _("Learning hours per month (completed steps)"),
+        [_("Month"), _("Hours"), _("Steps completed")],
         [[labels[i], hours[i], steps[i]] for i in range(len(span))],
     )
-    shown = [name for name, _, _ in ENGAGEMENT if name in seen_engagement] or [
-        name for name, _, _ in ENGAGEMENT[:3]
-    ]
-    engagement_series = [Series(name, engagement[name]) for name in shown]
+    names = {key: str(name) for key, name, *_rest in ENGAGEMENT}
+    shown = [key for key in names if key in seen_engagement] or list(names)[:3]
+    engagement_series = [Series(names[key], engagement[key]) for key in shown]
     engagement_table = Table(
         "engagement",
-        "Engagement per month",
-        ["Month", *shown],
-        [[labels[i], *[int(engagement[n][i]) for n in shown]] for i in range(len(span))],
+        _("Engagement per month"),
+        [_("Month"), *[names[key] for key in shown]],
+        [[labels[i], *[int(engagement[k][i]) for k in shown]] for i in range(len(span))],
     )
     role = db.session.get(JobRole, role_id) if role_id is not None else None
     return Dashboard(

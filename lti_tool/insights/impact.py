@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, ngettext
 from lti_tool.insights import stats
 from lti_tool.insights.models import ImpactReport, KpiMetric, KpiValue, LearningEvent, Verb
 from lti_tool.lti.models import utcnow
@@ -38,7 +40,7 @@ WINDOWS = (14, 28, 60, 90)
 MAX_DATES = 40  # more distinct completion dates than this: comparison windows by week
 CHUNK = 5000
 
-CAVEAT = (
+CAVEAT = _l(
     "This compares groups: people were not picked at random to complete it, so it shows how "
     "the KPI moved alongside the learning, not proof that the learning caused it."
 )
@@ -54,10 +56,22 @@ class Question:
     min_group: int
 
     @property
+    def step_title(self) -> str:
+        return step_title(self.path, self.step_key) if self.step_key else ""
+
+    @property
     def subject(self) -> str:
-        if not self.step_key:
-            return f"“{self.path.title}”"
-        return f"the step “{step_title(self.path, self.step_key)}” of “{self.path.title}”"
+        return subject_of({"path_title": self.path.title, "step_title": self.step_title})
+
+
+def subject_of(r: dict[str, Any]) -> str:
+    """What the report is about, in the page's language ("the step “X” of “Y”"). Reports run
+    before titles were stored apart keep their stored (English) subject."""
+    if "path_title" not in r:
+        return str(r.get("subject", ""))
+    if not r.get("step_title"):
+        return f"“{r['path_title']}”"
+    return _("the step “%(step)s” of “%(path)s”", step=r["step_title"], path=r["path_title"])
 
 
 def step_title(path: Path, key: str) -> str:
@@ -118,9 +132,9 @@ def _series(
     series = {}
     for pid, points in raw.items():
         points.sort()
-        days = [d for d, _ in points]
+        days = [d for d, _v in points]
         sums = [0.0]
-        for _, v in points:
+        for _d, v in points:
             sums.append(sums[-1] + v)
         series[pid] = (days, sums)
     return series
@@ -155,7 +169,8 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
     treated = {pid: d for pid, d in completed_in_role.items() if pid not in recent}
     controls = sorted(holders - set(done))
     result: dict[str, Any] = {
-        "subject": q.subject,
+        "path_title": q.path.title,
+        "step_title": q.step_title,
         "metric": q.metric.name,
         "unit": q.metric.unit,
         "higher_is_better": q.metric.higher_is_better,
@@ -166,7 +181,6 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
         "completed_in_role": len(completed_in_role),
         "too_recent": len(recent),
         "role_holders": len(holders),
-        "caveat": CAVEAT,
     }
     treated_changes: list[float] = []
     control_changes: list[float] = []
@@ -220,8 +234,7 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
         result[key] = statistics.fmean(values) if values else None
     if n1 < q.min_group or n2 < q.min_group:
         result["status"] = "refused"
-        result["sentence"] = _refusal(q, result, n1, n2)
-        return result
+        return _worded(result)
     test = stats.welch(treated_changes, control_changes)
     sign = 1.0 if q.metric.higher_is_better else -1.0
     low, high = sorted((sign * test.low, sign * test.high))
@@ -240,8 +253,32 @@ def compute(q: Question, role_holders: list[int], today: date | None = None) -> 
             "conclusive": test.excludes_zero,
         }
     )
-    result["sentence"] = _sentence(q, result)
+    return _worded(result)
+
+
+def _worded(result: dict[str, Any]) -> dict[str, Any]:
+    """The stored words are English (for the CSV and the record); a page words the report
+    again in its reader's language (``localized``)."""
+    with force_locale("en"):
+        result.update(subject=subject_of(result), sentence=sentence_of(result), caveat=str(CAVEAT))
     return result
+
+
+def localized(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored report's result worded in the page's language, with its p-value as text."""
+    words = dict(result)
+    if "path_title" in result:
+        words.update(subject=subject_of(result), sentence=sentence_of(result))
+    words["caveat"] = str(CAVEAT)
+    p = result.get("p_value")
+    if p is not None:
+        words["p_text"] = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return words
+
+
+def sentence_of(r: dict[str, Any]) -> str:
+    """The report in one sentence (or why it refuses to conclude)."""
+    return _sentence(r) if r.get("status") == "ok" else _refusal(r)
 
 
 def fmt(value: float | None, unit: str = "") -> str:
@@ -256,58 +293,108 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def _sentence(q: Question, r: dict[str, Any]) -> str:
-    name, unit = q.metric.name, q.metric.unit
-    unit_word = " percentage points" if unit == "%" else (f" {unit}" if unit else "")
-    direction = "" if q.metric.higher_is_better else " (lower is better)"
-    role = f" ({q.role.name})" if q.role else ""
-    tail = (
-        f"(95% CI {fmt(r['improvement_low'])} to {fmt(r['improvement_high'])}; "
-        f"{r['n_treated']} vs {r['n_control']} people)"
-    )
+def _sentence(r: dict[str, Any]) -> str:
+    name, unit = r["metric"], r.get("unit", "")
     size = fmt(abs(r["improvement"]))
+    if unit == "%":
+        amount = _("%(size)s percentage points", size=size)
+    else:
+        amount = f"{size} {unit}" if unit else size
+    kpi = name if r.get("higher_is_better", True) else _("%(kpi)s (lower is better)", kpi=name)
+    words = {
+        "subject": subject_of(r),
+        "kpi": kpi,
+        "amount": amount,
+        "role": f" ({r['role']})" if r.get("role") else "",
+        "tail": _(
+            "(95%% CI %(low)s to %(high)s; %(treated)d vs %(control)d people)",
+            low=fmt(r["improvement_low"]),
+            high=fmt(r["improvement_high"]),
+            treated=r["n_treated"],
+            control=r["n_control"],
+        ),
+    }
     if r["conclusive"] and r["improvement"] > 0:
-        return (
-            f"People who completed {q.subject} improved {name}{direction} by {size}{unit_word} "
-            f"more than colleagues in the same role{role} who had not {tail}."
+        return _(
+            "People who completed %(subject)s improved %(kpi)s by %(amount)s more than "
+            "colleagues in the same role%(role)s who had not %(tail)s.",
+            **words,
         )
     if r["conclusive"]:
-        return (
-            f"People who completed {q.subject} did worse on {name}{direction}: {size}{unit_word} "
-            f"less improvement than colleagues in the same role{role} who had not {tail}."
+        return _(
+            "People who completed %(subject)s did worse on %(kpi)s: %(amount)s less improvement "
+            "than colleagues in the same role%(role)s who had not %(tail)s.",
+            **words,
         )
-    return (
-        f"No clear difference: the change in {name}{direction} of people who completed "
-        f"{q.subject} was within chance of that of colleagues in the same role{role} who had "
-        f"not {tail}. The interval includes zero, so the report does not claim an effect."
+    return _(
+        "No clear difference: the change in %(kpi)s of people who completed %(subject)s was "
+        "within chance of that of colleagues in the same role%(role)s who had not %(tail)s. The "
+        "interval includes zero, so the report does not claim an effect.",
+        **words,
     )
 
 
-def _refusal(q: Question, r: dict[str, Any], n1: int, n2: int) -> str:
-    need = q.min_group
+def _refusal(r: dict[str, Any]) -> str:
+    need, name = r["min_group"], r["metric"]
+    n1, n2 = r.get("n_treated", 0), r.get("n_control", 0)
     parts = []
     if n1 < need:
         why = []
         if r["too_recent"]:
             why.append(
-                f"{r['too_recent']} completed it less than {q.window_days} days ago (their "
-                "after-window is not over)"
+                ngettext(
+                    "%(num)d completed it less than %(days)d days ago (their after-window is "
+                    "not over)",
+                    "%(num)d completed it less than %(days)d days ago (their after-window is "
+                    "not over)",
+                    r["too_recent"],
+                    days=r["window_days"],
+                )
             )
         missing = r["completed_in_role"] - r["too_recent"] - n1
         if missing > 0:
-            why.append(f"{missing} have no {q.metric.name} values before and after")
+            why.append(
+                ngettext(
+                    "%(num)d has no %(kpi)s values before and after",
+                    "%(num)d have no %(kpi)s values before and after",
+                    missing,
+                    kpi=name,
+                )
+            )
         extra = f": {'; '.join(why)}" if why else ""
         parts.append(
-            f"only {n1} {'person' if n1 == 1 else 'people'} who completed it can be compared "
-            f"(at least {need} needed){extra}"
+            ngettext(
+                "only %(num)d person who completed it can be compared (at least %(need)d "
+                "needed)%(why)s",
+                "only %(num)d people who completed it can be compared (at least %(need)d "
+                "needed)%(why)s",
+                n1,
+                need=need,
+                why=extra,
+            )
         )
     if n2 < need:
         parts.append(
-            f"only {n2} {'colleague' if n2 == 1 else 'colleagues'} in the same role who had not "
-            f"completed it {'has' if n2 == 1 else 'have'} {q.metric.name} values in the same "
-            f"windows (at least {need} needed)"
+            ngettext(
+                "only %(num)d colleague in the same role who had not completed it has %(kpi)s "
+                "values in the same windows (at least %(need)d needed)",
+                "only %(num)d colleagues in the same role who had not completed it have %(kpi)s "
+                "values in the same windows (at least %(need)d needed)",
+                n2,
+                kpi=name,
+                need=need,
+            )
         )
-    return f"Not enough people to conclude about {q.subject}: " + "; and ".join(parts) + "."
+    reasons = (
+        parts[0]
+        if len(parts) == 1
+        else _("%(first)s; and %(second)s", first=parts[0], second=parts[1])
+    )
+    return _(
+        "Not enough people to conclude about %(subject)s: %(reasons)s.",
+        subject=subject_of(r),
+        reasons=reasons,
+    )
 
 
 # --- stored reports -----------------------------------------------------------------------

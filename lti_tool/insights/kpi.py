@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.insights.models import KpiImport, KpiMetric, KpiValue
 from lti_tool.lti.models import utcnow
 from lti_tool.roles.hr_import import EMAIL_HEADERS, ID_HEADERS, PeopleIndex, _decode, _header
@@ -105,24 +106,28 @@ def save_metric(
     direction = form.get("direction", "")
     key = normalize(form.get("key", "") or name)
     if not name:
-        errors["name"] = "Give the metric a name, as people call it (for example Sales per hour)."
+        errors["name"] = _(
+            "Give the metric a name, as people call it (for example Sales per hour)."
+        )
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+        errors["name"] = _("Use at most %(max)d characters.", max=NAME_MAX)
     if not key and "name" not in errors:
-        errors["key"] = "Use letters or digits in the CSV name."
+        errors["key"] = _("Use letters or digits in the CSV name.")
     elif len(key) > KEY_MAX:
-        errors["key"] = f"Use at most {KEY_MAX} characters."
+        errors["key"] = _("Use at most %(max)d characters.", max=KEY_MAX)
     if direction not in ("higher", "lower"):
-        errors["direction"] = "Choose whether a higher or a lower value is better."
+        errors["direction"] = _("Choose whether a higher or a lower value is better.")
     if len(unit) > 20:
-        errors["unit"] = "Use at most 20 characters."
+        errors["unit"] = _("Use at most 20 characters.")
     if len(description) > 255:
-        errors["description"] = "Use at most 255 characters."
+        errors["description"] = _("Use at most 255 characters.")
     taken = lookup()
     for candidate, field_name in ((key, "key"), (normalize(name), "name")):
         other = taken.get(candidate)
         if candidate and other is not None and (row is None or other.id != row.id):
-            errors.setdefault(field_name, f"The metric {other.name} already uses that name.")
+            errors.setdefault(
+                field_name, _("The metric %(name)s already uses that name.", name=other.name)
+            )
     if errors:
         return None, errors
     if row is None:
@@ -190,9 +195,9 @@ class KpiPlan:
 def read_upload(data: bytes) -> tuple[str, str]:
     """The file's text, or why it cannot be used."""
     if not data.strip():
-        return "", "The file is empty. Export the KPIs as CSV and choose the file again."
+        return "", _("The file is empty. Export the KPIs as CSV and choose the file again.")
     if len(data) > MAX_BYTES:
-        return "", "The file is larger than 15 MB. Split it into several files (by month)."
+        return "", _("The file is larger than 15 MB. Split it into several files (by month).")
     return _decode(data), ""
 
 
@@ -204,12 +209,15 @@ def _parse_day(text: str, cache: dict[str, date | str], today: date) -> date | s
     try:
         result = date.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        result = f"“{text}” is not a date: write dates as YYYY-MM-DD (for example 2026-03-31)"
+        result = _(
+            "“%(text)s” is not a date: write dates as YYYY-MM-DD (for example 2026-03-31)",
+            text=text,
+        )
     else:
         if result > today:
-            result = f"{text} is in the future"
+            result = _("%(text)s is in the future", text=text)
         elif result.year < 2000:
-            result = f"{text} is before 2000: check the year"
+            result = _("%(text)s is before 2000: check the year", text=text)
     cache[text] = result
     return result
 
@@ -220,12 +228,16 @@ def _parse_value(text: str) -> float | str:
         number = float(cleaned)
     except ValueError:
         if "," in cleaned and cleaned.replace(",", "", 1).replace("-", "", 1).isdigit():
-            return f"“{text}” uses a decimal comma: write {cleaned.replace(',', '.')}"
-        return f"“{text}” is not a number"
+            return _(
+                "“%(text)s” uses a decimal comma: write %(fixed)s",
+                text=text,
+                fixed=cleaned.replace(",", "."),
+            )
+        return _("“%(text)s” is not a number", text=text)
     if not math.isfinite(number):
-        return f"“{text}” is not a number"
+        return _("“%(text)s” is not a number", text=text)
     if abs(number) >= 1e12:
-        return f"{text} is too large"
+        return _("%(text)s is too large", text=text)
     return number
 
 
@@ -236,7 +248,7 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        result.errors.append((1, "the file has no header row"))
+        result.errors.append((1, _("the file has no header row")))
         return result
     columns = {_header(h): i for i, h in enumerate(header)}
 
@@ -249,13 +261,13 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
     wide: list[tuple[int, Any]] = []  # (column, metric) in the one-column-per-metric layout
     if id_col is None and email_col is None:
         result.errors.append(
-            (1, "the header needs an external_id or an email column to find people")
+            (1, _("the header needs an external_id or an email column to find people"))
         )
     if date_col is None:
-        result.errors.append((1, "the header needs a date column"))
+        result.errors.append((1, _("the header needs a date column")))
     if metric_col is not None or value_col is not None:
         if metric_col is None or value_col is None:
-            result.errors.append((1, "the header needs both a metric and a value column"))
+            result.errors.append((1, _("the header needs both a metric and a value column")))
     else:
         skip = ID_HEADERS | EMAIL_HEADERS | DATE_HEADERS | NAME_HEADERS
         for h, i in columns.items():
@@ -267,15 +279,19 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                 result.errors.append(
                     (
                         1,
-                        f"the column “{header[i].strip()}” is no metric ({names}): add it on "
-                        "the Metrics page, or name columns metric and value",
+                        _(
+                            "the column “%(column)s” is no metric (%(names)s): add it on the "
+                            "Metrics page, or name columns metric and value",
+                            column=header[i].strip(),
+                            names=names,
+                        ),
                     )
                 )
             else:
                 wide.append((i, m))
         if not wide and not result.errors:
             result.errors.append(
-                (1, "the header needs metric and value columns, or one column per metric")
+                (1, _("the header needs metric and value columns, or one column per metric"))
             )
     if result.errors:
         return result
@@ -307,7 +323,7 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                 continue
             raw_day = cell(row, date_col)
             if not raw_day:
-                result.errors.append((line, "the date is empty"))
+                result.errors.append((line, _("the date is empty")))
                 continue
             day = _parse_day(raw_day, day_cache, today)
             if isinstance(day, str):
@@ -317,7 +333,7 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
             if wide:
                 pairs = [(m, cell(row, i)) for i, m in wide if cell(row, i)]
                 if not pairs:
-                    result.errors.append((line, "the row has no value in any metric column"))
+                    result.errors.append((line, _("the row has no value in any metric column")))
                     continue
             else:
                 name = cell(row, metric_col)
@@ -329,23 +345,28 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                     result.errors.append(
                         (
                             line,
-                            f"no metric is called “{name}” (known: {metric_names}): add it on "
-                            "the Metrics page"
+                            _(
+                                "no metric is called “%(name)s” (known: %(names)s): add it on the "
+                                "Metrics page",
+                                name=name,
+                                names=metric_names,
+                            )
                             if name
-                            else "the metric is empty",
+                            else _("the metric is empty"),
                         )
                     )
                     continue
                 raw = cell(row, value_col)
                 if not raw:
-                    result.errors.append((line, "the value is empty"))
+                    result.errors.append((line, _("the value is empty")))
                     continue
                 pairs = [(m, raw)]
             for m, raw in pairs:
                 value = _parse_value(raw)
                 if isinstance(value, str):
-                    label = f"{m.name}: " if wide else ""
-                    result.errors.append((line, f"{label}{value}"))
+                    if wide:
+                        value = _("%(kpi)s: %(problem)s", kpi=m.name, problem=value)
+                    result.errors.append((line, value))
                     continue
                 key = (who.id, m.id, day)
                 earlier = seen.get(key)
@@ -354,16 +375,25 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                         result.errors.append(
                             (
                                 line,
-                                f"line {earlier[0]} gives {who.display_name} another {m.name} "
-                                f"for {day.isoformat()} ({earlier[1]:g})",
+                                _(
+                                    "line %(line)d gives %(name)s another %(kpi)s for %(day)s "
+                                    "(%(value)s)",
+                                    line=earlier[0],
+                                    name=who.display_name,
+                                    kpi=m.name,
+                                    day=day.isoformat(),
+                                    value=format(earlier[1], "g"),
+                                ),
                             )
                         )
                     continue
                 seen[key] = (line, value)
     except csv.Error as exc:
-        result.errors.append((reader.line_num, f"the CSV cannot be read here ({exc})"))
+        result.errors.append(
+            (reader.line_num, _("the CSV cannot be read here (%(why)s)", why=str(exc)))
+        )
     if result.rows == 0 and not result.errors:
-        result.errors.append((2, "the file has a header but no rows"))
+        result.errors.append((2, _("the file has a header but no rows")))
     if not seen:
         return result
     _compare(result, seen, people)
@@ -394,15 +424,15 @@ def _compare(
         before = existing.get(key)
         if before is None:
             result.added += 1
-            status = "new"
+            status = _("new")
             result.writes.append((*key, value))
         elif before != value:
             result.replaced += 1
-            status = f"replaces {before:g}"
+            status = _("replaces %(value)s", value=format(before, "g"))
             result.writes.append((*key, value))
         else:
             result.unchanged += 1
-            status = "unchanged"
+            status = _("unchanged")
         name = names.get(key[1], "?")
         by_metric[name] = by_metric.get(name, 0) + 1
         if len(result.sample) < SAMPLE_ROWS:
@@ -452,10 +482,10 @@ class NotApplicable(ValueError):
 def apply(row: KpiImport, today: date | None = None) -> KpiPlan:
     """Write the upload's new and changed values, all or none (the caller commits once)."""
     if row.applied_at is not None:
-        raise NotApplicable("This file was imported already.")
+        raise NotApplicable(_("This file was imported already."))
     fresh = plan(row.content, today)
     if not fresh.ok:
-        raise NotApplicable("The file has rows to fix; nothing was imported.", fresh)
+        raise NotApplicable(_("The file has rows to fix; nothing was imported."), fresh)
     write_values(row.registration_id, fresh.writes, import_id=row.id)
     row.rows, row.added = fresh.rows, fresh.added
     row.replaced, row.unchanged = fresh.replaced, fresh.unchanged

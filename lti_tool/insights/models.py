@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
 from lti_tool.tenancy import TenantScoped
 
@@ -63,7 +64,7 @@ class KpiMetric(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
     @property
     def direction(self) -> str:
-        return "higher is better" if self.higher_is_better else "lower is better"
+        return _("higher is better") if self.higher_is_better else _("lower is better")
 
 
 class KpiValue(TenantScoped, db.Model):  # type: ignore[name-defined,misc]

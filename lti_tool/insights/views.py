@@ -38,6 +38,7 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.feedback import report as feedback_report
+from lti_tool.i18n import _, ngettext
 from lti_tool.insights import charts, dashboard, impact, kpi
 from lti_tool.insights.models import ImpactReport, KpiImport, LearningEvent
 from lti_tool.lti.models import utcnow
@@ -56,6 +57,11 @@ STAFF = (Role.INSTRUCTOR, Role.ADMINISTRATOR)
 PER_PAGE = 20
 PROBLEMS_SHOWN = 200
 EXPORT_BATCH = 5000
+# The example on the KPI page: a file's column names stay as they are in every language.
+EXAMPLE_FILE = """email,date,metric,value
+ana@example.com,2026-03-02,CSAT,86.5
+ana@example.com,2026-03-02,AHT,412
+sam@example.com,2026-03-02,QA score,91"""
 
 
 def _see_other(endpoint: str, **values: Any) -> Any:
@@ -79,7 +85,7 @@ def _csv(filename: str, text: str) -> Response:
 
 @bp.context_processor
 def _shared() -> dict[str, Any]:
-    return {"charts": charts, "fmt": impact.fmt}
+    return {"charts": charts, "fmt": impact.fmt, "localized": impact.localized}
 
 
 # --- dashboards -----------------------------------------------------------------------------
@@ -98,21 +104,21 @@ def _filters() -> tuple[int, int | None]:
 def _impact_table(rows: list[ImpactReport]) -> dashboard.Table:
     return dashboard.Table(
         "impact",
-        "Latest impact results",
+        _("Latest impact results"),
         [
-            "Path or step",
-            "KPI",
-            "Days",
-            "Completed",
-            "Compared",
-            "Better by",
-            "CI low",
-            "CI high",
-            "Conclusion",
+            _("Path or step"),
+            _("KPI"),
+            _("Days"),
+            _("Completed"),
+            _("Compared"),
+            _("Better by"),
+            _("CI low"),
+            _("CI high"),
+            _("Conclusion"),
         ],
         [
             [
-                r.result.get("subject", ""),
+                impact.subject_of(r.result),
                 r.result.get("metric", ""),
                 r.window_days,
                 r.result.get("n_treated", 0),
@@ -130,10 +136,10 @@ def _impact_table(rows: list[ImpactReport]) -> dashboard.Table:
 
 def _conclusion(result: dict[str, Any]) -> str:
     if result.get("status") != "ok":
-        return "too few people"
+        return _("too few people")
     if not result.get("conclusive"):
-        return "no clear difference"
-    return "better" if result.get("improvement", 0) > 0 else "worse"
+        return _("no clear difference")
+    return _("better") if result.get("improvement", 0) > 0 else _("worse")
 
 
 def _forest(
@@ -147,7 +153,12 @@ def _forest(
         _unit, items = groups.setdefault(r.result["metric"], (r.result.get("unit", ""), []))
         items.append(
             (
-                f"{r.result['subject']} ({r.window_days} days)",
+                ngettext(
+                    "%(subject)s (%(num)d day)",
+                    "%(subject)s (%(num)d days)",
+                    r.window_days,
+                    subject=impact.subject_of(r.result),
+                ),
                 r.result["improvement"],
                 r.result["improvement_low"],
                 r.result["improvement_high"],
@@ -293,6 +304,7 @@ def _kpi_page(problem: str = "", status: int = 200) -> Any:
         metrics=kpi.metrics(),
         history=kpi.history(),
         problem=problem,
+        example_file=EXAMPLE_FILE,
     ), status
 
 
@@ -304,7 +316,7 @@ def kpis() -> Any:
     ctx = current_launch()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _kpi_page("Choose a CSV file to import.", 400)
+        return _kpi_page(_("Choose a CSV file to import."), 400)
     text, problem = kpi.read_upload(upload.read())
     if problem:
         return _kpi_page(problem, 400)
@@ -354,13 +366,21 @@ def apply_import(pk: int) -> Any:
     db.session.commit()
     if done.writes:
         flash(
-            f"KPIs imported: {done.added:,} new values, {done.replaced:,} replaced, "
-            f"{done.unchanged:,} already there.",
+            _(
+                "KPIs imported: %(added)s new values, %(replaced)s replaced, %(unchanged)s "
+                "already there.",
+                added=format(done.added, ","),
+                replaced=format(done.replaced, ","),
+                unchanged=format(done.unchanged, ","),
+            ),
             "success",
         )
     else:
         flash(
-            f"Nothing changed: all {done.unchanged:,} values were already there.",
+            _(
+                "Nothing changed: all %(unchanged)s values were already there.",
+                unchanged=format(done.unchanged, ","),
+            ),
             "success",
         )
     return _see_other("insights.kpis")
@@ -394,7 +414,7 @@ def _metric_form(row: Any) -> Any:
         saved, errors = kpi.save_metric(ctx.registration_id, row, values)
         if saved is not None:
             db.session.commit()
-            flash(f"Metric {saved.name} saved.", "success")
+            flash(_("Metric %(name)s saved.", name=saved.name), "success")
             return _see_other("insights.kpis")
     return render_template(
         "insights/metric_form.html", ctx=ctx, row=row, values=values, errors=errors
@@ -428,15 +448,16 @@ def delete_metric(pk: int) -> Any:
         name = row.name
         kpi.delete_metric(row)
         db.session.commit()
-        flash(f"Metric {name} and its values deleted.", "success")
+        flash(_("Metric %(name)s and its values deleted.", name=name), "success")
         return _see_other("insights.kpis")
     return render_template(
         "insights/confirm_delete.html",
         ctx=current_launch(),
-        title=f"Delete the metric {row.name}?",
-        detail=(
-            f"Its {kpi.value_count(row.id):,} imported values and the impact reports about it are "
-            "deleted too. This cannot be undone."
+        title=_("Delete the metric %(name)s?", name=row.name),
+        detail=_(
+            "Its %(num)s imported values and the impact reports about it are deleted too. This "
+            "cannot be undone.",
+            num=format(kpi.value_count(row.id), ","),
         ),
         action=url_for("insights.delete_metric", pk=row.id),
         cancel=url_for("insights.kpis"),
@@ -484,25 +505,27 @@ def _question(values: dict[str, str], errors: dict[str, str]) -> impact.Question
             if path is not None and step_key not in dict(impact.steps_of(path)):
                 path = None
     if path is None:
-        errors["what"] = "Choose a path or one of its steps."
+        errors["what"] = _("Choose a path or one of its steps.")
     metric_id = _int(values.get("metric"))
     metric = kpi.metric(metric_id) if metric_id is not None else None
     if metric is None:
-        errors["metric"] = "Choose a KPI."
+        errors["metric"] = _("Choose a KPI.")
     window = _int(values.get("window"))
     if window not in impact.WINDOWS:
-        errors["window"] = "Choose a window."
+        errors["window"] = _("Choose a window.")
     role = None
     role_value = values.get("role", "")
     if role_value:
         rid = _int(role_value)
         role = db.session.get(JobRole, rid) if rid is not None else None
         if role is None:
-            errors["role"] = "Choose a job role."
+            errors["role"] = _("Choose a job role.")
     elif path is not None:
         role = path.role
         if role is None:
-            errors["role"] = "This path has no job role: choose the role whose people to compare."
+            errors["role"] = _(
+                "This path has no job role: choose the role whose people to compare."
+            )
     if errors:
         return None
     assert path is not None and metric is not None and window is not None
@@ -551,18 +574,18 @@ def _report_table(row: ImpactReport) -> dashboard.Table:
     r = row.result
     return dashboard.Table(
         "report",
-        "Before and after, per group",
-        ["Group", "People", "Mean before", "Mean after", "Mean change per person"],
+        _("Before and after, per group"),
+        [_("Group"), _("People"), _("Mean before"), _("Mean after"), _("Mean change per person")],
         [
             [
-                "Completed it",
+                _("Completed it"),
                 r.get("n_treated", 0),
                 r.get("treated_before"),
                 r.get("treated_after"),
                 r.get("treated_change"),
             ],
             [
-                "Same role, had not",
+                _("Same role, had not"),
                 r.get("n_control", 0),
                 r.get("control_before"),
                 r.get("control_after"),
@@ -580,7 +603,7 @@ def report(pk: int) -> str:
         "insights/report.html",
         ctx=current_launch(),
         row=row,
-        r=row.result,
+        r=impact.localized(row.result),
         table=_report_table(row),
         values=_values_of(row),
     )
@@ -592,11 +615,13 @@ def report_csv(pk: int) -> Response:
     row = _report(pk)
     table = _report_table(row)
     text = table.csv()
-    r = row.result
+    r = impact.localized(row.result)
     extra = io.StringIO()
     writer = csv.writer(extra)
     writer.writerow([])
-    writer.writerow(["Difference (better +)", "95% CI low", "95% CI high", "Sentence"])
+    writer.writerow(
+        [_("Difference (better +)"), _("95%% CI low"), _("95%% CI high"), _("Sentence")]
+    )
     writer.writerow(
         [
             r.get("improvement", ""),
@@ -615,7 +640,7 @@ def rerun(pk: int) -> Any:
     errors: dict[str, str] = {}
     q = _question(_values_of(_report(pk)), errors)
     if q is None:
-        flash("This report cannot run again: " + " ".join(errors.values()), "error")
+        flash(_("This report cannot run again: %(why)s", why=" ".join(errors.values())), "error")
         return _see_other("insights.report", pk=pk)
     holders = paths.role_holders(q.role.id) if q.role else []
     row = impact.run(ctx.registration_id, q, holders, ctx.name or "Someone")
@@ -630,13 +655,13 @@ def delete_report(pk: int) -> Any:
     if request.method == "POST":
         impact.delete(row)
         db.session.commit()
-        flash("Report deleted.", "success")
+        flash(_("Report deleted."), "success")
         return _see_other("insights.impact_page")
     return render_template(
         "insights/confirm_delete.html",
         ctx=current_launch(),
-        title="Delete this impact report?",
-        detail=row.result.get("sentence", ""),
+        title=_("Delete this impact report?"),
+        detail=impact.localized(row.result).get("sentence", ""),
         action=url_for("insights.delete_report", pk=row.id),
         cancel=url_for("insights.report", pk=row.id),
     )

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from lti_tool.i18n import _
+
 W = 340
 LEFT, RIGHT, TOP, ROW = 34, 16, 26, 34
 
@@ -31,17 +33,19 @@ def averages(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, flo
             f'<line class="grid" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{TOP - 6}" y2="{bottom}"/>'
             f'<text class="tick" x="{x(v):.1f}" y="{bottom + 16}" text-anchor="middle">{v}</text>'
         )
+    disagree, agree = escape(_("disagree")), escape(_("agree"))
     parts.append(
-        f'<text class="tick" x="{LEFT}" y="{TOP - 12}">disagree</text>'
-        f'<text class="tick" x="{W - RIGHT}" y="{TOP - 12}" text-anchor="end">agree</text>'
+        f'<text class="tick" x="{LEFT}" y="{TOP - 12}">{disagree}</text>'
+        f'<text class="tick" x="{W - RIGHT}" y="{TOP - 12}" text-anchor="end">{agree}</text>'
     )
     for i, (label, value) in enumerate(rows):
         y = TOP + ROW * i + 6
         width = max(0.0, x(value) - LEFT)
+        tip = escape(_("%(label)s: %(value)s of 5", label=label, value=format(value, ".1f")))
         parts.append(
             f'<text class="tick" x="{LEFT - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
             f'<rect class="bar s0" x="{LEFT}" y="{y}" width="{width:.1f}" height="20">'
-            f"<title>{escape(label)}: {value:.1f} of 5</title></rect>"
+            f"<title>{tip}</title></rect>"
             f'<text class="row-label" x="{LEFT + width + 4:.1f}" y="{y + 15}">{value:.1f}</text>'
         )
     parts.append("</svg>")

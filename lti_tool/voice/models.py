@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -40,14 +41,14 @@ class Status(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        return str(STATUS_LABELS[self])
 
 
 STATUS_LABELS = {
-    Status.OPEN: "Open",
-    Status.ANSWERED: "Answered",
-    Status.PLANNED: "Planned",
-    Status.CLOSED: "Closed",
+    Status.OPEN: _l("Open"),
+    Status.ANSWERED: _l("Answered"),
+    Status.PLANNED: _l("Planned"),
+    Status.CLOSED: _l("Closed"),
 }
 
 
@@ -142,8 +143,8 @@ class PulseSurvey(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     @property
     def audience(self) -> str:
         if self.everyone:
-            return "Everyone"
-        return self.role_name if self.role_id else f"{self.role_name} (role deleted)"
+            return _("Everyone")
+        return self.role_name if self.role_id else _("%(role)s (role deleted)", role=self.role_name)
 
     def is_open(self, today: date) -> bool:
         return self.closed_early_at is None and self.opens_on <= today <= self.closes_on

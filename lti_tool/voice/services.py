@@ -33,6 +33,7 @@ from lti_tool.catalog.models import CatalogItem
 from lti_tool.community import services as community
 from lti_tool.community.models import Notification
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, date_text
 from lti_tool.lti.models import utcnow
 from lti_tool.paths.models import Path
 from lti_tool.people.models import Person
@@ -205,7 +206,7 @@ def similar(title: str, details: str = "") -> list[Suggestion]:
     scored = [(len(set(words(c.title)) & set(wanted)), c) for c in candidates]
     scored = [(n, c) for n, c in scored if n]
     scored.sort(key=lambda nc: (-nc[0], -nc[1].votes, nc[1].id))
-    return [c for _, c in scored[:SIMILAR_LIMIT]]
+    return [c for _n, c in scored[:SIMILAR_LIMIT]]
 
 
 @dataclass
@@ -219,15 +220,17 @@ def _check_suggestion(form: SuggestionForm) -> dict[str, str]:
     errors: dict[str, str] = {}
     title = " ".join(form.title.split())
     if not title:
-        errors["title"] = "Say in a few words what you would like to learn."
+        errors["title"] = _("Say in a few words what you would like to learn.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters (you wrote {len(title)})."
+        errors["title"] = _(
+            "Use at most %(max)d characters (you wrote %(num)d).", max=TITLE_MAX, num=len(title)
+        )
     if len(form.details.strip()) > DETAILS_MAX:
-        errors["details"] = f"Use at most {DETAILS_MAX} characters."
+        errors["details"] = _("Use at most %(max)d characters.", max=DETAILS_MAX)
     if form.skill_id.strip():
         pk = as_id(form.skill_id)
         if pk is None or db.session.get(Skill, pk) is None:
-            errors["skill_id"] = "Choose a skill from the list, or none."
+            errors["skill_id"] = _("Choose a skill from the list, or none.")
     return errors
 
 
@@ -294,11 +297,11 @@ def _recount(row: Suggestion) -> None:
 def vote(who: Actor, row: Suggestion) -> str:
     """Vote for a suggestion; "" when done, else why not."""
     if row.author_id == who.person_id:
-        return "This is your own suggestion: your vote is counted already by suggesting it."
+        return _("This is your own suggestion: your vote is counted already by suggesting it.")
     if row.status != Status.OPEN.value:
-        return "Votes are closed: a trainer has answered this suggestion."
+        return _("Votes are closed: a trainer has answered this suggestion.")
     if has_voted(who.person_id, row.id):
-        return "You voted for this already."
+        return _("You voted for this already.")
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -309,7 +312,7 @@ def vote(who: Actor, row: Suggestion) -> str:
                 )
             )
     except IntegrityError:  # the same vote from another tab at the same moment
-        return "You voted for this already."
+        return _("You voted for this already.")
     _recount(row)
     return ""
 
@@ -353,21 +356,23 @@ def decide(who: Actor, row: Suggestion, form: DecisionForm) -> dict[str, str]:
         raise Forbidden("decide")
     errors: dict[str, str] = {}
     if form.status not in DECISIONS:
-        errors["status"] = "Choose what to do: answer, plan or close."
+        errors["status"] = _("Choose what to do: answer, plan or close.")
     message = form.message.strip()
     if form.status != Status.OPEN.value and not message:
-        errors["message"] = "Write a message: the person who suggested it will read it."
+        errors["message"] = _("Write a message: the person who suggested it will read it.")
     elif len(message) > MESSAGE_MAX:
-        errors["message"] = f"Use at most {MESSAGE_MAX} characters (you wrote {len(message)})."
+        errors["message"] = _(
+            "Use at most %(max)d characters (you wrote %(num)d).", max=MESSAGE_MAX, num=len(message)
+        )
     path_id = item_id = None
     if form.path_id.strip():
         path_id = as_id(form.path_id)
         if path_id is None or db.session.get(Path, path_id) is None:
-            errors["path_id"] = "Choose a path from the list, or none."
+            errors["path_id"] = _("Choose a path from the list, or none.")
     if form.catalog_item_id.strip():
         item_id = as_id(form.catalog_item_id)
         if item_id is None or db.session.get(CatalogItem, item_id) is None:
-            errors["catalog_item_id"] = "Choose a catalog item from the list, or none."
+            errors["catalog_item_id"] = _("Choose a catalog item from the list, or none.")
     if errors:
         return errors
     # Answered ("it exists, here") and planned ("it is coming, here") may name a path or item.
@@ -454,9 +459,10 @@ def skill_names(ids: set[int | None]) -> dict[int, str]:
 def register_notifications() -> None:
     community.NOTIFICATION_TEXT.update(
         {
-            "voice_answered": "{actor} answered a training suggestion you made or voted for",
-            "voice_planned": "{actor} planned a training you suggested or voted for",
-            "voice_closed": "{actor} closed a training suggestion you made or voted for",
+            # Lazy: read in the reader's language; {actor} is filled in by community.
+            "voice_answered": _l("{actor} answered a training suggestion you made or voted for"),
+            "voice_planned": _l("{actor} planned a training you suggested or voted for"),
+            "voice_closed": _l("{actor} closed a training suggestion you made or voted for"),
         }
     )
     kinds = ("voice_answered", "voice_planned", "voice_closed")
@@ -597,32 +603,32 @@ def schedule(
     errors: dict[str, str] = {}
     title = " ".join(form.title.split())
     if not title:
-        errors["title"] = "Give the survey a title people will recognise."
+        errors["title"] = _("Give the survey a title people will recognise.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters."
+        errors["title"] = _("Use at most %(max)d characters.", max=TITLE_MAX)
     role: JobRole | None = None
     if form.audience != "everyone":
         pk = as_id(form.audience)
         role = db.session.get(JobRole, pk) if pk is not None else None
         if role is None:
-            errors["audience"] = "Choose the job role it is for, or everyone."
+            errors["audience"] = _("Choose the job role it is for, or everyone.")
     questions = [" ".join(q.split()) for q in form.questions]
     if not any(questions):
-        errors["questions"] = "Write at least one question (up to five)."
+        errors["questions"] = _("Write at least one question (up to five).")
     elif any(len(q) > QUESTION_MAX for q in questions):
-        errors["questions"] = f"Keep each question under {QUESTION_MAX} characters."
+        errors["questions"] = _("Keep each question under %(max)d characters.", max=QUESTION_MAX)
     comment_question = " ".join(form.comment_question.split())
     if len(comment_question) > QUESTION_MAX:
-        errors["comment_question"] = f"Keep it under {QUESTION_MAX} characters."
+        errors["comment_question"] = _("Keep it under %(max)d characters.", max=QUESTION_MAX)
     opens, closes = _date(form.opens_on), _date(form.closes_on)
     if opens is None:
-        errors["opens_on"] = "Enter the day it opens, as YYYY-MM-DD."
+        errors["opens_on"] = _("Enter the day it opens, as YYYY-MM-DD.")
     if closes is None:
-        errors["closes_on"] = "Enter the day it closes, as YYYY-MM-DD."
+        errors["closes_on"] = _("Enter the day it closes, as YYYY-MM-DD.")
     elif opens is not None and closes < opens:
-        errors["closes_on"] = "It must close on or after the day it opens."
+        errors["closes_on"] = _("It must close on or after the day it opens.")
     elif closes < today:
-        errors["closes_on"] = "That day has passed: nobody could answer."
+        errors["closes_on"] = _("That day has passed: nobody could answer.")
     series = form.series.strip()
     if (
         series
@@ -656,13 +662,16 @@ class Refused(Exception):
 
 def why_not_open(row: PulseSurvey, today: date) -> str:
     if row.closed_early_at is not None:
-        return (
-            f"This survey was closed on {row.closed_early_at:%d %B %Y}: "
-            "answers are no longer taken."
+        return _(
+            "This survey was closed on %(day)s: answers are no longer taken.",
+            day=date_text(row.closed_early_at, "dd MMMM y"),
         )
     if today < row.opens_on:
-        return f"This survey opens on {row.opens_on:%d %B %Y}."
-    return f"This survey closed on {row.closes_on:%d %B %Y}: answers are no longer taken."
+        return _("This survey opens on %(day)s.", day=date_text(row.opens_on, "dd MMMM y"))
+    return _(
+        "This survey closed on %(day)s: answers are no longer taken.",
+        day=date_text(row.closes_on, "dd MMMM y"),
+    )
 
 
 def end_action(row: PulseSurvey, today: date) -> str:
@@ -681,9 +690,9 @@ def end(who: Actor, row: PulseSurvey, expected: str, today: date) -> str:
         raise Forbidden("pulse")
     action = end_action(row, today)
     if not action:
-        raise Refused("This survey is closed already: it takes no answers.")
+        raise Refused(_("This survey is closed already: it takes no answers."))
     if action != expected:
-        raise Refused("The survey has opened since you asked. Check what closing it does now.")
+        raise Refused(_("The survey has opened since you asked. Check what closing it does now."))
     if action == "cancel":
         db.session.delete(row)
     else:
@@ -698,22 +707,24 @@ def answer(
     """Store one anonymous answer and, separately, that this person responded. {} when done,
     else the problems with the form; Refused when the person may not answer at all."""
     if not is_asked(who.person_id, row):
-        raise Refused("This survey is for another job role.")
+        raise Refused(_("This survey is for another job role."))
     if not row.is_open(today):
         raise Refused(why_not_open(row, today))
     if has_responded(who.person_id, row.id):
-        raise Refused("You answered this survey already. Thank you!")
+        raise Refused(_("You answered this survey already. Thank you!"))
     errors: dict[str, str] = {}
     values: list[int] = []
     for i in range(len(row.questions)):
         raw = (scores.get(f"q{i + 1}") or "").strip()
         if raw not in {"1", "2", "3", "4", "5"}:
-            errors[f"q{i + 1}"] = "Choose a number from 1 to 5."
+            errors[f"q{i + 1}"] = _("Choose a number from 1 to 5.")
         else:
             values.append(int(raw))
     comment = comment.strip() if row.comment_question else ""
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Use at most {COMMENT_MAX} characters (you wrote {len(comment)})."
+        errors["comment"] = _(
+            "Use at most %(max)d characters (you wrote %(num)d).", max=COMMENT_MAX, num=len(comment)
+        )
     if errors:
         return errors
     try:
@@ -725,7 +736,7 @@ def answer(
             )
             db.session.flush()
     except IntegrityError:  # the same person in another tab at the same moment
-        raise Refused("You answered this survey already. Thank you!") from None
+        raise Refused(_("You answered this survey already. Thank you!")) from None
     padded = values + [None] * (MAX_QUESTIONS - len(values))
     db.session.add(
         PulseAnswer(

@@ -38,6 +38,7 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
+from lti_tool.i18n import _, date_text
 from lti_tool.insights import charts
 from lti_tool.insights.dashboard import _safe
 from lti_tool.lti.models import utcnow
@@ -148,8 +149,10 @@ def new() -> Any:
             if row is not None:
                 db.session.commit()
                 flash(
-                    "Your suggestion is posted. Colleagues can vote for it, and you will be "
-                    "told when a trainer answers.",
+                    _(
+                        "Your suggestion is posted. Colleagues can vote for it, and you will be "
+                        "told when a trainer answers."
+                    ),
                     "success",
                 )
                 return _see_other("voice.show", pk=row.id)
@@ -208,7 +211,7 @@ def vote(pk: int) -> Any:
         flash(problem, "error")
     else:
         db.session.commit()
-        flash("Your vote is counted. You can take it back at any time.", "success")
+        flash(_("Your vote is counted. You can take it back at any time."), "success")
     return _back(pk)
 
 
@@ -218,9 +221,9 @@ def withdraw(pk: int) -> Any:
     row = services.suggestion(pk)
     if services.withdraw(_actor(), row):
         db.session.commit()
-        flash("Your vote is withdrawn.", "success")
+        flash(_("Your vote is withdrawn."), "success")
     else:
-        flash("You had not voted for this suggestion.", "error")
+        flash(_("You had not voted for this suggestion."), "error")
     return _back(pk)
 
 
@@ -247,12 +250,19 @@ def decide(pk: int) -> Any:
         db.session.rollback()
         return _show(services.suggestion(pk), form, errors), 400
     db.session.commit()
-    told = (
-        ""
-        if row.status == Status.OPEN.value
-        else " The person who suggested it and its voters are told."
-    )
-    flash(f"The suggestion is now {row.status_enum.label.lower()}.{told}", "success")
+    done = {
+        Status.OPEN.value: _("The suggestion is now open."),
+        Status.ANSWERED.value: _(
+            "The suggestion is now answered. The person who suggested it and its voters are told."
+        ),
+        Status.PLANNED.value: _(
+            "The suggestion is now planned. The person who suggested it and its voters are told."
+        ),
+        Status.CLOSED.value: _(
+            "The suggestion is now closed. The person who suggested it and its voters are told."
+        ),
+    }
+    flash(done[row.status], "success")
     return _see_other("voice.show", pk=pk)
 
 
@@ -303,8 +313,13 @@ def new_pulse() -> Any:
         if row is not None:
             db.session.commit()
             flash(
-                f"“{row.title}” is scheduled for {row.audience}, "
-                f"{row.opens_on:%d %b} to {row.closes_on:%d %b %Y}.",
+                _(
+                    "“%(title)s” is scheduled for %(audience)s, %(opens)s to %(closes)s.",
+                    title=row.title,
+                    audience=row.audience,
+                    opens=date_text(row.opens_on, "dd MMM"),
+                    closes=date_text(row.closes_on, "dd MMM y"),
+                ),
                 "success",
             )
             return _see_other("voice.results", pk=row.id)
@@ -312,14 +327,15 @@ def new_pulse() -> Any:
         form = services.form_from(services.survey(again), today)
     else:
         form = services.SurveyForm(
+            # Wayfinder's suggested wording, in the trainer's language (they can change it).
             questions=[
-                "The training I had this month helps me in my calls.",
-                "I know what to learn next and why.",
-                "I get time to learn during my shifts.",
+                _("The training I had this month helps me in my calls."),
+                _("I know what to learn next and why."),
+                _("I get time to learn during my shifts."),
                 "",
                 "",
             ],
-            comment_question="What one thing would make learning here better?",
+            comment_question=_("What one thing would make learning here better?"),
             opens_on=today.isoformat(),
             closes_on=(today.fromordinal(today.toordinal() + 14)).isoformat(),
         )
@@ -351,15 +367,15 @@ def answer(pk: int) -> Any:
         else:
             if not errors:
                 db.session.commit()
-                flash("Thank you: your answers are saved, without your name.", "success")
+                flash(_("Thank you: your answers are saved, without your name."), "success")
                 return _see_other("home.index")
     if not refused:
         if not services.is_asked(who.person_id, row):
-            refused = "This survey is for another job role."
+            refused = _("This survey is for another job role.")
         elif not row.is_open(today):
             refused = services.why_not_open(row, today)
         elif services.has_responded(who.person_id, row.id):
-            refused = "You answered this survey already. Thank you!"
+            refused = _("You answered this survey already. Thank you!")
     status = 400 if errors else (409 if refused and request.method == "POST" else 200)
     return _render(
         "voice/answer.html",
@@ -391,9 +407,9 @@ def end_pulse(pk: int) -> Any:
         else:
             db.session.commit()
             if done == "cancel":
-                flash(f"“{title}” is cancelled: nobody will be asked.", "success")
+                flash(_("“%(title)s” is cancelled: nobody will be asked.", title=title), "success")
                 return _see_other("voice.pulse")
-            flash(f"“{title}” is closed: it takes no more answers.", "success")
+            flash(_("“%(title)s” is closed: it takes no more answers.", title=title), "success")
             return _see_other("voice.results", pk=pk)
     return _render(
         "voice/end.html",
@@ -420,13 +436,19 @@ def results(pk: int) -> str:
     result = services.results(row, _minimum(), _today())
     chart = None
     if not result.hidden and result.questions:
+        averages = "; ".join(
+            _("Q%(num)d %(average)s", num=i + 1, average=format(q.average, ".1f"))
+            for i, q in enumerate(result.questions)
+        )
         chart = voice_charts.averages(
             "pulse-averages",
-            f"Average answer per statement, {row.title}",
-            "Average on the 1 (disagree) to 5 (agree) scale: "
-            + "; ".join(f"Q{i + 1} {q.average:.1f}" for i, q in enumerate(result.questions))
-            + ". The same numbers are in the table below.",
-            [(f"Q{i + 1}", q.average) for i, q in enumerate(result.questions)],
+            _("Average answer per statement, %(title)s", title=row.title),
+            _(
+                "Average on the 1 (disagree) to 5 (agree) scale: %(averages)s. The same numbers "
+                "are in the table below.",
+                averages=averages,
+            ),
+            [(_("Q%(num)d", num=i + 1), q.average) for i, q in enumerate(result.questions)],
         )
     return _render(
         "voice/results.html",
@@ -464,18 +486,18 @@ def compare(pk: int) -> str:
     shown = [(r, res) for r, res in runs if not res.hidden]
     chart = None
     if shown:
-        n = max(len(res.questions) for _, res in shown)
+        n = max(len(res.questions) for _r, res in shown)
         series = []
         for i in range(n):
             values = [
-                res.questions[i].average if i < len(res.questions) else 0.0 for _, res in shown
+                res.questions[i].average if i < len(res.questions) else 0.0 for _r, res in shown
             ]
-            series.append((f"Q{i + 1}", values))
+            series.append((_("Q%(num)d", num=i + 1), values))
         chart = charts.line_chart(
             "pulse-runs",
-            f"Average answer per run, {row.title}",
-            "Average on the 1 to 5 scale of each question in each run with enough answers.",
-            [f"{r.opens_on:%b %Y}" for r, _ in shown],
+            _("Average answer per run, %(title)s", title=row.title),
+            _("Average on the 1 to 5 scale of each question in each run with enough answers."),
+            [date_text(r.opens_on, "MMM y") for r, _res in shown],
             series,
         )
     return _render("voice/compare.html", survey=row, runs=runs, chart=chart, minimum=minimum)

@@ -1,0 +1,75 @@
+"""The voice pages in Spanish: a learner launched with a Spanish browser reads the suggestions
+page, its form errors and its flash message in Spanish; a trainer gets Wayfinder's suggested
+pulse questions in Spanish and the scheduled survey's dates with Spanish month names."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from babel.dates import format_date
+
+from lti_tool.lti.models import utcnow
+from tests.community.conftest import Session, text
+
+
+def spanish(who: Session) -> Session:
+    who.browser.session.headers["Accept-Language"] = "es"
+    return who
+
+
+def lang_of(page: object) -> str:
+    match = re.search(r'<html lang="([^"]+)"', page.text)  # type: ignore[attr-defined]
+    return match.group(1) if match else ""
+
+
+def test_suggestions_in_spanish(ana: Session) -> None:
+    ana = spanish(ana)
+    page = ana.get("/voice/")
+    assert page.status_code == 200 and lang_of(page) == "es"
+    words = text(page)
+    assert "Sugerencias de capacitación" in words
+    assert "Sugerir una capacitación" in words
+    assert "Cualquier estado" in words and "Abierta (0)" in words
+    empty = ana.post("/voice/new", {"title": ""})
+    assert empty.status_code == 400 and lang_of(empty) == "es"
+    assert "Corrige el problema de abajo." in text(empty)
+    assert "Di en pocas palabras qué te gustaría aprender." in text(empty)
+    posted = ana.follow(
+        ana.post("/voice/new", {"title": "Atender reclamos de facturación", "confirm": "1"})
+    )
+    words = text(posted)
+    assert "Tu sugerencia está publicada." in words
+    assert "0 votos" in words and "Tu sugerencia" in words
+    mine = ana.get("/voice/mine")
+    assert "Mis sugerencias y votos" in text(mine)
+    assert "Esperando la respuesta de un capacitador." in text(mine)
+
+
+def test_pulse_surveys_in_spanish(chloe: Session) -> None:
+    chloe = spanish(chloe)
+    form = chloe.get("/voice/pulse/new")
+    assert form.status_code == 200 and lang_of(form) == "es"
+    assert "Programar una encuesta de pulso" in text(form)
+    # Wayfinder's own wording of the questions comes in the trainer's language.
+    assert 'value="La capacitación que tuve este mes me ayuda en mis llamadas."' in form.text
+    assert "¿Qué única cosa mejoraría el aprendizaje aquí?" in form.text
+    today = utcnow().date()
+    closes = today + timedelta(days=40)
+    response = chloe.post(
+        "/voice/pulse/new",
+        {
+            "title": "Pulso de aprendizaje",
+            "audience": "everyone",
+            "q1": "Sé qué aprender a continuación.",
+            "opens_on": today.isoformat(),
+            "closes_on": closes.isoformat(),
+        },
+    )
+    results = chloe.follow(response)
+    words = text(results)
+    month = format_date(closes, "dd MMM y", locale="es")
+    assert "“Pulso de aprendizaje” está programada para Todos, del " in words
+    assert f"al {month}." in words
+    assert "Descargar los totales en CSV" in words
+    assert "Los resultados se muestran cuando la encuesta cierre, el " in words
