@@ -11,7 +11,12 @@ import pytest
 from lti_tool import i18n, i18n_catalogs
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from tests.harness import LEARNER, MANAGER, Browser, FakeLms, launch
-from tests.i18n_lint import untranslated_flashes, untranslated_in_template, untranslated_templates
+from tests.i18n_lint import (
+    python_messages,
+    untranslated_flashes,
+    untranslated_in_template,
+    untranslated_templates,
+)
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
@@ -31,6 +36,14 @@ def test_each_catalog_holds_exactly_the_marked_strings(template, language: str) 
     held = {m.id for m in committed if m.id}
     assert not marked - held, f"run `flask translations sync`: new strings {sorted(marked - held)}"
     assert not held - marked, f"run `flask translations sync`: unused {sorted(held - marked)}"
+
+
+def test_every_python_message_is_extracted(template) -> None:
+    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
+    missed = {
+        message: where for message, where in python_messages().items() if message not in extracted
+    }
+    assert missed == {}, "Babel skipped these calls: take them out of f-strings and nested calls"
 
 
 @pytest.mark.parametrize("language", i18n_catalogs.languages())
