@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask
 
 from lti_tool.deeplinking.content import ContentProvider, Offer, register_provider
+from lti_tool.i18n import _, _l
 from lti_tool.lti.context import LaunchContext
 
 
@@ -13,9 +16,11 @@ def _offers(_ctx: LaunchContext) -> list[Offer]:
         Offer(
             kind="community",
             item_id="space",
-            title="Community: tips and questions",
-            text="Tips and how-tos from colleagues, verified by experts, and questions answered "
-            "by peers, moderated by your trainers.",
+            title=_("Community: tips and questions"),
+            text=_(
+                "Tips and how-tos from colleagues, verified by experts, and questions answered "
+                "by peers, moderated by your trainers."
+            ),
             endpoint="community.index",
         )
     ]
@@ -29,8 +34,10 @@ def init_app(app: Flask) -> None:
     register_provider(
         ContentProvider(
             kind="community",
-            title="Community space",
-            description="Tips, questions and answers from colleagues, moderated by your trainers.",
+            title=cast(str, _l("Community space")),
+            description=cast(
+                str, _l("Tips, questions and answers from colleagues, moderated by your trainers.")
+            ),
             offers=_offers,
             route=_route,
             position=50,

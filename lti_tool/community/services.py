@@ -40,6 +40,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -81,6 +83,7 @@ from lti_tool.community.models import (
     Target,
 )
 from lti_tool.extensions import db, store
+from lti_tool.i18n import _, _l, ngettext
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -215,7 +218,7 @@ def experts_for(skill_ids: Iterable[int], exclude: Iterable[int] = ()) -> list[E
     for grant in db.session.scalars(
         select(Grant).where(Grant.kind == GrantKind.EXPERT.value, Grant.skill_id.in_(ids))
     ):
-        note(grant.person, grant.skill_id or 0, "named expert by a trainer")
+        note(grant.person, grant.skill_id or 0, _("named expert by a trainer"))
     expert_roles: dict[int, list[int]] = {}
     for role_id, skill_id in db.session.execute(
         select(RoleSkillTarget.role_id, RoleSkillTarget.skill_id).where(
@@ -235,7 +238,7 @@ def experts_for(skill_ids: Iterable[int], exclude: Iterable[int] = ()) -> list[E
         }
         for pid, assignment in effective.items():
             for skill_id in expert_roles.get(assignment.role_id or 0, []):
-                note(people[pid], skill_id, f"{assignment.role_name}: expert level")
+                note(people[pid], skill_id, _("%(role)s: expert level", role=assignment.role_name))
     skip = set(exclude)
     return sorted(
         (e for pid, e in found.items() if pid not in skip), key=lambda e: e.person.display_name
@@ -263,9 +266,17 @@ def _rate_limit(who: Actor, limits: Limits) -> None:
     if not take_post_slot(who, limits):
         minutes = max(1, limits.window_seconds // 60)
         raise RateLimited(
-            f"You have posted {limits.posts_per_window} times in the last {minutes} minutes. "
-            "Take a short break and try again in a few minutes: what you wrote is still in "
-            "the form."
+            ngettext(
+                "You have posted %(posts)d times in the last minute.",
+                "You have posted %(posts)d times in the last %(num)d minutes.",
+                minutes,
+                posts=limits.posts_per_window,
+            )
+            + " "
+            + _(
+                "Take a short break and try again in a few minutes: what you wrote is still in "
+                "the form."
+            )
         )
 
 
@@ -335,11 +346,20 @@ def review_due(row: Post, limits: Limits, now: datetime | None = None) -> str:
     if not row.is_tip:
         return ""
     if row.kb_changed_at is not None:
-        return "its knowledge-base article was marked as changed"
+        return _("its knowledge-base article was marked as changed")
     since = row.verified_at or row.created_at
     if (now or utcnow()) - since > timedelta(days=limits.review_days):
-        what = "verified" if row.verified_at else "shared"
-        return f"it was {what} more than {limits.review_days} days ago"
+        if row.verified_at:
+            return ngettext(
+                "it was verified more than %(num)d day ago",
+                "it was verified more than %(num)d days ago",
+                limits.review_days,
+            )
+        return ngettext(
+            "it was shared more than %(num)d day ago",
+            "it was shared more than %(num)d days ago",
+            limits.review_days,
+        )
     return ""
 
 
@@ -611,32 +631,40 @@ def _clean_url(url: str, errors: dict[str, str]) -> str:
         return ""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
-        errors["kb_url"] = "Give the article's full address, starting with https://."
+        errors["kb_url"] = _("Give the article's full address, starting with https://.")
     return url
+
+
+def _at_most(limit: int) -> str:
+    """The message for a text over its limit (20,000 written as the page's language does)."""
+    number = format_decimal(limit, locale=get_locale() or "en")
+    return _("Use at most %(num)s characters.", num=number)
 
 
 def _validate(kind: str, form: PostForm, known_skills: set[int]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not form.title.strip():
         errors["title"] = (
-            "Give your tip a short title." if kind == Kind.TIP else "Say what you want to know."
+            _("Give your tip a short title.")
+            if kind == Kind.TIP
+            else _("Say what you want to know.")
         )
     elif len(form.title.strip()) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters."
+        errors["title"] = _at_most(TITLE_MAX)
     if not form.body.strip():
         errors["body"] = (
-            "Write the tip: what to do, and when it helps."
+            _("Write the tip: what to do, and when it helps.")
             if kind == Kind.TIP
-            else "Add the details: what happened, what you tried."
+            else _("Add the details: what happened, what you tried.")
         )
     elif len(form.body) > BODY_MAX:
-        errors["body"] = f"Use at most {BODY_MAX:,} characters."
+        errors["body"] = _at_most(BODY_MAX)
     if not form.skill_ids:
-        errors["skills"] = "Pick at least one skill, so the right people find it."
+        errors["skills"] = _("Pick at least one skill, so the right people find it.")
     elif not set(form.skill_ids) <= known_skills:
-        errors["skills"] = "Pick skills from the list."
+        errors["skills"] = _("Pick skills from the list.")
     if len(form.contact_reason.strip()) > CONTACT_REASON_MAX:
-        errors["contact_reason"] = f"Use at most {CONTACT_REASON_MAX} characters."
+        errors["contact_reason"] = _at_most(CONTACT_REASON_MAX)
     form.kb_url = _clean_url(form.kb_url, errors)
     return errors
 
@@ -717,8 +745,11 @@ def create_post(who: Actor, kind: Kind, form: PostForm, limits: Limits) -> Saved
             _notify(who, expert.person.id, "ask_expert", row, None)
         if experts:
             notes.append(
-                f"{len(experts)} {'expert was' if len(experts) == 1 else 'experts were'} asked "
-                "to help."
+                ngettext(
+                    "%(num)d expert was asked to help.",
+                    "%(num)d experts were asked to help.",
+                    len(experts),
+                )
             )
     return Saved(row, {}, notes)
 
@@ -742,9 +773,9 @@ def _record(who: Actor, target: Target, target_id: int, action: str, reason: str
 
 def _moderator_reason(who: Actor, row: Post | Answer, reason: str) -> dict[str, str]:
     if row.author_id != who.person_id and not reason.strip():
-        return {"reason": "Say why you change someone else's words: the author will see it."}
+        return {"reason": _("Say why you change someone else's words: the author will see it.")}
     if len(reason.strip()) > REASON_MAX:
-        return {"reason": f"Use at most {REASON_MAX} characters."}
+        return {"reason": _at_most(REASON_MAX)}
     return {}
 
 
@@ -824,9 +855,9 @@ def create_answer(who: Actor, row: Post, body: str, limits: Limits) -> Saved:
 
 def _answer_errors(body: str) -> dict[str, str]:
     if not body.strip():
-        return {"body": "Write your answer first."}
+        return {"body": _("Write your answer first.")}
     if len(body) > BODY_MAX:
-        return {"body": f"Use at most {BODY_MAX:,} characters."}
+        return {"body": _at_most(BODY_MAX)}
     return {}
 
 
@@ -897,7 +928,7 @@ def delete(who: Actor, target: Target, row: Post | Answer, reason: str = "") -> 
     if not _may_edit(who, row):
         raise Forbidden("delete")
     if row.author_id != who.person_id and not reason.strip():
-        raise ValueError("Say why you delete someone else's words.")
+        raise ValueError(_("Say why you delete someone else's words."))
     if row.status == Status.DELETED.value:
         return
     _set_status(row, Status.DELETED)
@@ -908,7 +939,7 @@ def hide(who: Actor, target: Target, row: Post | Answer, reason: str) -> None:
     if not who.is_moderator:
         raise Forbidden("hide")
     if not reason.strip():
-        raise ValueError("Say why it is hidden: the author and other moderators will see it.")
+        raise ValueError(_("Say why it is hidden: the author and other moderators will see it."))
     _set_status(row, Status.HIDDEN)
     _record(who, target, row.id, "hide", reason)
     _resolve_flags(who, target, row.id, "hidden")
@@ -918,7 +949,7 @@ def restore(who: Actor, target: Target, row: Post | Answer, reason: str) -> None
     if not who.is_moderator:
         raise Forbidden("restore")
     if not reason.strip():
-        raise ValueError("Say why it comes back.")
+        raise ValueError(_("Say why it comes back."))
     _set_status(row, Status.VISIBLE)
     _record(who, target, row.id, "restore", reason)
     _resolve_flags(who, target, row.id, "restored")
@@ -928,7 +959,7 @@ def dismiss_flags(who: Actor, target: Target, row: Post | Answer, reason: str) -
     if not who.is_moderator:
         raise Forbidden("dismiss")
     if not reason.strip():
-        raise ValueError("Say why the content stays as it is.")
+        raise ValueError(_("Say why the content stays as it is."))
     _record(who, target, row.id, "dismiss", reason)
     return _resolve_flags(who, target, row.id, "dismissed")
 
@@ -973,7 +1004,7 @@ def flag(who: Actor, target: Target, row: Post | Answer, reason: str) -> bool:
     """False when this person already has an open flag on it."""
     reason = reason.strip()
     if not reason:
-        raise ValueError("Say what is wrong, so a moderator can act on it.")
+        raise ValueError(_("Say what is wrong, so a moderator can act on it."))
     open_flag = db.session.scalar(
         select(Flag.id).where(
             Flag.target == target.value,
@@ -1069,7 +1100,7 @@ def mark_article_changed(who: Actor, url: str, reason: str) -> int:
         raise Forbidden("article")
     url = url.strip()
     if not url:
-        raise ValueError("Paste the address of the article that changed.")
+        raise ValueError(_("Paste the address of the article that changed."))
     tips = list(
         db.session.scalars(select(Post).where(Post.kind == Kind.TIP.value, Post.kb_url == url))
     )
@@ -1166,12 +1197,16 @@ def open_flag_count() -> int:
 
 # --- notifications and mentions -------------------------------------------------------------
 
-NOTIFICATION_TEXT = {
-    "answer": "{actor} answered your question",
-    "verified": "{actor} verified your tip",
-    "mention": "{actor} mentioned you in",
-    "ask_expert": "{actor} asks for your expertise on",
-    "accepted": "{actor} accepted your answer to",
+# What a notification says, by kind: lazy messages (or plain text) naming who did it as
+# %(actor)s and, for a kind about a post, its title as %(title)s. Other features add their kinds
+# (lti_tool/coaching, lti_tool/recognition, lti_tool/voice); their texts may still write the
+# person as {actor}, as this dictionary once did (notification_text reads both).
+NOTIFICATION_TEXT: dict[str, Any] = {
+    "answer": _l("%(actor)s answered your question “%(title)s”"),
+    "verified": _l("%(actor)s verified your tip “%(title)s”"),
+    "mention": _l("%(actor)s mentioned you in “%(title)s”"),
+    "ask_expert": _l("%(actor)s asks for your expertise on “%(title)s”"),
+    "accepted": _l("%(actor)s accepted your answer to “%(title)s”"),
 }
 
 
@@ -1248,11 +1283,16 @@ def _notify_mentions(
             _notify(who, person.id, "mention", row, answer_id)
     notes = []
     if unknown:
-        notes.append("Nobody here is called " + ", ".join(f"@[{n}]" for n in unknown) + ".")
+        listed = ", ".join(f"@[{n}]" for n in unknown)
+        notes.append(_("Nobody here is called %(names)s.", names=listed))
     if ambiguous:
+        listed = ", ".join(f"@[{n}]" for n in ambiguous)
         notes.append(
-            ", ".join(f"@[{n}]" for n in ambiguous)
-            + " matches several people: use their e-mail address, as in @[name@example.com]."
+            _(
+                "%(names)s matches several people: use their e-mail address, as in "
+                "@[name@example.com].",
+                names=listed,
+            )
         )
     return notes
 
@@ -1304,9 +1344,15 @@ def mark_read(person_id: int, notification_id: int | None = None) -> None:
 def notification_text(n: Notification) -> str:
     from lti_tool.coaching.services import NOTIFICATION_TEXT as COACHING_TEXT
 
-    actor_name = n.actor.display_name if n.actor else "Someone"
-    text = NOTIFICATION_TEXT.get(n.kind) or COACHING_TEXT.get(n.kind) or "{actor} in"
-    return text.format(actor=actor_name)
+    actor_name = n.actor.display_name if n.actor else _("Someone")
+    title = n.post.title if n.post is not None else ""
+    found = NOTIFICATION_TEXT.get(n.kind) or COACHING_TEXT.get(n.kind)
+    if found is None:
+        found = _l("%(actor)s in “%(title)s”") if title else _l("%(actor)s")
+    text = str(found)  # a lazy message becomes the page's language here
+    if "{actor}" in text:
+        return text.replace("{actor}", actor_name)
+    return text % {"actor": actor_name, "title": title}
 
 
 # --- experts and moderators (grants) --------------------------------------------------------
@@ -1320,13 +1366,13 @@ def add_grant(who: Actor, ref: str, kind: str, skill_id: int | None) -> tuple[Gr
     if not who.manages_grants:
         raise Forbidden("grants")
     if kind not in (GrantKind.MODERATOR.value, GrantKind.EXPERT.value):
-        return None, "Choose moderator or expert."
+        return None, _("Choose moderator or expert.")
     person, problem = roles.find_person(ref)
     if person is None:
         return None, problem
     if kind == GrantKind.EXPERT.value:
         if skill_id is None or db.session.get(Skill, skill_id) is None:
-            return None, "Choose the skill they are an expert in."
+            return None, _("Choose the skill they are an expert in.")
     else:
         skill_id = None
     exists_already = db.session.scalar(
@@ -1337,7 +1383,7 @@ def add_grant(who: Actor, ref: str, kind: str, skill_id: int | None) -> tuple[Gr
         )
     )
     if exists_already is not None:
-        return None, f"{person.display_name} has that already."
+        return None, _("%(name)s has that already.", name=person.display_name)
     row = Grant(
         registration_id=who.registration_id,
         person_id=person.id,

@@ -43,6 +43,7 @@ from lti_tool.community import services
 from lti_tool.community.models import GrantKind, Kind, Status, Target
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.numbers import as_id, as_ids
 
@@ -95,7 +96,7 @@ def _post_of(target: Target, row: Any) -> Any:
 
 def _deleted_already() -> Any:
     """An old page's form for something deleted since: it is not edited or deleted again."""
-    flash("This was deleted, so it cannot be changed. A moderator can bring it back.", "error")
+    flash(_("This was deleted, so it cannot be changed. A moderator can bring it back."), "error")
     return _see_other("community.index")
 
 
@@ -233,12 +234,12 @@ def new(kind: str) -> Any:
             errors, status = {"form": str(exc)}, 429
         else:
             if saved.row is not None and saved.repeated:
-                flash("You posted this a moment ago: here it is (no copy was made).", "success")
+                flash(_("You posted this a moment ago: here it is (no copy was made)."), "success")
                 return _see_other("community.show", pk=saved.row.id)
             if saved.row is not None:
                 db.session.commit()
                 flash(
-                    "Your tip is shared." if chosen is Kind.TIP else "Your question is up.",
+                    _("Your tip is shared.") if chosen is Kind.TIP else _("Your question is up."),
                     "success",
                 )
                 _flash_notes(saved.notes)
@@ -277,7 +278,9 @@ def edit_post(pk: int) -> Any:
         saved = services.edit_post(who, row, form)
         if saved.row is not None:
             db.session.commit()
-            flash("Your changes are saved. The earlier version is kept in the history.", "success")
+            flash(
+                _("Your changes are saved. The earlier version is kept in the history."), "success"
+            )
             _flash_notes(saved.notes)
             return _see_other("community.show", pk=row.id)
         errors = saved.errors
@@ -305,10 +308,10 @@ def add_answer(pk: int) -> Any:
     if saved.row is None:
         return _show_with_draft(row, body, saved.errors, 400)
     if saved.repeated:
-        flash("You posted this answer a moment ago: here it is (no copy was made).", "success")
+        flash(_("You posted this answer a moment ago: here it is (no copy was made)."), "success")
         return _see_other("community.show", pk=row.id, _anchor=f"answer-{saved.row.id}")
     db.session.commit()
-    flash("Your answer is posted.", "success")
+    flash(_("Your answer is posted."), "success")
     _flash_notes(saved.notes)
     return _see_other("community.show", pk=row.id, _anchor=f"answer-{saved.row.id}")
 
@@ -349,7 +352,9 @@ def edit_answer(pk: int) -> Any:
         saved = services.edit_answer(who, row, body, reason)
         if saved.row is not None:
             db.session.commit()
-            flash("Your changes are saved. The earlier version is kept in the history.", "success")
+            flash(
+                _("Your changes are saved. The earlier version is kept in the history."), "success"
+            )
             _flash_notes(saved.notes)
             return _back_to(Target.ANSWER, row)
         errors = saved.errors
@@ -374,10 +379,10 @@ def helpful(target: str, pk: int) -> Any:
     try:
         added = services.mark_helpful(_actor(), chosen, row)
     except services.Forbidden:
-        flash("You can mark other people's posts and answers as helpful, not your own.", "error")
+        flash(_("You can mark other people's posts and answers as helpful, not your own."), "error")
         return _back_to(chosen, row)
     db.session.commit()
-    flash("Marked as helpful. Thank you!" if added else "You marked this already.", "success")
+    flash(_("Marked as helpful. Thank you!") if added else _("You marked this already."), "success")
     return _back_to(chosen, row)
 
 
@@ -393,9 +398,9 @@ def flag(target: str, pk: int) -> Any:
         return _back_to(chosen, row)
     db.session.commit()
     flash(
-        "Thank you: a moderator will look at it."
+        _("Thank you: a moderator will look at it.")
         if added
-        else "You flagged this already; a moderator will look at it.",
+        else _("You flagged this already; a moderator will look at it."),
         "success",
     )
     return _back_to(chosen, row)
@@ -407,7 +412,7 @@ def verify(pk: int) -> Any:
     row = _row(Target.POST, pk)
     services.verify(_actor(), row, request.form.get("note", ""))
     db.session.commit()
-    flash("The tip is verified: everyone sees your name on it.", "success")
+    flash(_("The tip is verified: everyone sees your name on it."), "success")
     return _see_other("community.show", pk=pk)
 
 
@@ -417,7 +422,7 @@ def accept(pk: int) -> Any:
     row = _row(Target.ANSWER, pk)
     accepted = services.accept(_actor(), row)
     db.session.commit()
-    flash("Marked as the answer that solved it." if accepted else "Unmarked.", "success")
+    flash(_("Marked as the answer that solved it.") if accepted else _("Unmarked."), "success")
     return _back_to(Target.ANSWER, row)
 
 
@@ -442,7 +447,7 @@ def delete(target: str, pk: int) -> Any:
             error = str(exc)
         else:
             db.session.commit()
-            flash("Deleted. A moderator can bring it back if it was a mistake.", "success")
+            flash(_("Deleted. A moderator can bring it back if it was a mistake."), "success")
             if chosen is Target.POST:
                 return _see_other("community.index")
             return _back_to(chosen, row)
@@ -500,9 +505,9 @@ def moderate(target: str, pk: int) -> Any:
             db.session.commit()
             flash(
                 {
-                    "hide": "Hidden. Only moderators and the author see it now.",
-                    "restore": "Restored: everyone sees it again.",
-                    "dismiss": "Flags dismissed; the content stays as it is.",
+                    "hide": _("Hidden. Only moderators and the author see it now."),
+                    "restore": _("Restored: everyone sees it again."),
+                    "dismiss": _("Flags dismissed; the content stays as it is."),
                 }[action],
                 "success",
             )
@@ -544,10 +549,13 @@ def article_changed() -> Any:
         return _see_other("community.review")
     db.session.commit()
     flash(
-        f"{count} tip{'s' if count != 1 else ''} linking that article "
-        f"{'are' if count != 1 else 'is'} now due for review."
+        ngettext(
+            "%(num)d tip linking that article is now due for review.",
+            "%(num)d tips linking that article are now due for review.",
+            count,
+        )
         if count
-        else "No tip links that article: check the address (it must match exactly).",
+        else _("No tip links that article: check the address (it must match exactly)."),
         "success" if count else "info",
     )
     return _see_other("community.review")
@@ -584,7 +592,7 @@ def notifications() -> str:
 def read_all() -> Any:
     services.mark_read(current_launch().person_id)
     db.session.commit()
-    flash("All notifications are marked as read.", "success")
+    flash(_("All notifications are marked as read."), "success")
     return _see_other("community.notifications")
 
 
@@ -628,8 +636,14 @@ def people() -> Any:
         row, error = services.add_grant(who, values["person"], values["kind"], skill_id)
         if row is not None:
             db.session.commit()
-            what = "a moderator" if row.kind == "moderator" else f"an expert in {row.skill.name}"  # type: ignore[union-attr]
-            flash(f"{row.person.display_name} is now {what}.", "success")
+            name = row.person.display_name
+            if row.kind == "moderator":
+                flash(_("%(name)s is now a moderator.", name=name), "success")
+            else:
+                skill = row.skill.name  # type: ignore[union-attr]
+                flash(
+                    _("%(name)s is now an expert in %(skill)s.", name=name, skill=skill), "success"
+                )
             return _see_other("community.people")
     return render_template(
         "community/people.html",
@@ -649,5 +663,5 @@ def remove_grant(pk: int) -> Any:
     except services.NotFound:
         abort(404)
     db.session.commit()
-    flash("Removed.", "success")
+    flash(_("Removed."), "success")
     return _see_other("community.people")

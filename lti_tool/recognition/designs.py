@@ -7,17 +7,20 @@ import base64
 from functools import lru_cache
 from pathlib import Path
 
+from lti_tool.i18n import _l
+
 STATIC = Path(__file__).resolve().parent.parent / "static" / "recognition"
 
-DESIGNS: dict[str, str] = {
-    "star": "Gold star",
-    "shield": "Blue shield",
-    "heart": "Red heart",
-    "bolt": "Purple lightning bolt",
-    "compass": "Teal compass",
-    "book": "Green open book",
-    "bubble": "Orange speech bubble",
-    "medal": "Bronze medal",
+# Each design's name, shown beside its picture in the badge form (lazy: read per request).
+DESIGNS = {
+    "star": _l("Gold star"),
+    "shield": _l("Blue shield"),
+    "heart": _l("Red heart"),
+    "bolt": _l("Purple lightning bolt"),
+    "compass": _l("Teal compass"),
+    "book": _l("Green open book"),
+    "bubble": _l("Orange speech bubble"),
+    "medal": _l("Bronze medal"),
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _l
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -30,15 +31,15 @@ class Criterion(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return CRITERION_LABELS[self]
+        return str(CRITERION_LABELS[self])
 
 
 CRITERION_LABELS = {
-    Criterion.PATH_COMPLETED: "A learning path completed",
-    Criterion.VERIFIED_TIPS: "A number of tips verified",
-    Criterion.COACHING_GIVEN: "A number of coaching sessions given",
-    Criterion.SKILL_LEVEL: "A skill reached a level",
-    Criterion.LEADER: "Awarded by a leader or trainer only",
+    Criterion.PATH_COMPLETED: _l("A learning path completed"),
+    Criterion.VERIFIED_TIPS: _l("A number of tips verified"),
+    Criterion.COACHING_GIVEN: _l("A number of coaching sessions given"),
+    Criterion.SKILL_LEVEL: _l("A skill reached a level"),
+    Criterion.LEADER: _l("Awarded by a leader or trainer only"),
 }
 
 

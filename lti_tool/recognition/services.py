@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 from lti_tool.community import services as community
 from lti_tool.community.models import Answer, Notification, Post
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, date_text, ngettext
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -143,24 +144,43 @@ def describe(b: Badge) -> str:
     kind = b.criterion_enum
     if kind is Criterion.PATH_COMPLETED:
         p = db.session.get(Path, b.path_id) if b.path_id else None
-        return f"Complete the path “{p.title}”" if p else "Complete any learning path"
+        if p:
+            return _("Complete the path “%(title)s”", title=p.title)
+        return _("Complete any learning path")
     if kind is Criterion.VERIFIED_TIPS:
-        return f"{b.threshold} tip{'s' if b.threshold != 1 else ''} verified by an expert"
+        return ngettext(
+            "%(num)d tip verified by an expert", "%(num)d tips verified by an expert", b.threshold
+        )
     if kind is Criterion.COACHING_GIVEN:
-        return f"Give {b.threshold} coaching session{'s' if b.threshold != 1 else ''}"
+        return ngettext(
+            "Give %(num)d coaching session", "Give %(num)d coaching sessions", b.threshold
+        )
     if kind is Criterion.SKILL_LEVEL:
         s = db.session.get(Skill, b.skill_id) if b.skill_id else None
-        return f"Reach level {b.threshold} in {s.name if s else 'a skill (deleted)'}"
-    return "Awarded by a leader or trainer"
+        if s:
+            return _("Reach level %(level)d in %(skill)s", level=b.threshold, skill=s.name)
+        return _("Reach level %(level)d in a skill (deleted)", level=b.threshold)
+    return _("Awarded by a leader or trainer")
 
 
-def _int(value: str, low: int, high: int, errors: dict[str, str], key: str, what: str) -> int:
+def _int(value: str, low: int, high: int, errors: dict[str, str], key: str, what: Any) -> int:
+    """``what`` is the message to show, with %(low)d and %(high)d (lazy, from _WHAT)."""
     text = (value or "").strip()
     number = as_id(text)
     if number is None or not low <= number <= high:
-        errors[key] = f"Enter {what} between {low} and {high}."
+        errors[key] = str(what) % {"low": low, "high": high}
         return low
     return number
+
+
+_WHAT = {
+    "count": _l("Enter a number between %(low)d and %(high)d."),
+    "level": _l("Enter a level between %(low)d and %(high)d."),
+}
+
+
+def _at_most(limit: int) -> str:
+    return _("Use at most %(num)s characters.", num=limit)
 
 
 def save_badge(who: Actor, row: Badge | None, values: dict[str, str]) -> tuple[Badge | None, dict]:
@@ -170,30 +190,30 @@ def save_badge(who: Actor, row: Badge | None, values: dict[str, str]) -> tuple[B
     errors: dict[str, str] = {}
     name = " ".join((values.get("name") or "").split())
     if not name:
-        errors["name"] = "Give the badge a name."
+        errors["name"] = _("Give the badge a name.")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+        errors["name"] = _at_most(NAME_MAX)
     else:
         clash = db.session.scalar(select(Badge.id).where(func.lower(Badge.name) == name.lower()))
         if clash is not None and (row is None or clash != row.id):
-            errors["name"] = "Another badge already has this name."
+            errors["name"] = _("Another badge already has this name.")
     description = (values.get("description") or "").strip()
     if not description:
-        errors["description"] = "Say in a sentence what the badge celebrates."
+        errors["description"] = _("Say in a sentence what the badge celebrates.")
     elif len(description) > TEXT_MAX:
-        errors["description"] = f"Use at most {TEXT_MAX} characters."
+        errors["description"] = _at_most(TEXT_MAX)
     criteria_text = (values.get("criteria_text") or "").strip()
     if not criteria_text:
-        errors["criteria_text"] = "Say what someone does to earn it (shown with the badge)."
+        errors["criteria_text"] = _("Say what someone does to earn it (shown with the badge).")
     elif len(criteria_text) > TEXT_MAX:
-        errors["criteria_text"] = f"Use at most {TEXT_MAX} characters."
+        errors["criteria_text"] = _at_most(TEXT_MAX)
     design = values.get("design") or ""
     if design not in designs.DESIGNS:
-        errors["design"] = "Choose a picture."
+        errors["design"] = _("Choose a picture.")
     try:
         kind = Criterion(values.get("criterion") or "")
     except ValueError:
-        errors["criterion"] = "Choose how the badge is earned."
+        errors["criterion"] = _("Choose how the badge is earned.")
         kind = Criterion.LEADER
     path_id: int | None = None
     skill_id: int | None = None
@@ -203,17 +223,17 @@ def save_badge(who: Actor, row: Badge | None, values: dict[str, str]) -> tuple[B
         if raw:
             path_id = as_id(raw)
             if path_id is None or db.session.get(Path, path_id) is None:
-                errors["path_id"] = "Choose one of the paths, or any path."
+                errors["path_id"] = _("Choose one of the paths, or any path.")
                 path_id = None
     elif kind in (Criterion.VERIFIED_TIPS, Criterion.COACHING_GIVEN):
-        threshold = _int(values.get("count", ""), 1, THRESHOLD_MAX, errors, "count", "a number")
+        threshold = _int(values.get("count", ""), 1, THRESHOLD_MAX, errors, "count", _WHAT["count"])
     elif kind is Criterion.SKILL_LEVEL:
         raw = (values.get("skill_id") or "").strip()
         skill_id = as_id(raw)
         if skill_id is None or db.session.get(Skill, skill_id) is None:
-            errors["skill_id"] = "Choose the skill."
+            errors["skill_id"] = _("Choose the skill.")
             skill_id = None
-        threshold = _int(values.get("level", ""), 1, 5, errors, "level", "a level")
+        threshold = _int(values.get("level", ""), 1, 5, errors, "level", _WHAT["level"])
     if errors:
         return None, errors
     if row is None:
@@ -384,9 +404,9 @@ def register_hooks() -> None:
         personal.ratings_saved.append(on_ratings_saved)
     community.NOTIFICATION_TEXT.update(
         {
-            "badge": "You earned a new badge",
-            "badge_given": "{actor} awarded you a badge",
-            "kudos": "{actor} thanked you",
+            "badge": _l("You earned a new badge"),
+            "badge_given": _l("%(actor)s awarded you a badge"),
+            "kudos": _l("%(actor)s thanked you"),
         }
     )
     community.NOTIFICATION_LINKS.update(
@@ -437,12 +457,12 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
     if as_id(raw_badge) is not None:
         b = db.session.get(Badge, as_id(raw_badge))
     if b is None:
-        errors["badge_id"] = "Choose a badge."
+        errors["badge_id"] = _("Choose a badge.")
     elif b.archived:
-        errors["badge_id"] = f"“{b.name}” is archived: it can no longer be awarded."
+        errors["badge_id"] = _("“%(name)s” is archived: it can no longer be awarded.", name=b.name)
     person: Person | None = None
     raw_person = (values.get("person_id") or "").strip()
-    problem = "Choose the person."
+    problem = _("Choose the person.")
     if raw_person.isascii() and raw_person.isdigit():
         person = db.session.get(Person, as_id(raw_person)) if as_id(raw_person) else None
     elif raw_person:
@@ -450,14 +470,14 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
     if person is None:
         errors["person_id"] = problem
     elif person.id == who.person_id:
-        errors["person_id"] = "You cannot award yourself a badge."
+        errors["person_id"] = _("You cannot award yourself a badge.")
     elif not may_award_to(who, person.id):
-        errors["person_id"] = "Leaders award badges to the members of the teams they lead."
+        errors["person_id"] = _("Leaders award badges to the members of the teams they lead.")
     message = (values.get("message") or "").strip()
     if not message:
-        errors["message"] = "Say why: the message is shown with the badge."
+        errors["message"] = _("Say why: the message is shown with the badge.")
     elif len(message) > MESSAGE_MAX:
-        errors["message"] = f"Use at most {MESSAGE_MAX} characters."
+        errors["message"] = _at_most(MESSAGE_MAX)
     if errors or b is None or person is None:
         return None, errors
     evidence = f"Awarded by {who.name or 'their leader'}: {message}"
@@ -466,8 +486,17 @@ def award_by_hand(who: Actor, values: dict[str, str]) -> tuple[Award | None, dic
         held = db.session.scalar(
             select(Award).where(Award.badge_id == b.id, Award.person_id == person.id)
         )
-        since = f" since {held.awarded_at:%d %B %Y}" if held else ""
-        errors["person_id"] = f"{person.display_name} holds “{b.name}” already{since}."
+        if held:
+            errors["person_id"] = _(
+                "%(person)s holds “%(badge)s” already since %(date)s.",
+                person=person.display_name,
+                badge=b.name,
+                date=date_text(held.awarded_at, "dd MMMM y"),
+            )
+        else:
+            errors["person_id"] = _(
+                "%(person)s holds “%(badge)s” already.", person=person.display_name, badge=b.name
+            )
         return None, errors
     return db.session.get(Award, new_id), {}
 
@@ -586,7 +615,9 @@ class KudosTarget:
     def title(self) -> str:
         if self.post is None:
             return ""
-        return ("an answer to " if self.answer else "") + f"“{self.post.title}”"
+        if self.answer:
+            return _("an answer to “%(title)s”", title=self.post.title)
+        return f"“{self.post.title}”"
 
 
 def kudos_target(form: KudosForm) -> KudosTarget:
@@ -608,7 +639,7 @@ def kudos_recipient(form: KudosForm) -> tuple[Person | None, str]:
         if person is not None:
             return person, ""
     if not form.to.strip():
-        return None, "Enter the name or email of the colleague you thank."
+        return None, _("Enter the name or email of the colleague you thank.")
     return roles.find_person(form.to)
 
 
@@ -618,16 +649,25 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
     if person is None:
         errors["to"] = problem
     elif person.id == who.person_id:
-        errors["to"] = "Thank a colleague: you cannot thank yourself."
+        errors["to"] = _("Thank a colleague: you cannot thank yourself.")
     message = " ".join(form.message.split())
     if not message:
-        errors["message"] = "Say what they helped you with."
+        errors["message"] = _("Say what they helped you with.")
     elif len(message) > KUDOS_MAX:
-        errors["message"] = f"Use at most {KUDOS_MAX} characters (you wrote {len(message)})."
+        errors["message"] = _(
+            "Use at most %(num)d characters (you wrote %(length)d).",
+            num=KUDOS_MAX,
+            length=len(message),
+        )
     elif kudos_sent_since(who.person_id, utcnow() - timedelta(days=1)) >= KUDOS_PER_DAY:
         errors["message"] = (
-            f"You have sent {KUDOS_PER_DAY} thanks in the last 24 hours, the most Wayfinder "
-            "sends in a day. Keep this message and send it tomorrow."
+            _(
+                "You have sent %(num)d thanks in the last 24 hours, the most Wayfinder sends in "
+                "a day.",
+                num=KUDOS_PER_DAY,
+            )
+            + " "
+            + _("Keep this message and send it tomorrow.")
         )
     if errors or person is None:
         return None, errors

@@ -40,6 +40,7 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.models import Registration
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.recognition import designs, export, services
@@ -159,13 +160,20 @@ def _badge_form(row: Any) -> Any:
         if saved is not None:
             awarded = services.award_automatic(who.registration_id, badge_id=saved.id)
             db.session.commit()
-            note = (
-                f" {awarded} {'person already meets' if awarded == 1 else 'people already meet'}"
-                " it and received it."
-                if awarded
-                else ""
-            )
-            flash(f"The badge “{saved.name}” is saved.{note}", "success")
+            if awarded:
+                flash(
+                    ngettext(
+                        "The badge “%(name)s” is saved. %(num)d person already meets it and "
+                        "received it.",
+                        "The badge “%(name)s” is saved. %(num)d people already meet it and "
+                        "received it.",
+                        awarded,
+                        name=saved.name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("The badge “%(name)s” is saved.", name=saved.name), "success")
             return _see_other("recognition.badge", pk=saved.id)
     return _render(
         "recognition/badge_form.html",
@@ -199,17 +207,24 @@ def delete_badge(pk: int) -> Any:
     if not who.manages_badges:
         raise services.Forbidden("badges")
     if request.method == "POST" and row.archived:  # a second click, or an old page
-        flash(f"“{row.name}” is archived already: nobody can earn it any more.", "error")
+        flash(
+            _("“%(name)s” is archived already: nobody can earn it any more.", name=row.name),
+            "error",
+        )
         return _see_other("recognition.badge", pk=pk)
     if request.method == "POST":
         name = row.name
         outcome = services.delete_or_archive(who, row)
         db.session.commit()
         if outcome == "deleted":
-            flash(f"The badge “{name}” is deleted.", "success")
+            flash(_("The badge “%(name)s” is deleted.", name=name), "success")
             return _see_other("recognition.badges")
         flash(
-            f"“{name}” is archived: nobody can earn it any more, and the people who hold it keep it.",
+            _(
+                "“%(name)s” is archived: nobody can earn it any more, and the people who hold it "
+                "keep it.",
+                name=name,
+            ),
             "success",
         )
         return _see_other("recognition.badge", pk=pk)
@@ -223,7 +238,7 @@ def restore_badge(pk: int) -> Any:
     row = services.badge(pk)
     services.restore(_actor(), row)
     db.session.commit()
-    flash(f"“{row.name}” can be earned again.", "success")
+    flash(_("“%(name)s” can be earned again.", name=row.name), "success")
     return _see_other("recognition.badge", pk=pk)
 
 
@@ -248,7 +263,11 @@ def award_page() -> Any:
         if row is not None:
             db.session.commit()
             flash(
-                f"{row.person.display_name} received “{row.badge.name}” with your message.",
+                _(
+                    "%(person)s received “%(badge)s” with your message.",
+                    person=row.person.display_name,
+                    badge=row.badge.name,
+                ),
                 "success",
             )
             return _see_other("recognition.award_detail", pk=row.id)
@@ -337,11 +356,11 @@ def thanks() -> Any:
         row, errors = services.give_kudos(who, form)
         if row is not None:
             db.session.commit()
-            flash(f"Your thanks reached {row.recipient.display_name}.", "success")
+            flash(_("Your thanks reached %(name)s.", name=row.recipient.display_name), "success")
             return _see_other("recognition.person", pk=row.to_id)
     recipient = None
     if services.as_id(form.person_id) is not None:
-        recipient, _ = services.kudos_recipient(form)
+        recipient, _problem = services.kudos_recipient(form)
     return _render(
         "recognition/thanks.html",
         form=form,
@@ -419,7 +438,7 @@ def visibility() -> Any:
         in_near_me=request.form.get("in_near_me") == "1",
     )
     db.session.commit()
-    flash("Your choice is saved.", "success")
+    flash(_("Your choice is saved."), "success")
     back = request.form.get("back", "")
     if back in ("recognition.team", "recognition.near"):
         return _see_other(back)

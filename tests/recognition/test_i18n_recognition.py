@@ -1,0 +1,63 @@
+"""Recognition in Spanish: badges, their rules in words, thanks and the flashed messages for a
+person whose browser asks for Spanish; the colleague they thank, in English, reads English."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.community.conftest import Session, skill_ids, text
+
+
+def in_spanish(session: Session) -> Session:
+    session.browser.session.headers["Accept-Language"] = "es"
+    return session
+
+
+def lang_of(response: Any) -> str:
+    found = re.search(r'<html lang="([^"]+)"', response.text)
+    assert found, response.text[:300]
+    return found.group(1)
+
+
+def test_badges_and_thanks_in_spanish(
+    clean_app: Any, chloe: Session, ana: Session, ben: Session
+) -> None:
+    in_spanish(chloe)
+    form = chloe.get("/recognition/badges/new")
+    assert lang_of(form) == "es"
+    assert "Nueva insignia" in text(form) and "Estrella dorada" in text(form)
+    refused = chloe.post("/recognition/badges/new", {"criterion": "verified_tips", "count": "0"})
+    assert refused.status_code == 400
+    assert "Ponle un nombre a la insignia." in text(refused)
+    assert "Escribe un número entre 1 y" in text(refused)
+    saved = chloe.post(
+        "/recognition/badges/new",
+        {"name": "Trusted tipster", "description": "Tips colleagues rely on.",
+         "criteria_text": "Three verified tips.", "design": "star",
+         "criterion": "verified_tips", "count": "3"},
+    )  # fmt: skip
+    badge = chloe.follow(saved)
+    page = text(badge)
+    assert "La insignia “Trusted tipster” se guardó." in page
+    assert "3 consejos verificados por un experto" in page and "Cómo obtenerla" in page
+    badges = text(chloe.get("/recognition/badges"))
+    assert "Insignias" in badges and "0 personas la tienen" in badges
+
+    in_spanish(ana)
+    mine = ana.get("/recognition/")
+    assert lang_of(mine) == "es"
+    assert "Mi reconocimiento" in text(mine) and "Insignias que puedes obtener" in text(mine)
+    skills = skill_ids(clean_app)
+    qid = ben.share("tip", "Summarise before closing", "Say it back.", [skills["Empathy"]])
+    ben_id = re.findall(r"person=(\d+)", ana.get(f"/community/p/{qid}").text)[0]
+    thanks = ana.get(f"/recognition/thanks?person={ben_id}&post={qid}")
+    assert "Agradecer a Ben Brooks" in text(thanks)
+    assert "Por “Summarise before closing”" in text(thanks)
+    sent = ana.follow(
+        ana.post("/recognition/thanks", {"person": ben_id, "post": qid, "message": "¡Gracias!"})
+    )
+    assert "Tu agradecimiento le llegó a Ben Brooks." in text(sent)
+    assert "Ana Alvarez thanked you" in text(ben.get("/community/notifications"))
+    in_spanish(ben)
+    assert "Ana Alvarez te agradeció" in text(ben.get("/community/notifications"))
