@@ -33,7 +33,7 @@ def test_suggestions_in_spanish(ana: Session) -> None:
     assert "Cualquier estado" in words and "Abierta (0)" in words
     empty = ana.post("/voice/new", {"title": ""})
     assert empty.status_code == 400 and lang_of(empty) == "es"
-    assert "Corrige el problema de abajo." in text(empty)
+    assert "Corrige el problema que aparece abajo." in text(empty)
     assert "Di en pocas palabras qué te gustaría aprender." in text(empty)
     posted = ana.follow(
         ana.post("/voice/new", {"title": "Atender reclamos de facturación", "confirm": "1"})
