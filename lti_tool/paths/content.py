@@ -165,16 +165,16 @@ def _placed(ctx: LaunchContext, offers: list[Offer]) -> None:
 PROVIDER = ContentProvider(
     kind=placements.KIND,
     # Lazy (the page's language); the picker reads them as text.
-    title=_l("Learning path"),  # type: ignore[arg-type]
-    description=_l(  # type: ignore[arg-type]
+    title=_l("Learning path"),
+    description=_l(
         "A learning path for a job role, or one of its steps, with a gradebook column for each "
         "learner's progress."
     ),
     offers=_offers,
     route=_route,
     placed=_placed,
-    empty_label=_l("No published path yet"),  # type: ignore[arg-type]
-    empty_help=_l(  # type: ignore[arg-type]
+    empty_label=_l("No published path yet"),
+    empty_help=_l(
         "Publish a path under Learning paths (Manage paths) in Wayfinder first; it is listed "
         "here from then on."
     ),
