@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from lti_tool.deeplinking.content import ContentProvider, LineItem, Offer, register_provider
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, ngettext
 from lti_tool.jobs import services as jobs
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.roles import Role
@@ -85,17 +86,28 @@ def _offers(_ctx: LaunchContext) -> list[Offer]:
     offers = []
     for p, _v, steps in published_paths():
         key = placements.item_key(p.id)
-        role = f" for {p.role.name}" if p.role is not None else ""
+        what = (
+            ngettext(
+                "The learning path for %(role)s: %(num)d step.",
+                "The learning path for %(role)s: %(num)d steps.",
+                len(steps),
+                role=p.role.name,
+            )
+            if p.role is not None
+            else ngettext(
+                "The learning path: %(num)d step.", "The learning path: %(num)d steps.", len(steps)
+            )
+        )
+        how = _(
+            "Each learner sees their own map and what to do next; their percent complete goes "
+            "to the gradebook."
+        )
         offers.append(
             Offer(
                 kind=placements.KIND,
                 item_id=placements.item_id(p.id),
                 title=p.title,
-                text=_short(
-                    f"The learning path{role}: {len(steps)} steps. Each learner sees their own "
-                    "map and what to do next; their percent complete goes to the gradebook."
-                    + (f" {p.description}" if p.description else "")
-                ),
+                text=_short(f"{what} {how}" + (f" {p.description}" if p.description else "")),
                 endpoint="path_links.open_placed",
                 values={"item": placements.item_id(p.id)},
                 custom={"wayfinder_path": str(p.id)},
@@ -111,7 +123,7 @@ def _offers(_ctx: LaunchContext) -> list[Offer]:
                     title=step.title,
                     text=_short(
                         f"{StepKind(step.kind).label}. "
-                        + (step.why or "Each learner opens their own page for this step.")
+                        + (step.why or _("Each learner opens their own page for this step."))
                     ),
                     endpoint="path_links.open_placed",
                     values={"item": placements.item_id(p.id, step.key)},
@@ -152,15 +164,20 @@ def _placed(ctx: LaunchContext, offers: list[Offer]) -> None:
 
 PROVIDER = ContentProvider(
     kind=placements.KIND,
-    title="Learning path",
-    description="A learning path for a job role, or one of its steps, with a gradebook "
-    "column for each learner's progress.",
+    # Lazy (the page's language); the picker reads them as text.
+    title=_l("Learning path"),
+    description=_l(
+        "A learning path for a job role, or one of its steps, with a gradebook column for each "
+        "learner's progress."
+    ),
     offers=_offers,
     route=_route,
     placed=_placed,
-    empty_label="No published path yet",
-    empty_help="Publish a path under Learning paths (Manage paths) in Wayfinder first; it is "
-    "listed here from then on.",
+    empty_label=_l("No published path yet"),
+    empty_help=_l(
+        "Publish a path under Learning paths (Manage paths) in Wayfinder first; it is listed "
+        "here from then on."
+    ),
     position=30,
 )
 
@@ -230,7 +247,8 @@ def open_placed(item: str) -> Any:
         if step is not None and not step.is_set:
             return redirect(url_for("paths.step", aid=assignment.id, key=step_key), code=303)
         flash(
-            "That step is not in your version of the path; here is your path as it is.", "success"
+            _("That step is not in your version of the path; here is your path as it is."),
+            "success",
         )
     return redirect(url_for("paths.my_path", _anchor=f"path-{assignment.id}"), code=303)
 

@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, select
 from lti_tool.extensions import db
 from lti_tool.grades import services as grades
 from lti_tool.grades.models import LineItem, ScoreSend
+from lti_tool.i18n import _, ngettext
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.jobs.registry import JobFailed, JobRun, register
@@ -55,14 +56,24 @@ def score_for(view: rules.PathView, step_key: str = "") -> PathScore | None:
         if item is None or item.is_set:
             return None  # not in the learner's version
         if item.done:
-            how = "waived" if item.state is StepState.WAIVED else "done"
-            return PathScore(SCORE_MAXIMUM, "Completed", "FullyGraded", f"{item.title}: {how}.")
+            comment = (
+                _("%(step)s: waived.", step=item.title)
+                if item.state is StepState.WAIVED
+                else _("%(step)s: done.", step=item.title)
+            )
+            return PathScore(SCORE_MAXIMUM, "Completed", "FullyGraded", comment)
         if item.state is StepState.IN_PROGRESS:
-            return PathScore(0.0, "InProgress", "Pending", f"{item.title}: started.")
+            return PathScore(0.0, "InProgress", "Pending", _("%(step)s: started.", step=item.title))
         return None
     percent = max(0, min(100, view.percent))
     root = view.root
-    comment = f"{percent}% complete: {root.steps_done} of {root.steps_total} steps done."
+    comment = ngettext(
+        "%(percent)s%% complete: %(done)s of %(num)d step done.",
+        "%(percent)s%% complete: %(done)s of %(num)d steps done.",
+        root.steps_total,
+        percent=percent,
+        done=root.steps_done,
+    )
     if percent >= 100:
         return PathScore(SCORE_MAXIMUM, "Completed", "FullyGraded", comment)
     return PathScore(float(percent), "InProgress", "Pending", comment)
@@ -227,7 +238,7 @@ def start_backfill(placement: PathPlacement, started_by: str) -> Job | None:
     the caller commits, then dispatches it). None when the placement has no column."""
     if not placement.graded:
         return None
-    job, _ = jobs.enqueue(
+    job, _created = jobs.enqueue(
         BACKFILL,
         {"placement_id": placement.id},
         registration_id=placement.registration_id,

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _l
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles.models import JobRole
@@ -40,11 +41,7 @@ class Rule(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            Rule.IN_ORDER: "all, in order",
-            Rule.ANY_ORDER: "all, in any order",
-            Rule.AT_LEAST: "at least N of them",
-        }[self]
+        return str(RULE_LABELS[self])
 
 
 class StepKind(enum.StrEnum):
@@ -57,20 +54,38 @@ class StepKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STEP_KIND_LABELS[self]
+        return str(STEP_KIND_LABELS[self])
+
+    @property
+    def short_label(self) -> str:
+        """The label without its explanation ("Check" for "Check (signed off by ...)")."""
+        return str(STEP_KIND_SHORT_LABELS[self])
 
     @property
     def needs_signoff(self) -> bool:
         return self in (StepKind.SHADOWING, StepKind.COACHING, StepKind.CHECK)
 
 
+RULE_LABELS = {
+    Rule.IN_ORDER: _l("all, in order"),
+    Rule.ANY_ORDER: _l("all, in any order"),
+    Rule.AT_LEAST: _l("at least N of them"),
+}
+
+# Lazy: read in the page's language when shown (templates index this dict too).
 STEP_KIND_LABELS = {
-    StepKind.LMS: "LMS course or activity",
-    StepKind.LINK: "External link",
-    StepKind.SHADOWING: "Shadowing session",
-    StepKind.COACHING: "Coaching session",
-    StepKind.CHECK: "Check (signed off by a QA analyst or leader)",
-    StepKind.REFLECTION: "Reflection",
+    StepKind.LMS: _l("LMS course or activity"),
+    StepKind.LINK: _l("External link"),
+    StepKind.SHADOWING: _l("Shadowing session"),
+    StepKind.COACHING: _l("Coaching session"),
+    StepKind.CHECK: _l("Check (signed off by a QA analyst or leader)"),
+    StepKind.REFLECTION: _l("Reflection"),
+}
+
+STEP_KIND_SHORT_LABELS = {
+    **STEP_KIND_LABELS,
+    # Translators: a kind of step: a QA analyst or leader checks the learner's work
+    StepKind.CHECK: _l("Check"),
 }
 
 
@@ -83,7 +98,22 @@ class Format(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"hands_on": "hands-on"}.get(self.value, self.value)
+        """Lower case, as in "a video step"; capitalised where it stands alone."""
+        return str(FORMAT_LABELS[self])
+
+
+FORMAT_LABELS = {
+    # Translators: a learning format, lower case ("a video step")
+    Format.VIDEO: _l("video"),
+    # Translators: a learning format, lower case ("a reading step")
+    Format.READING: _l("reading"),
+    # Translators: a learning format, lower case ("a hands-on step")
+    Format.HANDS_ON: _l("hands-on"),
+    # Translators: a learning format, lower case: learning with colleagues
+    Format.PEER: _l("peer"),
+    # Translators: a learning format, lower case: a live session
+    Format.LIVE: _l("live"),
+}
 
 
 class VersionStatus(enum.StrEnum):
@@ -99,11 +129,19 @@ class StepState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        return str(STEP_STATE_LABELS[self])
 
     @property
     def done(self) -> bool:
         return self in (StepState.COMPLETED, StepState.WAIVED)
+
+
+STEP_STATE_LABELS = {
+    StepState.NOT_STARTED: _l("not started"),
+    StepState.IN_PROGRESS: _l("in progress"),
+    StepState.COMPLETED: _l("completed"),
+    StepState.WAIVED: _l("waived"),
+}
 
 
 class AssignmentStatus(enum.StrEnum):

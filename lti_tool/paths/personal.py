@@ -75,6 +75,7 @@ from lti_tool.extensions import db
 from lti_tool.feedback import services as feedback
 from lti_tool.feedback.models import Kind as FeedbackKind
 from lti_tool.feedback.models import RoleAverage
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_ids, whole_number
 from lti_tool.paths import rows as tree
@@ -336,7 +337,9 @@ def parse_levels(
         elif (level := whole_number(raw)) in LEVELS:
             values[s.id] = level
         else:
-            errors[f"skill-{s.id}"] = f"{s.name}: choose a level from 1 to 5, or “not sure”."
+            errors[f"skill-{s.id}"] = _(
+                "%(skill)s: choose a level from 1 to 5, or “not sure”.", skill=s.name
+            )
     return values, errors
 
 
@@ -560,10 +563,10 @@ def save_interests(person: Person, skill_ids: Sequence[str], formats: Sequence[s
     known = {s.id for s in roles.skills()}
     chosen = sorted(set(as_ids(skill_ids)))
     if any(x not in known for x in chosen):
-        return "Choose skills from the list."
+        return _("Choose skills from the list.")
     wanted: list[str] = [f.value for f in Format if f.value in set(formats)]
     if len(wanted) != len(set(formats)):
-        return "Choose formats from the list."
+        return _("Choose formats from the list.")
     row = ensure_profile(person)
     row.interests = chosen
     row.formats = wanted
@@ -616,26 +619,59 @@ class _Candidate:
 
 
 def _rating_words(g: SkillGap) -> str:
+    """Who rated the skill how, and what the role needs: one sentence (no final period)."""
+    named = {
+        "skill": g.skill_name,
+        "role": g.role_name,
+        "target": g.target_level,
+        "own": g.self_level,
+        "lead": g.leader_level,
+        "leader": g.leader_name,
+    }
     if g.self_level is not None and g.leader_level is not None:
         if g.self_level == g.leader_level:
-            return (
-                f"You and {g.leader_name or 'your team lead'} rated {g.skill_name} {g.self_level}"
+            if g.leader_name:
+                return _(
+                    "You and %(leader)s rated %(skill)s %(own)s; %(role)s needs %(target)s",
+                    **named,
+                )
+            return _(
+                "You and your team lead rated %(skill)s %(own)s; %(role)s needs %(target)s",
+                **named,
             )
-        return (
-            f"You rated {g.skill_name} {g.self_level} and "
-            f"{g.leader_name or 'your team lead'} {g.leader_level}"
+        if g.leader_name:
+            return _(
+                "You rated %(skill)s %(own)s and %(leader)s %(lead)s; %(role)s needs %(target)s",
+                **named,
+            )
+        return _(
+            "You rated %(skill)s %(own)s and your team lead %(lead)s; %(role)s needs %(target)s",
+            **named,
         )
     if g.self_level is not None:
-        return f"You rated {g.skill_name} {g.self_level}"
-    return f"{g.leader_name or 'Your team lead'} rated your {g.skill_name} {g.leader_level}"
+        return _("You rated %(skill)s %(own)s; %(role)s needs %(target)s", **named)
+    if g.leader_name:
+        return _("%(leader)s rated your %(skill)s %(lead)s; %(role)s needs %(target)s", **named)
+    return _("Your team lead rated your %(skill)s %(lead)s; %(role)s needs %(target)s", **named)
 
 
 def gap_reason(g: SkillGap) -> str:
     """One line about a gap, as suggestions give it."""
     if g.level is None:
-        whose = "your career goal" if g.career_goal else "your role"
-        return f"{g.role_name} ({whose}) needs {g.skill_name} at level {g.target_level}"
-    return f"{_rating_words(g)}; {g.role_name} needs {g.target_level}"
+        if g.career_goal:
+            return _(
+                "%(role)s (your career goal) needs %(skill)s at level %(target)s",
+                role=g.role_name,
+                skill=g.skill_name,
+                target=g.target_level,
+            )
+        return _(
+            "%(role)s (your role) needs %(skill)s at level %(target)s",
+            role=g.role_name,
+            skill=g.skill_name,
+            target=g.target_level,
+        )
+    return _rating_words(g)
 
 
 def _gap_points(g: SkillGap) -> float:
@@ -686,9 +722,9 @@ def score_step(
         score += INTEREST_POINTS
         has_skill_reason = True
         if reason:
-            notes.append(f"you are interested in {interesting[0]}")
+            notes.append(_("you are interested in %(skill)s", skill=interesting[0]))
         else:
-            reason = f"You are interested in {interesting[0]}"
+            reason = _("You are interested in %(skill)s", skill=interesting[0])
     if peers is not None:
         score += PEER_POINTS * (peers.average - 3) / 2
         if reason or peers.average < PEERS_LIKE_IT:
@@ -699,16 +735,16 @@ def score_step(
         fmt = Format(node.format)
         score += FORMAT_POINTS
         if reason:
-            notes.append(f"{fmt.label}, a format you like")
+            notes.append(_("%(format)s, a format you like", format=fmt.label))
         else:
-            reason = f"A {fmt.label} step, a format you like"
+            reason = _("A %(format)s step, a format you like", format=fmt.label)
     if own:
         score += ON_PATH_POINTS
         if not reason:
-            reason = f"An elective of your path “{path_title}”, open now"
+            reason = _("An elective of your path “%(path)s”, open now", path=path_title)
     if goal_path:
         score += GOAL_PATH_POINTS
-        notes.append(f"for {goal_name}, your career goal")
+        notes.append(_("for %(role)s, your career goal", role=goal_name))
     return score, reason, notes, has_skill_reason
 
 
@@ -835,7 +871,7 @@ def suggestions(
                 minutes=c.node.minutes,
                 url=c.node.url,
                 score=-rank[0],
-                reason=reason or f"From the path “{c.path_title}”",
+                reason=reason or _("From the path “%(path)s”", path=c.path_title),
                 notes=notes[:2],
                 assignment_id=c.assignment_id,
                 order=c.order,

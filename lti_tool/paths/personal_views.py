@@ -22,6 +22,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, ngettext
 from lti_tool.leaders import services as leaders
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
@@ -37,9 +38,9 @@ bp = Blueprint("personal", __name__, url_prefix="/paths")
 STAFF = (Role.INSTRUCTOR, Role.ADMINISTRATOR)
 
 STEP_TITLES = {
-    "skills": "Rate your skills",
-    "interests": "What interests you",
-    "goal": "Your career goal",
+    "skills": _l("Rate your skills"),
+    "interests": _l("What interests you"),
+    "goal": _l("Your career goal"),
 }
 
 
@@ -108,11 +109,11 @@ def onboarding(step: str) -> Any:
             following = personal.advance(me, step)
             db.session.commit()
             if editing:
-                flash(f"{STEP_TITLES[step]}: saved.", "success")
+                flash(_("%(step)s: saved.", step=str(STEP_TITLES[step])), "success")
                 return _see_other("personal.my_skills")
             if following is None:
                 flash(
-                    "Thank you! Your suggestions below are picked from what you told us.",
+                    _("Thank you! Your suggestions below are picked from what you told us."),
                     "success",
                 )
                 return _see_other("paths.my_path")
@@ -156,7 +157,9 @@ def onboarding(step: str) -> Any:
 def skip() -> Any:
     personal.skip(_me())
     db.session.commit()
-    flash("No problem. Rate your skills and choose interests any time from My skills.", "success")
+    flash(
+        _("No problem. Rate your skills and choose interests any time from My skills."), "success"
+    )
     return _see_other("home.index")
 
 
@@ -213,8 +216,14 @@ def person_skills(pk: int) -> Any:
             )
             db.session.commit()
             flash(
-                f"Your ratings of {who.display_name} are saved ({changed} changed). "
-                "They see them on their My skills page.",
+                ngettext(
+                    "Your ratings of %(person)s are saved (%(num)d changed). They see them on "
+                    "their My skills page.",
+                    "Your ratings of %(person)s are saved (%(num)d changed). They see them on "
+                    "their My skills page.",
+                    changed,
+                    person=who.display_name,
+                ),
                 "success",
             )
             return _see_other("personal.person_skills", pk=who.id)
@@ -247,8 +256,11 @@ def dismiss() -> Any:
         abort(400)
     if personal.dismiss(_me(), path_id, request.form.get("step_key", "")):
         db.session.commit()
+        title = request.form.get("title", "")[:200]
         flash(
-            f"“{request.form.get('title', 'That suggestion')[:200]}” will not be suggested again.",
+            _("“%(title)s” will not be suggested again.", title=title)
+            if title
+            else _("That suggestion will not be suggested again."),
             "success",
         )
     back = request.form.get("back", "")
@@ -305,9 +317,9 @@ def share() -> Any:
     personal.set_sharing(me, on)
     db.session.commit()
     flash(
-        "Your team can see your own path now."
+        _("Your team can see your own path now.")
         if on
-        else "Your own path is hidden from your team now.",
+        else _("Your own path is hidden from your team now."),
         "success",
     )
     led = roles.teams_led_by(me.id)

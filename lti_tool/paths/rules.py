@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from lti_tool.i18n import _, date_text
 from lti_tool.paths.models import PathNode, PathVersion, Rule, StepKind, StepState
 
 DUE_SOON_DAYS = 7
@@ -86,7 +87,7 @@ class Item:
 
     @property
     def steps_total(self) -> int:
-        return sum(1 for _ in self.steps())
+        return sum(1 for _step in self.steps())
 
     def steps(self) -> Iterator[Item]:
         for child in self.children:
@@ -103,7 +104,9 @@ class Item:
     @property
     def rule_text(self) -> str:
         if self.rule is Rule.AT_LEAST:
-            return f"at least {self.min_count} of {len(self.children)}"
+            return _(
+                "at least %(need)s of %(count)s", need=self.min_count, count=len(self.children)
+            )
         return self.rule.label
 
 
@@ -233,19 +236,53 @@ def _next(root: Item) -> tuple[Item | None, str]:
 
 def reason_for(step: Item, required: bool) -> str:
     parent = step.parent
-    where = f"“{parent.title}”" if parent is not None and parent.node is not None else "your path"
+    in_set = parent is not None and parent.node is not None
+    title = parent.title if parent is not None else ""
     if step.overdue:
-        return f"It was due {step.due_at:%d %b}: the most overdue step you can do now."
+        return _(
+            "It was due %(date)s: the most overdue step you can do now.",
+            date=date_text(step.due_at, "dd MMM"),
+        )
     if not required:
-        return f"Every required step you can do now is done; this elective in {where} is open."
-    parts = []
-    if parent is not None and parent.rule is Rule.IN_ORDER:
-        parts.append(f"It is the next step of {where}, which is done in order")
-    else:
-        parts.append(f"It is a required step of {where}")
-    if step.due_at is not None:
-        parts.append(f"and due {step.due_at:%d %b}, the soonest of what is open")
-    return " ".join(parts) + "."
+        if in_set:
+            return _(
+                "Every required step you can do now is done; this elective in “%(set)s” is open.",
+                set=title,
+            )
+        return _("Every required step you can do now is done; this elective in your path is open.")
+    in_order = parent is not None and parent.rule is Rule.IN_ORDER
+    if step.due_at is None:
+        if in_order:
+            if in_set:
+                return _("It is the next step of “%(set)s”, which is done in order.", set=title)
+            return _("It is the next step of your path, which is done in order.")
+        if in_set:
+            return _("It is a required step of “%(set)s”.", set=title)
+        return _("It is a required step of your path.")
+    due = date_text(step.due_at, "dd MMM")
+    if in_order:
+        if in_set:
+            return _(
+                "It is the next step of “%(set)s”, which is done in order and due %(date)s, "
+                "the soonest of what is open.",
+                set=title,
+                date=due,
+            )
+        return _(
+            "It is the next step of your path, which is done in order and due %(date)s, "
+            "the soonest of what is open.",
+            date=due,
+        )
+    if in_set:
+        return _(
+            "It is a required step of “%(set)s” and due %(date)s, the soonest of what is open.",
+            set=title,
+            date=due,
+        )
+    return _(
+        "It is a required step of your path and due %(date)s, the soonest of what is open.",
+        date=due,
+    )
 
 
 def resolve_again(

@@ -42,6 +42,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.community.services import REPEAT_WINDOW
 from lti_tool.extensions import db
+from lti_tool.i18n import _, ngettext
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -101,7 +102,12 @@ class AlreadyCreated(Exception):
     again from the browser's history): the path they made, rather than a copy."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(f"You created “{path.title}” a moment ago: here it is, not a second copy.")
+        super().__init__(
+            _(
+                "You created “%(title)s” a moment ago: here it is, not a second copy.",
+                title=path.title,
+            )
+        )
         self.path = path
 
 
@@ -272,7 +278,7 @@ def counts_by_role() -> list[RoleCount]:
         .group_by(JobRole.name, Path.id, Path.title)
         .order_by(JobRole.name, Path.title, Path.id)
     )
-    return [RoleCount(r or "(no role)", t, a, c, s) for r, t, a, c, s in rows]
+    return [RoleCount(r or _("(no role)"), t, a, c, s) for r, t, a, c, s in rows]
 
 
 def _clean_text(value: str) -> str:
@@ -283,7 +289,7 @@ def _role_choice(role_id: str, errors: dict[str, str]) -> JobRole | None:
     pk = as_id(role_id)
     found = db.session.get(JobRole, pk) if pk is not None else None
     if found is None:
-        errors["role_id"] = "Choose the job role this path is for."
+        errors["role_id"] = _("Choose the job role this path is for.")
     return found
 
 
@@ -293,13 +299,13 @@ def _rule_choice(
     try:
         chosen = Rule(rule)
     except ValueError:
-        errors[prefix + "rule"] = "Choose how this set is completed."
+        errors[prefix + "rule"] = _("Choose how this set is completed.")
         return Rule.IN_ORDER, 0
     count = 0
     if chosen is Rule.AT_LEAST:
         n = whole_number(min_count)
         if n is None or n < 1:
-            errors[prefix + "min_count"] = "Give N as a whole number, 1 or more."
+            errors[prefix + "min_count"] = _("Give N as a whole number, 1 or more.")
         else:
             count = n
     return chosen, count
@@ -372,12 +378,12 @@ def save_path(
     errors: dict[str, str] = {}
     title = _clean_text(values.get("title", ""))
     if not title:
-        errors["title"] = "Give the path a title, for example Tier 1 agent: first 90 days."
+        errors["title"] = _("Give the path a title, for example Tier 1 agent: first 90 days.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Use at most {TITLE_MAX} characters."
+        errors["title"] = _("Use at most %(max)s characters.", max=TITLE_MAX)
     description = values.get("description", "").strip()
     if len(description) > TEXT_MAX:
-        errors["description"] = f"Use at most {TEXT_MAX} characters."
+        errors["description"] = _("Use at most %(max)s characters.", max=TEXT_MAX)
     chosen = _role_choice(values.get("role_id", ""), errors)
     if "title" not in errors and chosen is not None:
         taken = title_taken(registration_id, row, values)
@@ -391,9 +397,11 @@ def save_path(
         ):
             raise AlreadyCreated(taken)
         if taken is not None:
-            errors["title"] = (
-                f"{chosen.name} has a path of this title already: “{taken.title}”. "
-                "Open it to change it, or give this one another title."
+            errors["title"] = _(
+                "%(role)s has a path of this title already: “%(title)s”. Open it to change it, "
+                "or give this one another title.",
+                role=chosen.name,
+                title=taken.title,
             )
     if errors or chosen is None:
         return None, errors
@@ -435,7 +443,10 @@ def save_root_rule(v: PathVersion, rule: str, min_count: str) -> dict[str, str]:
 def _editable(v: PathVersion) -> None:
     if not v.is_draft:
         raise Refused(
-            f"Version {v.number} is published and never changes. Start a new draft to edit it."
+            _(
+                "Version %(number)s is published and never changes. Start a new draft to edit it.",
+                number=v.number,
+            )
         )
 
 
@@ -550,7 +561,7 @@ def _parent(v: PathVersion, parent_id: str, errors: dict[str, str]) -> int | Non
     pk = as_id(parent_id)
     found = db.session.get(PathNode, pk) if pk is not None else None
     if found is None or found.version_id != v.id or not found.is_set:
-        errors["parent_id"] = "Choose one of this path's sets."
+        errors["parent_id"] = _("Choose one of this path's sets.")
         return None
     return found.id
 
@@ -568,19 +579,19 @@ def save_node(
     title = _clean_text(values.get("title", ""))
     if not title:
         errors["title"] = (
-            "Give the set a title, for example Week 1: the basics."
+            _("Give the set a title, for example Week 1: the basics.")
             if is_set
-            else "Give the step a title, for example Shadow a senior agent for an hour."
+            else _("Give the step a title, for example Shadow a senior agent for an hour.")
         )
     elif len(title) > STEP_TITLE_MAX:
-        errors["title"] = f"Use at most {STEP_TITLE_MAX} characters."
+        errors["title"] = _("Use at most %(max)s characters.", max=STEP_TITLE_MAX)
     parent_id = _parent(v, values.get("parent_id", ""), errors)
     if not is_set and parent_id is None and "parent_id" not in errors:
-        errors["parent_id"] = "Choose the set this step belongs to (add a set first)."
+        errors["parent_id"] = _("Choose the set this step belongs to (add a set first).")
     if row is not None and parent_id is not None:
         inside = {n.id for n in _subtree(row, nodes_of(v))}
         if parent_id in inside:
-            errors["parent_id"] = "A set cannot sit inside itself."
+            errors["parent_id"] = _("A set cannot sit inside itself.")
     fields: dict[str, object] = {"title": title}
     if is_set:
         chosen, count = _rule_choice(values.get("rule", ""), values.get("min_count", ""), errors)
@@ -612,35 +623,35 @@ def _step_fields(
     try:
         kind = StepKind(values.get("kind", ""))
     except ValueError:
-        errors["kind"] = "Choose what kind of step this is."
+        errors["kind"] = _("Choose what kind of step this is.")
         kind = StepKind.LINK
     url = values.get("url", "").strip()
     if kind in (StepKind.LMS, StepKind.LINK):
         parts = urlsplit(url)
         if not url:
-            errors["url"] = "Give the address to open, starting with https://."
+            errors["url"] = _("Give the address to open, starting with https://.")
         elif parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["url"] = "Give a full web address starting with https:// (or http://)."
+            errors["url"] = _("Give a full web address starting with https:// (or http://).")
         elif len(url) > 1000:
-            errors["url"] = "Use at most 1000 characters."
+            errors["url"] = _("Use at most %(max)s characters.", max=1000)
     elif url:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["url"] = "Give a full web address starting with https://, or leave it empty."
+            errors["url"] = _("Give a full web address starting with https://, or leave it empty.")
     why = values.get("why", "").strip()
     if len(why) > TEXT_MAX:
-        errors["why"] = f"Use at most {TEXT_MAX} characters."
+        errors["why"] = _("Use at most %(max)s characters.", max=TEXT_MAX)
     try:
         fmt = Format(values.get("format", ""))
     except ValueError:
-        errors["format"] = "Choose a format."
+        errors["format"] = _("Choose a format.")
         fmt = Format.READING
     minutes_text = values.get("minutes", "").strip()
     minutes = 0
     if minutes_text:
         typed = whole_number(minutes_text)
         if typed is None or typed > MINUTES_MAX:
-            errors["minutes"] = "Give the minutes as a whole number, for example 30."
+            errors["minutes"] = _("Give the minutes as a whole number, for example 30.")
         else:
             minutes = typed
     due_text = values.get("due_days", "").strip()
@@ -648,7 +659,7 @@ def _step_fields(
     if due_text:
         typed = whole_number(due_text)
         if typed is None or typed > DUE_DAYS_MAX:
-            errors["due_days"] = (
+            errors["due_days"] = _(
                 "Give the days as a whole number, for example 14, or leave it empty."
             )
         else:
@@ -658,16 +669,22 @@ def _step_fields(
         set(db.session.scalars(select(Skill.id).where(Skill.id.in_(wanted)))) if wanted else set()
     )
     if wanted - known:
-        errors["skills"] = "Choose skills from the list."
+        errors["skills"] = _("Choose skills from the list.")
     checklist = [" ".join(line.split()) for line in values.get("checklist", "").splitlines()]
     checklist = [line[:200] for line in checklist if line]
     if len(checklist) > CHECKLIST_MAX:
-        errors["checklist"] = f"Use at most {CHECKLIST_MAX} items."
+        errors["checklist"] = _("Use at most %(max)s items.", max=CHECKLIST_MAX)
     self_report = values.get("self_report") == "yes"
     if self_report and kind.needs_signoff:
-        errors["self_report"] = (
-            f"A {kind.label.split(' (')[0].lower()} is completed by a sign-off, not a self-report."
-        )
+        errors["self_report"] = {
+            StepKind.SHADOWING: _(
+                "A shadowing session is completed by a sign-off, not a self-report."
+            ),
+            StepKind.COACHING: _(
+                "A coaching session is completed by a sign-off, not a self-report."
+            ),
+            StepKind.CHECK: _("A check is completed by a sign-off, not a self-report."),
+        }[kind]
     return {
         "kind": kind.value,
         "url": url,
@@ -715,20 +732,35 @@ def problems(v: PathVersion) -> list[str]:
     nodes = nodes_of(v)
     root = rules.build_tree(v, nodes)
     found: list[str] = []
-    if not any(True for _ in root.steps()):
-        found.append("Add at least one step: a path needs something to do.")
+    if not any(True for _step in root.steps()):
+        found.append(_("Add at least one step: a path needs something to do."))
     for item in root.walk():
-        name = f"The set “{item.title}”" if item.node is not None else "The path's top level"
         if item.is_set and not item.children:
             if item.node is not None:  # an empty path is named by the first sentence above
-                found.append(f"{name} is empty: add a step to it or delete it.")
+                found.append(
+                    _(
+                        "The set “%(set)s” is empty: add a step to it or delete it.",
+                        set=item.title,
+                    )
+                )
         elif item.is_set and item.rule is Rule.AT_LEAST and item.min_count > len(item.children):
             found.append(
-                f"{name} asks for at least {item.min_count} but holds {len(item.children)}."
+                _(
+                    "The set “%(set)s” asks for at least %(need)s but holds %(count)s.",
+                    set=item.title,
+                    need=item.min_count,
+                    count=len(item.children),
+                )
+                if item.node is not None
+                else _(
+                    "The path's top level asks for at least %(need)s but holds %(count)s.",
+                    need=item.min_count,
+                    count=len(item.children),
+                )
             )
     top_steps = [n for n in nodes if n.parent_id is None and not n.is_set]
     if top_steps:
-        found.append("Some steps are outside any set: move them into a set.")
+        found.append(_("Some steps are outside any set: move them into a set."))
     return found
 
 
@@ -885,9 +917,13 @@ def skill_uses(skill: Skill) -> list[str]:
     )
     if people:
         lines.append(
-            f"{people} {'person has' if people == 1 else 'people have'} a self or team lead "
-            "rating in it: those ratings are deleted, and the skill no longer counts in "
-            "their skill gaps."
+            ngettext(
+                "%(num)d person has a self or team lead rating in it: those ratings are "
+                "deleted, and the skill no longer counts in their skill gaps.",
+                "%(num)d people have a self or team lead rating in it: those ratings are "
+                "deleted, and the skill no longer counts in their skill gaps.",
+                people,
+            )
         )
     tagged = db.session.execute(
         select(PathNode.version_id, PathNode.skill_ids).where(PathNode.kind != "set")
@@ -899,10 +935,18 @@ def skill_uses(skill: Skill) -> list[str]:
                 PathVersion.id.in_(set(steps))
             )
         )
+        where = ngettext(
+            "%(num)d learning path (drafts and published versions)",
+            "%(num)d learning paths (drafts and published versions)",
+            paths_count or 0,
+        )
         lines.append(
-            f"{len(steps)} {'step' if len(steps) == 1 else 'steps'} of {paths_count} learning "
-            f"{'path' if paths_count == 1 else 'paths'} (drafts and published versions) "
-            f"{'lists' if len(steps) == 1 else 'list'} it as a skill built; they stop listing it."
+            ngettext(
+                "%(num)d step of %(paths)s lists it as a skill built; it stops listing it.",
+                "%(num)d steps of %(paths)s list it as a skill built; they stop listing it.",
+                len(steps),
+                paths=where,
+            )
         )
     return lines
 
@@ -946,7 +990,7 @@ def assign_by_hand(
     already had it). Refused for people the actor may not assign."""
     v = newest_published(p)
     if v is None:
-        raise Refused("Publish the path before assigning it.")
+        raise Refused(_("Publish the path before assigning it."))
     allowed = {x.id for x in assignable_people(actor)}
     wanted = set(person_ids)
     if team_id is not None:
@@ -957,7 +1001,7 @@ def assign_by_hand(
             m.person_id for m in team.members if m.person_id != team.leader_id or actor.is_staff
         }
     if not wanted:
-        raise Refused("Choose a person or a team.")
+        raise Refused(_("Choose a person or a team."))
     if wanted - allowed:
         raise Forbidden(sorted(wanted - allowed))
     added = 0
@@ -973,7 +1017,7 @@ def move_to_version(
     """Move everyone on an older published version (or only on ``from_number``) to ``target``.
     Their progress carries over by step key; steps that no longer exist are kept in history."""
     if target.is_draft or target.path_id != p.id:
-        raise Refused("Move people only to a published version of this path.")
+        raise Refused(_("Move people only to a published version of this path."))
     olds = [v for v in p.versions if not v.is_draft and v.number < target.number]
     if from_number is not None:
         olds = [v for v in olds if v.number == from_number]
@@ -1243,7 +1287,7 @@ def start_step(lr: Learning, step_key: str, actor: Actor) -> bool:
     _own(lr, actor.person_id)
     item = _step(lr, step_key)
     if item.locked:
-        raise Refused("This step opens once the steps before it are done.")
+        raise Refused(_("This step opens once the steps before it are done."))
     if item.state is not StepState.NOT_STARTED:
         return False
     return _set_state(lr.assignment, step_key, StepState.IN_PROGRESS, actor)
@@ -1254,16 +1298,18 @@ def self_report(lr: Learning, step_key: str, actor: Actor, note: str = "") -> bo
     item = _step(lr, step_key)
     assert item.node is not None
     if item.locked:
-        raise Refused("This step opens once the steps before it are done.")
+        raise Refused(_("This step opens once the steps before it are done."))
     if item.done:
         return False
     if not item.node.self_report:
-        raise Refused("This step is completed by a sign-off or by the LMS, not by you marking it.")
+        raise Refused(
+            _("This step is completed by a sign-off or by the LMS, not by you marking it.")
+        )
     note = note.strip()
     if item.kind is StepKind.REFLECTION and not note:
-        raise Refused("Write your reflection (a few sentences) before marking it done.")
+        raise Refused(_("Write your reflection (a few sentences) before marking it done."))
     if len(note) > NOTE_MAX:
-        raise Refused(f"Use at most {NOTE_MAX} characters.")
+        raise Refused(_("Use at most %(max)s characters.", max=NOTE_MAX))
     return _set_state(
         lr.assignment, step_key, StepState.COMPLETED, actor, evidence="self_report", note=note
     )
@@ -1273,15 +1319,15 @@ def request_signoff(lr: Learning, step_key: str, actor: Actor, note: str = "") -
     _own(lr, actor.person_id)
     item = _step(lr, step_key)
     if item.kind is None or not item.kind.needs_signoff:
-        raise Refused("This step does not need a sign-off.")
+        raise Refused(_("This step does not need a sign-off."))
     if item.locked:
-        raise Refused("This step opens once the steps before it are done.")
+        raise Refused(_("This step opens once the steps before it are done."))
     if item.done:
-        raise Refused("This step is already done.")
+        raise Refused(_("This step is already done."))
     if step_key in lr.pending:
-        raise Refused("You have already asked; it is waiting for a sign-off.")
+        raise Refused(_("You have already asked; it is waiting for a sign-off."))
     if len(note.strip()) > NOTE_MAX:
-        raise Refused(f"Use at most {NOTE_MAX} characters.")
+        raise Refused(_("Use at most %(max)s characters.", max=NOTE_MAX))
     a = lr.assignment
     row = SignOffRequest(
         registration_id=a.registration_id,
@@ -1365,12 +1411,12 @@ def decide_signoff(r: SignOffRequest, decider: Actor, approve: bool, note: str) 
     if not may_sign_off(r, decider):
         raise Forbidden(r.id)
     if r.status != SignOffStatus.PENDING.value:
-        raise Refused("This request was already decided.")
+        raise Refused(_("This request was already decided."))
     note = note.strip()
     if not approve and not note:
-        raise Refused("Say what is missing, so they know what to do before asking again.")
+        raise Refused(_("Say what is missing, so they know what to do before asking again."))
     if len(note) > NOTE_MAX:
-        raise Refused(f"Use at most {NOTE_MAX} characters.")
+        raise Refused(_("Use at most %(max)s characters.", max=NOTE_MAX))
     r.status = (SignOffStatus.APPROVED if approve else SignOffStatus.DECLINED).value
     r.decided_at = utcnow()
     r.decided_by = decider.name[:255]
@@ -1409,7 +1455,7 @@ def waive(lr: Learning, step_key: str, actor: Actor, note: str) -> bool:
         raise Forbidden(step_key)
     _step(lr, step_key)
     if not note.strip():
-        raise Refused("Say why the step is waived.")
+        raise Refused(_("Say why the step is waived."))
     return _set_state(
         lr.assignment, step_key, StepState.WAIVED, actor, evidence="waived", note=note.strip()
     )

@@ -29,6 +29,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.paths import personal, services, team
@@ -140,16 +141,16 @@ def step(aid: int, key: str) -> Any:
         try:
             if action == "start":
                 services.start_step(lr, key, _actor())
-                message = "Started. Come back here to mark it done when you have finished."
+                message = _("Started. Come back here to mark it done when you have finished.")
             elif action == "done":
                 services.self_report(lr, key, _actor(), note)
-                message = f"“{item.title}” is done."
+                message = _("“%(step)s” is done.", step=item.title)
             elif action == "signoff":
                 services.request_signoff(lr, key, _actor(), note)
-                message = "Sign-off requested. You will see the answer here and on My path."
+                message = _("Sign-off requested. You will see the answer here and on My path.")
             elif action == "waive":
                 services.waive(lr, key, _actor(), note)
-                message = f"“{item.title}” is waived: it counts as done."
+                message = _("“%(step)s” is waived: it counts as done.", step=item.title)
             else:
                 abort(400)
         except services.Forbidden as exc:
@@ -215,9 +216,13 @@ def decide(pk: int) -> Any:
     db.session.commit()
     who = row.person.display_name
     flash(
-        f"Signed off “{row.step_title}” for {who}."
+        _("Signed off “%(step)s” for %(person)s.", step=row.step_title, person=who)
         if approve
-        else f"Declined “{row.step_title}” for {who}; they see your note.",
+        else _(
+            "Declined “%(step)s” for %(person)s; they see your note.",
+            step=row.step_title,
+            person=who,
+        ),
         "success",
     )
     return _see_other("paths.signoffs")
@@ -251,8 +256,20 @@ def assign(pk: int) -> Any:
         else:
             db.session.commit()
             flash(
-                f"Assigned “{p.title}” to {added} {'person' if added == 1 else 'people'}"
-                + (f"; {had} already had it." if had else "."),
+                ngettext(
+                    "Assigned “%(title)s” to %(num)d person; %(had)s already had it.",
+                    "Assigned “%(title)s” to %(num)d people; %(had)s already had it.",
+                    added,
+                    title=p.title,
+                    had=had,
+                )
+                if had
+                else ngettext(
+                    "Assigned “%(title)s” to %(num)d person.",
+                    "Assigned “%(title)s” to %(num)d people.",
+                    added,
+                    title=p.title,
+                ),
                 "success",
             )
             return _see_other("paths.assign", pk=pk)
@@ -305,7 +322,7 @@ def _path_form(row: Path | None) -> Any:
             return _see_other("paths.editor", pk=done.path.id)
         if saved is not None:
             db.session.commit()
-            flash(f"Path “{saved.title}” is saved.", "success")
+            flash(_("Path “%(title)s” is saved.", title=saved.title), "success")
             return _see_other("paths.editor", pk=saved.id)
         if "title" in errors:  # the path whose title this is, to link to
             taken = services.title_taken(ctx.registration_id, row, values)
@@ -368,7 +385,10 @@ def start_draft(pk: int) -> Any:
     v = services.start_draft(p, _actor())
     db.session.commit()
     flash(
-        f"Draft version {v.number} is ready to edit. Learners see nothing until you publish.",
+        _(
+            "Draft version %(number)s is ready to edit. Learners see nothing until you publish.",
+            number=v.number,
+        ),
         "success",
     )
     return _see_other("paths.editor", pk=pk)
@@ -378,8 +398,10 @@ def _draft(p: Path) -> PathVersion:
     v = services.draft_of(p)
     if v is None:
         raise services.Refused(
-            "This path has no draft to change: its published version never changes. "
-            "Start a new draft from the path's page to edit it."
+            _(
+                "This path has no draft to change: its published version never changes. "
+                "Start a new draft from the path's page to edit it."
+            )
         )
     return v
 
@@ -387,7 +409,7 @@ def _draft(p: Path) -> PathVersion:
 @bp.errorhandler(services.Refused)
 def _refused(error: services.Refused) -> Any:
     db.session.rollback()
-    return render_template("errors/http.html", title="Not possible now", message=str(error)), 409
+    return render_template("errors/http.html", title=_("Not possible now"), message=str(error)), 409
 
 
 @bp.post("/manage/<int:pk>/rule")
@@ -401,7 +423,7 @@ def root_rule(pk: int) -> Any:
         flash(next(iter(errors.values())), "error")
     else:
         db.session.commit()
-        flash("How the sets are completed is saved.", "success")
+        flash(_("How the sets are completed is saved."), "success")
     return _see_other("paths.editor", pk=pk)
 
 
@@ -454,7 +476,12 @@ def _node_form(p: Path, row: PathNode | None, is_set: bool, gone: bool = False) 
         saved, errors = services.save_node(v, row, is_set, values, chosen)
         if saved is not None:
             db.session.commit()
-            flash(f"{'Set' if is_set else 'Step'} “{saved.title}” is saved.", "success")
+            flash(
+                _("Set “%(title)s” is saved.", title=saved.title)
+                if is_set
+                else _("Step “%(title)s” is saved.", title=saved.title),
+                "success",
+            )
             return _see_other("paths.editor", pk=p.id, _anchor=f"node-{saved.id}")
     return render_template(
         "paths/node_form.html",
@@ -491,8 +518,10 @@ def _gone(p: Path) -> Any:
     if request.method == "POST" and request.endpoint == "paths.edit_node":
         return _node_form(p, None, is_set="kind" not in request.form, gone=True)
     flash(
-        "That set or step is no longer in the draft: it was deleted (perhaps in another tab). "
-        "Nothing else changed.",
+        _(
+            "That set or step is no longer in the draft: it was deleted (perhaps in another "
+            "tab). Nothing else changed."
+        ),
         "info",
     )
     return _see_other("paths.editor", pk=p.id)
@@ -524,8 +553,14 @@ def delete_node(pk: int, nid: int) -> Any:
         gone = services.delete_node(v, row)
         db.session.commit()
         flash(
-            f"“{title}” is deleted"
-            + (f" with the {gone - 1} items inside it." if gone > 1 else "."),
+            ngettext(
+                "“%(title)s” is deleted with the %(num)d item inside it.",
+                "“%(title)s” is deleted with the %(num)d items inside it.",
+                gone - 1,
+                title=title,
+            )
+            if gone > 1
+            else _("“%(title)s” is deleted.", title=title),
             "success",
         )
         return _see_other("paths.editor", pk=pk)
@@ -566,35 +601,44 @@ def publish(pk: int) -> Any:
     sent = services.whole_number(request.form.get("version"))
     if services.draft_of(p) is None and newest is not None and sent == newest.number:
         # A second click, or the form resent from another tab or the history.
-        flash(f"Version {newest.number} is already published; nothing changed.", "info")
+        flash(
+            _("Version %(number)s is already published; nothing changed.", number=newest.number),
+            "info",
+        )
         return _see_other("paths.editor", pk=pk)
     v = _draft(p)
     if sent is not None and sent != v.number:
         # An old page's button must not publish a newer draft nobody reviewed from it.
         flash(
-            f"Not published: version {sent} was published meanwhile, and the draft is now "
-            f"v{v.number}. Review it here before publishing it.",
+            _(
+                "Not published: version %(sent)s was published meanwhile, and the draft is now "
+                "v%(number)s. Review it here before publishing it.",
+                sent=sent,
+                number=v.number,
+            ),
             "error",
         )
         return _see_other("paths.editor", pk=pk)
     try:
         added = services.publish(v, _actor())
     except services.Refused as exc:
-        flash(f"Not published yet: {exc}", "error")
+        flash(_("Not published yet: %(problem)s", problem=str(exc)), "error")
         return _see_other("paths.editor", pk=pk)
     db.session.commit()
     older = sum(n for num, n in (services.path_rows_for(p).by_version.items()) if num < v.number)
-    flash(
-        f"Version {v.number} is published. {added} "
-        f"{'person holding the role was' if added == 1 else 'people holding the role were'} assigned it."
-        + (
-            f" {older} {'person is' if older == 1 else 'people are'} on an older version: "
-            "they stay there unless you move them."
-            if older
-            else ""
-        ),
-        "success",
+    published = ngettext(
+        "Version %(number)s is published. %(num)d person holding the role was assigned it.",
+        "Version %(number)s is published. %(num)d people holding the role were assigned it.",
+        added,
+        number=v.number,
     )
+    if older:
+        published += " " + ngettext(
+            "%(num)d person is on an older version: they stay there unless you move them.",
+            "%(num)d people are on an older version: they stay there unless you move them.",
+            older,
+        )
+    flash(published, "success")
     return _see_other("paths.editor", pk=pk)
 
 
@@ -611,8 +655,14 @@ def move_version(pk: int) -> Any:
         moved = services.move_to_version(p, target, _actor(), services.whole_number(chosen))
         db.session.commit()
         flash(
-            f"Moved {moved} {'person' if moved == 1 else 'people'} to version {target.number}; "
-            "their completed steps carried over where the step still exists.",
+            ngettext(
+                "Moved %(num)d person to version %(number)s; their completed steps carried over "
+                "where the step still exists.",
+                "Moved %(num)d people to version %(number)s; their completed steps carried over "
+                "where the step still exists.",
+                moved,
+                number=target.number,
+            ),
             "success",
         )
         return _see_other("paths.editor", pk=pk)
