@@ -54,7 +54,9 @@ def test_the_deployments_page_and_its_flash_in_spanish(lms: FakeLms, clean_app: 
     shown = admin.follow(admin.submit(page, "/approve"))
     assert lang_of(shown) == "es"
     words = " ".join(text_of(shown).split())
-    assert "La implementación dep-nueva está aprobada: los accesos desde ella ya funcionan." in words
+    assert (
+        "La implementación dep-nueva está aprobada: los accesos desde ella ya funcionan." in words
+    )
 
 
 def test_setup_form_errors_and_copy_words_in_spanish(lms: FakeLms, clean_app: Any) -> None:
