@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from lti_tool.admin import services
 from lti_tool.errors import PROBLEMS
 from lti_tool.extensions import db
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.models import Deployment, DeploymentStatus, LaunchEvent, utcnow
 
 PAGE_SIZE = 20
@@ -65,15 +66,23 @@ def clock_skew(code: str, detail: str) -> tuple[int | None, str]:
     iat, exp, now = (int(g) for g in match.groups())
     if code == "token_not_yet_valid":
         ahead = iat - now
-        return ahead, (
-            f"The token was issued {ahead} seconds in Wayfinder's future: the LMS server's clock "
-            f"is about {ahead} seconds ahead of Wayfinder's."
+        return ahead, ngettext(
+            "The token was issued %(num)d second in Wayfinder's future: the LMS server's clock is "
+            "about %(num)d second ahead of Wayfinder's.",
+            "The token was issued %(num)d seconds in Wayfinder's future: the LMS server's clock "
+            "is about %(num)d seconds ahead of Wayfinder's.",
+            ahead,
         )
     late = now - exp
-    return late, (
-        f"The token reached Wayfinder {late} seconds after it expired (it was valid for "
-        f"{exp - iat} seconds): the LMS server's clock is about {late} seconds behind "
-        "Wayfinder's, or the browser took that long to post it."
+    return late, ngettext(
+        "The token reached Wayfinder %(num)d second after it expired (it was valid for "
+        "%(valid)d seconds): the LMS server's clock is about %(num)d second behind Wayfinder's, "
+        "or the browser took that long to post it.",
+        "The token reached Wayfinder %(num)d seconds after it expired (it was valid for "
+        "%(valid)d seconds): the LMS server's clock is about %(num)d seconds behind "
+        "Wayfinder's, or the browser took that long to post it.",
+        late,
+        valid=exp - iat,
     )
 
 
@@ -83,19 +92,26 @@ def explain(
     problem = PROBLEMS.get(code)
     if problem is None:
         return Explanation(
-            f"Unrecognised problem ({code or 'no code'})",
-            "Wayfinder recorded a failure it has no description for.",
-            "Look at the detail, and at Wayfinder's server log around that time.",
+            _("Unrecognised problem (%(code)s)", code=code)
+            if code
+            else _("Unrecognised problem (no code)"),
+            _("Wayfinder recorded a failure it has no description for."),
+            _("Look at the detail, and at Wayfinder's server log around that time."),
         )
     what_to_do = problem.admin_fix
     if code == "unknown_deployment":
         what_to_do = {
-            DeploymentStatus.PENDING: (
-                "If this deployment is yours, approve it with the button below; launches from "
-                "it work as soon as it is approved. If you do not recognise it, leave it waiting."
+            DeploymentStatus.PENDING: " ".join(
+                (
+                    _(
+                        "If this deployment is yours, approve it with the button below; launches "
+                        "from it work as soon as it is approved."
+                    ),
+                    _("If you do not recognise it, leave it waiting."),
+                )
             ),
-            DeploymentStatus.ACTIVE: "It has been approved since: nothing left to do.",
-            DeploymentStatus.DISABLED: (
+            DeploymentStatus.ACTIVE: _("It has been approved since: nothing left to do."),
+            DeploymentStatus.DISABLED: _(
                 "It has been disabled since; approve it from the Deployments page if that was "
                 "a mistake."
             ),

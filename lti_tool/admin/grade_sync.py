@@ -16,6 +16,7 @@ from lti_tool.admin.views import bp
 from lti_tool.extensions import db
 from lti_tool.grades import jobs as grade_jobs
 from lti_tool.grades import services as grades
+from lti_tool.i18n import _, ngettext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 
@@ -53,7 +54,7 @@ def retry_grade(send_id: int) -> Any:
         return redirect(url_for("admin.grade_sync"), code=303)
     db.session.commit()
     grade_jobs.dispatch_sync(ctx.registration_id)
-    flash("The score is queued again; it is sent in the background.", "success")
+    flash(_("The score is queued again; it is sent in the background."), "success")
     return redirect(url_for("admin.grade_sync"), code=303)
 
 
@@ -66,7 +67,9 @@ def retry_failed_grades() -> Any:
     if count:
         grade_jobs.dispatch_sync(ctx.registration_id)
     flash(
-        f"{count} failed score(s) queued again." if count else "No failed scores to retry.",
+        ngettext("%(num)d failed score queued again.", "%(num)d failed scores queued again.", count)
+        if count
+        else _("No failed scores to retry."),
         "success",
     )
     return redirect(url_for("admin.grade_sync"), code=303)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import case, select
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import (
     Deployment,
@@ -140,7 +141,8 @@ def validate_registration(
     values: Mapping[str, str], deployment_ids: list[str] | None = None
 ) -> tuple[RegistrationInput | None, dict[str, str]]:
     """Check the values; return (input, {}) or (None, {field: message}). Messages are predicates
-    ("must be ...") so the page can put the field's label and the CLI its option before them."""
+    ("must be ...") so the page can put the field's label and the CLI its option before them
+    (in the request's language on a page; the CLI's are English)."""
     errors: dict[str, str] = {}
     text = {
         k: (values.get(k) or "").strip()
@@ -156,16 +158,17 @@ def validate_registration(
     try:
         platform = PlatformKind(text["platform"] or PlatformKind.OTHER.value)
     except ValueError:
-        errors["platform"] = "must be Moodle, Canvas or another LTI 1.3 platform."
+        errors["platform"] = _("must be Moodle, Canvas or another LTI 1.3 platform.")
         platform = PlatformKind.OTHER
     if not text["issuer"]:
-        errors["issuer"] = "is required: copy the platform ID (issuer) the LMS shows."
+        errors["issuer"] = _("is required: copy the platform ID (issuer) the LMS shows.")
     elif not is_http_url(text["issuer"]):
-        errors["issuer"] = (
-            f"must be a full http(s) URL, such as https://moodle.example.com, not {text['issuer']!r}."
+        errors["issuer"] = _(
+            "must be a full http(s) URL, such as https://moodle.example.com, not %(value)s.",
+            value=repr(text["issuer"]),
         )
     if not text["client_id"]:
-        errors["client_id"] = "is required: copy the client ID the LMS shows for Wayfinder."
+        errors["client_id"] = _("is required: copy the client ID the LMS shows for Wayfinder.")
     deployments = [
         d.strip()
         for d in (deployment_ids if deployment_ids is not None else [text["deployment_id"]])
@@ -174,19 +177,19 @@ def validate_registration(
     for name, limit in MAX_LENGTHS.items():
         given = [text[name]] if name != "deployment_id" else deployments
         if any(len(v) > limit for v in given):
-            errors[name] = f"must be at most {limit} characters."
+            errors[name] = _("must be at most %(num)d characters.", num=limit)
     defaults = platform_defaults(platform, text["issuer"]) if "issuer" not in errors else {}
     endpoints: dict[str, str] = {}
     for name in ENDPOINT_FIELDS:
         value = text[name] or defaults.get(name, "")
         if value and not is_http_url(value):
-            errors[name] = f"must be a full http(s) URL, not {value!r}."
+            errors[name] = _("must be a full http(s) URL, not %(value)s.", value=repr(value))
         elif len(value) > 500:
-            errors[name] = "must be at most 500 characters."
+            errors[name] = _("must be at most %(num)d characters.", num=500)
         endpoints[name] = value
     for name in ("auth_login_url", "key_set_url"):
         if not endpoints[name] and name not in errors and "issuer" not in errors:
-            errors[name] = f"is required for platform {platform.value}."
+            errors[name] = _("is required for platform %(platform)s.", platform=platform.value)
     if errors:
         return None, errors
     return RegistrationInput(
@@ -241,7 +244,7 @@ def update_own_registration(registration_id: int, data: RegistrationInput) -> Re
     reg = registration(registration_id)
     if (reg.issuer, reg.client_id) != (data.issuer, data.client_id):
         raise AdminError(
-            "This form updates only your own registration (same issuer and client ID)."
+            _("This form updates only your own registration (same issuer and client ID).")
         )
     reg.platform = data.platform
     reg.name = data.name
@@ -358,10 +361,10 @@ def approve_deployment_id(registration_id: int, deployment_id: str) -> Deploymen
     holds 255 characters."""
     deployment_id = deployment_id.strip()
     if not deployment_id:
-        raise AdminError("A deployment ID is required: copy it from the LMS.")
+        raise AdminError(_("A deployment ID is required: copy it from the LMS."))
     limit = MAX_LENGTHS["deployment_id"]
     if len(deployment_id) > limit:
-        raise AdminError(f"A deployment ID must be at most {limit} characters.")
+        raise AdminError(_("A deployment ID must be at most %(num)d characters.", num=limit))
     dep = deployment_by_id(registration_id, deployment_id)
     if dep is None:
         dep = Deployment(registration_id=registration_id, deployment_id=deployment_id)
@@ -374,8 +377,18 @@ def disable(dep: Deployment, *, current_deployment_pk: int | None = None) -> Dep
     from: that would end their own session with no way back but the CLI."""
     if current_deployment_pk is not None and dep.id == current_deployment_pk:
         raise AdminError(
-            "You launched Wayfinder from this deployment, so disabling it here would lock you out. "
-            "Disable it from another deployment's launch or with `flask deployments disable`."
+            " ".join(
+                (
+                    _(
+                        "You launched Wayfinder from this deployment, so disabling it here "
+                        "would lock you out."
+                    ),
+                    _(
+                        "Disable it from another deployment's launch or with "
+                        "`flask deployments disable`."
+                    ),
+                )
+            )
         )
     dep.status = DeploymentStatus.DISABLED
     db.session.flush()

@@ -2,12 +2,16 @@
 "Manage tools → configure a tool manually" form and in a Canvas LTI developer key.
 
 Field labels are the ones those screens show (Moodle 4.1+ mod/lti edit form; Canvas developer
-key "Manual Entry"), so the administrator can match them line by line.
+key "Manual Entry"), so the administrator can match them line by line. They are in the page's
+language, which is the LMS's own (translators write them as the LMS shows them); what is pasted
+(addresses, names, parameters) stays as it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from lti_tool.i18n import _
 
 
 @dataclass(frozen=True)
@@ -36,154 +40,232 @@ class ToolUrls:
         )
 
 
+def _sentences(*parts: str) -> str:
+    return " ".join(parts)
+
+
 def moodle_values(urls: ToolUrls, job_role_param: str) -> list[SetupValue]:
+    choose = _("Choose it from the list.")
     return [
-        SetupValue("Tool name", "Wayfinder", "What teachers see in the activity chooser."),
-        SetupValue("Tool URL", urls.launch, "Where Moodle sends every launch."),
-        SetupValue("LTI version", "LTI 1.3", "Choose it from the list.", copy=False),
-        SetupValue("Public key type", "Keyset URL", "Choose it from the list.", copy=False),
+        SetupValue(_("Tool name"), "Wayfinder", _("What teachers see in the activity chooser.")),
+        SetupValue(_("Tool URL"), urls.launch, _("Where Moodle sends every launch.")),
+        SetupValue(_("LTI version"), "LTI 1.3", choose, copy=False),
+        SetupValue(_("Public key type"), _("Keyset URL"), choose, copy=False),
         SetupValue(
-            "Public keyset",
+            _("Public keyset"),
             urls.jwks,
-            "Wayfinder publishes its current and next keys here, so rotating them needs no "
-            "change in Moodle.",
+            _(
+                "Wayfinder publishes its current and next keys here, so rotating them needs no "
+                "change in Moodle."
+            ),
         ),
-        SetupValue("Initiate login URL", urls.login, "Moodle starts every launch here."),
+        SetupValue(_("Initiate login URL"), urls.login, _("Moodle starts every launch here.")),
         SetupValue(
-            "Redirection URI(s)",
+            _("Redirection URI(s)"),
             urls.launch,
-            "Must match exactly, or Moodle shows an error instead of launching.",
+            _("Must match exactly, or Moodle shows an error instead of launching."),
         ),
         SetupValue(
-            "Custom parameters",
+            _("Custom parameters"),
             f"{job_role_param}=Tier 1 agent",
-            f"Optional. {job_role_param}=… gives everyone launching this tool that job role, "
-            "which picks their learning path. Leave it out if job roles come from elsewhere.",
+            _sentences(
+                _("Optional."),
+                _(
+                    "%(parameter)s=\u2026 gives everyone launching this tool that job role, which "
+                    "picks their learning path.",
+                    parameter=job_role_param,
+                ),
+                _("Leave it out if job roles come from elsewhere."),
+            ),
         ),
         SetupValue(
-            "Tool configuration usage",
-            "Show in activity chooser and as a preconfigured tool",
-            "Choose it from the list.",
+            _("Tool configuration usage"),
+            _("Show in activity chooser and as a preconfigured tool"),
+            choose,
             copy=False,
         ),
         SetupValue(
-            "Default launch container",
-            "Embed, without blocks",
-            "Gives Wayfinder the width of the page.",
+            _("Default launch container"),
+            _("Embed, without blocks"),
+            _("Gives Wayfinder the width of the page."),
             copy=False,
         ),
         SetupValue(
-            "Supports Deep Linking (Content-Item Message)",
-            "Ticked",
-            "Lets teachers place a learning path or step as an activity.",
+            _("Supports Deep Linking (Content-Item Message)"),
+            _("Ticked"),
+            _("Lets teachers place a learning path or step as an activity."),
             copy=False,
         ),
-        SetupValue("Content Selection URL", urls.launch, "Where deep linking starts."),
+        SetupValue(_("Content Selection URL"), urls.launch, _("Where deep linking starts.")),
     ]
 
 
-MOODLE_SERVICES = [
-    SetupValue(
-        "IMS LTI Assignment and Grade Services",
-        "Use this service for grade sync and column management",
-        "Progress reaches the Moodle gradebook.",
-        copy=False,
-    ),
-    SetupValue(
-        "IMS LTI Names and Role Provisioning",
-        "Use this service to retrieve members' information as per privacy settings",
-        "Lets Wayfinder sync course rosters.",
-        copy=False,
-    ),
-    SetupValue(
-        "Tool Settings", "Do not use this service", "Wayfinder does not need it.", copy=False
-    ),
-    SetupValue(
-        "Share launcher's name with tool",
-        "Always",
-        'People see colleagues\' names instead of "Colleague".',
-        copy=False,
-    ),
-    SetupValue(
-        "Share launcher's email with tool",
-        "Always",
-        "Optional; used to match people with HR records.",
-        copy=False,
-    ),
-    SetupValue("Accept grades from the tool", "Always", "Needed for grade write-back.", copy=False),
-]
+def moodle_services() -> list[SetupValue]:
+    return [
+        SetupValue(
+            _("IMS LTI Assignment and Grade Services"),
+            _("Use this service for grade sync and column management"),
+            _("Progress reaches the Moodle gradebook."),
+            copy=False,
+        ),
+        SetupValue(
+            _("IMS LTI Names and Role Provisioning"),
+            _("Use this service to retrieve members' information as per privacy settings"),
+            _("Lets Wayfinder sync course rosters."),
+            copy=False,
+        ),
+        SetupValue(
+            _("Tool Settings"),
+            _("Do not use this service"),
+            _("Wayfinder does not need it."),
+            copy=False,
+        ),
+        SetupValue(
+            _("Share launcher's name with tool"),
+            _("Always"),
+            _('People see colleagues\' names instead of "Colleague".'),
+            copy=False,
+        ),
+        SetupValue(
+            _("Share launcher's email with tool"),
+            _("Always"),
+            _("Optional; used to match people with HR records."),
+            copy=False,
+        ),
+        SetupValue(
+            _("Accept grades from the tool"),
+            _("Always"),
+            _("Needed for grade write-back."),
+            copy=False,
+        ),
+    ]
 
-MOODLE_SHOWN_BACK = (
-    "After saving, open the tool's “View configuration details” (the list icon on its card "
-    "in Manage tools). Moodle shows Platform ID, Client ID, Deployment ID, Public keyset URL, "
-    "Access token URL and Authentication request URL: copy them into the form below. The three "
-    "URLs follow from the Platform ID, so you may leave them empty."
-)
+
+def moodle_shown_back() -> str:
+    return _sentences(
+        _(
+            "After saving, open the tool's \u201cView configuration details\u201d (the list icon "
+            "on its card in Manage tools)."
+        ),
+        _(
+            "Moodle shows Platform ID, Client ID, Deployment ID, Public keyset URL, Access token "
+            "URL and Authentication request URL: copy them into the form below."
+        ),
+        _("The three URLs follow from the Platform ID, so you may leave them empty."),
+    )
 
 
 def canvas_values(urls: ToolUrls, job_role_param: str) -> list[SetupValue]:
+    choose = _("Choose it from the list.")
     return [
-        SetupValue("Key Name", "Wayfinder", "Any name; admins see it in the list of keys."),
+        SetupValue(_("Key Name"), "Wayfinder", _("Any name; admins see it in the list of keys.")),
         SetupValue(
-            "Method",
-            "Manual Entry (or Enter URL with the JSON URL below)",
-            "Choose it from the list.",
+            _("Method"),
+            _("Manual Entry (or Enter URL with the JSON URL below)"),
+            choose,
             copy=False,
         ),
         SetupValue(
-            "JSON URL",
+            _("JSON URL"),
             urls.canvas_config,
-            "With Method “Enter URL”, Canvas reads every value below from this address at once.",
+            _(
+                "With Method \u201cEnter URL\u201d, Canvas reads every value below from this "
+                "address at once."
+            ),
         ),
-        SetupValue("Redirect URIs", urls.launch, "Canvas only returns launches to this address."),
-        SetupValue("Title", "Wayfinder", "What people see in course navigation."),
-        SetupValue("Target Link URI", urls.launch, "Where Canvas sends every launch."),
-        SetupValue("OpenID Connect Initiation Url", urls.login, "Canvas starts every launch here."),
-        SetupValue("JWK Method", "Public JWK URL", "Choose it from the list.", copy=False),
         SetupValue(
-            "Public JWK URL",
+            _("Redirect URIs"), urls.launch, _("Canvas only returns launches to this address.")
+        ),
+        SetupValue(_("Title"), "Wayfinder", _("What people see in course navigation.")),
+        SetupValue(_("Target Link URI"), urls.launch, _("Where Canvas sends every launch.")),
+        SetupValue(
+            _("OpenID Connect Initiation Url"), urls.login, _("Canvas starts every launch here.")
+        ),
+        SetupValue(_("JWK Method"), _("Public JWK URL"), choose, copy=False),
+        SetupValue(
+            _("Public JWK URL"),
             urls.jwks,
-            "Wayfinder publishes its current and next keys here, so rotating them needs no "
-            "change in Canvas.",
+            _(
+                "Wayfinder publishes its current and next keys here, so rotating them needs no "
+                "change in Canvas."
+            ),
         ),
         SetupValue(
-            "Custom Fields",
+            _("Custom Fields"),
             "canvas_user_id=$Canvas.user.id\ncanvas_course_id=$Canvas.course.id",
-            f"Canvas's user and course ids, to reach its REST API. Add {job_role_param}=… "
-            "to give everyone launching it a job role.",
+            _sentences(
+                _("Canvas's user and course ids, to reach its REST API."),
+                _(
+                    "Add %(parameter)s=\u2026 to give everyone launching it a job role.",
+                    parameter=job_role_param,
+                ),
+            ),
         ),
     ]
 
 
-CANVAS_SERVICES = [
-    SetupValue(
-        "LTI Advantage Services",
-        "Can create and view assignment data in the gradebook associated with the tool; "
-        "Can view assignment data in the gradebook associated with the tool; "
-        "Can view submission data for assignments associated with the tool; "
-        "Can create and update submission results for assignments associated with the tool; "
-        "Can retrieve user data associated with the context the tool is installed in",
-        "Turn these on for grade write-back and roster sync.",
-        copy=False,
-    ),
-    SetupValue(
-        "Privacy Level",
-        "Public",
-        "Under Additional Settings. Shares names and emails; “Anonymous” works but shows "
-        "everyone as “Colleague”.",
-        copy=False,
-    ),
-    SetupValue(
-        "Placements",
-        "Course Navigation, Account Navigation, Link Selection, Assignment Selection",
-        "Link and assignment selection let teachers place paths and steps (deep linking).",
-        copy=False,
-    ),
-]
+def canvas_services() -> list[SetupValue]:
+    return [
+        SetupValue(
+            _("LTI Advantage Services"),
+            "; ".join(
+                (
+                    _(
+                        "Can create and view assignment data in the gradebook associated with the tool"
+                    ),
+                    _("Can view assignment data in the gradebook associated with the tool"),
+                    _("Can view submission data for assignments associated with the tool"),
+                    _(
+                        "Can create and update submission results for assignments associated "
+                        "with the tool"
+                    ),
+                    _(
+                        "Can retrieve user data associated with the context the tool is "
+                        "installed in"
+                    ),
+                )
+            ),
+            _("Turn these on for grade write-back and roster sync."),
+            copy=False,
+        ),
+        SetupValue(
+            _("Privacy Level"),
+            _("Public"),
+            _sentences(
+                _("Under Additional Settings."),
+                _(
+                    "Shares names and emails; \u201cAnonymous\u201d works but shows everyone as "
+                    "\u201cColleague\u201d."
+                ),
+            ),
+            copy=False,
+        ),
+        SetupValue(
+            _("Placements"),
+            ", ".join(
+                (
+                    _("Course Navigation"),
+                    _("Account Navigation"),
+                    _("Link Selection"),
+                    _("Assignment Selection"),
+                )
+            ),
+            _("Link and assignment selection let teachers place paths and steps (deep linking)."),
+            copy=False,
+        ),
+    ]
 
-CANVAS_SHOWN_BACK = (
-    "Save the key and switch it ON. The Client ID is the number in the key's Details column. "
-    "Install the app (Settings → Apps → View App Configurations → + App → By Client ID); its "
-    "gear menu then shows the Deployment ID. Hosted Canvas uses the Platform ID "
-    "https://canvas.instructure.com and fixed endpoints, which the form fills in."
-)
+
+def canvas_shown_back() -> str:
+    return _sentences(
+        _("Save the key and switch it ON."),
+        _("The Client ID is the number in the key's Details column."),
+        _(
+            "Install the app (Settings \u2192 Apps \u2192 View App Configurations \u2192 + App "
+            "\u2192 By Client ID); its gear menu then shows the Deployment ID."
+        ),
+        _(
+            "Hosted Canvas uses the Platform ID https://canvas.instructure.com and fixed "
+            "endpoints, which the form fills in."
+        ),
+    )

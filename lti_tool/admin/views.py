@@ -23,6 +23,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from lti_tool.admin import diagnostics, services, setup
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l, ngettext
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.models import DeploymentStatus, PlatformKind
 from lti_tool.lti.roles import Role
@@ -41,15 +42,17 @@ FORM_FIELDS = (
     "key_set_url",
 )
 FIELD_LABELS = {
-    "platform": "Platform",
-    "issuer": "Platform ID (issuer)",
-    "client_id": "Client ID",
-    "deployment_id": "Deployment ID",
-    "name": "Name",
-    "auth_login_url": "Authentication request URL",
-    "auth_token_url": "Access token URL",
-    "key_set_url": "Public keyset URL",
+    "platform": _l("Platform"),
+    "issuer": _l("Platform ID (issuer)"),
+    "client_id": _l("Client ID"),
+    "deployment_id": _l("Deployment ID"),
+    "name": _l("Name"),
+    "auth_login_url": _l("Authentication request URL"),
+    "auth_token_url": _l("Access token URL"),
+    "key_set_url": _l("Public keyset URL"),
 }
+# Shown as typed on the Wayfinder server: commands are not translated.
+KEY_COMMANDS = "flask --app lti_tool keys rotate\nflask --app lti_tool keys prune"
 RETURN_TO = {"index": "admin.index", "diagnostics": "admin.diagnostics_page"}
 
 
@@ -103,16 +106,25 @@ def approve(pk: int) -> Any:
     dep = _deployment(ctx, pk)
     if dep.status is DeploymentStatus.DISABLED and not _installation_wide(ctx):
         # Who switched it off is not recorded: it may have been the people who run Wayfinder.
+        command = (
+            f"flask --app lti_tool deployments approve {ctx.registration_id} {dep.deployment_id}"
+        )
         flash(
-            f"Deployment {dep.deployment_id} is switched off. Ask the people who run Wayfinder to "
-            f"enable it (flask --app lti_tool deployments approve {ctx.registration_id} "
-            f"{dep.deployment_id}).",
+            _(
+                "Deployment %(id)s is switched off. Ask the people who run Wayfinder to enable it "
+                "(%(command)s).",
+                id=dep.deployment_id,
+                command=command,
+            ),
             "error",
         )
         return _back()
     dep = services.approve(dep)
     db.session.commit()
-    flash(f"Deployment {dep.deployment_id} is approved: launches from it work now.", "success")
+    flash(
+        _("Deployment %(id)s is approved: launches from it work now.", id=dep.deployment_id),
+        "success",
+    )
     return _back()
 
 
@@ -130,21 +142,28 @@ def disable(pk: int) -> Any:
             return redirect(url_for("admin.index"), code=303)
         db.session.commit()
         flash(
-            f"Deployment {dep.deployment_id} is disabled: its launches are refused until you "
-            "approve it again.",
+            _(
+                "Deployment %(id)s is disabled: its launches are refused until you approve it "
+                "again.",
+                id=dep.deployment_id,
+            ),
             "success",
         )
         return redirect(url_for("admin.index"), code=303)
     return render_template(
         "admin/confirm.html",
-        title=f"Disable deployment {dep.deployment_id}?",
-        message=(
-            "People launching Wayfinder from this deployment will see a page saying it is "
-            "switched off. Their data is kept, and you can approve the deployment again at "
-            "any time."
+        title=_("Disable deployment %(id)s?", id=dep.deployment_id),
+        message=" ".join(
+            (
+                _(
+                    "People launching Wayfinder from this deployment will see a page saying it "
+                    "is switched off."
+                ),
+                _("Their data is kept, and you can approve the deployment again at any time."),
+            )
         ),
         action=url_for("admin.disable", pk=dep.id),
-        button="Disable deployment",
+        button=_("Disable deployment"),
         cancel=url_for("admin.index"),
     )
 
@@ -184,15 +203,24 @@ def setup_page() -> Any:
                 _require_site_admin(ctx)
                 services.update_own_registration(reg.id, data)
                 db.session.commit()
-                added = (
-                    f" Deployment {', '.join(data.deployment_ids)} is approved."
-                    if data.deployment_ids
-                    else ""
-                )
-                flash(f"Your registration is saved.{added}", "success")
+                saved = _("Your registration is saved.")
+                if data.deployment_ids:
+                    saved = " ".join(
+                        (
+                            saved,
+                            ngettext(
+                                "Deployment %(ids)s is approved.",
+                                "Deployments %(ids)s are approved.",
+                                len(data.deployment_ids),
+                                ids=", ".join(data.deployment_ids),
+                            ),
+                        )
+                    )
+                flash(saved, "success")
                 return redirect(url_for("admin.setup_page"), code=303)
             if services.find_registration(data.issuer, data.client_id) is not None:
-                errors["client_id"] = (
+                # Translators: follows the field's label ("Client ID is already registered...").
+                errors["client_id"] = _(
                     "is already registered with this Wayfinder for another LMS. Check that you "
                     "copied this LMS's values; if they are right, ask whoever runs Wayfinder."
                 )
@@ -200,8 +228,19 @@ def setup_page() -> Any:
                 created = services.create_registration(data)
                 db.session.commit()
                 flash(
-                    f"Registered {created.name} (registration {created.id}). Launches from it "
-                    "work now; its administrators see it from their own launches.",
+                    " ".join(
+                        (
+                            _(
+                                "Registered %(name)s (registration %(id)s).",
+                                name=created.name,
+                                id=created.id,
+                            ),
+                            _(
+                                "Launches from it work now; its administrators see it from "
+                                "their own launches."
+                            ),
+                        )
+                    ),
                     "success",
                 )
                 return redirect(url_for("admin.setup_page"), code=303)
@@ -215,18 +254,20 @@ def setup_page() -> Any:
         registration=reg,
         urls=urls,
         moodle=setup.moodle_values(urls, job_role),
-        moodle_services=setup.MOODLE_SERVICES,
-        moodle_shown_back=setup.MOODLE_SHOWN_BACK,
+        moodle_services=setup.moodle_services(),
+        moodle_shown_back=setup.moodle_shown_back(),
         canvas=setup.canvas_values(urls, job_role),
-        canvas_services=setup.CANVAS_SERVICES,
-        canvas_shown_back=setup.CANVAS_SHOWN_BACK,
+        canvas_services=setup.canvas_services(),
+        canvas_shown_back=setup.canvas_shown_back(),
         values=values,
         errors=errors,
         labels=FIELD_LABELS,
         platforms=[
             (
                 p.value,
-                p.value.capitalize() if p is not PlatformKind.OTHER else "Another LTI 1.3 platform",
+                p.value.capitalize()
+                if p is not PlatformKind.OTHER
+                else _("Another LTI 1.3 platform"),
             )
             for p in PlatformKind
         ],
@@ -248,6 +289,7 @@ def keys() -> str:
         installation_wide=_installation_wide(ctx),
         jwks_url=request.host_url.rstrip("/") + "/lti/jwks",
         unencrypted=services.keys_stored_unencrypted(),
+        commands=KEY_COMMANDS,
     )
 
 
@@ -265,13 +307,20 @@ def _installation_wide_only(_error: InstallationWideOnly) -> tuple[str, int]:
     db.session.rollback()
     return render_template(
         "errors/http.html",
-        title="This is done on the Wayfinder server",
-        message=(
-            "Rotating and pruning Wayfinder's signing keys affects every LMS using this "
-            "Wayfinder, so it is done with `flask keys rotate` and `flask keys prune` on the "
-            "server. (Whoever runs Wayfinder can allow LMS site administrators to do it here "
-            "with the ADMIN_PAGES_INSTALLATION_WIDE setting, when every LMS belongs to one "
-            "organisation.)"
+        title=_("This is done on the Wayfinder server"),
+        message=" ".join(
+            (
+                _(
+                    "Rotating and pruning Wayfinder's signing keys affects every LMS using this "
+                    "Wayfinder, so it is done with `flask keys rotate` and `flask keys prune` on "
+                    "the server."
+                ),
+                _(
+                    "(Whoever runs Wayfinder can allow LMS site administrators to do it here "
+                    "with the ADMIN_PAGES_INSTALLATION_WIDE setting, when every LMS belongs to "
+                    "one organisation.)"
+                ),
+            )
         ),
     ), 403
 
@@ -285,22 +334,35 @@ def rotate_keys() -> Any:
         current, upcoming = services.rotate_keys()
         db.session.commit()
         flash(
-            f"Keys rotated: {current.kid} signs from now on; {upcoming.kid} is published as "
-            "the next key.",
+            _(
+                "Keys rotated: %(current)s signs from now on; %(upcoming)s is published as the "
+                "next key.",
+                current=current.kid,
+                upcoming=upcoming.kid,
+            ),
             "success",
         )
         return redirect(url_for("admin.keys"), code=303)
     return render_template(
         "admin/confirm.html",
-        title="Rotate Wayfinder's signing keys?",
-        message=(
-            "The next key, published for a while already, starts signing; the current key is "
-            "retired but stays published for "
-            f"{current_app.config['TOOL_KEY_GRACE_DAYS']} days; a new next key is published. "
-            "This applies to every LMS using this Wayfinder. Nothing changes in the LMSs."
+        title=_("Rotate Wayfinder's signing keys?"),
+        message=" ".join(
+            (
+                ngettext(
+                    "The next key, published for a while already, starts signing; the current "
+                    "key is retired but stays published for %(num)d day; a new next key is "
+                    "published.",
+                    "The next key, published for a while already, starts signing; the current "
+                    "key is retired but stays published for %(num)d days; a new next key is "
+                    "published.",
+                    current_app.config["TOOL_KEY_GRACE_DAYS"],
+                ),
+                _("This applies to every LMS using this Wayfinder."),
+                _("Nothing changes in the LMSs."),
+            )
         ),
         action=url_for("admin.rotate_keys"),
-        button="Rotate keys",
+        button=_("Rotate keys"),
         cancel=url_for("admin.keys"),
     )
 
@@ -313,9 +375,13 @@ def prune_keys() -> Any:
     count = services.prune_keys(current_app.config["TOOL_KEY_GRACE_DAYS"])
     db.session.commit()
     flash(
-        f"Deleted {count} retired key(s) past the grace period."
+        ngettext(
+            "Deleted %(num)d retired key past the grace period.",
+            "Deleted %(num)d retired keys past the grace period.",
+            count,
+        )
         if count
-        else "No retired key is past the grace period; nothing deleted.",
+        else _("No retired key is past the grace period; nothing deleted."),
         "success",
     )
     return redirect(url_for("admin.keys"), code=303)

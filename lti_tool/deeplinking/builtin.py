@@ -8,6 +8,7 @@ them as coming soon, with help text.
 from __future__ import annotations
 
 from lti_tool.deeplinking.content import ContentProvider, Offer
+from lti_tool.i18n import _, _l
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.roles import Role
 
@@ -18,8 +19,10 @@ def _home_offers(_ctx: LaunchContext) -> list[Offer]:
             kind="home",
             item_id="home",
             title="Wayfinder",
-            text="Each person's Wayfinder home: what to learn next and why, their learning path "
-            "and progress, for leaders their team, for trainers their paths and reports.",
+            text=_(
+                "Each person's Wayfinder home: what to learn next and why, their learning path "
+                "and progress, for leaders their team, for trainers their paths and reports."
+            ),
             endpoint="home.index",
         )
     ]
@@ -38,9 +41,13 @@ def _roster_offers(_ctx: LaunchContext) -> list[Offer]:
         Offer(
             kind="roster",
             item_id="course",
-            title="Course roster (instructors)",
-            text="Everyone enrolled in this course as Wayfinder sees them, with roster sync. "
-            "Only instructors can open it: hide it from learners in the LMS.",
+            title=_("Course roster (instructors)"),
+            text=" ".join(
+                (
+                    _("Everyone enrolled in this course as Wayfinder sees them, with roster sync."),
+                    _("Only instructors can open it: hide it from learners in the LMS."),
+                )
+            ),
             endpoint="roster.index",
         )
     ]
@@ -57,37 +64,39 @@ def _not_yet(_ctx: LaunchContext) -> bool:
 BUILTIN_PROVIDERS = (
     ContentProvider(
         kind="home",
-        title="Wayfinder home",
-        description="One link to Wayfinder that shows each person the page for their role.",
+        title=_l("Wayfinder home"),
+        description=_l("One link to Wayfinder that shows each person the page for their role."),
         offers=_home_offers,
         route=_home_route,
         position=10,
     ),
     ContentProvider(
         kind="roster",
-        title="Course roster",
-        description="A link for the course's instructors to its roster and roster sync.",
+        title=_l("Course roster"),
+        description=_l("A link for the course's instructors to its roster and roster sync."),
         offers=_roster_offers,
         route=_roster_route,
         available=_roster_available,
-        unavailable_label="Not available here",
-        unavailable_help="The roster belongs to a course: add Wayfinder from inside a course.",
+        unavailable_label=_l("Not available here"),
+        unavailable_help=_l("The roster belongs to a course: add Wayfinder from inside a course."),
         position=20,
     ),
     ContentProvider(
         kind="catalog",
-        title="Catalog",
-        description="The company's course catalog, where people pick courses for their own goals.",
+        title=_l("Catalog"),
+        description=_l(
+            "The company's course catalog, where people pick courses for their own goals."
+        ),
         available=_not_yet,
-        unavailable_help="The catalog is being built.",
+        unavailable_help=_l("The catalog is being built."),
         position=40,
     ),
     ContentProvider(
         kind="community",
-        title="Community space",
-        description="Tips, questions and answers from colleagues, moderated by your trainers.",
+        title=_l("Community space"),
+        description=_l("Tips, questions and answers from colleagues, moderated by your trainers."),
         available=_not_yet,
-        unavailable_help="The community space is being built.",
+        unavailable_help=_l("The community space is being built."),
         position=50,
     ),
 )

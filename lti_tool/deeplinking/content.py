@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from lti_tool.i18n import _l
 from lti_tool.lti.context import LaunchContext
 
 ITEM_PARAMETER = "wayfinder_item"  # custom parameter naming the placed item, "<kind>:<id>"
@@ -98,10 +99,11 @@ class ContentProvider:
     # Where a launch carrying ``wayfinder_item=<kind>:<id>`` goes: (endpoint, values), or None.
     route: Callable[[str], tuple[str, dict[str, str]] | None] = _nowhere
     available: Callable[[LaunchContext], bool] = _always
-    unavailable_label: str = "Coming soon"
+    # Words people read: lazily translated (_l) for providers made when the app starts.
+    unavailable_label: str = _l("Coming soon")
     unavailable_help: str = ""
     # Shown when the provider is available but has nothing to offer this launch.
-    empty_label: str = "Nothing to add yet"
+    empty_label: str = _l("Nothing to add yet")
     empty_help: str = ""
     position: int = 100
     # Called with what was chosen from this provider, before the answer goes to the LMS (in
@@ -112,7 +114,7 @@ class ContentProvider:
     # finds any one of them by item id, so a choice made on another page still counts.
     search: Callable[[LaunchContext, str, int], OfferPage] | None = None
     lookup: Callable[[LaunchContext, str], Offer | None] | None = None
-    search_label: str = "Search"
+    search_label: str = _l("Search")
 
 
 class ContentRegistry:
@@ -148,7 +150,7 @@ class ContentRegistry:
         for key in keys:
             if key in resolved:
                 continue
-            kind, _, item_id = key.partition(":")
+            kind, _sep, item_id = key.partition(":")
             provider = self._providers.get(kind)
             if provider is None or provider.lookup is None or not provider.available(ctx):
                 continue
@@ -158,7 +160,7 @@ class ContentRegistry:
         return resolved
 
     def route(self, key: str) -> tuple[str, dict[str, str]] | None:
-        kind, _, item_id = key.strip().partition(":")
+        kind, _sep, item_id = key.strip().partition(":")
         provider = self._providers.get(kind)
         return provider.route(item_id) if provider and item_id else None
 

@@ -24,6 +24,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from lti_tool.deeplinking import response as dl_response
 from lti_tool.deeplinking.content import ContentRegistry, Offer, content_registry
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti.context import DEEP_LINKING_REQUEST, LaunchContext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import TOKEN_PARAM, current_launch
@@ -52,7 +53,7 @@ def _browsing(values: Any, registry: ContentRegistry) -> tuple[dict[str, str], d
     `goto=<kind>:<page>` (a new search starts at page 1)."""
     queries: dict[str, str] = {}
     pages: dict[str, int] = {}
-    goto_kind, _, goto_page = (values.get("goto") or "").partition(":")
+    goto_kind, _sep, goto_page = (values.get("goto") or "").partition(":")
     for provider in registry.providers():
         if provider.search is None:
             continue
@@ -161,11 +162,11 @@ def place() -> Any:
         offers = registry.resolve(ctx, list(dict.fromkeys(keys + request.form.getlist("graded"))))
         error = ""
         if not keys:
-            error = "Choose what to add to the course, or Cancel to add nothing."
+            error = _("Choose what to add to the course, or Cancel to add nothing.")
         elif any(key not in offers for key in keys):
-            error = "Something you chose is no longer available. Choose again."
+            error = " ".join((_("Something you chose is no longer available."), _("Choose again.")))
         elif len(keys) > 1 and not ctx.services.deep_linking_accept_multiple:
-            error = "The LMS takes one item at a time here. Choose one."
+            error = " ".join((_("The LMS takes one item at a time here."), _("Choose one.")))
         if error:
             kept = [key for key in keys if key in offers]
             ticked = [key for key in request.form.getlist("graded") if key in offers]
@@ -194,10 +195,11 @@ def place() -> Any:
             if mine and provider.placed is not None:
                 provider.placed(ctx, mine)
         db.session.commit()
+    # Shown by the LMS, in the language the LMS asked for.
     message = (
-        "Nothing was added from Wayfinder."
+        _("Nothing was added from Wayfinder.")
         if cancelled
-        else f"Added from Wayfinder: {', '.join(o.title for o in chosen)}."
+        else _("Added from Wayfinder: %(titles)s.", titles=", ".join(o.title for o in chosen))
     )
     token = dl_response.sign(dl_response.response_claims(ctx, chosen, _page_url, message=message))
     return render_template(

@@ -19,6 +19,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _l, ngettext
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -31,13 +32,24 @@ class Kind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        """The kind's name in the page's language ("Path step")."""
+        return str(KIND_LABELS[self])
+
+    @property
+    def plural(self) -> str:
+        """Several of the kind ("Path steps"), as the trainers' filter lists them."""
+        return str(KIND_PLURALS[self])
 
 
 KIND_LABELS = {
-    Kind.STEP: "Path step",
-    Kind.CATALOG_ITEM: "Catalog item",
-    Kind.COACHING: "Coaching",
+    Kind.STEP: _l("Path step"),
+    Kind.CATALOG_ITEM: _l("Catalog item"),
+    Kind.COACHING: _l("Coaching"),
+}
+KIND_PLURALS = {
+    Kind.STEP: _l("Path steps"),
+    Kind.CATALOG_ITEM: _l("Catalog items"),
+    Kind.COACHING: _l("Coaching sessions"),
 }
 
 
@@ -50,13 +62,26 @@ class RoleAverage:
     count: int
 
     def __str__(self) -> str:
-        return f"rated {self.average:.1f} of 5 by {self.count} people in your role"
+        return str(
+            ngettext(
+                "rated %(average).1f of 5 by %(num)d person in your role",
+                "rated %(average).1f of 5 by %(num)d people in your role",
+                self.count,
+                average=self.average,
+            )
+        )
 
     @property
     def as_reason(self) -> str:
         """The same, leading a line (the page ends it)."""
-        said = str(self)
-        return said[0].upper() + said[1:]
+        return str(
+            ngettext(
+                "Rated %(average).1f of 5 by %(num)d person in your role",
+                "Rated %(average).1f of 5 by %(num)d people in your role",
+                self.count,
+                average=self.average,
+            )
+        )
 
 
 class Rating(TenantScoped, db.Model):  # type: ignore[name-defined,misc]

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, literal_column, select
 
 from lti_tool.extensions import db
 from lti_tool.feedback.models import Kind, Rating
+from lti_tool.i18n import _, date_text
 from lti_tool.insights import dashboard
 from lti_tool.people.models import Person
 
@@ -41,6 +42,11 @@ class Comment:
     stars: int
     comment: str
     at: datetime
+
+    @property
+    def day(self) -> str:
+        """The day it was written, in the page's language ("04 December 2026")."""
+        return date_text(self.at, "dd MMMM y")
 
 
 def _month(column: Any) -> Any:
@@ -75,7 +81,7 @@ def items(kind: Kind | None = None, since: date | None = None) -> list[Item]:
         since,
     )
     rows = [
-        Item(Kind(k), key, title or "(untitled)", int(n), round(float(avg), 2), int(c or 0))
+        Item(Kind(k), key, title or _("(untitled)"), int(n), round(float(avg), 2), int(c or 0))
         for k, key, title, n, avg, c in db.session.execute(query)
     ]
     return sorted(rows, key=lambda r: (-r.count, r.average, r.title))
@@ -143,7 +149,7 @@ def comments(kind: Kind, item_key: str, page: int = 1) -> tuple[list[Comment], b
 
 
 def first_name(given: str, name: str) -> str:
-    return (given or name or "").split(" ")[0] or "A colleague"
+    return (given or name or "").split(" ")[0] or _("A colleague")
 
 
 def item_title(kind: Kind, item_key: str) -> str | None:
@@ -155,8 +161,8 @@ def item_title(kind: Kind, item_key: str) -> str | None:
 def items_table(rows: list[Item]) -> dashboard.Table:
     return dashboard.Table(
         "feedback",
-        "Ratings per item",
-        ["Item", "Kind", "Ratings", "Average stars", "Comments"],
+        _("Ratings per item"),
+        [_("Item"), _("Kind"), _("Ratings"), _("Average stars"), _("Comments")],
         [[r.title, r.kind.label, r.count, r.average, r.comments] for r in rows],
         numeric_from=2,
     )
@@ -172,8 +178,8 @@ def dashboard_feedback(
     labels = [dashboard.label(m) for m in span]
     table = dashboard.Table(
         "feedback",
-        "Average rating per month, by kind",
-        ["Month", "Average stars", "Ratings", *[k.label for k in kinds]],
+        _("Average rating per month, by kind"),
+        [_("Month"), _("Average stars"), _("Ratings"), *[k.label for k in kinds]],
         [
             [labels[i], overall[i], counts[i], *[by_kind[k][i] for k in kinds]]
             for i in range(len(span))

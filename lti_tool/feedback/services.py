@@ -39,6 +39,7 @@ from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
 from lti_tool.coaching.models import CoachingOffer, CoachingSession, SessionStatus
 from lti_tool.extensions import db
 from lti_tool.feedback.models import Dismissal, Kind, Rating, RoleAverage
+from lti_tool.i18n import _, _l
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import LearningEvent, Verb
 from lti_tool.lti.models import utcnow
@@ -52,9 +53,9 @@ WAITING_DAYS = 14
 WAITING_SHOWN = 5
 
 REFUSED = {
-    Kind.STEP: "You can rate a step once you have completed it.",
-    Kind.CATALOG_ITEM: "You can rate an item once you have enrolled in it or completed it.",
-    Kind.COACHING: "Only the person coached can rate a session, once both sides signed it off.",
+    Kind.STEP: _l("You can rate a step once you have completed it."),
+    Kind.CATALOG_ITEM: _l("You can rate an item once you have enrolled in it or completed it."),
+    Kind.COACHING: _l("Only the person coached can rate a session, once both sides signed it off."),
 }
 
 
@@ -74,7 +75,7 @@ def _kind(value: str) -> Kind | None:
 
 
 def _step(person_id: int, subject_id: str) -> Subject | None:
-    path_part, _, key = subject_id.partition(":")
+    path_part, _sep, key = subject_id.partition(":")
     path_id = as_id(path_part)
     if path_id is None or not key:
         return None
@@ -175,17 +176,17 @@ def rate(
     """Save the person's rating; (the rating, {}) or (None, {field: what to fix})."""
     kind = _kind(kind_value)
     if kind is None:
-        return None, {"stars": "This cannot be rated."}
+        return None, {"stars": _("This cannot be rated.")}
     found = subject(person_id, kind, subject_id)
     if found is None:
-        return None, {"stars": REFUSED[kind]}
+        return None, {"stars": str(REFUSED[kind])}
     errors: dict[str, str] = {}
     stars = stars.strip()
     if as_id(stars) not in (1, 2, 3, 4, 5):
-        errors["stars"] = "Choose from 1 to 5 stars."
+        errors["stars"] = _("Choose from 1 to 5 stars.")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = f"Use at most {COMMENT_MAX} characters."
+        errors["comment"] = _("Use at most %(num)d characters.", num=COMMENT_MAX)
     if errors:
         return None, errors
     now = utcnow()

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from lti_tool.extensions import db
 from lti_tool.feedback import report, services
 from lti_tool.feedback.models import Kind
+from lti_tool.i18n import _
 from lti_tool.insights import charts, dashboard
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import TOKEN_PARAM, current_launch, launch_required
@@ -73,7 +74,9 @@ def rate() -> Any:
             back_path=_back_path(),
         ), 400
     db.session.commit()
-    flash(f"Thank you: your rating of “{row.title}” is saved.", "success")
+    flash(
+        _("Thank you: your rating of \u201c%(title)s\u201d is saved.", title=row.title), "success"
+    )
     return redirect(_back(), code=303)
 
 
@@ -88,7 +91,15 @@ def dismiss() -> Any:
         request.form.get("subject", ""),
     ):
         db.session.commit()
-        flash("Hidden from “Waiting for your rating”. You can still rate it from its page.", "info")
+        flash(
+            " ".join(
+                (
+                    _("Hidden from \u201cWaiting for your rating\u201d."),
+                    _("You can still rate it from its page."),
+                )
+            ),
+            "info",
+        )
     return redirect(_back(), code=303)
 
 

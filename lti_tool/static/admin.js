@@ -1,8 +1,13 @@
 // Copy buttons on the admin pages: <button data-copy="ID"> copies the value of the field ID.
-// Loaded from Wayfinder itself (CSP script-src 'self'); no inline script.
+// Loaded from Wayfinder itself (CSP script-src 'self'); no inline script. The words it says come
+// from the page, in its language: data-* attributes of #copy-status (templates/admin/setup.html).
 (function () {
   "use strict";
   var status = document.getElementById("copy-status");
+
+  function words(name) {
+    return (status && status.getAttribute("data-" + name)) || "";
+  }
 
   function announce(message) {
     if (status) {
@@ -23,10 +28,12 @@
   }
 
   function done(button, ok, label) {
-    var original = button.getAttribute("data-label") || button.firstChild.textContent;
-    button.setAttribute("data-label", original);
-    button.firstChild.textContent = ok ? "Copied" : "Press Ctrl+C";
-    announce(ok ? label + " copied." : "Copying was refused; the text is selected, press Ctrl+C.");
+    var original = button.getAttribute("data-original") || button.firstChild.textContent;
+    button.setAttribute("data-original", original);
+    button.firstChild.textContent = ok ? words("copied") : words("press-ctrl-c");
+    announce(ok
+      ? words("copied-message").replace("{what}", label)
+      : words("refused-message"));
     window.setTimeout(function () { button.firstChild.textContent = original; }, 2000);
   }
 
@@ -35,7 +42,9 @@
     if (!button) { return; }
     var field = document.getElementById(button.getAttribute("data-copy"));
     if (!field) { return; }
-    var label = button.textContent.replace(/^Copy\s*/, "") || "Value";
+    // The button reads "Copy<span class=visually-hidden> Tool URL</span>": the hidden part names it.
+    var named = button.querySelector(".visually-hidden");
+    var label = (named && named.textContent.trim()) || words("value");
     var text = field.value;
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(

@@ -1,0 +1,100 @@
+"""The admin pages speak the administrator's LMS language: here Spanish, chosen by the launch's
+launch_presentation locale (as Canvas sends it) or, without one, by the browser."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import requests
+
+from lti_tool.lti.models import DeploymentStatus
+from tests.admin.test_pages import Admin, add_deployment, text_of
+from tests.harness import ADMIN, SYSADMIN, Browser, FakeLms, TokenMutation, launch, problem_code
+from tests.lti.test_launch import as_user
+
+PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
+C = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+class SpanishAdmin(Admin):
+    """An administrator whose LMS speaks Latin American Spanish (Canvas's es-419)."""
+
+    def __init__(self, lms: FakeLms) -> None:  # the launch of Admin, with a locale claim
+        self.lms = lms
+        self.browser = Browser()
+        as_user(lms, [ADMIN, SYSADMIN], sub="admin-es", name="Lucía Admin")
+        lms.spec.extra_claims = {PRESENTATION: {"locale": "es-419"}}
+        saved, lms.mutation = lms.mutation, TokenMutation()
+        attempt = launch(self.browser, lms)
+        lms.mutation = saved
+        assert attempt.launch is not None and attempt.launch.status_code == 200
+        found = re.search(r"lt=([\w.\-]+)", attempt.launch.headers["Content-Location"])
+        assert found is not None
+        self.token = found.group(1)
+
+
+def lang_of(page: requests.Response) -> str:
+    found = re.search(r'<html lang="([^"]+)"', page.text)
+    return found.group(1) if found else ""
+
+
+def test_the_deployments_page_and_its_flash_in_spanish(lms: FakeLms, clean_app: Any) -> None:
+    add_deployment(clean_app, lms.registration_id, "dep-nueva", DeploymentStatus.PENDING)  # type: ignore[attr-defined]
+    admin = SpanishAdmin(lms)
+    page = admin.get("/admin/")
+    assert page.status_code == 200 and lang_of(page) == "es"
+    assert "<h1>Implementaciones</h1>" in page.text
+    assert '<nav class="subnav" aria-label="Administración">' in page.text
+    assert ">Configuración manual</a>" in page.text
+    assert "En espera de aprobación" in page.text
+    assert 'data-label="ID de implementación"' in page.text
+    assert 'Aprobar<span class="visually-hidden"> la implementación dep-nueva</span>' in page.text
+    shown = admin.follow(admin.submit(page, "/approve"))
+    assert lang_of(shown) == "es"
+    words = " ".join(text_of(shown).split())
+    assert (
+        "La implementación dep-nueva está aprobada: los accesos desde ella ya funcionan." in words
+    )
+
+
+def test_setup_form_errors_and_copy_words_in_spanish(lms: FakeLms, clean_app: Any) -> None:
+    admin = SpanishAdmin(lms)
+    page = admin.get("/admin/setup")
+    assert lang_of(page) == "es"
+    # The LMS's own field labels, as a Spanish LMS shows them, and the words admin.js says.
+    assert "Nombre de la herramienta" in page.text
+    assert 'data-copied="Copiado"' in page.text
+    assert 'data-copied-message="Se copió: {what}."' in page.text
+    assert 'Copiar<span class="visually-hidden"> URL de la herramienta</span>' in page.text
+    refused = admin.submit(page, "/admin/setup", issuer="moodle.example.com", client_id=" ")
+    assert refused.status_code == 400 and lang_of(refused) == "es"
+    words = " ".join(text_of(refused).split())
+    assert "No se guardó nada. Corrige los 2 valores marcados abajo." in words
+    assert "ID de cliente es obligatorio: copia el ID de cliente" in words
+    assert "ID de plataforma (issuer) debe ser una URL http(s) completa" in words
+
+
+def test_diagnostics_in_spanish_from_the_browser_language(lms: FakeLms, clean_app: Any) -> None:
+    now = int(time.time())
+    lms.mutation = TokenMutation(claims={"iat": now - 160, "exp": now - 100})
+    assert problem_code(launch(Browser(), lms).final) == "token_expired"
+    lms.mutation = TokenMutation()
+    admin = Admin(lms)  # no locale from the LMS: the browser's language decides
+    admin.browser.session.headers["Accept-Language"] = "es-MX,es;q=0.9,en;q=0.5"
+    page = admin.get("/admin/diagnostics")
+    assert page.status_code == 200 and lang_of(page) == "es"
+    words = " ".join(text_of(page).split())
+    assert "Diagnóstico de accesos" in words
+    assert "1 acceso fallido." in words
+    assert re.search(r"El token llegó a Wayfinder \d+ segundos después de vencer", words)
+    english = Admin(lms, sub="admin-en").get("/admin/diagnostics")
+    assert lang_of(english) == "en" and "1 failed launch." in text_of(english)
+
+
+def test_keys_page_in_spanish_with_commands_as_typed(lms: FakeLms, clean_app: Any) -> None:
+    page = SpanishAdmin(lms).get("/admin/keys")
+    assert lang_of(page) == "es"
+    assert "<h1>Claves de firma</h1>" in page.text
+    assert "flask --app lti_tool keys rotate\nflask --app lti_tool keys prune" in page.text
