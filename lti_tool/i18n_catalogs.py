@@ -52,6 +52,23 @@ SOURCES: tuple[tuple[str, list[tuple[str, str]], dict[str, dict[str, str]]], ...
 def extract() -> Catalog:
     """Every marked string in the sources, as a template catalog."""
     template = Catalog(project="Wayfinder", msgid_bugs_address="", charset="utf-8")
+    for message, location, comments, context in _found():
+        template.add(message, None, [location], auto_comments=comments, context=context)
+    return template
+
+
+def clashes() -> dict[str, set[str]]:
+    """Messages that share a singular but differ as plain text and plurals, or in their plural:
+    a catalog holds one entry per singular, so one of the callers would get the other's words."""
+    forms: dict[tuple[str | None, str], set[str]] = {}
+    for message, _location, _comments, context in _found():
+        singular = message if isinstance(message, str) else message[0]
+        plural = "" if isinstance(message, str) else message[1]
+        forms.setdefault((context, singular), set()).add(plural)
+    return {singular: plurals for (_c, singular), plurals in forms.items() if len(plurals) > 1}
+
+
+def _found() -> Iterable[tuple[str | tuple[str, ...], tuple[str, int], list[str], str | None]]:
     for folder, method_map, options in SOURCES:
         found = extract_from_dir(
             ROOT / folder,
@@ -62,14 +79,7 @@ def extract() -> Catalog:
             strip_comment_tags=True,
         )
         for filename, lineno, message, comments, context in found:
-            template.add(
-                message,
-                None,
-                [(f"{folder}/{filename}", lineno)],
-                auto_comments=comments,
-                context=context,
-            )
-    return template
+            yield message, (f"{folder}/{filename}", lineno), comments, context
 
 
 def languages() -> list[str]:
