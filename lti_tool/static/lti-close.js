@@ -18,9 +18,8 @@
       try { target.postMessage(message, "*"); } catch (e) { /* a closed opener */ }
     });
     if (status) {
-      status.textContent = targets.length
-        ? "Returning to your LMS…"
-        : "You can close this window and return to your LMS.";
+      // The words come from the page (data-returning, data-close-window), in its language.
+      status.textContent = targets.length ? root.dataset.returning : root.dataset.closeWindow;
     }
   }
 
