@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 NOT_TRANSLATED = ("devlauncher",)  # plays the LMS; not part of what a company installs
 GETTEXT = {"_", "gettext", "ngettext", "pgettext", "npgettext", "_l"}
+# Calls whose string arguments are date or time patterns ("dd MMM y", "%Y-%m-%d %H:%M"), not text.
+PATTERNS = {"date_text", "strftime"}
 READ_ATTRIBUTES = {
     "title",
     "alt",
@@ -104,7 +106,7 @@ def untranslated_in_template(source: str) -> list[str]:
             elif value == "endtrans":
                 in_trans -= 1
         elif kind == "operator" and value == "(":
-            calls.append(previous[0] == "name" and previous[1] in GETTEXT)
+            calls.append(previous[0] == "name" and previous[1] in GETTEXT | PATTERNS)
         elif kind == "operator" and value == ")":
             if calls:
                 calls.pop()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
+from lti_tool.lti.roles import Role
 from lti_tool.tenancy import TenantScoped
 
 
@@ -89,3 +90,9 @@ class Membership(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     course: Mapped[Course] = relationship(back_populates="memberships")
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The course roles in the page's language ("Learner", "Aprendiz"), as recorded."""
+        known = {role.value: role for role in Role}
+        return [known[name].label if name in known else name.capitalize() for name in self.roles]
