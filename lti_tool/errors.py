@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask import Flask, Response, render_template, request
 from flask_babel.speaklater import LazyString
@@ -20,7 +20,7 @@ from lti_tool.store import StoreUnavailable
 log = logging.getLogger(__name__)
 
 
-Words = LazyString | tuple[LazyString, ...]
+Words: TypeAlias = "LazyString | tuple[LazyString, ...]"
 
 
 def words(text: Words) -> str:
