@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from flask_babel import lazy_ngettext
 from flask_babel.speaklater import LazyString
 
-from lti_tool.i18n import _, _l
+from lti_tool.i18n import _, _l, ngettext
 
 # Every sentence Wayfinder's jobs write that a page shows, exactly as the job writes it in
-# English, with its values as named placeholders.
+# English, with its values as named placeholders; a count is %(num)d in both English forms.
 SENTENCES: tuple[LazyString, ...] = (
     # lti_tool.jobs.services
     _l("Waiting for a worker."),
@@ -38,7 +39,11 @@ SENTENCES: tuple[LazyString, ...] = (
         "Synced %(members)s members: %(new)s new, %(inactive)s inactive in the LMS, %(removed)s "
         "no longer in the course."
     ),
-    _l("%(count)s job role(s) changed from the LMS's values."),
+    lazy_ngettext(
+        "%(num)d job role changed from the LMS's values.",
+        "%(num)d job roles changed from the LMS's values.",
+        0,
+    ),
     _l("The roster was longer than the page limit, so nobody was deactivated."),
     _l("The job names no course."),
     _l("The course no longer exists in Wayfinder."),
@@ -64,26 +69,41 @@ SENTENCES: tuple[LazyString, ...] = (
     _l("Trying again later."),
 )
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 _NEXT_SENTENCE = re.compile(r"(?<=[.;:])\s+")
 
 
-def _english(sentence: LazyString) -> str:
-    text = sentence._args[0]  # the msgid: lazy_gettext(msgid)
-    return str(text)
+def _forms(sentence: LazyString) -> tuple[str, ...]:
+    """The English msgid (or singular and plural) a marked sentence was made from."""
+    args = sentence._args  # lazy_gettext(msgid) or lazy_ngettext(singular, plural, num)
+    return (str(args[0]), str(args[1])) if len(args) == 3 else (str(args[0]),)
+
+
+def _regex(english: str) -> re.Pattern[str]:
+    pieces = _PLACEHOLDER.split(english)
+    regex = "".join(
+        re.escape(piece) if n % 2 == 0 else f"(?P<{piece}>.+?)" for n, piece in enumerate(pieces)
+    )
+    return re.compile(regex + r"(?=\s|$)")
 
 
 @cache
-def _patterns() -> tuple[tuple[re.Pattern[str], LazyString], ...]:
-    found = []
-    for sentence in SENTENCES:
-        pieces = _PLACEHOLDER.split(_english(sentence))
-        regex = "".join(
-            re.escape(piece) if n % 2 == 0 else f"(?P<{piece}>.+?)"
-            for n, piece in enumerate(pieces)
-        )
-        found.append((re.compile(regex + r"(?=\s|$)"), sentence))
-    return tuple(found)
+def _patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    return tuple(
+        (_regex(english), _forms(sentence))
+        for sentence in SENTENCES
+        for english in _forms(sentence)
+    )
+
+
+def _say(forms: tuple[str, ...], values: dict[str, str]) -> str:
+    if len(forms) == 2:
+        try:
+            num = int(values.pop("num"))
+        except (KeyError, ValueError):
+            return ""
+        return ngettext(forms[0], forms[1], num, **values)
+    return _(forms[0], **values)
 
 
 def shown(message: str | None) -> str:
@@ -93,10 +113,11 @@ def shown(message: str | None) -> str:
     out: list[str] = []
     rest = message.strip()
     while rest:
-        for pattern, sentence in _patterns():
+        for pattern, forms in _patterns():
             match = pattern.match(rest)
-            if match:
-                out.append(_(_english(sentence), **match.groupdict()))
+            said = _say(forms, match.groupdict()) if match else ""
+            if match and said:
+                out.append(said)
                 rest = rest[match.end() :].lstrip()
                 break
         else:

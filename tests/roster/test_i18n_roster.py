@@ -64,3 +64,13 @@ def test_job_messages_are_read_sentence_by_sentence(app: Any) -> None:
         assert wording.shown("") == ""
     with app.test_request_context():
         assert wording.shown(stored) == stored
+
+
+def test_a_count_in_a_job_message_takes_the_right_form(app: Any) -> None:
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert wording.shown("1 job role changed from the LMS's values.") == (
+            "1 puesto cambió según los valores del LMS."
+        )
+        assert wording.shown("Running. 3 job roles changed from the LMS's values.") == (
+            "En curso. 3 puestos cambiaron según los valores del LMS."
+        )
