@@ -5,228 +5,328 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask import Flask, Response, render_template, request
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _, _l
 from lti_tool.lti.keys import NoToolKey
 from lti_tool.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 
+Words: TypeAlias = "LazyString | tuple[LazyString, ...]"
+
+
+def words(text: Words) -> str:
+    """Marked text in the page's language; a tuple is sentences translated one by one."""
+    if isinstance(text, tuple):
+        return " ".join(str(sentence) for sentence in text)
+    return str(text)
+
+
 @dataclass(frozen=True)
 class Problem:
-    title: str
-    explanation: str
-    admin_fix: str
+    """A failure in plain words. The texts are marked (lazy): each reads in the page's language
+    (English outside a request) through the properties."""
+
+    title_words: Words
+    explanation_words: Words
+    admin_fix_words: Words
     status: int = 400
 
+    @property
+    def title(self) -> str:
+        return words(self.title_words)
 
-RELAUNCH = "Open Wayfinder again from your course or the LMS menu."
+    @property
+    def explanation(self) -> str:
+        return words(self.explanation_words)
+
+    @property
+    def admin_fix(self) -> str:
+        return words(self.admin_fix_words)
+
+
+RELAUNCH = _l("Open Wayfinder again from your course or the LMS menu.")
+SYNC_CLOCKS = _l("The clocks of the LMS and Wayfinder servers differ: sync both with NTP.")
 
 PROBLEMS: dict[str, Problem] = {
     "login_missing_param": Problem(
-        "The LMS did not start the login properly",
-        "The login request is missing a required value.",
-        "Check that the tool's login URL in the LMS is Wayfinder's /lti/login and that the LMS "
-        "sends iss, login_hint and target_link_uri.",
+        _l("The LMS did not start the login properly"),
+        _l("The login request is missing a required value."),
+        _l(
+            "Check that the tool's login URL in the LMS is Wayfinder's /lti/login and that the "
+            "LMS sends iss, login_hint and target_link_uri."
+        ),
     ),
     "unknown_registration": Problem(
-        "This LMS is not registered with Wayfinder",
-        "Wayfinder has no registration for the platform and client ID this launch came from.",
-        "Register the platform (issuer and client ID exactly as the LMS shows them) with "
-        "`flask registrations add`, or install Wayfinder through dynamic registration.",
+        _l("This LMS is not registered with Wayfinder"),
+        _l("Wayfinder has no registration for the platform and client ID this launch came from."),
+        _l(
+            "Register the platform (issuer and client ID exactly as the LMS shows them) with "
+            "`flask registrations add`, or install Wayfinder through dynamic registration."
+        ),
         403,
     ),
     "ambiguous_registration": Problem(
-        "Wayfinder cannot tell which registration to use",
-        "Several registrations share this platform and the LMS did not say which client ID it uses.",
-        "Make the LMS send client_id with the login request, or disable the unused registrations.",
+        _l("Wayfinder cannot tell which registration to use"),
+        _l(
+            "Several registrations share this platform and the LMS did not say which client ID "
+            "it uses."
+        ),
+        _l(
+            "Make the LMS send client_id with the login request, or disable the unused "
+            "registrations."
+        ),
     ),
     "registration_disabled": Problem(
-        "Wayfinder is switched off for this LMS",
-        "The registration this launch came from has been disabled.",
-        "Re-enable it with `flask registrations enable` if it was disabled by mistake.",
+        _l("Wayfinder is switched off for this LMS"),
+        _l("The registration this launch came from has been disabled."),
+        _l("Re-enable it with `flask registrations enable` if it was disabled by mistake."),
         403,
     ),
     "state_missing": Problem(
-        "The launch is incomplete",
-        "The LMS returned without the login state Wayfinder gave it.",
-        "Check that the LMS returns the OIDC state parameter unchanged.",
+        _l("The launch is incomplete"),
+        _l("The LMS returned without the login state Wayfinder gave it."),
+        _l("Check that the LMS returns the OIDC state parameter unchanged."),
     ),
     "state_unknown": Problem(
-        "This launch has expired or was already used",
-        "The login took too long, or this page was opened a second time. " + RELAUNCH,
-        "If this happens for everyone, check that all Wayfinder processes share one database or "
-        "Redis (launch state must be shared) and that clocks are right.",
+        _l("This launch has expired or was already used"),
+        (_l("The login took too long, or this page was opened a second time."), RELAUNCH),
+        _l(
+            "If this happens for everyone, check that all Wayfinder processes share one database "
+            "or Redis (launch state must be shared) and that clocks are right."
+        ),
     ),
     "cookies_blocked": Problem(
-        "Your browser blocked Wayfinder inside the LMS page",
-        "Your browser does not let Wayfinder keep its login state inside the LMS frame.",
-        "Nothing is misconfigured: the browser blocks third-party cookies and the LMS does not offer "
-        "LTI Platform Storage. People can open Wayfinder in a new window, or the tool can be set to "
-        "open in a new window in the LMS.",
+        _l("Your browser blocked Wayfinder inside the LMS page"),
+        _l("Your browser does not let Wayfinder keep its login state inside the LMS frame."),
+        (
+            _l(
+                "Nothing is misconfigured: the browser blocks third-party cookies and the LMS "
+                "does not offer LTI Platform Storage."
+            ),
+            _l(
+                "People can open Wayfinder in a new window, or the tool can be set to open in a "
+                "new window in the LMS."
+            ),
+        ),
     ),
     "not_https": Problem(
-        "Wayfinder is not being served over HTTPS",
-        "The launch reached Wayfinder over plain http, so your browser dropped the secure cookie "
-        "that ties the launch to you.",
-        "Serve Wayfinder over HTTPS. Behind a TLS-terminating proxy, set PROXY_FIX to the number of "
-        "proxies and make the proxy send X-Forwarded-Proto and X-Forwarded-Host.",
+        _l("Wayfinder is not being served over HTTPS"),
+        _l(
+            "The launch reached Wayfinder over plain http, so your browser dropped the secure "
+            "cookie that ties the launch to you."
+        ),
+        (
+            _l("Serve Wayfinder over HTTPS."),
+            _l(
+                "Behind a TLS-terminating proxy, set PROXY_FIX to the number of proxies and make "
+                "the proxy send X-Forwarded-Proto and X-Forwarded-Host."
+            ),
+        ),
     ),
     "storage_mismatch": Problem(
-        "The launch could not be confirmed",
-        "The login state kept by the LMS page does not match this launch.",
-        "Open Wayfinder again. If it persists, the LMS's LTI Platform Storage may be failing.",
+        _l("The launch could not be confirmed"),
+        _l("The login state kept by the LMS page does not match this launch."),
+        (
+            _l("Open Wayfinder again."),
+            _l("If it persists, the LMS's LTI Platform Storage may be failing."),
+        ),
     ),
     "token_missing": Problem(
-        "The LMS did not send a launch token",
-        "The launch arrived without an id_token.",
-        "The tool's redirect URI in the LMS must be Wayfinder's /lti/launch.",
+        _l("The LMS did not send a launch token"),
+        _l("The launch arrived without an id_token."),
+        _l("The tool's redirect URI in the LMS must be Wayfinder's /lti/launch."),
     ),
     "token_malformed": Problem(
-        "The launch token is not readable",
-        "The id_token sent by the LMS is not a well-formed signed token.",
-        "Check for a proxy or plugin that alters the form the LMS posts.",
+        _l("The launch token is not readable"),
+        _l("The id_token sent by the LMS is not a well-formed signed token."),
+        _l("Check for a proxy or plugin that alters the form the LMS posts."),
     ),
     "no_kid": Problem(
-        "The launch token does not name its signing key",
-        "The id_token header has no key ID (kid), so Wayfinder cannot check its signature.",
-        "The platform must sign id_tokens with a key listed, with its kid, in its JWKS.",
+        _l("The launch token does not name its signing key"),
+        _l("The id_token header has no key ID (kid), so Wayfinder cannot check its signature."),
+        _l("The platform must sign id_tokens with a key listed, with its kid, in its JWKS."),
     ),
     "unknown_kid": Problem(
-        "The launch is signed with a key Wayfinder does not know",
-        "The key that signed this launch is not in the platform's published keys (JWKS).",
-        "Check the platform's public keyset URL in the registration; if the LMS rotated its keys, "
-        "this resolves itself once its JWKS lists the new key.",
+        _l("The launch is signed with a key Wayfinder does not know"),
+        _l("The key that signed this launch is not in the platform's published keys (JWKS)."),
+        _l(
+            "Check the platform's public keyset URL in the registration; if the LMS rotated its "
+            "keys, this resolves itself once its JWKS lists the new key."
+        ),
         401,
     ),
     "jwks_unreachable": Problem(
-        "Wayfinder could not fetch the LMS's public keys",
-        "The platform's public keyset URL did not answer.",
-        "Check the keyset URL in the registration, and that Wayfinder's server can reach the LMS "
-        "(DNS, firewall, proxy).",
+        _l("Wayfinder could not fetch the LMS's public keys"),
+        _l("The platform's public keyset URL did not answer."),
+        _l(
+            "Check the keyset URL in the registration, and that Wayfinder's server can reach the "
+            "LMS (DNS, firewall, proxy)."
+        ),
         502,
     ),
     "jwks_malformed": Problem(
-        "The LMS's public keys are unreadable",
-        "The platform's public keyset URL answered with something that is not a JWKS.",
-        "Open the keyset URL in a browser: it must return JSON with a `keys` list.",
+        _l("The LMS's public keys are unreadable"),
+        _l("The platform's public keyset URL answered with something that is not a JWKS."),
+        _l("Open the keyset URL in a browser: it must return JSON with a `keys` list."),
         502,
     ),
     "bad_algorithm": Problem(
-        "The launch token is signed in a way Wayfinder refuses",
-        "LTI 1.3 launches must be signed with RSA (RS256); this one is not.",
-        "Check the platform's signing configuration.",
+        _l("The launch token is signed in a way Wayfinder refuses"),
+        _l("LTI 1.3 launches must be signed with RSA (RS256); this one is not."),
+        _l("Check the platform's signing configuration."),
         401,
     ),
     "bad_signature": Problem(
-        "The launch token's signature is invalid",
-        "The id_token was not signed by the platform's key, or was changed on the way.",
-        "Check the platform's public keyset URL in the registration.",
+        _l("The launch token's signature is invalid"),
+        _l("The id_token was not signed by the platform's key, or was changed on the way."),
+        _l("Check the platform's public keyset URL in the registration."),
         401,
     ),
     "token_expired": Problem(
-        "The launch token has expired",
-        "The id_token arrived after its expiry time. " + RELAUNCH,
-        "If this happens often, the clocks of the LMS and Wayfinder servers differ: sync both with NTP.",
+        _l("The launch token has expired"),
+        (_l("The id_token arrived after its expiry time."), RELAUNCH),
+        _l(
+            "If this happens often, the clocks of the LMS and Wayfinder servers differ: sync "
+            "both with NTP."
+        ),
         401,
     ),
     "token_not_yet_valid": Problem(
-        "The launch token is dated in the future",
-        "The id_token says it was issued later than now.",
-        "The clocks of the LMS and Wayfinder servers differ: sync both with NTP.",
+        _l("The launch token is dated in the future"),
+        _l("The id_token says it was issued later than now."),
+        SYNC_CLOCKS,
         401,
     ),
     "wrong_issuer": Problem(
-        "The launch came from a different platform than the login",
-        "The id_token's issuer is not the platform that started the login.",
-        "Check that the registration's issuer matches the LMS exactly.",
+        _l("The launch came from a different platform than the login"),
+        _l("The id_token's issuer is not the platform that started the login."),
+        _l("Check that the registration's issuer matches the LMS exactly."),
         401,
     ),
     "wrong_audience": Problem(
-        "The launch token is meant for another tool",
-        "The id_token's audience does not include Wayfinder's client ID.",
-        "Check that the client ID in Wayfinder's registration is the one the LMS shows for this tool.",
+        _l("The launch token is meant for another tool"),
+        _l("The id_token's audience does not include Wayfinder's client ID."),
+        _l(
+            "Check that the client ID in Wayfinder's registration is the one the LMS shows for "
+            "this tool."
+        ),
         401,
     ),
     "azp_mismatch": Problem(
-        "The launch token names another authorized party",
-        "The id_token's azp claim is not Wayfinder's client ID.",
-        "Check the client ID in the registration.",
+        _l("The launch token names another authorized party"),
+        _l("The id_token's azp claim is not Wayfinder's client ID."),
+        _l("Check the client ID in the registration."),
         401,
     ),
     "nonce_mismatch": Problem(
-        "The launch does not belong to this login",
-        "The id_token's nonce is not the one Wayfinder issued for this login.",
-        "Nothing to configure; open Wayfinder again from the LMS.",
+        _l("The launch does not belong to this login"),
+        _l("The id_token's nonce is not the one Wayfinder issued for this login."),
+        _l("Nothing to configure; open Wayfinder again from the LMS."),
         401,
     ),
     "replayed": Problem(
-        "This launch was already used",
-        "Each launch can be used once. " + RELAUNCH,
-        "Nothing to configure. Repeated occurrences may mean someone is replaying launches.",
+        _l("This launch was already used"),
+        (_l("Each launch can be used once."), RELAUNCH),
+        (
+            _l("Nothing to configure."),
+            _l("Repeated occurrences may mean someone is replaying launches."),
+        ),
         401,
     ),
     "wrong_version": Problem(
-        "The LMS spoke an LTI version Wayfinder does not support",
-        "The launch is not LTI 1.3.0.",
-        "Configure the tool as LTI 1.3 (LTI Advantage) in the LMS.",
+        _l("The LMS spoke an LTI version Wayfinder does not support"),
+        _l("The launch is not LTI 1.3.0."),
+        _l("Configure the tool as LTI 1.3 (LTI Advantage) in the LMS."),
     ),
     "wrong_message_type": Problem(
-        "Wayfinder cannot handle this kind of launch",
-        "The LMS sent a message type Wayfinder does not support.",
-        "Place Wayfinder as a resource link or through deep linking (content selection).",
+        _l("Wayfinder cannot handle this kind of launch"),
+        _l("The LMS sent a message type Wayfinder does not support."),
+        _l("Place Wayfinder as a resource link or through deep linking (content selection)."),
     ),
     "deep_linking_invalid": Problem(
-        "The LMS asked for content in a way Wayfinder cannot answer",
-        "The LMS opened Wayfinder to pick content to add to your course, but did not say where to "
-        "send the choice back, or does not accept the kind of link Wayfinder makes. Nothing was "
-        "added. Try adding the activity again; if it keeps happening, tell your LMS administrator.",
-        "The deep-linking request must carry a deep_link_return_url on the LMS's own address "
-        "(an origin registered for it) and accept ltiResourceLink items; the detail below says "
-        "what was wrong. If the LMS answers on another address than its issuer, add that origin "
-        "to the registration (`flask registrations add --frame-origin`).",
+        _l("The LMS asked for content in a way Wayfinder cannot answer"),
+        (
+            _l(
+                "The LMS opened Wayfinder to pick content to add to your course, but did not say "
+                "where to send the choice back, or does not accept the kind of link Wayfinder "
+                "makes."
+            ),
+            _l("Nothing was added."),
+            _l(
+                "Try adding the activity again; if it keeps happening, tell your LMS administrator."
+            ),
+        ),
+        (
+            _l(
+                "The deep-linking request must carry a deep_link_return_url on the LMS's own "
+                "address (an origin registered for it) and accept ltiResourceLink items; the "
+                "detail below says what was wrong."
+            ),
+            _l(
+                "If the LMS answers on another address than its issuer, add that origin to the "
+                "registration (`flask registrations add --frame-origin`)."
+            ),
+        ),
     ),
     "missing_claim": Problem(
-        "The launch is missing required information",
-        "The id_token lacks a value every LTI 1.3 launch must carry.",
-        "Check the platform's LTI 1.3 configuration; the detail below names the missing value.",
+        _l("The launch is missing required information"),
+        _l("The id_token lacks a value every LTI 1.3 launch must carry."),
+        _l("Check the platform's LTI 1.3 configuration; the detail below names the missing value."),
     ),
     "unknown_deployment": Problem(
-        "This deployment of Wayfinder is waiting for approval",
-        "The LMS launched Wayfinder from a deployment Wayfinder has not seen before. It has been "
-        "recorded and is waiting for a Wayfinder administrator to approve it.",
-        "Approve it with `flask deployments approve`, using the registration and deployment ID shown "
-        "below. Launches work as soon as it is approved.",
+        _l("This deployment of Wayfinder is waiting for approval"),
+        (
+            _l("The LMS launched Wayfinder from a deployment Wayfinder has not seen before."),
+            _l("It has been recorded and is waiting for a Wayfinder administrator to approve it."),
+        ),
+        (
+            _l(
+                "Approve it with `flask deployments approve`, using the registration and "
+                "deployment ID shown below."
+            ),
+            _l("Launches work as soon as it is approved."),
+        ),
         403,
     ),
     "deployment_disabled": Problem(
-        "This deployment of Wayfinder is switched off",
-        "The deployment this launch came from has been disabled.",
-        "Re-approve it with `flask deployments approve` if that was a mistake.",
+        _l("This deployment of Wayfinder is switched off"),
+        _l("The deployment this launch came from has been disabled."),
+        _l("Re-approve it with `flask deployments approve` if that was a mistake."),
         403,
     ),
     "target_link_uri_mismatch": Problem(
-        "The launch points somewhere else",
-        "The launch's target link is not the one the login asked for, or is not a Wayfinder address.",
-        "The target link URI in the LMS must be this Wayfinder's address.",
+        _l("The launch points somewhere else"),
+        _l(
+            "The launch's target link is not the one the login asked for, or is not a Wayfinder "
+            "address."
+        ),
+        _l("The target link URI in the LMS must be this Wayfinder's address."),
     ),
     "launch_required": Problem(
-        "Please open Wayfinder from your LMS",
-        "Wayfinder is opened from inside your company's LMS, and this page has no launch behind it, "
-        "or the launch has expired. " + RELAUNCH,
-        "Nothing to configure.",
+        _l("Please open Wayfinder from your LMS"),
+        (
+            _l(
+                "Wayfinder is opened from inside your company's LMS, and this page has no launch "
+                "behind it, or the launch has expired."
+            ),
+            RELAUNCH,
+        ),
+        _l("Nothing to configure."),
         401,
     ),
     "forbidden_role": Problem(
-        "This page is not for your role",
-        "Your role in this course does not give access to this page.",
-        "Roles come from the LMS; check the person's role in the course.",
+        _l("This page is not for your role"),
+        _l("Your role in this course does not give access to this page."),
+        _l("Roles come from the LMS; check the person's role in the course."),
         403,
     ),
 }
@@ -252,8 +352,19 @@ def render_problem(
     code: str, detail: str = "", status: int | None = None, **context: Any
 ) -> Response:
     problem = PROBLEMS[code]
+    registration_id, deployment_id = context.get("registration_id"), context.get("deployment_id")
+    approve_command = (
+        f"flask --app lti_tool deployments approve {registration_id} {deployment_id}"
+        if code == "unknown_deployment" and registration_id and deployment_id
+        else ""
+    )
     html = render_template(
-        "errors/problem.html", code=code, problem=problem, detail=detail, **context
+        "errors/problem.html",
+        code=code,
+        problem=problem,
+        detail=detail,
+        approve_command=approve_command,
+        **context,
     )
     return Response(html, status=status or problem.status)
 
@@ -279,9 +390,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> tuple[str, int]:
         return _page(
-            "This form has expired",
-            "The page was open too long or was opened outside your launch. Go back, reload the "
-            "page and submit again; what you typed is still in the form.",
+            _("This form has expired"),
+            " ".join(
+                (
+                    _("The page was open too long or was opened outside your launch."),
+                    _(
+                        "Go back, reload the page and submit again; what you typed is still in the form."
+                    ),
+                )
+            ),
             400,
         )
 
@@ -289,10 +406,19 @@ def init_app(app: Flask) -> None:
     def _store_unavailable(error: StoreUnavailable) -> tuple[str, int]:
         log.error("shared store unavailable: %s", error)
         return _page(
-            "Wayfinder is briefly unavailable",
-            "Wayfinder cannot reach its session store right now, so nothing was changed. Try "
-            "again in a minute. Administrators: check that Redis (REDIS_URL) is running and "
-            "reachable from Wayfinder's servers.",
+            _("Wayfinder is briefly unavailable"),
+            " ".join(
+                (
+                    _(
+                        "Wayfinder cannot reach its session store right now, so nothing was changed."
+                    ),
+                    _("Try again in a minute."),
+                    _(
+                        "Administrators: check that Redis (REDIS_URL) is running and reachable "
+                        "from Wayfinder's servers."
+                    ),
+                )
+            ),
             503,
         )
 
@@ -300,9 +426,16 @@ def init_app(app: Flask) -> None:
     def _no_tool_key(error: NoToolKey) -> tuple[str, int]:
         log.error("signing key unavailable: %s", error)
         return _page(
-            "Wayfinder cannot sign right now",
-            "Wayfinder needs its signing key to answer the LMS, and cannot use it, so nothing "
-            f"was changed. Administrators: {error}",
+            _("Wayfinder cannot sign right now"),
+            " ".join(
+                (
+                    _(
+                        "Wayfinder needs its signing key to answer the LMS, and cannot use it, so "
+                        "nothing was changed."
+                    ),
+                    _("Administrators: %(problem)s", problem=str(error)),
+                )
+            ),
             503,
         )
 
@@ -311,15 +444,28 @@ def init_app(app: Flask) -> None:
         if error.code and error.code < 400:
             return error
         code = error.code or 500
-        return _page(error.name, _HTTP_MESSAGES.get(code, error.description or ""), code)
+        title = _HTTP_TITLES.get(code)
+        message = _HTTP_MESSAGES.get(code)
+        return _page(
+            str(title) if title else error.name,
+            words(message) if message else error.description or "",
+            code,
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return _page(
-            "Something went wrong",
-            "Wayfinder hit an unexpected problem and nothing was saved. Try again; if it keeps "
-            "happening, tell your LMS administrator the time it happened.",
+            _("Something went wrong"),
+            " ".join(
+                (
+                    _("Wayfinder hit an unexpected problem and nothing was saved."),
+                    _(
+                        "Try again; if it keeps happening, tell your LMS administrator the time it "
+                        "happened."
+                    ),
+                )
+            ),
             500,
         )
 
@@ -330,9 +476,25 @@ def _page(title: str, message: str, status: int) -> tuple[str, int]:
     return render_template("errors/http.html", title=title, message=message), status
 
 
-_HTTP_MESSAGES = {
-    400: "The request could not be understood. Go back and try again.",
-    404: "There is nothing at this address. Use the navigation to find your way.",
-    405: "This address does not accept that kind of request.",
-    413: "What you sent is too large.",
+# Werkzeug's names of the statuses a person can meet, in the page's language.
+_HTTP_TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    413: _l("Request Entity Too Large"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
+
+_HTTP_MESSAGES: dict[int, Words] = {
+    400: (_l("The request could not be understood."), _l("Go back and try again.")),
+    404: (
+        _l("There is nothing at this address."),
+        _l("Use the navigation to find your way."),
+    ),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("What you sent is too large."),
 }

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, scoped_session
 from lti_tool.extensions import db
 from lti_tool.grades import clock
 from lti_tool.grades.models import LineItem, ScoreSend, SendState
+from lti_tool.i18n import _
+from lti_tool.jobs import wording
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Course, Membership, Person
 
@@ -349,7 +351,7 @@ def retry_failed(registration_id: int | None) -> int:
 
 def describe_score(send: ScoreSend) -> str:
     if send.score_given is None or send.score_maximum is None:
-        return f"{send.activity_progress}, no score"
+        return _("%(progress)s, no score", progress=send.activity_progress)
     return f"{send.score_given:g} / {send.score_maximum:g} ({send.activity_progress})"
 
 
@@ -357,7 +359,7 @@ def plain_reason(message: str) -> str:
     """Why a score did not reach the gradebook, in words for the learner: the LMS's own
     explanation when its answer carried one (JSON ``error_description``, ``error``), never the
     addresses and raw answers that the admin's Grade sync tab shows."""
-    _, dash, body = message.partition(" — ")
+    _before, dash, body = message.partition(" — ")
     if dash:
         try:
             found = json.loads(body)
@@ -368,5 +370,6 @@ def plain_reason(message: str) -> str:
                 if isinstance(found.get(key), str) and found[key].strip():
                     return found[key].strip()[:200]
     if "http" not in message.lower() and "{" not in message:
-        return message[:200]  # Wayfinder's own words ("Replaced by a newer score ...")
-    return "your LMS did not take it"
+        # Wayfinder's own words ("Replaced by a newer score ..."), in the page's language
+        return wording.shown(message[:200])
+    return _("your LMS did not take it")

@@ -29,6 +29,7 @@ from lti_tool.extensions import db
 from lti_tool.grades import jobs as grade_jobs
 from lti_tool.grades import services
 from lti_tool.grades.models import LineItem, ScoreSend
+from lti_tool.i18n import _, _l
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.people.models import Person
 
@@ -38,10 +39,17 @@ bp = Blueprint("grades", __name__, url_prefix="/grades")
 
 PRACTICE_ITEM = "practice:orientation"
 PRACTICE_LABEL = "Wayfinder orientation (practice)"
+# (score, activity progress, grading progress, the choice in English for the score's comment)
 PRACTICE_LEVELS = {
     "started": (None, "Started", "NotReady", "I started the orientation"),
     "half": (50.0, "InProgress", "Pending", "I am halfway through"),
     "done": (100.0, "Completed", "FullyGraded", "I finished it"),
+}
+# The same choices as the page shows them, in its language.
+PRACTICE_CHOICES = {
+    "started": _l("I started the orientation"),
+    "half": _l("I am halfway through"),
+    "done": _l("I finished it"),
 }
 
 
@@ -72,7 +80,7 @@ def practice() -> Any:
     if request.method == "POST":
         level = PRACTICE_LEVELS.get(request.form.get("level", ""))
         if level is None or course_id is None or not connected:
-            flash("Choose one of the options below.", "error")
+            flash(_("Choose one of the options below."), "error")
             return redirect(url_for("grades.practice"), code=303)
         score, activity, grading, said = level
         person = db.session.get(Person, ctx.person_id)
@@ -94,9 +102,14 @@ def practice() -> Any:
         db.session.commit()
         grade_jobs.dispatch_sync(ctx.registration_id)
         flash(
-            "Recorded. It is on its way to your LMS gradebook; this page shows when it arrives."
+            " ".join(
+                (
+                    _("Recorded."),
+                    _("It is on its way to your LMS gradebook; this page shows when it arrives."),
+                )
+            )
             if rows
-            else "Recorded, but this course's LMS has not connected its gradebook.",
+            else _("Recorded, but this course's LMS has not connected its gradebook."),
             "success",
         )
         return redirect(url_for("grades.practice"), code=303)
@@ -120,6 +133,7 @@ def practice() -> Any:
         ctx=ctx,
         connected=connected,
         levels=PRACTICE_LEVELS,
+        choices=PRACTICE_CHOICES,
         sends=sends,
         label=PRACTICE_LABEL,
         describe=services.describe_score,

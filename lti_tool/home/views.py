@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from lti_tool.catalog import plan as catalog_plan
 from lti_tool.extensions import db
 from lti_tool.home import services
+from lti_tool.i18n import _
 from lti_tool.leaders import services as leaders
 from lti_tool.lti.models import utcnow
 from lti_tool.lti.session import current_launch, launch_required
@@ -76,11 +77,13 @@ def edit_profile() -> Any:
     if request.method == "POST":
         value = request.form.get("preferred_name", "")
         if len(value.strip()) > PREFERRED_NAME_MAX:
-            errors["preferred_name"] = f"Use at most {PREFERRED_NAME_MAX} characters."
+            errors["preferred_name"] = _(
+                "Use at most %(count)s characters.", count=PREFERRED_NAME_MAX
+            )
         if not errors:
             services.update_profile(person, value)
             db.session.commit()
-            flash("Your profile is saved.", "success")
+            flash(_("Your profile is saved."), "success")
             return redirect(url_for("home.profile"), code=303)
     return render_template(
         "home/edit_profile.html",

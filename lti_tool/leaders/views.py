@@ -16,6 +16,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
+from lti_tool.i18n import _, date_text
 from lti_tool.leaders import services
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.numbers import as_id
@@ -57,12 +58,12 @@ def scorecard() -> Any:
         periods=services.PERIODS,
         stall_days=services.stall_days(),
         columns=[
-            ("name", "Team lead"),
-            ("members", "Team members"),
-            ("coaching", "Coaching sessions given"),
-            ("approved", "Plans approved"),
-            ("verified", "Tips verified"),
-            ("hours", "Team learning hours"),
+            ("name", _("Team lead")),
+            ("members", _("Team members")),
+            ("coaching", _("Coaching sessions given")),
+            ("approved", _("Plans approved")),
+            ("verified", _("Tips verified")),
+            ("hours", _("Team learning hours")),
         ],
     )
 
@@ -97,8 +98,16 @@ def dismiss_nudge(pk: int) -> Any:
     until = services.dismiss_nudge(ctx.registration_id, found, ctx.person_id)
     db.session.commit()
     flash(
-        f"The reminder about {found.name} is hidden until {until:%d %B}. It comes back then if "
-        "nobody in the team has started or completed anything.",
+        " ".join(
+            (
+                _(
+                    "The reminder about %(team)s is hidden until %(day)s.",
+                    team=found.name,
+                    day=date_text(until, "dd MMMM"),
+                ),
+                _("It comes back then if nobody in the team has started or completed anything."),
+            )
+        ),
         "success",
     )
     if request.args.get("back") == "home":

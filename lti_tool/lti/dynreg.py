@@ -34,6 +34,7 @@ from sqlalchemy import select
 from adapters.http import HttpClient, HttpError
 from lti_tool.errors import Problem
 from lti_tool.extensions import db, store
+from lti_tool.i18n import _, _l
 from lti_tool.lti import toolinfo
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
 
@@ -44,117 +45,185 @@ PENDING_PREFIX = "dynreg:"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
-RESTART = "Start the registration again from your LMS."
+RESTART = _l("Start the registration again from your LMS.")
 PROBLEMS: dict[str, Problem] = {
     "not_from_lms": Problem(
-        "Open this address from your LMS",
-        "This is Wayfinder's dynamic registration address. Your LMS opens it with the details of "
-        "its configuration; opened on its own, there is nothing to register.",
-        "In Moodle 4.1 or later: Site administration > Plugins > Activity modules > External tool > "
-        "Manage tools, paste this address under 'Tool URL' and choose 'Add LTI Advantage'. In "
-        "Canvas: Admin > Developer Keys (or Apps) > LTI Registration, and paste this address.",
+        _l("Open this address from your LMS"),
+        (
+            _l("This is Wayfinder's dynamic registration address."),
+            _l(
+                "Your LMS opens it with the details of its configuration; opened on its own, "
+                "there is nothing to register."
+            ),
+        ),
+        (
+            _l(
+                "In Moodle 4.1 or later: Site administration > Plugins > Activity modules > "
+                "External tool > Manage tools, paste this address under 'Tool URL' and choose "
+                "'Add LTI Advantage'."
+            ),
+            _l(
+                "In Canvas: Admin > Developer Keys (or Apps) > LTI Registration, and paste this "
+                "address."
+            ),
+        ),
     ),
     "registration_off": Problem(
-        "Dynamic registration is switched off",
-        "This Wayfinder does not accept registrations through this address.",
-        "Register the LMS by hand with `flask registrations add`, or set DYNAMIC_REGISTRATION = "
-        '"invite" (or "open") in Wayfinder\'s settings.',
+        _l("Dynamic registration is switched off"),
+        _l("This Wayfinder does not accept registrations through this address."),
+        _l(
+            "Register the LMS by hand with `flask registrations add`, or set "
+            'DYNAMIC_REGISTRATION = "invite" (or "open") in Wayfinder\'s settings.'
+        ),
         403,
     ),
     "invite_required": Problem(
-        "This registration needs an invitation link",
-        "This Wayfinder registers an LMS only through a one-time invitation link from the people "
-        "who run Wayfinder, so that nobody else can add an LMS to it.",
-        "Ask them for an invitation link (they make one with `flask registrations invite "
-        "--base-url <Wayfinder's address>`) and paste that whole link in your LMS instead of this "
-        "address.",
+        _l("This registration needs an invitation link"),
+        _l(
+            "This Wayfinder registers an LMS only through a one-time invitation link from the "
+            "people who run Wayfinder, so that nobody else can add an LMS to it."
+        ),
+        _l(
+            "Ask them for an invitation link (they make one with `flask registrations invite "
+            "--base-url <Wayfinder's address>`) and paste that whole link in your LMS instead of "
+            "this address."
+        ),
         403,
     ),
     "invite_used": Problem(
-        "This invitation link was already used or has expired",
-        "Each invitation link registers one LMS, within the days it was made for.",
-        "Ask the people who run Wayfinder for a new invitation link, then start the registration "
-        "again from your LMS with it.",
+        _l("This invitation link was already used or has expired"),
+        _l("Each invitation link registers one LMS, within the days it was made for."),
+        _l(
+            "Ask the people who run Wayfinder for a new invitation link, then start the "
+            "registration again from your LMS with it."
+        ),
         403,
     ),
     "bad_configuration_url": Problem(
-        "The LMS gave an unusable configuration address",
-        "The openid_configuration address the LMS sent is not a full https address.",
-        "Check the LMS's own web address setting (Moodle: wwwroot; Canvas: its domain). Outside "
-        "development, Wayfinder only fetches LMS configuration over https.",
+        _l("The LMS gave an unusable configuration address"),
+        _l("The openid_configuration address the LMS sent is not a full https address."),
+        (
+            _l("Check the LMS's own web address setting (Moodle: wwwroot; Canvas: its domain)."),
+            _l("Outside development, Wayfinder only fetches LMS configuration over https."),
+        ),
     ),
     "configuration_unreachable": Problem(
-        "Wayfinder could not reach your LMS",
-        "Wayfinder tried to read the LMS's OpenID configuration and got no usable answer.",
-        "Check that Wayfinder's server can reach the LMS (DNS, firewall, proxy, TLS certificate), "
-        "then " + RESTART[0].lower() + RESTART[1:],
+        _l("Wayfinder could not reach your LMS"),
+        _l("Wayfinder tried to read the LMS's OpenID configuration and got no usable answer."),
+        _l(
+            "Check that Wayfinder's server can reach the LMS (DNS, firewall, proxy, TLS "
+            "certificate), then start the registration again from your LMS."
+        ),
     ),
     "configuration_refused": Problem(
-        "Your LMS refused to share its configuration",
-        "The LMS answered Wayfinder's request for its OpenID configuration with a refusal. The "
-        "registration token may have expired or been used already.",
-        RESTART + " Registration tokens last about an hour in Moodle and Canvas.",
+        _l("Your LMS refused to share its configuration"),
+        (
+            _l("The LMS answered Wayfinder's request for its OpenID configuration with a refusal."),
+            _l("The registration token may have expired or been used already."),
+        ),
+        (RESTART, _l("Registration tokens last about an hour in Moodle and Canvas.")),
     ),
     "configuration_malformed": Problem(
-        "Your LMS's configuration is unreadable",
-        "The LMS's OpenID configuration is not the JSON document LTI Dynamic Registration expects.",
-        "Open the configuration address in a browser: it must return a JSON object. A proxy or "
-        "login page in front of the LMS can cause this.",
+        _l("Your LMS's configuration is unreadable"),
+        _l(
+            "The LMS's OpenID configuration is not the JSON document LTI Dynamic Registration "
+            "expects."
+        ),
+        (
+            _l("Open the configuration address in a browser: it must return a JSON object."),
+            _l("A proxy or login page in front of the LMS can cause this."),
+        ),
     ),
     "configuration_invalid": Problem(
-        "Your LMS's configuration is incomplete",
-        "The LMS's OpenID configuration lacks something LTI Dynamic Registration requires.",
-        "The detail below names what is missing. Check that the LMS supports LTI Advantage "
-        "(Moodle 4.1 or later; Canvas with LTI 1.3).",
+        _l("Your LMS's configuration is incomplete"),
+        _l("The LMS's OpenID configuration lacks something LTI Dynamic Registration requires."),
+        (
+            _l("The detail below names what is missing."),
+            _l(
+                "Check that the LMS supports LTI Advantage (Moodle 4.1 or later; Canvas with "
+                "LTI 1.3)."
+            ),
+        ),
     ),
     "issuer_mismatch": Problem(
-        "The LMS's configuration names another site",
-        "The configuration says it belongs to a different site (issuer) than the address it was "
-        "read from. LTI Dynamic Registration requires them to match, so Wayfinder stopped.",
-        "Check the LMS's own web address setting (Moodle: wwwroot in config.php) and that no "
-        "proxy rewrites it.",
+        _l("The LMS's configuration names another site"),
+        (
+            _l(
+                "The configuration says it belongs to a different site (issuer) than the "
+                "address it was read from."
+            ),
+            _l("LTI Dynamic Registration requires them to match, so Wayfinder stopped."),
+        ),
+        _l(
+            "Check the LMS's own web address setting (Moodle: wwwroot in config.php) and that "
+            "no proxy rewrites it."
+        ),
     ),
     "already_registered": Problem(
-        "This LMS is already registered",
-        "The LMS answered with a client ID that Wayfinder already knows for this LMS. A dynamic "
-        "registration only ever adds a new registration: it never changes or re-enables one that "
-        "exists, so nobody can redirect an existing LMS's launches this way.",
-        "Keep using the existing registration (its settings are on Wayfinder's admin pages and "
-        "in `flask registrations list`), or remove the tool in the LMS and register it afresh, "
-        "which gives a new client ID.",
+        _l("This LMS is already registered"),
+        (
+            _l("The LMS answered with a client ID that Wayfinder already knows for this LMS."),
+            _l(
+                "A dynamic registration only ever adds a new registration: it never changes or "
+                "re-enables one that exists, so nobody can redirect an existing LMS's launches "
+                "this way."
+            ),
+        ),
+        _l(
+            "Keep using the existing registration (its settings are on Wayfinder's admin pages "
+            "and in `flask registrations list`), or remove the tool in the LMS and register it "
+            "afresh, which gives a new client ID."
+        ),
         409,
     ),
     "registration_expired": Problem(
-        "This registration page has expired",
-        "The confirmation was sent too late or twice. Nothing was registered.",
+        _l("This registration page has expired"),
+        (
+            _l("The confirmation was sent too late or twice."),
+            _l("Nothing was registered."),
+        ),
         RESTART,
     ),
     "registration_refused": Problem(
-        "Your LMS refused the registration token",
-        "The LMS did not accept the registration token it gave Wayfinder, so nothing was "
-        "registered.",
-        RESTART + " Tokens expire after about an hour and work once.",
+        _l("Your LMS refused the registration token"),
+        _l(
+            "The LMS did not accept the registration token it gave Wayfinder, so nothing was "
+            "registered."
+        ),
+        (RESTART, _l("Tokens expire after about an hour and work once.")),
         403,
     ),
     "registration_rejected": Problem(
-        "Your LMS rejected Wayfinder's registration",
-        "The LMS refused the registration Wayfinder sent. Nothing was registered.",
-        "The detail below is the LMS's own message. Check that the LMS may register tools on "
-        "Wayfinder's address (Moodle blocks private addresses and ports other than 80/443 by "
-        "default: curlsecurityblockedhosts and curlsecurityallowedport).",
+        _l("Your LMS rejected Wayfinder's registration"),
+        (
+            _l("The LMS refused the registration Wayfinder sent."),
+            _l("Nothing was registered."),
+        ),
+        (
+            _l("The detail below is the LMS's own message."),
+            _l(
+                "Check that the LMS may register tools on Wayfinder's address (Moodle blocks "
+                "private addresses and ports other than 80/443 by default: "
+                "curlsecurityblockedhosts and curlsecurityallowedport)."
+            ),
+        ),
     ),
     "registration_failed": Problem(
-        "Your LMS could not complete the registration",
-        "The LMS's registration service failed or did not answer.",
-        "Try again in a few minutes from the LMS. If it persists, check the LMS's logs.",
+        _l("Your LMS could not complete the registration"),
+        _l("The LMS's registration service failed or did not answer."),
+        (
+            _l("Try again in a few minutes from the LMS."),
+            _l("If it persists, check the LMS's logs."),
+        ),
         502,
     ),
     "answer_malformed": Problem(
-        "Your LMS's answer is unreadable",
-        "The LMS answered the registration without the client ID Wayfinder needs.",
-        "The registration may have been created on the LMS side: remove it there, then "
-        + RESTART[0].lower()
-        + RESTART[1:],
+        _l("Your LMS's answer is unreadable"),
+        _l("The LMS answered the registration without the client ID Wayfinder needs."),
+        _l(
+            "The registration may have been created on the LMS side: remove it there, then "
+            "start the registration again from your LMS."
+        ),
         502,
     ),
 }
@@ -555,52 +624,68 @@ def warnings(granted: Granted | None, kind: PlatformKind) -> list[Gap]:
     if not toolinfo.AGS_SCOPES.issubset(scopes):
         found.append(
             Gap(
-                "No gradebook access (Assignment and Grade Services)",
-                "Progress made in Wayfinder cannot reach the LMS gradebook.",
-                "In Canvas, edit the developer key and enable the AGS line item and score scopes."
+                _("No gradebook access (Assignment and Grade Services)"),
+                _("Progress made in Wayfinder cannot reach the LMS gradebook."),
+                _(
+                    "In Canvas, edit the developer key and enable the AGS line item and score "
+                    "scopes."
+                )
                 if canvas
-                else "In Moodle, edit the tool under Manage tools and set 'IMS LTI Assignment and "
-                "Grade Services' to 'Use this service for grade sync and column management'.",
+                else _(
+                    "In Moodle, edit the tool under Manage tools and set 'IMS LTI Assignment and "
+                    "Grade Services' to 'Use this service for grade sync and column management'."
+                ),
             )
         )
     if toolinfo.SCOPE_NRPS not in scopes:
         found.append(
             Gap(
-                "No roster access (Names and Role Provisioning)",
-                "Roster sync cannot run: Wayfinder only knows people once they launch it.",
-                "In Canvas, enable the 'contextmembership.readonly' scope on the developer key."
+                _("No roster access (Names and Role Provisioning)"),
+                _("Roster sync cannot run: Wayfinder only knows people once they launch it."),
+                _("In Canvas, enable the 'contextmembership.readonly' scope on the developer key.")
                 if canvas
-                else "In Moodle, set 'IMS LTI Names and Role Provisioning' to 'Use this service "
-                "to retrieve members' information as per privacy settings'.",
+                else _(
+                    "In Moodle, set 'IMS LTI Names and Role Provisioning' to 'Use this service "
+                    "to retrieve members' information as per privacy settings'."
+                ),
             )
         )
     claims = set(granted.claims)
-    missing = []
-    if not claims & toolinfo.NAME_CLAIMS:
-        missing.append("names")
-    if "email" not in claims:
-        missing.append("email addresses")
-    if missing:
+    no_names = not claims & toolinfo.NAME_CLAIMS
+    no_email = "email" not in claims
+    if no_names or no_email:
         found.append(
             Gap(
-                f"The LMS will not share people's {' or '.join(missing)}",
-                "Wayfinder will show people by their LMS ID, and colleagues cannot find each "
-                "other by name.",
-                "In Canvas, set the developer key's privacy level to Public."
+                _("The LMS will not share people's names or email addresses")
+                if no_names and no_email
+                else _("The LMS will not share people's names")
+                if no_names
+                else _("The LMS will not share people's email addresses"),
+                _(
+                    "Wayfinder will show people by their LMS ID, and colleagues cannot find each "
+                    "other by name."
+                ),
+                _("In Canvas, set the developer key's privacy level to Public.")
                 if canvas
-                else "In Moodle, set 'Share launcher's name with tool' and 'Share launcher's "
-                "email with tool' to 'Always'.",
+                else _(
+                    "In Moodle, set 'Share launcher's name with tool' and 'Share launcher's "
+                    "email with tool' to 'Always'."
+                ),
             )
         )
     if toolinfo.DEEP_LINKING not in granted.message_types:
         found.append(
             Gap(
-                "No content selection (Deep Linking)",
-                "Instructors cannot place a learning path or step in a course from the LMS's "
-                "'add content' screens.",
-                "In Canvas, enable the Link Selection and Assignment Selection placements."
+                _("No content selection (Deep Linking)"),
+                _(
+                    "Instructors cannot place a learning path or step in a course from the LMS's "
+                    "'add content' screens."
+                ),
+                _("In Canvas, enable the Link Selection and Assignment Selection placements.")
                 if canvas
-                else "In Moodle, tick 'Supports Deep Linking (Content-Item Message)' on the tool.",
+                else _(
+                    "In Moodle, tick 'Supports Deep Linking (Content-Item Message)' on the tool."
+                ),
             )
         )
     return found

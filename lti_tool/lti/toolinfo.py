@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lti_tool.i18n import _l
+
 TITLE = "Wayfinder"
 DESCRIPTION = (
     "Learning paths per job role, self-directed course picking, peer knowledge-sharing and "
@@ -45,16 +47,17 @@ PRIVACY_LEVEL = "public"
 # The IMS placement for "add content" (Canvas calls it link_selection).
 IMS_CONTENT_AREA = "ContentArea"
 
+# Shown on the install pages, in the page's language.
 SCOPE_LABELS = {
-    SCOPE_LINEITEM: "Create and manage gradebook columns (AGS line items)",
-    SCOPE_LINEITEM_READONLY: "Read gradebook columns (AGS line items, read-only)",
-    SCOPE_RESULT_READONLY: "Read results (AGS results, read-only)",
-    SCOPE_SCORE: "Send progress as scores (AGS scores)",
-    SCOPE_NRPS: "Read course rosters (Names and Role Provisioning)",
+    SCOPE_LINEITEM: _l("Create and manage gradebook columns (AGS line items)"),
+    SCOPE_LINEITEM_READONLY: _l("Read gradebook columns (AGS line items, read-only)"),
+    SCOPE_RESULT_READONLY: _l("Read results (AGS results, read-only)"),
+    SCOPE_SCORE: _l("Send progress as scores (AGS scores)"),
+    SCOPE_NRPS: _l("Read course rosters (Names and Role Provisioning)"),
 }
 MESSAGE_LABELS = {
-    RESOURCE_LINK: "Open Wayfinder (resource link launch)",
-    DEEP_LINKING: "Place Wayfinder content in a course (deep linking)",
+    RESOURCE_LINK: _l("Open Wayfinder (resource link launch)"),
+    DEEP_LINKING: _l("Place Wayfinder content in a course (deep linking)"),
 }
 
 

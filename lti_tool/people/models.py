@@ -8,7 +8,9 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.lti.models import utcnow
+from lti_tool.lti.roles import Role
 from lti_tool.tenancy import TenantScoped
 
 
@@ -32,22 +34,26 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     memberships: Mapped[list[Membership]] = relationship(back_populates="person")
 
     @property
-    def display_name(self) -> str:
-        full = (
+    def _full_name(self) -> str:
+        return (
             self.preferred_name
             or self.name
             or " ".join(p for p in (self.given_name, self.family_name) if p)
         )
-        return full or "Colleague"
+
+    @property
+    def display_name(self) -> str:
+        """The person's name, or "Colleague" (in the page's language) when the LMS shares none."""
+        return self._full_name or _("Colleague")
 
     @property
     def known_as(self) -> str:
         """For lists where staff pick or tell people apart: the name, else the email, else the
         LMS's user id, which two people never share (where the LMS shares neither name nor
         email, everyone is "Colleague" by `display_name`)."""
-        if self.display_name != "Colleague" or not (self.email or self.sub):
+        if self._full_name or not (self.email or self.sub):
             return self.display_name
-        return self.email or f"Colleague (LMS user {self.sub})"
+        return self.email or _("Colleague (LMS user %(id)s)", id=self.sub)
 
 
 class Course(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
@@ -89,3 +95,9 @@ class Membership(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     course: Mapped[Course] = relationship(back_populates="memberships")
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The course roles in the page's language ("Learner", "Aprendiz"), as recorded."""
+        known = {role.value: role for role in Role}
+        return [known[name].label if name in known else name.capitalize() for name in self.roles]

@@ -45,7 +45,8 @@ class SyncResult:
             f"{self.inactive} inactive in the LMS, {self.removed} no longer in the course."
         )
         if self.roles_changed:
-            text += f" {self.roles_changed} job role(s) changed from the LMS's values."
+            roles = "job role" if self.roles_changed == 1 else "job roles"
+            text += f" {self.roles_changed} {roles} changed from the LMS's values."
         if self.truncated:
             text += " The roster was longer than the page limit, so nobody was deactivated."
         return text

@@ -9,7 +9,9 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from lti_tool.extensions import db
+from lti_tool.i18n import _
 from lti_tool.jobs import services as jobs
+from lti_tool.jobs import wording
 from lti_tool.jobs.models import Job
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
@@ -37,7 +39,7 @@ def _status(job: Job | None) -> dict[str, Any]:
         "done": job.progress_done,
         "total": job.progress_total,
         "percent": job.percent,
-        "message": job.message,
+        "message": wording.shown(job.message),
     }
 
 
@@ -63,6 +65,7 @@ def index() -> Any:
         pages=pages,
         job=job,
         running=job is not None and not job.finished,
+        job_text=wording.shown,
     )
 
 
@@ -72,7 +75,7 @@ def sync() -> Any:
     ctx = current_launch()
     course = _course()
     if course is None:
-        flash("Open Wayfinder from a course to sync its roster.", "error")
+        flash(_("Open Wayfinder from a course to sync its roster."), "error")
         return redirect(url_for("roster.index"), code=303)
     job, created = roster_jobs.start_sync(
         ctx.registration_id, course.id, started_by=ctx.name, person_id=ctx.person_id
@@ -80,9 +83,9 @@ def sync() -> Any:
     db.session.commit()
     if created:
         jobs.dispatch(job)
-        flash("Roster sync started. This page shows its progress.", "success")
+        flash(" ".join((_("Roster sync started."), _("This page shows its progress."))), "success")
     else:
-        flash("A roster sync for this course is already waiting or running.", "success")
+        flash(_("A roster sync for this course is already waiting or running."), "success")
     return redirect(url_for("roster.index"), code=303)
 
 

@@ -18,11 +18,8 @@
       try { target.postMessage(message, "*"); } catch (e) { /* a closed opener */ }
     });
     if (status) {
-      // The page's words (data-returning, data-close-window on #lti-close, marked for
-      // translation in the template that loads this script); English until it gives them.
-      status.textContent = targets.length
-        ? root.getAttribute("data-returning") || "Returning to your LMS…"
-        : root.getAttribute("data-close-window") || "You can close this window and return to your LMS.";
+      // The words come from the page (data-returning, data-close-window), in its language.
+      status.textContent = targets.length ? root.dataset.returning : root.dataset.closeWindow;
     }
   }
 

@@ -367,3 +367,36 @@ def test_cli_lists_and_retries(site: Site, clean_app: Any) -> None:
     assert done.exit_code == 0 and "1 score send(s) queued again." in done.output
     again = runner.invoke(args=["grades", "retry", str(failed)])
     assert again.exit_code != 0 and "is pending" in again.output
+
+
+def test_practice_page_speaks_spanish(
+    site: Site, clean_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked in Spanish, the practice page, its flashed messages and the states of what was
+    sent are in Spanish; the gradebook column keeps its name."""
+    monkeypatch.setitem(clean_app.config, "GRADES_PRACTICE_PAGE", True)
+    browser, token = launched(site, [LEARNER], "lee", "Lee Learner")
+    browser.session.headers["Accept-Language"] = "es"
+    page = browser.get(f"{site.lms.tool_url}/grades/practice?lt={token}")
+    assert page.status_code == 200 and '<html lang="es">' in page.text
+    assert "Práctica: tu avance en el libro de calificaciones" in page.text
+    assert "Enviar a mi libro de calificaciones</button>" in page.text
+    assert "Empecé la orientación" in page.text and "Todavía no se envió nada." in page.text
+    sent = browser.post(
+        f"{site.lms.tool_url}/grades/practice?lt={token}",
+        data={"csrf_token": csrf(page.text), "level": "done"},
+    )
+    after = browser.get(f"{site.lms.tool_url}/grades/practice?lt={token}")
+    assert sent.status_code == 303
+    assert "Registrado. Va en camino al libro de calificaciones de tu LMS" in after.text
+    drain(clean_app)
+    done = browser.get(f"{site.lms.tool_url}/grades/practice?lt={token}").text
+    assert "<strong>en el libro de calificaciones</strong>" in done
+    bad = browser.post(
+        f"{site.lms.tool_url}/grades/practice?lt={token}",
+        data={"csrf_token": csrf(page.text), "level": "cheat"},
+        allow_redirects=True,
+    )
+    assert "Elige una de las opciones de abajo." in bad.text
+    ((number, _body),) = site.platform.scores
+    assert site.platform.line_items[number]["label"] == "Wayfinder orientation (practice)"

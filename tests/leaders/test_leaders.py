@@ -418,3 +418,26 @@ def test_the_team_page_adds_two_statements_whatever_the_team_size(org: Org) -> N
         assert added == 2 and bigger == base
         assert len(leaders.team_signals(t, org.ids["ben"]).recent_coaching) == 5
         db.session.rollback()
+
+
+def test_the_scorecard_and_the_nudge_speak_spanish(org: Org) -> None:
+    """A browser asking for Spanish gets the scorecard, the nudge and its flash in Spanish."""
+    night = org.teams["Night"]
+    with org.app.app_context(), tenant_scope(db.session, org.reg):
+        completed_step(org, "zack", "1:a", 10, 20)
+        db.session.commit()
+    org.olivia.browser.session.headers["Accept-Language"] = "es"
+    scorecard = org.olivia.get("/leaders/scorecard?period=90")
+    assert '<html lang="es">' in scorecard.text
+    words = text(scorecard)
+    assert "Tablero de líderes" in words and "Últimos 90 días" in words
+    assert "2 líderes de equipo, últimos 90 días (desde el" in words
+    assert "Cómo se cuentan estas cifras" in words
+    assert "Leader scorecard" not in words
+    org.priya.browser.session.headers["Accept-Language"] = "es"
+    page = text(org.priya.get(f"/paths/team/{night}"))
+    assert "El aprendizaje en Night se ha detenido" in page and "en 20 días" in page
+    assert "Ocultar esto por una semana" in page
+    done = org.priya.follow(org.priya.post(f"/leaders/nudge/{night}/dismiss?back=home"))
+    assert '<html lang="es">' in done.text
+    assert "El recordatorio sobre Night queda oculto hasta el" in text(done)

@@ -708,3 +708,21 @@ def test_a_redirected_configuration_is_not_followed(tool_server: str, clean_app:
     finally:
         server.stop()
         target.stop()
+
+
+def test_registration_pages_speak_spanish(moodle: SpecPlatform, tool_server: str) -> None:
+    """An LMS admin whose browser asks for Spanish reads the registration in Spanish; the
+    endpoints, codes and commands stay as they are."""
+    browser = Browser()
+    browser.session.headers["Accept-Language"] = "es-MX,es;q=0.9"
+    page, done = open_and_confirm(browser, tool_server, moodle)
+    assert page.status_code == 200 and '<html lang="es">' in page.text
+    assert "Registrar Wayfinder en" in page.text and "Confirmar y registrar</button>" in page.text
+    assert "Enviar el avance como calificaciones (calificaciones AGS)" in page.text
+    assert done.status_code == 200 and '<html lang="es">' in done.text
+    assert "Wayfinder está registrado en" in done.text
+    assert 'data-returning="Volviendo a tu LMS…"' in done.text
+    assert "Listo: volver a tu LMS</button>" in done.text
+    lost = browser.get(tool_server + "/lti/register")
+    assert lost.status_code == 400 and "Abre esta dirección desde tu LMS" in lost.text
+    assert "<dt>Código del problema</dt><dd><code>not_from_lms</code>" in lost.text
