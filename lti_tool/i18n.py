@@ -13,6 +13,7 @@ or ``_l`` (lazily, for module constants). The catalogs live in ``lti_tool/transl
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from functools import cache
 
@@ -93,14 +94,45 @@ def page_language() -> str:
 
 
 def date_text(value: date | datetime | time | None, pattern: str = "d MMM y") -> str:
-    """A date or time in the page's language, with a CLDR pattern: "dd MMMM y" (04 diciembre
-    2026), "EEE d MMM, HH:mm" (vie 4 dic, 15:30). Shown as given: an aware datetime in its
-    own zone, a naive one as it is (Wayfinder stores UTC)."""
+    """A date or time in the page's language, from a CLDR pattern: "dd MMMM y", "EEE d MMM, HH:mm".
+
+    English follows the pattern as written. Other languages take the same fields in their own
+    order and words ("dd MMMM y" gives "5 de diciembre de 2026"), through CLDR's skeletons.
+    Shown as given: an aware datetime in its own zone, a naive one as it is (Wayfinder stores
+    UTC)."""
     if value is None:
         return ""
     locale = get_locale() or Locale.parse(DEFAULT)
-    if isinstance(value, datetime):
-        return babel_dates.format_datetime(value, pattern, locale=locale)
-    if isinstance(value, date):
+    if isinstance(value, time):
+        return babel_dates.format_time(value, pattern, locale=locale)
+    if locale.language == DEFAULT:
+        if isinstance(value, datetime):
+            return babel_dates.format_datetime(value, pattern, locale=locale)
         return babel_dates.format_date(value, pattern, locale=locale)
-    return babel_dates.format_time(value, pattern, locale=locale)
+    day, clock = _skeleton(pattern)
+    parts = [babel_dates.format_skeleton(day, value, locale=locale)] if day else []
+    if clock and isinstance(value, datetime):
+        parts.append(babel_dates.format_time(value, clock, locale=locale))
+    return ", ".join(parts)
+
+
+_DAY_FIELDS = re.compile(r"E+|d+|M+|L+|y+")
+_CLOCK = re.compile(r"[Hhms]+(?:[^A-Za-z']+[Hhms]+)*")
+
+
+@cache
+def _skeleton(pattern: str) -> tuple[str, str]:
+    """("dMMMMy", "HH:mm") for "dd MMMM y, HH:mm": the date's fields, and the time as written."""
+    fields = []
+    for token in _DAY_FIELDS.findall(pattern):
+        letter = token[0]
+        if letter == "d":
+            fields.append("d")
+        elif letter == "y":
+            fields.append("y")
+        elif letter == "E":
+            fields.append("EEEE" if len(token) >= 4 else "E")
+        else:
+            fields.append("M" * min(max(len(token), 3), 4) if len(token) >= 3 else "M")
+    clock = _CLOCK.search(pattern)
+    return "".join(fields), clock.group(0) if clock else ""

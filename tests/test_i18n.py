@@ -125,8 +125,12 @@ def test_language_of_an_lms_locale(app, value: str | None, expected: str | None)
 def test_dates_are_written_in_the_page_language(app) -> None:
     moment = datetime(2026, 12, 4, 15, 30)
     with app.test_request_context(headers={"Accept-Language": "es"}):
-        assert i18n.date_text(moment, "EEE d MMM y, HH:mm") == "vie 4 dic 2026, 15:30"
-        assert i18n.date_text(moment.date(), "dd MMMM y") == "04 diciembre 2026"
+        # Spanish puts the same fields in its own order and words.
+        assert i18n.date_text(moment, "EEE d MMM y, HH:mm") == "vie, 4 dic 2026, 15:30"
+        assert i18n.date_text(moment.date(), "dd MMMM y") == "4 de diciembre de 2026"
+        assert i18n.date_text(moment.date(), "dd MMM") == "4 dic"
+        assert i18n.date_text(moment.date(), "MMM y") == "dic 2026"
+        assert i18n.date_text(moment, "dd MMM HH:mm") == "4 dic, 15:30"
     with app.test_request_context():
         assert i18n.date_text(moment, "EEE d MMM y, HH:mm") == "Fri 4 Dec 2026, 15:30"
         assert i18n.date_text(moment.time(), "HH:mm") == "15:30"

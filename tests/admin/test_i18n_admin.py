@@ -48,7 +48,7 @@ def test_the_deployments_page_and_its_flash_in_spanish(lms: FakeLms, clean_app: 
     assert "<h1>Implementaciones</h1>" in page.text
     assert '<nav class="subnav" aria-label="Administración">' in page.text
     assert ">Configuración manual</a>" in page.text
-    assert "En espera de aprobación" in page.text
+    assert "Esperando aprobación" in page.text
     assert 'data-label="ID de implementación"' in page.text
     assert 'Aprobar<span class="visually-hidden"> la implementación dep-nueva</span>' in page.text
     shown = admin.follow(admin.submit(page, "/approve"))

@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 
 from tests.coaching.test_pages import add_slot, book, make_offer, tomorrow
 from tests.community.conftest import Session, skill_ids, text
@@ -36,7 +36,7 @@ def test_a_learner_books_coaching_in_spanish(
     offer_page = ana.get(f"/coaching/offers/{offer}")
     words = text(offer_page)
     assert "Horarios libres" in words and "Solicitar este horario" in offer_page.text
-    day = format_date(date.fromisoformat(tomorrow()), "EEE dd MMM y", locale="es")
+    day = format_skeleton("EdMMMy", date.fromisoformat(tomorrow()), locale="es")
     assert f"{day}, 10:00" in words  # the slot's local time, with Spanish day and month names
     assert "30 min" in words
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 
 from lti_tool.lti.models import utcnow
 from tests.community.conftest import Session, skill_ids, text
@@ -52,7 +52,7 @@ def test_tips_and_questions_in_spanish(
     assert lang_of(shown) == "es"
     page = text(shown)
     assert "Tu pregunta está publicada." in page
-    today = format_date(utcnow().date(), "dd MMM y", locale="es")
+    today = format_skeleton("dMMMy", utcnow().date(), locale="es")
     assert f"Preguntado por Ana Alvarez el {today}" in page
     assert "0 respuestas" in page and "Publicar tu respuesta" in page
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.lti.models import utcnow
@@ -59,7 +59,7 @@ def test_a_learner_rates_a_step_in_spanish(app: Any, lms: FakeLms, chloe: Sessio
     assert "¿Qué tal estuvo “Welcome call”?" in text(done)
     assert "Enviar mi valoración" in text(done)
     home = text(ana.get("/"))
-    day = format_date(utcnow(), "dd MMM", locale="es")
+    day = format_skeleton("dMMM", utcnow(), locale="es")
     assert "Esperando tu valoración" in home
     assert f"Valorar “Welcome call” (paso de ruta, {day})" in home
 
@@ -85,14 +85,14 @@ def test_a_trainer_reads_the_report_in_spanish(app: Any, lms: FakeLms, chloe: Se
     assert "Peor valorados" in words and "Todos los elementos valorados" in words
     assert "CRM tour (paso de ruta) : 2.0 ★ de 3 valoraciones" in words
     assert ">Pasos de ruta</option>" in page.text and "Últimos 12 meses" in words
-    assert "Descargar “Valoraciones por elemento” como CSV" in words
+    assert "Descargar “Valoraciones por elemento” en CSV" in words
     assert 'data-label="Promedio de estrellas"' in page.text
 
     item = chloe.get("/feedback/i/catalog_item/9")
     assert lang_of(item) == "es"
     words = text(item)
     assert "3.0 de 5 según 12 valoraciones, 12 con comentario." in words
-    assert format_date(THIS_MONTH, "dd MMMM y", locale="es") in words  # "01 diciembre 2026"
+    assert format_skeleton("dMMMMy", THIS_MONTH, locale="es") in words  # "1 de diciembre de 2026"
     assert "Más antiguos →" in words
     # English is untouched for a browser that does not ask for Spanish.
     chloe.browser.session.headers.pop("Accept-Language")

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 from sqlalchemy import select
 
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
@@ -78,7 +78,7 @@ def test_a_path_is_built_and_followed_in_spanish(
     page = text(mine)
     assert "Mi ruta" in page and "0% completado · 0 de 2 pasos hechos" in page
     assert "Siguiente: Read the welcome guide" in page
-    due = format_date(utcnow() + timedelta(days=7), "dd MMM", locale="es")
+    due = format_skeleton("dMMM", utcnow() + timedelta(days=7), locale="es")
     assert f"Es el siguiente paso de “Week 1”, que se hace en orden, y vence el {due}" in page
     assert "Vence pronto" in page and "Por qué este:" in page
     with clean_app.app_context():

@@ -104,8 +104,10 @@ def test_a_learner_asks_for_a_role_in_her_browsers_language(lms: FakeLms, clean_
     page = text(sent)
     assert "Tu solicitud para el puesto Senior agent se envió." in page
     assert "Un capacitador decidirá." in page
-    # The date names its month in Spanish ("04 diciembre 2026").
-    assert re.search(rf"Pediste el puesto Senior agent el \d\d ({SPANISH_MONTHS}) \d{{4}}\.", page)
+    # The date names its month in Spanish, in Spanish order ("4 de diciembre de 2026").
+    assert re.search(
+        rf"Pediste el puesto Senior agent el \d{{1,2}} de ({SPANISH_MONTHS}) de \d{{4}}\.", page
+    )
     withdrawn = text(ana.follow(ana.post("/roles/me/withdraw")))
     assert "Tu solicitud se retiró." in withdrawn
     assert "Senior agent : retirada" in withdrawn

@@ -21,7 +21,7 @@ def test_the_roster_speaks_spanish_page_flash_and_status(
     browser.session.headers["Accept-Language"] = "es"
     page = browser.get(f"{lms.tool_url}/roster/?lt={token}")
     assert page.status_code == 200 and '<html lang="es">' in page.text
-    assert "<h1>Participantes del curso</h1>" in page.text
+    assert "<h1>Lista de participantes del curso</h1>" in page.text
     assert "Sincronizar participantes ahora</button>" in page.text
     assert 'Miembros <span class="muted">(1)</span>' in page.text
     assert 'data-label="Puesto"' in page.text and ">Instructor</td>" in page.text

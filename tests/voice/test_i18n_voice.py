@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from babel.dates import format_date
+from babel.dates import format_skeleton
 
 from lti_tool.lti.models import utcnow
 from tests.community.conftest import Session, text
@@ -68,7 +68,7 @@ def test_pulse_surveys_in_spanish(chloe: Session) -> None:
     )
     results = chloe.follow(response)
     words = text(results)
-    month = format_date(closes, "dd MMM y", locale="es")
+    month = format_skeleton("dMMMy", closes, locale="es")
     assert "“Pulso de aprendizaje” está programada para Todos, del " in words
     assert f"al {month}." in words
     assert "Descargar los totales en CSV" in words
