@@ -20,7 +20,7 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale, ngettext
+from flask_babel import Babel, get_locale, lazy_pgettext, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -30,8 +30,10 @@ __all__ = [
     "date_text",
     "init_app",
     "language_of",
+    "lazy_pgettext",
     "ngettext",
     "page_language",
+    "pgettext",
     "supported",
 ]
 

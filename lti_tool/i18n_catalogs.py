@@ -36,6 +36,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "lazy_ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
 }
 # What is extracted, relative to ROOT. The development launcher plays the LMS and is not
 # translated (it is not part of what a company installs).

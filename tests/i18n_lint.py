@@ -166,7 +166,16 @@ def untranslated_flashes() -> dict[str, list[str]]:
     return result
 
 
-PY_GETTEXT = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
+PY_GETTEXT = {
+    "_",
+    "_l",
+    "gettext",
+    "lazy_gettext",
+    "ngettext",
+    "lazy_ngettext",
+    "pgettext",
+    "lazy_pgettext",
+}
 
 
 def python_messages() -> dict[str, str]:
@@ -187,7 +196,7 @@ def python_messages() -> dict[str, str]:
                 and node.args
             ):
                 continue
-            index = 1 if node.func.id == "pgettext" else 0
+            index = 1 if node.func.id.endswith("pgettext") else 0
             if len(node.args) > index:
                 message = node.args[index]
                 if isinstance(message, ast.Constant) and isinstance(message.value, str):

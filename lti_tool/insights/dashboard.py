@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 
 from lti_tool.extensions import db
-from lti_tool.i18n import _, _l, date_text
+from lti_tool.i18n import _, _l, date_text, pgettext
 from lti_tool.insights.models import LearningMonth, Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths.models import Path
@@ -186,7 +186,13 @@ def build(months: int = 12, role_id: int | None = None, today: date | None = Non
     by_path = Table(
         "by_path",
         _("Assigned, started and completed by job role and path"),
-        [_("Job role"), _("Path"), _("Assigned"), _("Started"), _("Completed")],
+        [
+            _("Job role"),
+            _("Path"),
+            pgettext("people", "Assigned"),
+            pgettext("people", "Started"),
+            pgettext("people", "Completed"),
+        ],
         sorted(
             (
                 [

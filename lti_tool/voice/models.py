@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
-from lti_tool.i18n import _, _l
+from lti_tool.i18n import _, _l, lazy_pgettext
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -47,7 +47,7 @@ class Status(enum.StrEnum):
 STATUS_LABELS = {
     Status.OPEN: _l("Open"),
     Status.ANSWERED: _l("Answered"),
-    Status.PLANNED: _l("Planned"),
+    Status.PLANNED: lazy_pgettext("suggestion", "Planned"),
     Status.CLOSED: _l("Closed"),
 }
 
