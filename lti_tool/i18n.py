@@ -25,6 +25,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 __all__ = [
+    "N_",
+    "Nn_",
     "_",
     "_l",
     "date_text",
@@ -38,6 +40,18 @@ __all__ = [
 ]
 
 DEFAULT = "en"
+
+
+def N_(message: str) -> tuple[str]:
+    """Marks a message for the catalog without translating it: for English kept as written
+    and translated later, when shown."""
+    return (message,)
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """N_ for a message with a plural."""
+    return (singular, plural)
+
 
 babel = Babel()
 

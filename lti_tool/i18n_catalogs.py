@@ -37,6 +37,8 @@ KEYWORDS = {
     "lazy_ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "lazy_pgettext": ((1, "c"), 2),
+    "N_": None,
+    "Nn_": (1, 2),
 }
 # What is extracted, relative to ROOT. The development launcher plays the LMS and is not
 # translated (it is not part of what a company installs).

@@ -175,6 +175,8 @@ PY_GETTEXT = {
     "lazy_ngettext",
     "pgettext",
     "lazy_pgettext",
+    "N_",
+    "Nn_",
 }
 
 

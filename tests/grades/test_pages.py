@@ -252,7 +252,7 @@ def test_retry_all_pages_and_empty_state(site: Site, clean_app: Any) -> None:
         data={"csrf_token": csrf(first.text)},
         allow_redirects=True,
     )
-    assert "30 failed score(s) queued again." in done.text
+    assert "30 failed scores queued again." in done.text
     with clean_app.app_context():
         assert services.counts(reg_id) == {"pending": 30}
 
