@@ -32,10 +32,12 @@ def template():
 @pytest.mark.parametrize("language", i18n_catalogs.languages())
 def test_each_catalog_holds_exactly_the_marked_strings(template, language: str) -> None:
     committed = i18n_catalogs.load(i18n_catalogs.po_path(language), language)
-    marked = {m.id for m in template if m.id}
-    held = {m.id for m in committed if m.id}
-    assert not marked - held, f"run `flask translations sync`: new strings {sorted(marked - held)}"
-    assert not held - marked, f"run `flask translations sync`: unused {sorted(held - marked)}"
+    marked = {(m.context, str(m.id)) for m in template if m.id}
+    held = {(m.context, str(m.id)) for m in committed if m.id}
+    assert not marked - held, f"run `flask translations sync`: new {sorted(marked - held, key=str)}"
+    assert not held - marked, (
+        f"run `flask translations sync`: unused {sorted(held - marked, key=str)}"
+    )
 
 
 def test_no_two_messages_share_a_singular() -> None:
