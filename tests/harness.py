@@ -256,6 +256,13 @@ def page_title(response: requests.Response) -> str:
     return html.unescape(match.group(1)).strip() if match else ""
 
 
+def lang_of(response: Any) -> str:
+    """The page's language, as its <html lang> says."""
+    match = re.search(r'<html lang="([^"]+)"', response.text)
+    assert match, response.text[:300]
+    return match.group(1)
+
+
 def problem_code(response: requests.Response) -> str:
     match = re.search(r"<dt>Problem code</dt><dd><code>([^<]+)</code>", response.text)
     return match.group(1) if match else ""

@@ -10,7 +10,7 @@ import pytest
 
 from lti_tool import i18n, i18n_catalogs
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
-from tests.harness import LEARNER, MANAGER, Browser, FakeLms, launch
+from tests.harness import LEARNER, MANAGER, Browser, FakeLms, lang_of, launch
 from tests.i18n_lint import (
     python_messages,
     untranslated_flashes,
@@ -140,11 +140,6 @@ def test_dates_are_written_in_the_page_language(app) -> None:
     zoned = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("America/Bogota"))
     with app.test_request_context():
         assert i18n.date_text(zoned, "HH:mm") == "09:00"
-
-
-def lang_of(page) -> str:
-    match = re.search(r'<html lang="([^"]+)"', page.text)
-    return match.group(1) if match else ""
 
 
 def as_person(lms: FakeLms, roles: list[str], locale: str | None) -> None:

@@ -7,11 +7,18 @@ import re
 import time
 from typing import Any
 
-import requests
-
 from lti_tool.lti.models import DeploymentStatus
 from tests.admin.test_pages import Admin, add_deployment, text_of
-from tests.harness import ADMIN, SYSADMIN, Browser, FakeLms, TokenMutation, launch, problem_code
+from tests.harness import (
+    ADMIN,
+    SYSADMIN,
+    Browser,
+    FakeLms,
+    TokenMutation,
+    lang_of,
+    launch,
+    problem_code,
+)
 from tests.lti.test_launch import as_user
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
@@ -33,11 +40,6 @@ class SpanishAdmin(Admin):
         found = re.search(r"lt=([\w.\-]+)", attempt.launch.headers["Content-Location"])
         assert found is not None
         self.token = found.group(1)
-
-
-def lang_of(page: requests.Response) -> str:
-    found = re.search(r'<html lang="([^"]+)"', page.text)
-    return found.group(1) if found else ""
 
 
 def test_the_deployments_page_and_its_flash_in_spanish(lms: FakeLms, clean_app: Any) -> None:

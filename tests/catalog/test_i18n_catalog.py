@@ -19,14 +19,9 @@ from lti_tool.catalog.models import CatalogSource
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from tests.catalog.conftest import Served, Session, text
 from tests.catalog.test_plan import SOON, People
-from tests.harness import INSTRUCTOR, Browser, FakeLms, launch
+from tests.harness import INSTRUCTOR, Browser, FakeLms, lang_of, launch
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
-
-
-def lang_of(page: Any) -> str:
-    match = re.search(r'<html lang="([^"]+)"', page.text)
-    return match.group(1) if match else ""
 
 
 @pytest.fixture

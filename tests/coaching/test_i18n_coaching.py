@@ -4,7 +4,6 @@ stay in English, and each reads the bell's notification in their own language.""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -12,11 +11,7 @@ from babel.dates import format_skeleton
 
 from tests.coaching.test_pages import add_slot, book, make_offer, tomorrow
 from tests.community.conftest import Session, skill_ids, text
-
-
-def lang_of(response: Any) -> str:
-    match = re.search(r'<html lang="([^"]+)"', response.text)
-    return match.group(1) if match else ""
+from tests.harness import lang_of
 
 
 def test_a_learner_books_coaching_in_spanish(

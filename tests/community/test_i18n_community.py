@@ -11,17 +11,12 @@ from babel.dates import format_skeleton
 
 from lti_tool.lti.models import utcnow
 from tests.community.conftest import Session, skill_ids, text
+from tests.harness import lang_of
 
 
 def in_spanish(session: Session) -> Session:
     session.browser.session.headers["Accept-Language"] = "es"
     return session
-
-
-def lang_of(response: Any) -> str:
-    found = re.search(r'<html lang="([^"]+)"', response.text)
-    assert found, response.text[:300]
-    return found.group(1)
 
 
 def test_tips_and_questions_in_spanish(

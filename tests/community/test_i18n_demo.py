@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from tests.community.conftest import persona, text
-
-
-def lang_of(response: Any) -> str:
-    match = re.search(r'<html lang="([^"]+)"', response.text)
-    return match.group(1) if match else ""
+from tests.harness import Browser, lang_of
 
 
 def test_the_launcher_sends_the_chosen_language(launcher: tuple[Any, str]) -> None:
@@ -38,8 +33,6 @@ def test_the_launcher_sends_the_chosen_language(launcher: tuple[Any, str]) -> No
 
 def test_the_launcher_offers_the_languages(launcher: tuple[Any, str]) -> None:
     _app, tool = launcher
-    from tests.harness import Browser
-
     page = Browser().get(tool.replace("127.0.0.1", "localhost") + "/dev/?lang=es-419")
     assert page.status_code == 200
     assert 'name="lang" value="es-419" checked' in page.text

@@ -4,14 +4,11 @@ Spanish when the LMS launches with a Spanish locale (Moodle's es_mx here)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-
-import requests
 
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from tests.deeplinking.test_deeplinking import choose, moodle_settings, open_picker, return_form
-from tests.harness import INSTRUCTOR, LEARNER, Browser, FakeLms, page_title
+from tests.harness import INSTRUCTOR, LEARNER, Browser, FakeLms, lang_of, page_title
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 
@@ -24,11 +21,6 @@ def deep_link_in_spanish(lms: FakeLms, roles: list[str]) -> None:
         deep_linking=moodle_settings(lms),
         extra_claims={PRESENTATION: {"locale": "es_mx"}},
     )
-
-
-def lang_of(page: requests.Response) -> str:
-    found = re.search(r'<html lang="([^"]+)"', page.text)
-    return found.group(1) if found else ""
 
 
 def test_the_picker_and_the_links_it_places_in_spanish(

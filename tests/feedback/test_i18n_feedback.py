@@ -14,15 +14,10 @@ from lti_tool.lti.models import utcnow
 from tests.community.conftest import Session, text
 from tests.feedback.test_rating import _assignment
 from tests.feedback.test_report import THIS_MONTH, seed
-from tests.harness import LEARNER, Browser, FakeLms, launch
+from tests.harness import LEARNER, Browser, FakeLms, lang_of, launch
 from tests.paths.placing import published_path
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
-
-
-def lang_of(page: Any) -> str:
-    found = re.search(r'<html lang="([^"]+)"', page.text)
-    return found.group(1) if found else ""
 
 
 def spanish_learner(lms: FakeLms) -> Session:

@@ -4,7 +4,6 @@ while its stored words stay English."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from babel.dates import format_skeleton
@@ -16,7 +15,7 @@ from lti_tool.insights.models import ImpactReport
 from lti_tool.lti.models import utcnow
 from lti_tool.roles.models import PersonRole, Source
 from lti_tool.tenancy import tenant_scope
-from tests.harness import FakeLms
+from tests.harness import FakeLms, lang_of
 from tests.insights.conftest import world
 from tests.insights.test_pages import chloe, upload
 from tests.roles.test_pages import Session, text
@@ -25,11 +24,6 @@ from tests.roles.test_pages import Session, text
 def spanish(who: Session) -> Session:
     who.browser.session.headers["Accept-Language"] = "es"
     return who
-
-
-def lang_of(page: Any) -> str:
-    match = re.search(r'<html lang="([^"]+)"', page.text)
-    return match.group(1) if match else ""
 
 
 def test_dashboards_and_kpis_in_spanish(lms: FakeLms) -> None:

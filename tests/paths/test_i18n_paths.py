@@ -18,16 +18,11 @@ from lti_tool.lti.models import utcnow
 from lti_tool.paths.models import Assignment, PathNode
 from lti_tool.roles import services as roles
 from lti_tool.tenancy import tenant_scope
-from tests.harness import LEARNER, MANAGER, Browser, FakeLms, launch
+from tests.harness import LEARNER, MANAGER, Browser, FakeLms, lang_of, launch
 from tests.paths.test_pages import build_path, chloe, tier1_id  # noqa: F401 (a fixture)
 from tests.roles.test_pages import Session, login, text
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
-
-
-def lang_of(page: Any) -> str:
-    match = re.search(r'<html lang="([^"]+)"', page.text)
-    return match.group(1) if match else ""
 
 
 def ana_in_spanish(lms: FakeLms) -> Session:

@@ -7,17 +7,12 @@ import re
 from typing import Any
 
 from tests.community.conftest import Session, skill_ids, text
+from tests.harness import lang_of
 
 
 def in_spanish(session: Session) -> Session:
     session.browser.session.headers["Accept-Language"] = "es"
     return session
-
-
-def lang_of(response: Any) -> str:
-    found = re.search(r'<html lang="([^"]+)"', response.text)
-    assert found, response.text[:300]
-    return found.group(1)
 
 
 def test_badges_and_thanks_in_spanish(

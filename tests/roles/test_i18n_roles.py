@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.extensions import db
 from lti_tool.roles.models import JobRole
-from tests.harness import ADMIN, INSTRUCTOR, LEARNER, Browser, FakeLms, launch
+from tests.harness import ADMIN, INSTRUCTOR, LEARNER, Browser, FakeLms, lang_of, launch
 from tests.roles.test_pages import Session, login, text
 
 PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
@@ -35,11 +35,6 @@ def login_in(lms: FakeLms, sub: str, roles: list[str], name: str, locale: str) -
     token = re.search(r"lt=([\w.\-]+)", attempt.launch.headers["Content-Location"])
     assert token
     return Session(browser, lms.tool_url, token.group(1))
-
-
-def lang_of(page: Any) -> str:
-    match = re.search(r'<html lang="([^"]+)"', page.text)
-    return match.group(1) if match else ""
 
 
 def test_an_instructor_sets_up_roles_in_spanish(lms: FakeLms, clean_app: Any) -> None:

@@ -4,23 +4,18 @@ pulse questions in Spanish and the scheduled survey's dates with Spanish month n
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from babel.dates import format_skeleton
 
 from lti_tool.lti.models import utcnow
 from tests.community.conftest import Session, text
+from tests.harness import lang_of
 
 
 def spanish(who: Session) -> Session:
     who.browser.session.headers["Accept-Language"] = "es"
     return who
-
-
-def lang_of(page: object) -> str:
-    match = re.search(r'<html lang="([^"]+)"', page.text)  # type: ignore[attr-defined]
-    return match.group(1) if match else ""
 
 
 def test_suggestions_in_spanish(ana: Session) -> None:
