@@ -284,8 +284,7 @@ def withdraw_offer(actor: Actor, row: CoachingOffer, reason: str) -> int:
         raise Forbidden("offer")
     if not row.active:
         raise Refused(_("This offer is withdrawn already."))
-    live = [s for s in slots_of(row) if s.session_id is not None]
-    if live and not reason.strip():
+    if booked_slots(row) and not reason.strip():
         raise Invalid(
             _("Say why, for the people who booked: their sessions are cancelled."), "reason"
         )
@@ -322,6 +321,14 @@ def offers_of(person_id: int) -> list[CoachingOffer]:
             .order_by(CoachingOffer.created_at.desc())
         )
     )
+
+
+def booked_slots(row: CoachingOffer) -> list[CoachingSlot]:
+    """The offer's slots held by a live session (requested or confirmed); a slot whose session
+    is done, declined or cancelled is not booked any more."""
+    return [
+        s for s in slots_of(row) if (held := live_session_for(s)) is not None and held.state.live
+    ]
 
 
 def slots_of(row: CoachingOffer, *, upcoming_only: bool = False) -> list[CoachingSlot]:

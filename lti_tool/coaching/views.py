@@ -228,7 +228,7 @@ def withdraw_offer(pk: int) -> Any:
         flash(_("This offer is withdrawn already."), "error")
         return _see_other("coaching.offer", pk=pk)
     error, reason, invalid = "", request.form.get("reason", ""), False
-    booked = [s for s in services.slots_of(row) if s.session_id is not None]
+    booked = services.booked_slots(row)
     if request.method == "POST":
         try:
             cancelled = services.withdraw_offer(actor, row, reason)

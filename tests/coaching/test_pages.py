@@ -212,6 +212,24 @@ def test_withdrawing_an_offer_and_removing_a_slot_ask_first_and_cancel_bookings(
         assert row is not None and row.title != "Changed"
 
 
+def test_a_slot_whose_session_is_done_is_not_booked_when_the_offer_is_withdrawn(
+    clean_app: Any, ana: Session, ben: Session
+) -> None:
+    offer = make_offer(ben, skill_ids(clean_app)["Empathy"], booking="direct")
+    held = book(ana, add_slot(ben, offer, at="09:00"))
+    started(clean_app, held)
+    ana.follow(ana.post(f"/coaching/s/{held}/signoff", {"note": "Useful"}))
+    ben.follow(ben.post(f"/coaching/s/{held}/signoff", {"note": "Well done"}))
+    live = book(ana, add_slot(ben, offer, at="11:00"))
+
+    confirm = text(ben.get(f"/coaching/offers/{offer}/withdraw"))
+    assert "1 slot is booked" in confirm and "2 slots" not in confirm
+    done = ben.follow(ben.post(f"/coaching/offers/{offer}/withdraw", {"reason": "Moving teams"}))
+    assert "1 booked session cancelled" in text(done)
+    assert "done, both signed off" in text(ana.get(f"/coaching/s/{held}"))
+    assert "Moving teams" in text(ana.get(f"/coaching/s/{live}"))
+
+
 def test_only_the_sides_the_leader_and_staff_see_a_session_and_only_the_sides_act(
     clean_app: Any, lms: FakeLms, chloe: Session, ana: Session, ben: Session, sam: Session
 ) -> None:
