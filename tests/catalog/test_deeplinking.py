@@ -104,7 +104,7 @@ def test_the_picker_searches_and_pages_through_a_catalog_of_thousands(
 
     # Searching finds one item among 5,000.
     found = post(page, q_catalog="refund", action="search")
-    assert "1 item match “refund”" in text(found)
+    assert "1 item matches “refund”" in text(found)
     assert f'value="catalog:{far}"' in found.text
     # Ticked, then searched again: the choice stays (listed as chosen elsewhere).
     kept = post(found, item=f"catalog:{far}", q_catalog="course 0001", action="search")
