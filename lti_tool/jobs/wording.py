@@ -71,15 +71,22 @@ _NEXT_SENTENCE = re.compile(r"(?<=[.;:])\s+")
 
 def _regex(english: str) -> re.Pattern[str]:
     pieces = _PLACEHOLDER.split(english)
-    regex = "".join(
-        re.escape(piece) if n % 2 == 0 else f"(?P<{piece}>.+?)" for n, piece in enumerate(pieces)
-    )
-    return re.compile(regex + r"(?=\s|$)")
+    parts = []
+    for n, piece in enumerate(pieces):
+        if n % 2 == 0:
+            parts.append(re.escape(piece))
+        elif n == len(pieces) - 2 and not pieces[-1]:
+            parts.append(f"(?P<{piece}>.+)$")  # a value ending the message (a name) runs to its end
+        else:
+            parts.append(f"(?P<{piece}>.+?)")
+    return re.compile("".join(parts) + r"(?=\s|$)")
 
 
 @cache
-def _patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
-    return tuple((_regex(english), forms) for forms in SENTENCES for english in forms)
+def _patterns(
+    sentences: tuple[tuple[str, ...], ...],
+) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    return tuple((_regex(english), forms) for forms in sentences for english in forms)
 
 
 def _say(forms: tuple[str, ...], values: dict[str, str]) -> str:
@@ -92,14 +99,15 @@ def _say(forms: tuple[str, ...], values: dict[str, str]) -> str:
     return _(forms[0], **values)
 
 
-def shown(message: str | None) -> str:
-    """The stored message in the page's language, sentence by sentence."""
+def shown(message: str | None, sentences: tuple[tuple[str, ...], ...] = SENTENCES) -> str:
+    """The stored message in the page's language, sentence by sentence (``sentences``: the
+    marked English it may have been written from; by default the jobs')."""
     if not message:
         return ""
     out: list[str] = []
     rest = message.strip()
     while rest:
-        for pattern, forms in _patterns():
+        for pattern, forms in _patterns(sentences):
             match = pattern.match(rest)
             said = _say(forms, match.groupdict()) if match else ""
             if match and said:

@@ -31,7 +31,7 @@ from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.numbers import as_id
 from lti_tool.people.models import Person
-from lti_tool.roles import hr_import, services
+from lti_tool.roles import hr_import, services, wording
 from lti_tool.roles.models import LEVELS, SOURCE_LABELS, Source
 
 bp = Blueprint("roles", __name__, url_prefix="/roles")
@@ -63,6 +63,7 @@ def _shared() -> dict[str, Any]:
         "SOURCE_LABELS": SOURCE_LABELS,
         "Source": Source,
         "LONG_DATE": LONG_DATE,
+        "role_words": wording.shown,
     }
 
 

@@ -124,3 +124,22 @@ def test_an_administrator_sees_where_a_role_comes_from_in_spanish(
     # "from the LMS" joins its preposition and article in Spanish: "del LMS".
     assert "Puesto Trainer , del LMS (acceso LTI)" in page
     assert "El LMS (acceso LTI)" in page and "vigente" in page
+    # Who set it and why are stored in English and said again in Spanish, values kept.
+    assert "acceso LTI · valor del LMS “Trainer”" in page
+    assert "LTI launch" not in page and "LMS value" not in page
+
+
+def test_history_notes_are_said_again_in_the_page_language(app: Any) -> None:
+    from lti_tool.roles.wording import shown
+
+    stored = "LMS value “Tier 1 agent” · ended: role deleted by Chloe Chen"
+    with app.test_request_context():
+        assert shown(stored) == stored
+        assert shown("Dev Desai") == "Dev Desai"
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert (
+            shown(stored) == "valor del LMS “Tier 1 agent” · terminó: Chloe Chen eliminó el puesto"
+        )
+        assert shown("HR import, line 12") == "importación de RR. HH., línea 12"
+        assert shown("Dev Desai") == "Dev Desai"  # a name, not Wayfinder's words
+        assert shown("") == ""
