@@ -10,9 +10,10 @@ A sentence no marked one matches (the LMS's own words, an older wording) is show
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cache
 
-from lti_tool.i18n import N_, Nn_, _, ngettext
+from lti_tool.i18n import N_, Nn_, _, date_text, ngettext
 
 # Every sentence Wayfinder's jobs write that a page shows, exactly as the job writes it in
 # English, with its values as named placeholders; a count is %(num)d in both English forms.
@@ -89,7 +90,14 @@ def _patterns(
     return tuple((_regex(english), forms) for forms in sentences for english in forms)
 
 
-def _say(forms: tuple[str, ...], values: dict[str, str]) -> str:
+def _say(forms: tuple[str, ...], values: dict[str, str], dates: dict[str, tuple[str, str]]) -> str:
+    for name, (stored, shown_as) in dates.items():
+        if name in values:
+            try:
+                day = datetime.strptime(values[name], stored).date()
+            except ValueError:
+                continue
+            values[name] = date_text(day, shown_as)
     if len(forms) == 2:
         try:
             num = int(values.pop("num"))
@@ -99,9 +107,14 @@ def _say(forms: tuple[str, ...], values: dict[str, str]) -> str:
     return _(forms[0], **values)
 
 
-def shown(message: str | None, sentences: tuple[tuple[str, ...], ...] = SENTENCES) -> str:
+def shown(
+    message: str | None,
+    sentences: tuple[tuple[str, ...], ...] = SENTENCES,
+    dates: dict[str, tuple[str, str]] | None = None,
+) -> str:
     """The stored message in the page's language, sentence by sentence (``sentences``: the
-    marked English it may have been written from; by default the jobs')."""
+    marked English it may have been written from; by default the jobs'). ``dates`` names the
+    values that are dates: {value: (strftime pattern as stored, date_text pattern to show)}."""
     if not message:
         return ""
     out: list[str] = []
@@ -109,7 +122,7 @@ def shown(message: str | None, sentences: tuple[tuple[str, ...], ...] = SENTENCE
     while rest:
         for pattern, forms in _patterns(sentences):
             match = pattern.match(rest)
-            said = _say(forms, match.groupdict()) if match else ""
+            said = _say(forms, match.groupdict(), dates or {}) if match else ""
             if match and said:
                 out.append(said)
                 rest = rest[match.end() :].lstrip()

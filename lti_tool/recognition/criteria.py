@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from lti_tool.community.models import Kind, Post, Status
 from lti_tool.extensions import db
+from lti_tool.i18n import N_, Nn_
+from lti_tool.jobs import wording
 from lti_tool.paths.models import Assignment, Path
 from lti_tool.people.models import Person
 from lti_tool.recognition.models import Badge, Criterion
@@ -58,6 +60,35 @@ def skill_levels(skill_id: int, person_ids: Iterable[int] | None) -> dict[int, i
     return levels
 
 
+# The evidence is stored in English as written (the exported badge carries it); award pages say
+# it again in the reader's language (``evidence_text``).
+GAVE_SESSIONS = Nn_(
+    "Gave %(num)d coaching session (the badge asks for %(need)s).",
+    "Gave %(num)d coaching sessions (the badge asks for %(need)s).",
+)
+SHARED_TIPS = Nn_(
+    "Shared %(num)d tip that experts verified (the badge asks for %(need)s).",
+    "Shared %(num)d tips that experts verified (the badge asks for %(need)s).",
+)
+REACHED = N_("Reached level %(level)s in %(name)s (the badge asks for %(need)s).")
+COMPLETED = N_("Completed the learning path “%(title)s” on %(date)s.")
+COMPLETED_ANY = N_("Completed a learning path on %(date)s.")
+EVIDENCE = (GAVE_SESSIONS, SHARED_TIPS, REACHED, COMPLETED, COMPLETED_ANY)
+EVIDENCE_DATE = "%d %B %Y"
+
+
+def _english(forms: tuple[str, ...], **values: object) -> str:
+    if len(forms) == 2:
+        return (forms[0] if values["num"] == 1 else forms[1]) % values
+    return forms[0] % values
+
+
+def evidence_text(evidence: str) -> str:
+    """An award's stored evidence in the page's language, its date written as the page writes
+    dates; evidence Wayfinder did not write is shown as it is."""
+    return wording.shown(evidence, EVIDENCE, dates={"date": (EVIDENCE_DATE, "dd MMMM y")})
+
+
 @dataclass(frozen=True)
 class Met:
     person_id: int
@@ -84,10 +115,7 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         counts = coaching_sessions_given(wanted)
         need = max(badge.threshold, 1)
         return [
-            Met(
-                pid,
-                f"Gave {n} coaching session{'s' if n != 1 else ''} (the badge asks for {need}).",
-            )
+            Met(pid, _english(GAVE_SESSIONS, num=n, need=need))
             for pid, n in sorted(counts.items())
             if n >= need and pid in scope
         ]
@@ -98,7 +126,7 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         name = skill.name if skill else "the skill"
         levels = skill_levels(badge.skill_id, wanted)
         return [
-            Met(pid, f"Reached level {level} in {name} (the badge asks for {badge.threshold}).")
+            Met(pid, _english(REACHED, level=level, name=name, need=badge.threshold))
             for pid, level in sorted(levels.items())
             if level >= badge.threshold and pid in scope
         ]
@@ -119,8 +147,13 @@ def _paths_completed(badge: Badge, wanted: set[int] | None) -> list[Met]:
     stmt = _limit(stmt, Assignment.person_id, wanted)  # type: ignore[assignment]
     out = []
     for pid, when in db.session.execute(stmt):  # type: ignore[call-overload]
-        what = f"the learning path “{title}”" if title else "a learning path"
-        out.append(Met(pid, f"Completed {what} on {when:%d %B %Y}."))
+        day = f"{when:{EVIDENCE_DATE}}"
+        words = (
+            _english(COMPLETED, title=title, date=day)
+            if title
+            else _english(COMPLETED_ANY, date=day)
+        )
+        out.append(Met(pid, words))
     return out
 
 
@@ -140,11 +173,7 @@ def _verified_tips(badge: Badge, wanted: set[int] | None) -> list[Met]:
     )
     stmt = _limit(stmt, Post.author_id, wanted)  # type: ignore[assignment]
     return [
-        Met(
-            pid,
-            f"Shared {n} tip{'s' if n != 1 else ''} that experts verified (the badge asks for "
-            f"{need}).",
-        )
+        Met(pid, _english(SHARED_TIPS, num=n, need=need))
         for pid, n in db.session.execute(stmt)  # type: ignore[call-overload]
         if pid is not None
     ]

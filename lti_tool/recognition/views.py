@@ -43,7 +43,7 @@ from lti_tool.extensions import db
 from lti_tool.i18n import _, ngettext
 from lti_tool.lti.models import Registration
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.recognition import designs, export, services
+from lti_tool.recognition import criteria, designs, export, services
 from lti_tool.recognition.models import CRITERION_LABELS, Criterion
 
 bp = Blueprint("recognition", __name__, url_prefix="/recognition")
@@ -83,6 +83,7 @@ def _render(template: str, **context: Any) -> str:
         who=_actor(),
         DESIGNS=designs.DESIGNS,
         describe=services.describe,
+        evidence_text=criteria.evidence_text,
         **context,
     )
 

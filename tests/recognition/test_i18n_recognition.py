@@ -56,3 +56,28 @@ def test_badges_and_thanks_in_spanish(
     assert "Ana Alvarez thanked you" in text(ben.get("/community/notifications"))
     in_spanish(ben)
     assert "Ana Alvarez te agradeció" in text(ben.get("/community/notifications"))
+
+
+def test_award_evidence_is_said_again_in_the_page_language(app: Any) -> None:
+    from lti_tool.recognition.criteria import evidence_text
+
+    completed = (
+        "Completed the learning path “Tier 1 agent: your first 90 days” on 05 December 2026."
+    )
+    tips = "Shared 1 tip that experts verified (the badge asks for 1)."
+    with app.test_request_context():
+        assert evidence_text(completed) == completed
+        assert evidence_text(tips) == tips
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert evidence_text(completed) == (
+            "Completó la ruta de aprendizaje “Tier 1 agent: your first 90 days” "
+            "el 5 de diciembre de 2026."
+        )
+        assert evidence_text(tips) == (
+            "Compartió 1 consejo que los expertos verificaron (la insignia pide 1)."
+        )
+        assert evidence_text("Gave 3 coaching sessions (the badge asks for 3).") == (
+            "Dio 3 sesiones de coaching (la insignia pide 3)."
+        )
+        # Words Wayfinder did not write stay as they are.
+        assert evidence_text("Helped the night shift.") == "Helped the night shift."
