@@ -85,6 +85,10 @@ def _found() -> Iterable[tuple[str | tuple[str, ...], tuple[str, int], list[str]
             yield message, (f"{folder}/{filename}", lineno), comments, context
 
 
+def _keys(catalog: Catalog) -> set[tuple[str | None, str]]:
+    return {(m.context, str(m.id)) for m in catalog if m.id}
+
+
 def languages() -> list[str]:
     return sorted(p.name for p in TRANSLATIONS.iterdir() if (p / "LC_MESSAGES").is_dir())
 
@@ -244,7 +248,7 @@ def check_command() -> None:
     for language in languages():
         report = check(updated(language, template), language)
         committed = load(po_path(language), language)
-        stale = {m.id for m in template if m.id} != {m.id for m in committed if m.id}
+        stale = _keys(template) != _keys(committed)
         click.echo(f"{language}: {report.messages} messages")
         for label in report.missing:
             click.echo(f"  untranslated: {label!r}")

@@ -191,3 +191,12 @@ def test_the_lms_locale_wins_over_the_browser(lms: FakeLms, browser: Browser) ->
     assert page is not None and page.status_code == 200
     assert lang_of(page) == "en"
     assert ">Home</a>" in page.text
+
+
+def test_the_translations_commands_check_and_refuse_a_second_catalog(app) -> None:
+    runner = app.test_cli_runner()
+    checked = runner.invoke(args=["translations", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "es: " in checked.output and "untranslated" not in checked.output
+    again = runner.invoke(args=["translations", "add", "es"])
+    assert again.exit_code != 0 and "es already has a catalog" in again.output
