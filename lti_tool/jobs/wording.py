@@ -2,18 +2,13 @@
 
 Jobs write their messages in English, as they always have: the job list, logs and the command
 line read them as they are stored, and a job often runs with no page to ask for a language. A page
-shows a stored message through ``shown()``, which reads it sentence by sentence, finds the marked
-sentence each one was written from and says it again in the page's language with the same values.
-A sentence no marked one matches (the LMS's own words, an older wording) is shown as stored.
+shows a stored message through ``shown()`` (``lti_tool.i18n_stored``).
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from functools import cache
-
-from lti_tool.i18n import N_, Nn_, _, date_text, ngettext
+from lti_tool.i18n import N_, Nn_
+from lti_tool.i18n_stored import said_again
 
 # Every sentence Wayfinder's jobs write that a page shows, exactly as the job writes it in
 # English, with its values as named placeholders; a count is %(num)d in both English forms.
@@ -66,70 +61,7 @@ SENTENCES: tuple[tuple[str, ...], ...] = (
     N_("Trying again later."),
 )
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-_NEXT_SENTENCE = re.compile(r"(?<=[.;:])\s+")
 
-
-def _regex(english: str) -> re.Pattern[str]:
-    pieces = _PLACEHOLDER.split(english)
-    parts = []
-    for n, piece in enumerate(pieces):
-        if n % 2 == 0:
-            parts.append(re.escape(piece))
-        elif n == len(pieces) - 2 and not pieces[-1]:
-            parts.append(f"(?P<{piece}>.+)$")  # a value ending the message (a name) runs to its end
-        else:
-            parts.append(f"(?P<{piece}>.+?)")
-    return re.compile("".join(parts) + r"(?=\s|$)")
-
-
-@cache
-def _patterns(
-    sentences: tuple[tuple[str, ...], ...],
-) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
-    return tuple((_regex(english), forms) for forms in sentences for english in forms)
-
-
-def _say(forms: tuple[str, ...], values: dict[str, str], dates: dict[str, tuple[str, str]]) -> str:
-    for name, (stored, shown_as) in dates.items():
-        if name in values:
-            try:
-                day = datetime.strptime(values[name], stored).date()
-            except ValueError:
-                continue
-            values[name] = date_text(day, shown_as)
-    if len(forms) == 2:
-        try:
-            num = int(values.pop("num"))
-        except (KeyError, ValueError):
-            return ""
-        return ngettext(forms[0], forms[1], num, **values)
-    return _(forms[0], **values)
-
-
-def shown(
-    message: str | None,
-    sentences: tuple[tuple[str, ...], ...] = SENTENCES,
-    dates: dict[str, tuple[str, str]] | None = None,
-) -> str:
-    """The stored message in the page's language, sentence by sentence (``sentences``: the
-    marked English it may have been written from; by default the jobs'). ``dates`` names the
-    values that are dates: {value: (strftime pattern as stored, date_text pattern to show)}."""
-    if not message:
-        return ""
-    out: list[str] = []
-    rest = message.strip()
-    while rest:
-        for pattern, forms in _patterns(sentences):
-            match = pattern.match(rest)
-            said = _say(forms, match.groupdict(), dates or {}) if match else ""
-            if match and said:
-                out.append(said)
-                rest = rest[match.end() :].lstrip()
-                break
-        else:
-            boundary = _NEXT_SENTENCE.search(rest)
-            cut = boundary.start() if boundary else len(rest)
-            out.append(rest[:cut])
-            rest = rest[boundary.end() :] if boundary else ""
-    return " ".join(out)
+def shown(message: str | None) -> str:
+    """A job's stored message in the page's language."""
+    return said_again(message, SENTENCES)

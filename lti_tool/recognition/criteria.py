@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from lti_tool.community.models import Kind, Post, Status
 from lti_tool.extensions import db
 from lti_tool.i18n import N_, Nn_
-from lti_tool.jobs import wording
+from lti_tool.i18n_stored import said_again, written
 from lti_tool.paths.models import Assignment, Path
 from lti_tool.people.models import Person
 from lti_tool.recognition.models import Badge, Criterion
@@ -77,16 +77,10 @@ EVIDENCE = (GAVE_SESSIONS, SHARED_TIPS, REACHED, COMPLETED, COMPLETED_ANY)
 EVIDENCE_DATE = "%d %B %Y"
 
 
-def _english(forms: tuple[str, ...], **values: object) -> str:
-    if len(forms) == 2:
-        return (forms[0] if values["num"] == 1 else forms[1]) % values
-    return forms[0] % values
-
-
 def evidence_text(evidence: str) -> str:
     """An award's stored evidence in the page's language, its date written as the page writes
     dates; evidence Wayfinder did not write is shown as it is."""
-    return wording.shown(evidence, EVIDENCE, dates={"date": (EVIDENCE_DATE, "dd MMMM y")})
+    return said_again(evidence, EVIDENCE, dates={"date": (EVIDENCE_DATE, "dd MMMM y")})
 
 
 @dataclass(frozen=True)
@@ -115,7 +109,7 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         counts = coaching_sessions_given(wanted)
         need = max(badge.threshold, 1)
         return [
-            Met(pid, _english(GAVE_SESSIONS, num=n, need=need))
+            Met(pid, written(GAVE_SESSIONS, num=n, need=need))
             for pid, n in sorted(counts.items())
             if n >= need and pid in scope
         ]
@@ -126,7 +120,7 @@ def who_meets(badge: Badge, person_ids: Iterable[int] | None = None) -> list[Met
         name = skill.name if skill else "the skill"
         levels = skill_levels(badge.skill_id, wanted)
         return [
-            Met(pid, _english(REACHED, level=level, name=name, need=badge.threshold))
+            Met(pid, written(REACHED, level=level, name=name, need=badge.threshold))
             for pid, level in sorted(levels.items())
             if level >= badge.threshold and pid in scope
         ]
@@ -149,9 +143,7 @@ def _paths_completed(badge: Badge, wanted: set[int] | None) -> list[Met]:
     for pid, when in db.session.execute(stmt):  # type: ignore[call-overload]
         day = f"{when:{EVIDENCE_DATE}}"
         words = (
-            _english(COMPLETED, title=title, date=day)
-            if title
-            else _english(COMPLETED_ANY, date=day)
+            written(COMPLETED, title=title, date=day) if title else written(COMPLETED_ANY, date=day)
         )
         out.append(Met(pid, words))
     return out
@@ -173,7 +165,7 @@ def _verified_tips(badge: Badge, wanted: set[int] | None) -> list[Met]:
     )
     stmt = _limit(stmt, Post.author_id, wanted)  # type: ignore[assignment]
     return [
-        Met(pid, _english(SHARED_TIPS, num=n, need=need))
+        Met(pid, written(SHARED_TIPS, num=n, need=need))
         for pid, n in db.session.execute(stmt)  # type: ignore[call-overload]
         if pid is not None
     ]

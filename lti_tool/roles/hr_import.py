@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.i18n import _
+from lti_tool.i18n_stored import written
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
-from lti_tool.roles import services
+from lti_tool.roles import services, wording
 from lti_tool.roles.models import JobRole, PersonRole, Source, Team, TeamMember
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -383,7 +384,7 @@ def apply(registration_id: int, text: str, digest: str, *, by: str, by_person_id
             role,
             by=by,
             by_person_id=by_person_id,
-            note=f"HR import, line {change.line}",
+            note=written(wording.HR_IMPORT_LINE, line=change.line),
         )
     db.session.flush()
     return fresh

@@ -44,10 +44,11 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from lti_tool.extensions import db
 from lti_tool.i18n import _
+from lti_tool.i18n_stored import written
 from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_id, whole_number
 from lti_tool.people.models import Person
-from lti_tool.roles import starter
+from lti_tool.roles import starter, wording
 from lti_tool.roles.models import (
     LEVELS,
     CareerGoal,
@@ -295,7 +296,8 @@ def delete_role(row: JobRole, by: str, by_person_id: int | None) -> None:
     now = utcnow()
     for assignment in current:
         assignment.ended_at = now
-        assignment.note = (assignment.note + f" · ended: role deleted by {by}")[:500]
+        ended = written(wording.ROLE_DELETED, name=by)
+        assignment.note = (assignment.note + wording.SEPARATOR + ended)[:500]
     db.session.flush()
     after = {pid: effective(current_assignments(pid)) for pid in people}
     db.session.delete(row)
@@ -584,7 +586,13 @@ def lti_value_seen(person: Person, value: str) -> None:
     """complete_launch calls this only when the LTI job-role value differs from the stored one
     (which it has just stored on the person). Unmatched values end the LTI source's choice."""
     matched = match_role(value) if value else None
-    set_source_role(person, Source.LTI, matched, by="LTI launch", note=f"LMS value “{value[:120]}”")
+    set_source_role(
+        person,
+        Source.LTI,
+        matched,
+        by=written(wording.LTI_LAUNCH),
+        note=written(wording.LMS_VALUE, value=value[:120]),
+    )
 
 
 def lti_values_seen(changes: Iterable[tuple[Person, str]]) -> int:
@@ -611,8 +619,8 @@ def lti_values_seen(changes: Iterable[tuple[Person, str]]) -> int:
             person,
             Source.LTI,
             matched,
-            by="LMS roster",
-            note=f"LMS value “{value[:120]}”",
+            by=written(wording.LMS_ROSTER),
+            note=written(wording.LMS_VALUE, value=value[:120]),
             current=current[person.id],
         ):
             changed += 1
@@ -644,8 +652,8 @@ def rematch_lti_values(registration_id: int) -> int:
             person,
             Source.LTI,
             matched,
-            by="LTI launch",
-            note=f"LMS value “{person.job_role}”",
+            by=written(wording.LTI_LAUNCH),
+            note=written(wording.LMS_VALUE, value=person.job_role),
         )
         changed += 1
     return changed
@@ -691,7 +699,7 @@ def map_value(registration_id: int, value: str, target: JobRole) -> int:
 
 
 def admin_set_role(person: Person, new_role: JobRole | None, by: str, by_person_id: int) -> bool:
-    note = "set on the person's page" if new_role else "administrator's choice cleared"
+    note = written(wording.SET_ON_PAGE if new_role else wording.CHOICE_CLEARED)
     return set_source_role(
         person, Source.ADMIN, new_role, by=by, by_person_id=by_person_id, note=note
     )
@@ -1031,7 +1039,7 @@ def decide(
             row.role,
             by=decider.display_name,
             by_person_id=decider.id,
-            note=f"request approved by {decider.display_name}",
+            note=written(wording.REQUEST_APPROVED, name=decider.display_name),
         )
     db.session.flush()
     return {}

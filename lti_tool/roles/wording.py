@@ -9,18 +9,26 @@ or the LMS's own value is shown as it is.
 from __future__ import annotations
 
 from lti_tool.i18n import N_
-from lti_tool.jobs import wording
+from lti_tool.i18n_stored import said_again
 
-# Every by/note text lti_tool.roles writes, exactly as written, values as named placeholders.
+# Every by/note text lti_tool.roles writes (through ``i18n_stored.written``), values as named placeholders.
+LTI_LAUNCH = N_("LTI launch")
+LMS_ROSTER = N_("LMS roster")
+LMS_VALUE = N_("LMS value “%(value)s”")
+REQUEST_APPROVED = N_("request approved by %(name)s")
+HR_IMPORT_LINE = N_("HR import, line %(line)s")
+SET_ON_PAGE = N_("set on the person's page")
+CHOICE_CLEARED = N_("administrator's choice cleared")
+ROLE_DELETED = N_("ended: role deleted by %(name)s")
 NOTES: tuple[tuple[str, ...], ...] = (
-    N_("LTI launch"),
-    N_("LMS roster"),
-    N_("LMS value “%(value)s”"),
-    N_("request approved by %(name)s"),
-    N_("HR import, line %(line)s"),
-    N_("set on the person's page"),
-    N_("administrator's choice cleared"),
-    N_("ended: role deleted by %(name)s"),
+    LTI_LAUNCH,
+    LMS_ROSTER,
+    LMS_VALUE,
+    REQUEST_APPROVED,
+    HR_IMPORT_LINE,
+    SET_ON_PAGE,
+    CHOICE_CLEARED,
+    ROLE_DELETED,
 )
 SEPARATOR = " · "
 
@@ -28,4 +36,4 @@ SEPARATOR = " · "
 def shown(text: str | None) -> str:
     if not text:
         return ""
-    return SEPARATOR.join(wording.shown(part, NOTES) for part in text.split(SEPARATOR))
+    return SEPARATOR.join(said_again(part, NOTES) for part in text.split(SEPARATOR))
