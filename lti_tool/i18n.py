@@ -14,13 +14,16 @@ or ``_l`` (lazily, for module constants). The catalogs live in ``lti_tool/transl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import cache
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale, lazy_pgettext, ngettext, pgettext
+from flask_babel import Babel, force_locale, get_locale, lazy_pgettext, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -36,6 +39,7 @@ __all__ = [
     "ngettext",
     "page_language",
     "pgettext",
+    "speaking_to",
     "supported",
 ]
 
@@ -101,6 +105,27 @@ def select_locale() -> str | None:
             return chosen
     browser = request.accept_languages.best_match([code.replace("_", "-") for code in supported()])
     return browser.replace("-", "_") if browser else DEFAULT
+
+
+@contextmanager
+def speaking_to(person: Any) -> Iterator[None]:
+    """Text made inside is in ``person``'s language (the one their LMS last sent), not the
+    page's: for what they read later that is written while someone else acts (a leader's
+    approval, a coach's sign-off) or while a job runs (a score's comment for the gradebook).
+    Someone whose LMS never sent a language Wayfinder speaks: the current language."""
+    language = language_of(getattr(person, "locale", None))
+    if language is None:
+        yield
+        return
+    with force_locale(language):
+        yield
+
+
+def in_language_of(person: Any) -> bool:
+    """Whether ``person`` reads the current language (text made for them suits this page too)."""
+    language = language_of(getattr(person, "locale", None))
+    current = get_locale()
+    return language is None or current is None or language == str(current)
 
 
 def page_language() -> str:

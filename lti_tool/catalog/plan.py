@@ -36,7 +36,7 @@ from lti_tool.catalog.models import (
 )
 from lti_tool.extensions import db
 from lti_tool.grades import services as grades
-from lti_tool.i18n import _, ngettext
+from lti_tool.i18n import _, ngettext, speaking_to
 from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_id
 from lti_tool.paths import services as paths
@@ -594,16 +594,18 @@ def decide(
         return {}, None
     entry.status = PlanStatus.APPROVED.value
     _event("plan_approved", entry, actor, detail=message)
-    outcome = enrol(
-        entry, adapter, entry.lms_user_id or _known_user_id(entry), actor, approved=True
-    )
-    if not outcome.ok:
-        entry.problem = _(
-            "Approved by %(name)s. Wayfinder could not enrol you by itself: %(problem)s A "
-            "trainer can enrol you in the LMS, or try again from your plan.",
-            name=decider.display_name,
-            problem=outcome.message,
+    # What the enrolment writes in their plan is theirs to read, in their language.
+    with speaking_to(entry.person):
+        outcome = enrol(
+            entry, adapter, entry.lms_user_id or _known_user_id(entry), actor, approved=True
         )
+        if not outcome.ok:
+            entry.problem = _(
+                "Approved by %(name)s. Wayfinder could not enrol you by itself: %(problem)s A "
+                "trainer can enrol you in the LMS, or try again from your plan.",
+                name=decider.display_name,
+                problem=outcome.message,
+            )
     db.session.flush()
     return {}, outcome
 

@@ -49,7 +49,7 @@ from lti_tool.errors import LaunchError
 from lti_tool.extensions import db
 from lti_tool.grades import jobs as grade_jobs
 from lti_tool.grades import services as grades
-from lti_tool.i18n import _
+from lti_tool.i18n import _, in_language_of
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.lti.roles import Role
@@ -479,7 +479,7 @@ def decide(pk: int) -> Any:
                 name=name,
                 problem=outcome.message,
             )
-            if outcome
+            if outcome and in_language_of(row.person)  # their problem, said in their language
             else _(
                 "Approved. Wayfinder could not enrol %(name)s by itself. Their plan says so; a "
                 "trainer can enrol them in the LMS.",

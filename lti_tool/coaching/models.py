@@ -22,7 +22,8 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
-from lti_tool.i18n import _
+from lti_tool.i18n import N_, _
+from lti_tool.i18n_stored import said_again
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -118,6 +119,17 @@ class CoachingSlot(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         return self.place.startswith(("https://", "http://"))
 
 
+# Written for the other side to read, so stored in English (the coach's or learner's page
+# language is not the reader's) and said again in the reader's language when shown.
+WITHDRAWN = N_("The coach withdrew the offer.")
+ABSENT = N_("Did not come.")
+REASONS = (WITHDRAWN, ABSENT)
+COUNTS_FOR_STEP = N_("“%(step)s” on %(path)s")
+COUNTS_FOR_SKILL = N_("the skill %(names)s")
+COUNTS_FOR_SKILLS = N_("the skills %(names)s")
+COUNTS_FOR = (COUNTS_FOR_STEP, COUNTS_FOR_SKILL, COUNTS_FOR_SKILLS)
+
+
 class CoachingSession(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "coaching_sessions"
     __table_args__ = (
@@ -187,3 +199,14 @@ class CoachingSession(TenantScoped, db.Model):  # type: ignore[name-defined,misc
     @property
     def is_shadowing(self) -> bool:
         return self.kind == OfferKind.SHADOWING.value
+
+    @property
+    def end_reason_text(self) -> str:
+        """Why it ended, in the page's language where Wayfinder wrote it (a person's own words
+        as they wrote them)."""
+        return said_again(self.end_reason, REASONS)
+
+    @property
+    def evidence_text(self) -> str:
+        """What the sign-off counted for, in the page's language."""
+        return said_again(self.evidence_for, COUNTS_FOR)

@@ -38,6 +38,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from lti_tool.coaching.models import (
+    ABSENT,
+    COUNTS_FOR_SKILL,
+    COUNTS_FOR_SKILLS,
+    COUNTS_FOR_STEP,
+    WITHDRAWN,
     Booking,
     CoachingOffer,
     CoachingSession,
@@ -47,7 +52,8 @@ from lti_tool.coaching.models import (
 )
 from lti_tool.community.models import Notification
 from lti_tool.extensions import db
-from lti_tool.i18n import _, _l, date_text, ngettext
+from lti_tool.i18n import _, _l, date_text
+from lti_tool.i18n_stored import written
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -290,7 +296,7 @@ def withdraw_offer(actor: Actor, row: CoachingOffer, reason: str) -> int:
         )
     cancelled = 0
     for s in slots_of(row):
-        cancelled += remove_slot(actor, s, reason or _("The coach withdrew the offer."))
+        cancelled += remove_slot(actor, s, reason or written(WITHDRAWN))
     row.active = False
     db.session.flush()
     return cancelled
@@ -663,7 +669,7 @@ def mark_no_show(actor: Actor, row: CoachingSession, note: str = "") -> None:
     if len(note) > REASON_MAX:
         raise Invalid(_("Use at most %(max)d characters.", max=REASON_MAX), "note")
     absent = _other_side(row, actor.person_id)
-    _end(actor, row, SessionStatus.NO_SHOW, note or _("Did not come."))
+    _end(actor, row, SessionStatus.NO_SHOW, note or written(ABSENT))
     row.absent_id = absent
     _notify(actor, absent, "coach_no_show", row)
     db.session.flush()
@@ -774,16 +780,11 @@ def _record_evidence(row: CoachingSession) -> None:
         target.assignment_id, target.step_key, by, evidence="coaching", note=note
     ):
         row.assignment_id, row.step_key = target.assignment_id, target.step_key
-        row.evidence_for = _("“%(step)s” on %(path)s", step=target.title, path=target.path_title)[
-            :500
-        ]
+        row.evidence_for = written(COUNTS_FOR_STEP, step=target.title, path=target.path_title)[:500]
     else:
         row.assignment_id, row.step_key = None, ""
-        row.evidence_for = (
-            ngettext("the skill %(names)s", "the skills %(names)s", len(skills), names=names)
-            if names
-            else ""
-        )[:500]
+        counts_for = COUNTS_FOR_SKILL if len(skills) == 1 else COUNTS_FOR_SKILLS
+        row.evidence_for = (written(counts_for, names=names) if names else "")[:500]
     paths.record(
         "coaching_evidence",
         by,

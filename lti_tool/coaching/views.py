@@ -516,7 +516,7 @@ def session_action(pk: int, action: str) -> Any:
         elif action == "signoff":
             if services.sign_off(actor, row, note):
                 messages["signoff"] = (
-                    _("Both of you signed off: it counts for %(what)s.", what=row.evidence_for)
+                    _("Both of you signed off: it counts for %(what)s.", what=row.evidence_text)
                     if row.evidence_for
                     else _("Both of you signed off: it counts for the learner's record.")
                 )

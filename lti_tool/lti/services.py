@@ -128,6 +128,8 @@ def complete_launch(
             for attr in ("name", "given_name", "family_name", "email")
             if getattr(claims, attr)
         }
+        if claims.locale:  # the LMS sends it with every launch; keep what we knew otherwise
+            changes["locale"] = claims.locale
         job_role = custom_value(claims.custom, job_role_param)[:120]
         known_job_role = person.job_role if person is not None else None
         if job_role:

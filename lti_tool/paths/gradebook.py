@@ -27,7 +27,7 @@ from sqlalchemy import and_, func, select
 from lti_tool.extensions import db
 from lti_tool.grades import services as grades
 from lti_tool.grades.models import LineItem, ScoreSend
-from lti_tool.i18n import _, ngettext
+from lti_tool.i18n import _, ngettext, speaking_to
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.jobs.registry import JobFailed, JobRun, register
@@ -142,7 +142,8 @@ def _record(
     view: rules.PathView,
     last: Last | None,
 ) -> bool:
-    wanted = score_for(view, placement.step_key)
+    with speaking_to(a.person):  # the comment is theirs to read, whoever or whatever acts
+        wanted = score_for(view, placement.step_key)
     if wanted is None:
         return False
     if last is not None and last == (wanted.score, wanted.activity, wanted.grading):

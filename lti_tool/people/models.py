@@ -28,6 +28,9 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str] = mapped_column(String(255), default="")
     preferred_name: Mapped[str] = mapped_column(String(80), default="")
     job_role: Mapped[str] = mapped_column(String(120), default="")
+    # The language their LMS last sent ("es-419", "es_mx"); what is written for them while
+    # someone else acts, or a job runs, is written in it (i18n.speaking_to).
+    locale: Mapped[str] = mapped_column(String(35), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_launch_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

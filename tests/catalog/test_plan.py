@@ -19,7 +19,7 @@ from lti_tool.grades.models import LineItem, ScoreSend
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.paths.models import PathEvent
-from lti_tool.people.models import Course
+from lti_tool.people.models import Course, Person
 from lti_tool.roles import services as roles
 from lti_tool.tenancy import tenant_scope
 from tests.catalog.conftest import (
@@ -253,6 +253,39 @@ def test_approval_enrols_where_wayfinder_can(people: People) -> None:
     assert people.entry(entry).status == "enrolled"
     cid, uid = int(people.served.course_id("billing")), int(people.served.user_id("ana"))
     assert (cid, uid) in people.served.fake.enrolled
+
+
+def test_an_approval_that_cannot_enrol_tells_the_learner_in_her_language(
+    people: People,
+) -> None:
+    """Ana's LMS speaks Spanish, Ben approves in English, and the LMS refuses Wayfinder: her
+    plan says why in Spanish; his message names no Spanish problem, only where it is said."""
+    with people.app.app_context(), tenant_scope(db.session, people.tenant):
+        ana = db.session.scalar(select(Person).where(Person.name == "Ana Alvarez"))
+        assert ana is not None
+        ana.locale = "es-419"
+        db.session.commit()
+    pk = people.item_id("Billing questions")
+    people.chloe.follow(people.chloe.post(f"/catalog/manage/i/{pk}", {"needs_approval": "1"}))
+    entry = people.add(people.ana, "Billing questions")
+    people.ana.follow(
+        people.ana.post(f"/catalog/plan/{entry}/ask", {"reason": "Billing queue next month"})
+    )
+    rid = int(re.findall(r"/catalog/requests/(\d+)", people.ben.get("/catalog/requests").text)[0])
+    people.served.fake.faults.extend(["forbidden"] * 4)
+    approved = text(
+        people.ben.follow(people.ben.post(f"/catalog/requests/{rid}", {"decision": "approve"}))
+    )
+    people.served.fake.faults.clear()
+    assert "Approved. Wayfinder could not enrol Ana Alvarez by itself. Their plan says so" in (
+        approved
+    )
+    assert "El LMS" not in approved
+    problem = people.entry(entry).problem
+    assert problem.startswith("Aprobado por Ben Brooks. Wayfinder no pudo inscribirte")
+    assert "El LMS no permite que Wayfinder te inscriba en este curso." in problem
+    people.ana.browser.session.headers["Accept-Language"] = "es"
+    assert problem in text(people.ana.get("/catalog/plan"))
 
 
 def test_no_permission_and_a_revoked_token_are_explained_and_shown_to_the_admin(

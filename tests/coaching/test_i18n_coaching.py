@@ -9,9 +9,12 @@ from typing import Any
 
 from babel.dates import format_skeleton
 
+from lti_tool.coaching.models import CoachingSession
+from lti_tool.extensions import db
+from tests.coaching.conftest import started
 from tests.coaching.test_pages import add_slot, book, make_offer, tomorrow
-from tests.community.conftest import Session, skill_ids, text
-from tests.harness import lang_of
+from tests.community.conftest import Session, login, skill_ids, text
+from tests.harness import LEARNER, FakeLms, lang_of
 
 
 def test_a_learner_books_coaching_in_spanish(
@@ -56,3 +59,33 @@ def test_a_learner_books_coaching_in_spanish(
     assert "Ana Alvarez asks to book your session" in text(ben.get("/community/notifications"))
     ben.browser.session.headers["Accept-Language"] = "es"
     assert "Ana Alvarez pide reservar tu sesión" in text(ben.get("/community/notifications"))
+
+
+def test_what_one_side_writes_for_the_other_reads_in_the_readers_language(
+    clean_app: Any, lms: FakeLms, chloe: Session, ben: Session
+) -> None:
+    """Ana's LMS speaks Spanish; Ben, her coach, works in English. What Wayfinder writes when
+    he signs off last (what the session counted for) or marks her a no-show without a note is
+    stored once and each of them reads it in their own language."""
+    ana = login(lms, "ana", [LEARNER], "Ana Alvarez", "ana@example.com", "Tier 1 agent", "es-419")
+    offer = make_offer(ben, skill_ids(clean_app)["De-escalation"], booking="direct")
+    held = book(ana, add_slot(ben, offer, at="09:00"))
+    started(clean_app, held)
+    ana.follow(ana.post(f"/coaching/s/{held}/signoff", {"note": "Muy útil"}))
+    done = ben.follow(ben.post(f"/coaching/s/{held}/signoff", {"note": "Well done"}))
+    assert "it counts for the skill De-escalation" in text(done)
+    hers = ana.get(f"/coaching/s/{held}")
+    assert lang_of(hers) == "es"
+    assert "la habilidad De-escalation" in text(hers)
+    assert "the skill De-escalation" not in text(hers)
+    assert "the skill De-escalation" in text(ben.get(f"/coaching/s/{held}"))
+
+    missed = book(ana, add_slot(ben, offer, at="11:00"))
+    started(clean_app, missed)
+    ben.follow(ben.post(f"/coaching/s/{missed}/noshow", {"note": ""}))
+    assert "“Did not come.”" in text(ben.get(f"/coaching/s/{missed}"))
+    hers = text(ana.get(f"/coaching/s/{missed}"))
+    assert "“No asistió.”" in hers and "Did not come" not in hers
+    with clean_app.app_context():
+        row = db.session.get(CoachingSession, missed)
+        assert row is not None and row.end_reason == "Did not come."  # stored as written

@@ -16,6 +16,7 @@ from lti_tool import create_app
 from lti_tool.devlauncher import demo
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.extensions import db
+from lti_tool.lti.context import LAUNCH_PRESENTATION
 from lti_tool.roles.models import Skill
 from tests.conftest import overrides
 from tests.harness import (
@@ -82,13 +83,21 @@ class Session:
 
 
 def login(
-    lms: FakeLms, sub: str, roles: list[str], name: str, email: str, job_role: str = ""
+    lms: FakeLms,
+    sub: str,
+    roles: list[str],
+    name: str,
+    email: str,
+    job_role: str = "",
+    locale: str = "",
 ) -> Session:
+    """A launch into course-1; ``locale``: the language the LMS says the person uses."""
     lms.spec = LaunchSpec(
         user=LaunchUser(sub, roles, name, email),
         context_id="course-1",
         context_title="Billing basics",
         custom={"job_role": job_role} if job_role else {},
+        extra_claims={LAUNCH_PRESENTATION: {"locale": locale}} if locale else {},
     )
     browser = Browser()
     attempt = launch(browser, lms)

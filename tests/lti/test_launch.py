@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
 from lti_tool.extensions import db
+from lti_tool.lti.context import LAUNCH_PRESENTATION
 from lti_tool.lti.platform_keys import _parsed
 from lti_tool.people.models import Course, Membership, Person
 from tests.conftest import add_registration
@@ -56,12 +57,14 @@ def as_user(
     context: bool = True,
     sub: str = "user-1",
     custom: dict | None = None,
+    locale: str = "",
 ) -> None:
     lms.spec = LaunchSpec(
         user=LaunchUser(sub, roles, name, email),
         context_id="course-1" if context else None,
         context_title="Call Handling 101" if context else None,
         custom=custom or {},
+        extra_claims={LAUNCH_PRESENTATION: {"locale": locale}} if locale else {},
     )
 
 
@@ -383,6 +386,28 @@ def test_a_canvas_shaped_launch_with_platform_storage_and_opaque_sub(
         assert person.email == "" and person.job_role == "Tier 1 agent"
 
 
+def test_the_person_keeps_the_language_their_lms_last_sent(
+    lms: FakeLms, browser: Browser, clean_app
+) -> None:
+    """What is written for them while someone else acts, or a job runs, uses it."""
+
+    def stored() -> str:
+        with clean_app.app_context():
+            person = db.session.scalar(select(Person).filter_by(sub="lang-1"))
+            assert person is not None
+            return person.locale
+
+    as_user(lms, [LEARNER], sub="lang-1", locale="es-419")
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == "es-419"
+    as_user(lms, [LEARNER], sub="lang-1")  # a launch without it keeps what was known
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == "es-419"
+    as_user(lms, [LEARNER], sub="lang-1", locale="en_US")  # changed in the LMS
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == "en_US"
+
+
 def test_repeat_launch_reads_in_one_transaction(lms: FakeLms, browser: Browser, clean_app) -> None:
     """A first launch commits its records before the page; a repeat launch minutes later has
     nothing to write, so with Redis holding the launch state it reads the records and serves
@@ -406,7 +431,7 @@ def test_repeat_launch_reads_in_one_transaction(lms: FakeLms, browser: Browser, 
     event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine, "begin", on_begin)
     try:
-        as_user(lms, [LEARNER], sub="repeat-1")
+        as_user(lms, [LEARNER], sub="repeat-1", locale="en-US")
         home_after(browser, lms, launch(browser, lms))
         assert "INSERT" in statements
         with clean_app.app_context():  # committed: another session sees the new person

@@ -400,3 +400,85 @@ def test_waivers_version_moves_and_membership_decide_what_is_recorded(
         (f"path:{pid}", 100, "Completed"),
     ]
     assert items == {f"path:{pid}": course_id}  # nothing for the course she left
+
+
+def comments_recorded(app: Any, reg_id: int, sub: str) -> list[str]:
+    with app.app_context(), tenant_scope(db.session, reg_id):
+        return list(
+            db.session.scalars(
+                select(ScoreSend.comment)
+                .join(Person, Person.id == ScoreSend.person_id)
+                .where(Person.sub == sub)
+                .order_by(ScoreSend.id)
+            )
+        )
+
+
+def test_the_gradebook_comment_is_in_the_learners_language_whoever_acts(
+    clean_app: Any, lms: FakeLms
+) -> None:
+    """The score's comment is the learner's to read in the LMS: Ana's LMS speaks Spanish, so
+    hers is Spanish when an English-speaking trainer waives a step and when a job records the
+    LMS's completion; Lee's LMS sent no language, so his follows whoever acts, as before."""
+    reg_id = lms.registration_id  # type: ignore[attr-defined]
+    pid, (welcome, billing, _solo) = published_path(clean_app, reg_id)
+    with clean_app.app_context(), tenant_scope(db.session, reg_id):
+        course = Course(
+            registration_id=reg_id,
+            context_id="c-lang",
+            title="Languages",
+            ags_lineitems_url="https://lms.example.com/ags/lineitems",
+            ags_scopes=[],
+        )
+        db.session.add(course)
+        ana = Person(registration_id=reg_id, sub="ana", name="Ana", locale="es_mx")
+        lee = Person(registration_id=reg_id, sub="lee", name="Lee")
+        db.session.add_all([ana, lee])
+        db.session.flush()
+        p = paths.path(pid)
+        v = paths.newest_published(p)
+        assert v is not None
+        aids = {}
+        for person in (ana, lee):
+            db.session.add(
+                Membership(
+                    registration_id=reg_id,
+                    course_id=course.id,
+                    person_id=person.id,
+                    roles=["learner"],
+                    lti_roles=[],
+                )
+            )
+            a = paths.assign(person.id, p, v, CHLOE, source="manual")
+            assert a is not None
+            aids[person.sub] = a.id
+        placements.record_placed(reg_id, course.id, pid, "", p.title, graded=True, placed_by="C")
+        db.session.commit()
+        ana_id = ana.id
+
+    # A trainer whose page is English waives a step for each.
+    english = clean_app.test_request_context(headers={"Accept-Language": "en"})
+    with english, tenant_scope(db.session, reg_id):
+        for sub in ("ana", "lee"):
+            assert paths.waive(paths.learning(aids[sub]), welcome, CHLOE, "Done before.")
+        db.session.commit()
+    assert comments_recorded(clean_app, reg_id, "ana") == ["33% completado: 1 de 3 pasos hechos."]
+    assert comments_recorded(clean_app, reg_id, "lee") == ["33% complete: 1 of 3 steps done."]
+
+    # A job (no request, no page language) records the LMS's completion of her next step.
+    with clean_app.app_context(), tenant_scope(db.session, reg_id):
+        assert paths.record_lms_completion(db.session.get(Person, ana_id), billing) == 1
+        db.session.commit()
+    assert comments_recorded(clean_app, reg_id, "ana")[1:] == [
+        "66% completado: 2 de 3 pasos hechos."
+    ]
+
+    # A trainer whose page is Spanish acts for Lee, whose LMS sent no language: Spanish, as
+    # the page (nothing better is known).
+    spanish = clean_app.test_request_context(headers={"Accept-Language": "es"})
+    with spanish, tenant_scope(db.session, reg_id):
+        assert paths.waive(paths.learning(aids["lee"]), billing, CHLOE, "Hecho.")
+        db.session.commit()
+    assert comments_recorded(clean_app, reg_id, "lee")[1:] == [
+        "66% completado: 2 de 3 pasos hechos."
+    ]
