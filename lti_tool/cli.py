@@ -264,6 +264,7 @@ def registrations_disable(registration_id: int) -> None:
 @registrations_cli.command("enable")
 @click.argument("registration_id", type=int)
 def registrations_enable(registration_id: int) -> None:
+    """Accept launches from a disabled registration again."""
     reg = _call(lambda: services.set_registration_enabled(registration_id, True))
     db.session.commit()
     click.echo(f"Registration {reg.id} ({reg.name}) enabled.")
@@ -309,7 +310,8 @@ def deployments_approve(registration_id: int, deployment_id: str) -> None:
 @click.argument("registration_id", type=int)
 @click.argument("deployment_id")
 def deployments_disable(registration_id: int, deployment_id: str) -> None:
-    """Refuse launches from a deployment until it is approved again."""
+    """Refuse launches from a deployment until it is approved again (`deployments approve`
+    re-enables it)."""
     _call(lambda: services.disable_deployment_id(registration_id, deployment_id))
     db.session.commit()
     click.echo(f"Deployment {deployment_id} of registration {registration_id} disabled.")

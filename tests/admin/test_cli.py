@@ -72,6 +72,9 @@ def test_deployments_list_approve_disable_and_registration_switch(clean_app: Any
     assert runner.invoke(args=["registrations", "disable", str(reg_id)]).exit_code == 0
     assert "DISABLED" in runner.invoke(args=["registrations", "list"]).output
     assert "No registration 77" in runner.invoke(args=["registrations", "enable", "77"]).output
+    helps = runner.invoke(args=["registrations", "--help"]).output
+    assert "Accept launches from a disabled registration again." in helps
+    assert "re-enables it" in runner.invoke(args=["deployments", "disable", "--help"]).output
 
 
 def test_keys_list_shows_states_and_retirement(app: Any) -> None:
