@@ -270,7 +270,7 @@ def withdraw_offer(pk: int) -> Any:
         reason=reason,
         error=error,
         invalid=invalid,  # the reason is what was wrong, not the state of things
-    ), (400 if error else 200)
+    ), (200 if not error else 400 if invalid else 409)
 
 
 @bp.get("/offers/<int:pk>")
@@ -420,7 +420,7 @@ def remove_slot(pk: int) -> Any:
         reason=reason,
         error=error,
         invalid=invalid,  # the reason is what was wrong, not the state of things
-    ), (400 if error else 200)
+    ), (200 if not error else 400 if invalid else 409)
 
 
 @bp.post("/slots/<int:pk>/book")
@@ -524,9 +524,11 @@ def session_action(pk: int, action: str) -> Any:
             services.mark_no_show(actor, row, note)
     except services.Refused as exc:
         db.session.rollback()
-        field = exc.field if isinstance(exc, services.Invalid) else ""
+        invalid = isinstance(exc, services.Invalid)
+        field = exc.field if invalid else ""
         values = {"note": note, "reason": reason, "action": action}
-        return _session_page(pk, str(exc), values, 400, field)
+        # The form to correct (400), or the session's state says no: too early, ended (409).
+        return _session_page(pk, str(exc), values, 400 if invalid else 409, field)
     db.session.commit()
     flash(messages[action], "success")
     return _see_other("coaching.session", pk=pk)

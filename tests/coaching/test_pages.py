@@ -95,7 +95,7 @@ def test_offer_book_confirm_both_sign_off_and_the_path_shows_the_step_done(
     assert "Coming up" in mine and "with Ben Brooks" in mine and "booked" in mine
     assert "https://meet.example.com/ben" in ana.get(f"/coaching/s/{session}").text
     early = ana.post(f"/coaching/s/{session}/signoff", {"note": "Too early"})
-    assert early.status_code == 400 and "once the session has started" in text(early)
+    assert early.status_code == 409 and "once the session has started" in text(early)
 
     started(clean_app, session)
     ana.follow(ana.post(f"/coaching/s/{session}/signoff", {"note": "I will pause first"}))
