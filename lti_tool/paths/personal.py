@@ -28,10 +28,19 @@ of each kind per skill, replaced on change, with who and when.
 Suggestions
 -----------
 Candidates are the elective steps of the person's active paths that are open and not done,
-and steps that can be opened directly (an LMS course or a link) from other published paths.
-Each gets a score (``score_step``):
+and steps that can be opened directly (an LMS course or a link) from other published paths
+("extras"). A path is built to bring people to its job role's targets, so an extra is taken to
+be pitched at them: in each of its skills, at the level its path's role needs (unknown when the
+path has no role or the role sets no target for the skill). A gap counts for an extra only when
+the step is pitched above where the person is (``pitched_above``): above their level when
+someone rated them, at least the gap's target when nobody did (a beginner's step is no use to
+someone whose role needs more, until a rating says they are a beginner); with the pitch unknown
+it counts. Steps of the person's own paths are theirs whatever their pitch.
 
-- for each skill the step builds (summed over its skills), the largest of: ROLE_GAP_POINTS * (role target - level) and
+Each candidate gets a score (``score_step``):
+
+- for each skill the step builds (summed over its skills), the largest of the gaps that count:
+  ROLE_GAP_POINTS * (role target - level) and
   GOAL_GAP_POINTS * (goal target - level), where level is the lower of the self and leader
   ratings. With no rating, the gap is estimated as half the distance from level 1
   ((target - 1) / 2), so day one still ranks by the role's and goal's targets;
@@ -43,9 +52,9 @@ Each gets a score (``score_step``):
   person's role rated the step (lti_tool/feedback): a step they rated well rises, one they
   rated poorly sinks, and the suggestion says so ("rated 4.6 of 5 by 12 people in your role").
 
-Extras with no gap and no interest are not suggested; a course several paths offer (same
-title and address) is suggested once. Ties go to their own path, then path title, then the
-step's place in it. The reason is the largest contribution in words ("You rated
+Extras with no gap that counts and no interest are not suggested; a course several paths
+offer (same title and address) is suggested once. Ties go to their own path, then path title,
+then the step's place in it. The reason is the largest contribution in words ("You rated
 Call control 2; Senior agent needs 4"); smaller ones become short notes. Dismissed suggestions
 (person, path, step key) never come back.
 """
@@ -53,7 +62,7 @@ Call control 2; Senior agent needs 4"); smaller ones become short notes. Dismiss
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -616,6 +625,8 @@ class _Candidate:
     node: PathNode | NodeRow
     assignment_id: int | None
     order: tuple[int, int]
+    # An extra's pitch: skill -> the level its path's role needs (None for the person's own path).
+    pitch: Mapping[int, int] | None = None
 
 
 def _rating_words(g: SkillGap) -> str:
@@ -674,6 +685,16 @@ def gap_reason(g: SkillGap) -> str:
     return _rating_words(g)
 
 
+def pitched_above(g: SkillGap, pitch: int | None) -> bool:
+    """Whether a step pitched at ``pitch`` in the gap's skill (the level its path's role needs;
+    None: unknown) takes the person past where they are: above their level when rated, to at
+    least the level the gap's role needs when nobody rated them."""
+    if pitch is None:
+        return True
+    level = g.level
+    return pitch > level if level is not None else pitch >= g.target_level
+
+
 def _gap_points(g: SkillGap) -> float:
     weight = GOAL_GAP_POINTS if g.career_goal else ROLE_GAP_POINTS
     gap = g.gap
@@ -681,10 +702,16 @@ def _gap_points(g: SkillGap) -> float:
     return weight * estimated
 
 
-def best_by_skill(gaps: Sequence[SkillGap]) -> dict[int, tuple[float, str]]:
-    """Per skill, the largest gap contribution and its reason (own role or career goal)."""
+def best_by_skill(
+    gaps: Sequence[SkillGap], pitch: Mapping[int, int] | None = None
+) -> dict[int, tuple[float, str]]:
+    """Per skill, the largest gap contribution and its reason (own role or career goal).
+    ``pitch``: for a step of a path not assigned, the level its path's role needs per skill;
+    only the gaps it is pitched above count (``pitched_above``)."""
     best: dict[int, tuple[float, str, bool]] = {}
     for g in gaps:
+        if pitch is not None and not pitched_above(g, pitch.get(g.skill_id)):
+            continue
         points = _gap_points(g)
         held = best.get(g.skill_id)
         if held is None or (points, g.career_goal) > (held[0], held[2]):
@@ -704,7 +731,8 @@ def score_step(
     peers: RoleAverage | None = None,
 ) -> tuple[float, str, list[str], bool]:
     """(score, reason, notes, has_skill_reason) of one step for one person; pure. ``best`` is
-    best_by_skill(the person's gaps); ``peers`` how people in the person's role rated it."""
+    best_by_skill(the person's gaps), for an extra with its pitch; ``peers`` how people in the
+    person's role rated it."""
     skill_ids = node.skill_ids or []
     contributions = sorted(
         (best[k] for k in dict.fromkeys(skill_ids) if k in best), key=lambda c: -c[0]
@@ -773,12 +801,18 @@ def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
             published[vid] = published_at
     if not newest:
         return out
-    paths = {
-        pid: (title, role_id)
-        for pid, title, role_id in db.session.execute(
-            select(Path.id, Path.title, Path.role_id).where(Path.id.in_(list(newest)))
-        )
-    }
+    paths: dict[int, tuple[str, int | None]] = {}
+    pitches: dict[int | None, dict[int, int]] = {None: {}}  # role -> skill -> target level
+    for pid, title, role_id, skill_id, level in db.session.execute(
+        select(Path.id, Path.title, Path.role_id, RoleSkillTarget.skill_id, RoleSkillTarget.level)
+        .select_from(Path)
+        .outerjoin(RoleSkillTarget, RoleSkillTarget.role_id == Path.role_id)
+        .where(Path.id.in_(list(newest)))
+    ):
+        paths[pid] = (title, role_id)
+        targets = pitches.setdefault(role_id, {})
+        if skill_id is not None:
+            targets[skill_id] = level
     by_version = {vid: pid for pid, (_n, vid) in newest.items()}
     nodes = tree.published_nodes({vid: published[vid] for vid in by_version})
     i = 0
@@ -787,7 +821,7 @@ def _candidates(rows: Sequence[Learning]) -> list[_Candidate]:
         title, role_id = paths[pid]
         for row in tree.in_tree_order(nodes[vid]):
             if row.kind in DIRECT_KINDS and row.url:
-                out.append(_Candidate(pid, title, role_id, row, None, (1, i)))
+                out.append(_Candidate(pid, title, role_id, row, None, (1, i), pitches[role_id]))
                 i += 1
     return out
 
@@ -805,12 +839,23 @@ def suggestions(
     gaps, goal_role = (measured.gaps, measured.goal) if measured is not None else ([], None)
     best = best_by_skill(gaps)
     prefs = preferences(db.session, person, profile_row)
-    # An extra (a step of a path not assigned) needs a gap or an interest among its skills;
-    # with neither and no path of their own, there is nothing to suggest (a newcomer).
-    relevant = set(best) | set(prefs.interest_ids)
-    if not rows and not relevant:
+    # An extra (a step of a path not assigned) needs a gap it is pitched above or an interest
+    # among its skills; with neither and no path of their own, nothing to suggest (a newcomer).
+    interests = set(prefs.interest_ids)
+    if not rows and not best and not interests:
         return []
     goal_id, goal_name = goal_role if goal_role else (None, "")
+    by_pitch: dict[int | None, dict[int, tuple[float, str]]] = {}  # path role -> its best
+
+    def best_for(c: _Candidate) -> dict[int, tuple[float, str]]:
+        """The gaps that count for the step: all for their own path's; for an extra, those its
+        path's role pitches it above."""
+        if c.pitch is None:
+            return best
+        if c.path_role_id not in by_pitch:
+            by_pitch[c.path_role_id] = best_by_skill(gaps, c.pitch)
+        return by_pitch[c.path_role_id]
+
     dismissed = {
         (path_id, key)
         for path_id, key in db.session.execute(
@@ -823,7 +868,11 @@ def suggestions(
         c
         for c in _candidates(rows)
         if (c.path_id, c.node.key) not in dismissed
-        and not (c.assignment_id is None and relevant.isdisjoint(c.node.skill_ids or ()))
+        and not (
+            c.assignment_id is None
+            and interests.isdisjoint(c.node.skill_ids or ())
+            and best_for(c).keys().isdisjoint(c.node.skill_ids or ())
+        )
     ]
     role = measured.role if measured is not None else None
     peers = (
@@ -839,7 +888,7 @@ def suggestions(
         extra = c.assignment_id is None
         score, reason, notes, skill_reason = score_step(
             c.node,
-            best,
+            best_for(c),
             prefs,
             own=not extra,
             goal_path=extra and goal_id is not None and c.path_role_id == goal_id,

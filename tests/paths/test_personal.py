@@ -209,6 +209,102 @@ def test_ranking_is_deterministic_and_reaching_a_target_drops_the_reason(tenant:
     ]
 
 
+def pitched(tenant: int) -> dict[str, Any]:
+    """Sam, a Senior agent new to Wayfinder (nobody rated him yet), in Ben's team, and published
+    paths he is not assigned. A path is built to its role's targets, so its steps are pitched at
+    them: the Tier 1 agents' path at Empathy 3 and De-escalation 2 (Tier 1 sets no Coaching
+    target), the team leads' at Empathy 4, the subject-matter experts' at De-escalation 3; the
+    night shift's role was deleted, so its path has no role and its steps no pitch."""
+    sam, ben = person(tenant, "sam"), person(tenant, "ben")
+    give_role(sam, "Senior agent")  # needs Empathy 4, De-escalation 4, Coaching 2
+    give_role(ben, "Team lead")
+    t, _ = roles.save_team(tenant, None, "Team A", "Ben")
+    assert t is not None
+    roles.add_member(tenant, t, "sam")
+
+    def published(role: str, title: str, steps: dict[str, tuple[str, ...]]) -> Any:
+        p = new_path(tenant, role, title)
+        v = p.versions[0]
+        parent = add_set(v, "Steps", "any_order")
+        for name, skills in steps.items():
+            step(v, parent, name, skills)
+        services.publish(v, CHLOE)
+        return p
+
+    tier1 = published(
+        "Tier 1 agent",
+        "First 90 days",
+        {
+            "Empathy basics": ("Empathy",),
+            "De-escalation basics": ("De-escalation",),
+            "Buddy a new starter": ("Empathy", "Coaching"),
+        },
+    )
+    published("Team lead", "Leading with empathy", {"Empathy for leads": ("Empathy",)})
+    published(
+        "Subject-matter expert", "Expert calls", {"Calming angry callers": ("De-escalation",)}
+    )
+    night, errors = roles.save_role(tenant, None, "Night shift", "", "")
+    assert night is not None, errors
+    gone = published("Night shift", "Night shift basics", {"Empathy at 3am": ("Empathy",)})
+    roles.delete_role(night, by="test", by_person_id=None)
+    db.session.refresh(gone)
+    assert gone.role_id is None
+    return {"sam": sam, "ben": ben, "tier1": tier1}
+
+
+def test_an_unrated_learner_is_not_offered_steps_pitched_below_what_their_role_needs(
+    tenant: int,
+) -> None:
+    org = pitched(tenant)
+    sam = org["sam"]
+    assert ranked(sam) == [
+        # Pitched at 4, what his role needs: (4 - 1) / 2 levels x 3 points.
+        ("Empathy for leads", "Senior agent (your role) needs Empathy at level 4"),
+        # No role, no pitch: counts as any step does.
+        ("Empathy at 3am", "Senior agent (your role) needs Empathy at level 4"),
+        # Its Empathy is Tier 1's 3, below his role's 4: only Coaching (no Tier 1 target) counts.
+        ("Buddy a new starter", "Senior agent (your role) needs Coaching at level 2"),
+    ]
+    scores = {s.title: s.score for s in personal.suggestions(sam, [], 10)}
+    assert scores == {"Empathy for leads": 4.5, "Empathy at 3am": 4.5, "Buddy a new starter": 1.5}
+    # "Empathy basics" (Tier 1's 3), "De-escalation basics" (Tier 1's 2) and "Calming angry
+    # callers" (an expert's 3) are beginners' steps for someone whose role needs 4.
+
+    # An interest is reason enough, as before, and the reason says so rather than the gap.
+    assert personal.save_interests(sam, [str(skill_id("Empathy"))], []) == ""
+    found = {s.title: s for s in personal.suggestions(sam, [], 10)}
+    assert found["Empathy basics"].reason == "You are interested in Empathy"
+    assert found["Empathy basics"].score == 2.0
+    assert "De-escalation basics" not in found and "Calming angry callers" not in found
+
+    # A step of a path of his own is his, whatever it is pitched at.
+    services.assign_by_hand(org["tier1"], CHLOE, [sam.id])
+    mine = {s.title: s for s in personal.suggestions(sam, services.learning_of(sam.id), 10)}
+    assert mine["De-escalation basics"].own
+    assert mine["De-escalation basics"].reason == (
+        "Senior agent (your role) needs De-escalation at level 4"
+    )
+
+
+def test_a_rated_learner_is_offered_steps_pitched_above_their_level_only(tenant: int) -> None:
+    org = pitched(tenant)
+    sam, ben = org["sam"], org["ben"]
+    rate(sam, {"De-escalation": 3, "Empathy": 2, "Coaching": 2})
+    rate(sam, {"De-escalation": 2}, Rater.LEADER, by=ben)  # the lower rating counts: 2
+    assert ranked(sam) == [
+        # Pitched at 3, above his 2 (and below the 4 his role needs: a step on the way there).
+        ("Calming angry callers", "You rated De-escalation 3 and Ben 2; Senior agent needs 4"),
+        # Tier 1's 3 is above his 2: a step up.
+        ("Empathy basics", "You rated Empathy 2; Senior agent needs 4"),
+        ("Buddy a new starter", "You rated Empathy 2; Senior agent needs 4"),
+        ("Empathy for leads", "You rated Empathy 2; Senior agent needs 4"),
+        ("Empathy at 3am", "You rated Empathy 2; Senior agent needs 4"),
+    ]  # 2 levels x 3 points each: by path title
+    # "De-escalation basics" is pitched at Tier 1's 2: where he is already. Coaching 2 is his
+    # role's target: no gap, so "Buddy a new starter" is there for its Empathy alone.
+
+
 def peers_rate(tenant: int, path: Any, title: str, stars: list[int], role: str) -> None:
     """Colleagues who held ``role`` rated the step ``title`` of ``path``'s first version."""
     node = db.session.scalar(

@@ -1,0 +1,29 @@
+"""The demo's suggestions as its people see them on their home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.community.conftest import launcher, persona, text
+
+__all__ = ["launcher"]  # the fixture, imported for this module's tests
+
+
+def ideas(words: str) -> str:
+    return words.split("What to learn next, and why", 1)[1].split("Your learning path", 1)[0]
+
+
+def test_sam_the_senior_agent_is_not_offered_the_tier_1_onboarding(
+    launcher: tuple[Any, str],
+) -> None:
+    """Nobody has rated Sam yet. His role needs level 4 in the skills the Tier 1 path builds to
+    level 3 or 2: those are beginners' steps for him. What the team leads' path builds to 4 is
+    above what his role needs, so it is worth his time, and says why."""
+    _app, tool = launcher
+    home = ideas(text(persona(tool, "sam").get("/")))
+    assert "Tier 1 agent: your first 90 days" not in home, home
+    assert "Welcome to the contact center" not in home
+    assert (
+        "Coaching conversations that stick (opens in a new tab) "
+        "Senior agent (your role) needs Coaching at level 2."
+    ) in home, home
