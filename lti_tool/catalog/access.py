@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -328,15 +328,24 @@ def problem_text(row: CatalogSource) -> str:
         fix = None
     if fix is None:
         return row.problem
-    with force_locale("en"):
-        english = str(fix)
-    if not row.problem.startswith(english):
-        return row.problem
-    rest = row.problem[len(english) :]
-    said = " The LMS said: "
-    if rest.startswith(said):
-        rest = " " + _("The LMS said: %(answer)s", answer=rest[len(said) :])
-    return str(fix) + rest
+    said = fix_said(row.problem, (fix,))
+    return row.problem if said is None else said
+
+
+def fix_said(stored: str, fixes: Iterable[Any] | None = None) -> str | None:
+    """``stored`` (written by ``describe`` or a job, in English) in the page's language when it
+    begins with one of ``fixes`` (every fix, and the unreadable token's, by default); the LMS's
+    own words and code stay as the LMS said them. None when it begins with none."""
+    for fix in (*FIXES.values(), UNREADABLE_FIX) if fixes is None else fixes:
+        with force_locale("en"):
+            english = str(fix)
+        if stored.startswith(english):
+            rest = stored[len(english) :]
+            said = " The LMS said: "
+            if rest.startswith(said):
+                rest = " " + _("The LMS said: %(answer)s", answer=rest[len(said) :])
+            return str(fix) + rest
+    return None
 
 
 def record_problem(registration_id: int, error: AdapterError) -> None:

@@ -12,10 +12,11 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from adapters.base import AdapterError
-from lti_tool.catalog import access, plan
+from lti_tool.catalog import access, plan, wording
 from lti_tool.catalog.models import CatalogSource
 from lti_tool.catalog.sync import sync_catalog
 from lti_tool.extensions import db
+from lti_tool.i18n_stored import written
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.jobs.registry import JobFailed, JobRun, register
@@ -52,15 +53,10 @@ def _failed(registration_id: int, error: AdapterError) -> JobFailed:
 def run_catalog_sync(arguments: dict[str, Any], run: JobRun) -> str:
     registration_id = run.registration_id
     if registration_id is None:
-        raise JobFailed("The job names no registration.", retry=False)
+        raise JobFailed(written(wording.NO_REGISTRATION), retry=False)
     adapter = _adapter(registration_id)
     if adapter is None:
-        raise JobFailed(
-            "No LMS access is set up: the catalog holds the items trainers add in Wayfinder. "
-            "An administrator can give Wayfinder a Moodle or Canvas token under Catalog > LMS "
-            "access.",
-            retry=False,
-        )
+        raise JobFailed(written(wording.NO_ACCESS), retry=False)
 
     def progress(done: int, total: int | None, message: str) -> None:
         run.progress(done, total, message)
@@ -74,11 +70,7 @@ def run_catalog_sync(arguments: dict[str, Any], run: JobRun) -> str:
     row.synced_at = utcnow()
     access.clear_problem(registration_id)
     db.session.flush()
-    extra = (
-        f" Completion checked for {checked} enrolments ({completed} newly complete)."
-        if checked
-        else ""
-    )
+    extra = " " + written(wording.CHECKED_TOO, num=checked, completed=completed) if checked else ""
     return result.summary() + extra
 
 
@@ -87,15 +79,15 @@ def run_plan_completion(arguments: dict[str, Any], run: JobRun) -> str:
     registration_id = run.registration_id
     person_id = arguments.get("person_id")
     if registration_id is None or not isinstance(person_id, int):
-        raise JobFailed("The job names no person.", retry=False)
+        raise JobFailed(written(wording.NO_PERSON), retry=False)
     adapter = _adapter(registration_id)
     if adapter is None:
-        return "No LMS access: nothing to ask."
+        return written(wording.NOTHING_TO_ASK)
     try:
         checked, completed = plan.refresh_completion(plan.enrolled_lms_items(person_id), adapter)
     except AdapterError as error:
         raise _failed(registration_id, error) from error
-    return f"Checked {checked} enrolments; {completed} newly complete."
+    return written(wording.CHECKED, num=checked, completed=completed)
 
 
 def start_sync(

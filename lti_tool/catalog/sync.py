@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from adapters.base import AdapterError, Course, LmsAdapter
-from lti_tool.catalog import services
+from lti_tool.catalog import services, wording
 from lti_tool.catalog.models import CatalogItem, ItemFormat, Source
 from lti_tool.extensions import db
+from lti_tool.i18n_stored import written
 from lti_tool.lti.models import utcnow
 
 PAGE_SIZE = 100
@@ -50,15 +51,21 @@ class SyncResult:
     seen: set[str] = field(default_factory=set)
 
     def summary(self) -> str:
+        """In English, as jobs write (``wording.shown`` says it in the page's language)."""
         parts = [
-            f"{len(self.seen)} courses from the LMS: {self.added} new, {self.updated} changed, "
-            f"{self.unchanged} unchanged"
+            written(
+                wording.SYNCED,
+                num=len(self.seen),
+                new=self.added,
+                changed=self.updated,
+                unchanged=self.unchanged,
+            )
         ]
         if self.gone:
-            parts.append(f"{self.gone} no longer offered (marked, kept with their curation)")
+            parts.append(written(wording.GONE, num=self.gone))
         if self.back:
-            parts.append(f"{self.back} offered again")
-        return "; ".join(parts) + "."
+            parts.append(written(wording.BACK, num=self.back))
+        return " ".join(parts)
 
 
 def _lms_values(course: Course, categories: dict[str, str]) -> dict[str, Any]:
@@ -163,7 +170,7 @@ def sync_catalog(registration_id: int, adapter: LmsAdapter, progress: Progress) 
             db.session.execute(insert(CatalogItem), new_rows)
         if changed_rows:
             db.session.execute(update(CatalogItem), changed_rows)
-        progress(len(result.seen), total, f"Read {len(result.seen)} courses from the LMS.")
+        progress(len(result.seen), total, written(wording.READ, num=len(result.seen)))
         cursor = page.next_cursor
         if cursor is None:
             break

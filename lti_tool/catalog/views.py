@@ -36,7 +36,7 @@ from flask import (
 )
 
 from adapters.base import AdapterError, ErrorKind, LmsAdapter
-from lti_tool.catalog import access, accounts, plan, services
+from lti_tool.catalog import access, accounts, plan, services, wording
 from lti_tool.catalog import jobs as catalog_jobs
 from lti_tool.catalog.models import (
     LEVEL_LABELS,
@@ -502,7 +502,7 @@ def _status(job: Job | None) -> dict[str, Any]:
         "done": job.progress_done,
         "total": job.progress_total,
         "percent": job.percent,
-        "message": job.message,
+        "message": wording.shown(job.message),
     }
 
 
@@ -520,6 +520,7 @@ def manage() -> str:
         counts=services.counts(),
         source=access.source(ctx.registration_id),
         job=job,
+        job_message=wording.shown(job.message) if job is not None else "",
         running=job is not None and not job.finished,
         platforms={
             **access.PLATFORMS,

@@ -525,7 +525,7 @@ def session_action(pk: int, action: str) -> Any:
     except services.Refused as exc:
         db.session.rollback()
         invalid = isinstance(exc, services.Invalid)
-        field = exc.field if invalid else ""
+        field = exc.field if isinstance(exc, services.Invalid) else ""
         values = {"note": note, "reason": reason, "action": action}
         # The form to correct (400), or the session's state says no: too early, ended (409).
         return _session_page(pk, str(exc), values, 400 if invalid else 409, field)

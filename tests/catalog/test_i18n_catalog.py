@@ -13,10 +13,12 @@ import pytest
 from babel.dates import format_skeleton
 
 from adapters.base import AdapterError, ErrorKind
-from lti_tool.catalog import access
+from lti_tool.catalog import access, wording
 from lti_tool.catalog.fit import Gap, explain
 from lti_tool.catalog.models import CatalogSource
+from lti_tool.catalog.sync import SyncResult
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
+from lti_tool.i18n_stored import written
 from tests.catalog.conftest import Served, Session, text
 from tests.catalog.test_plan import SOON, People
 from tests.harness import INSTRUCTOR, Browser, FakeLms, lang_of, launch
@@ -119,3 +121,29 @@ def test_fit_reasons_and_stored_problems_read_in_the_page_language(app: Any) -> 
         assert shown.endswith("El LMS dijo: nope (invalidtoken)")
     with app.test_request_context():
         assert access.problem_text(row) == stored
+
+
+def test_the_sync_jobs_messages_read_in_the_page_language(app: Any) -> None:
+    """A catalog sync writes its message in English (the job list, logs and CLI read it); the
+    curation page says it in the page's language, the LMS's own words as it said them."""
+    result = SyncResult(added=2, updated=1, unchanged=1, gone=1, seen={"a", "b", "c", "d"})
+    with app.app_context():
+        stored = result.summary() + " " + written(wording.CHECKED_TOO, num=1, completed=1)
+        failed = access.describe(AdapterError(ErrorKind.FORBIDDEN, "enrol", "nope", "403"))
+    assert stored == (
+        "4 courses from the LMS: 2 new, 1 changed, 1 unchanged. 1 no longer offered (marked, "
+        "kept with their curation). Completion checked for 1 enrolment (1 newly complete)."
+    )
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert wording.shown(stored) == (
+            "4 cursos del LMS: 2 nuevos, 1 con cambios, 1 sin cambios. 1 ya no se ofrece "
+            "(marcado, se conserva su curaduría). Se revisó la finalización de 1 inscripción "
+            "(1 recién completadas)."
+        )
+        assert wording.shown(written(wording.READ, num=1)) == "Se leyó 1 curso del LMS."
+        said = wording.shown(failed)
+        assert said.startswith("El token funciona, pero no tiene permiso para esto.")
+        assert said.endswith("El LMS dijo: nope (403)")
+        assert wording.shown("Something the LMS wrote.") == "Something the LMS wrote."
+    with app.test_request_context():
+        assert wording.shown(stored) == stored and wording.shown(failed) == failed

@@ -1,0 +1,62 @@
+"""The catalog jobs' messages in the page's language.
+
+A catalog sync or a completion check writes its message in English, as every job does: the job
+list, logs and the command line read it as stored, and the job runs with no page to ask for a
+language. The catalog's curation page shows the newest sync's message through ``shown()``,
+which says it again in the page's language (``lti_tool.i18n_stored``); a failure of Wayfinder's
+access to the LMS is said again through the access problem's own words (``access.fix_said``).
+"""
+
+from __future__ import annotations
+
+from lti_tool.catalog import access
+from lti_tool.i18n import N_, Nn_
+from lti_tool.i18n_stored import said_again
+
+SYNCED = Nn_(
+    "%(num)d course from the LMS: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
+    "%(num)d courses from the LMS: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
+)
+# English says both counts alike; other languages need the plural.
+GONE = Nn_(
+    "%(num)d no longer offered (marked, kept with their curation).",
+    "%(num)d no longer offered (marked, kept with their curation).",
+)
+BACK = Nn_("%(num)d offered again.", "%(num)d offered again.")
+READ = Nn_("Read %(num)d course from the LMS.", "Read %(num)d courses from the LMS.")
+CHECKED_TOO = Nn_(
+    "Completion checked for %(num)d enrolment (%(completed)s newly complete).",
+    "Completion checked for %(num)d enrolments (%(completed)s newly complete).",
+)
+CHECKED = Nn_(
+    "Checked %(num)d enrolment; %(completed)s newly complete.",
+    "Checked %(num)d enrolments; %(completed)s newly complete.",
+)
+NO_REGISTRATION = N_("The job names no registration.")
+NO_PERSON = N_("The job names no person.")
+NO_ACCESS = N_(
+    "No LMS access is set up: the catalog holds the items trainers add in Wayfinder. An "
+    "administrator can give Wayfinder a Moodle or Canvas token under Catalog > LMS access."
+)
+NOTHING_TO_ASK = N_("No LMS access: nothing to ask.")
+
+SENTENCES: tuple[tuple[str, ...], ...] = (
+    SYNCED,
+    GONE,
+    BACK,
+    READ,
+    CHECKED_TOO,
+    CHECKED,
+    NO_REGISTRATION,
+    NO_PERSON,
+    NO_ACCESS,
+    NOTHING_TO_ASK,
+)
+
+
+def shown(message: str | None) -> str:
+    """A catalog job's stored message in the page's language."""
+    if not message:
+        return ""
+    fix = access.fix_said(message)
+    return fix if fix is not None else said_again(message, SENTENCES)
