@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lti_tool.extensions import db
 from lti_tool.i18n import N_, _
 from lti_tool.i18n_stored import said_again
+from lti_tool.id_lists import ids_of
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -78,7 +79,7 @@ class CoachingOffer(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     booking: Mapped[str] = mapped_column(String(20), default=Booking.REQUEST.value)
-    skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list, info=ids_of("skills"))
     # Shadowing: what the learner watches for, ticked during the session.
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -150,7 +151,7 @@ class CoachingSession(TenantScoped, db.Model):  # type: ignore[name-defined,misc
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     minutes: Mapped[int] = mapped_column(Integer, default=30)
     note: Mapped[str] = mapped_column(Text, default="")  # the learner's, when booking
-    skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list, info=ids_of("skills"))
     # The learner's path step this session is evidence for (chosen at booking, or matched).
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("path_assignments.id", ondelete="SET NULL"), nullable=True

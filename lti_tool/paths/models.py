@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
 from lti_tool.i18n import _l
+from lti_tool.id_lists import ids_of
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles.models import JobRole
@@ -234,7 +235,7 @@ class PathNode(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     due_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     self_report: Mapped[bool] = mapped_column(Boolean, default=False)
-    skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    skill_ids: Mapped[list[int]] = mapped_column(JSON, default=list, info=ids_of("skills"))
     # Check and shadowing steps: what is looked at, one item each (coaching offers reuse it).
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 

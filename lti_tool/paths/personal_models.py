@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.extensions import db
+from lti_tool.id_lists import ids_of
 from lti_tool.lti.models import utcnow
 from lti_tool.tenancy import TenantScoped
 
@@ -30,7 +31,7 @@ class LearnerProfile(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     # Skill ids the person wants to grow in, whatever their role needs.
-    interests: Mapped[list[int]] = mapped_column(JSON, default=list)
+    interests: Mapped[list[int]] = mapped_column(JSON, default=list, info=ids_of("skills"))
     # Values of lti_tool.paths.models.Format.
     formats: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The onboarding step to resume at ("" before the first one is saved).

@@ -42,6 +42,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
 from sqlalchemy import event as orm_events
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from lti_tool import id_lists
 from lti_tool.extensions import db
 from lti_tool.i18n import _
 from lti_tool.i18n_stored import written
@@ -311,7 +312,14 @@ def delete_role(row: JobRole, by: str, by_person_id: int | None) -> None:
 
 def delete_skill(row: Skill) -> None:
     """The database deletes or unlinks what refers to the skill (its foreign keys' ON DELETE,
-    enforced on SQLite too): ratings, role targets, catalog and post tags, goals."""
+    enforced on SQLite too): ratings, role targets, catalog and post tags, goals.
+
+    The JSON lists of skill ids are no foreign keys (path steps, coaching offers and sessions,
+    learners' interests: the columns marked ``id_lists.ids_of("skills")``): the skill's id is
+    taken out of every one in its registration first, in the same transaction. That includes
+    the steps of published path versions, which otherwise never change under their learners:
+    a deleted skill's id means nothing there, and SQLite's ids used to come back."""
+    id_lists.remove(Skill.__tablename__, row.id, row.registration_id)
     db.session.delete(row)
     db.session.flush()
 

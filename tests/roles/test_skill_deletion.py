@@ -1,0 +1,186 @@
+"""Deleting a skill: its id leaves every JSON list of skill ids in its tenant (path steps of
+drafts and published versions, coaching offers and sessions, learners' interests), which are
+not foreign keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lti_tool import id_lists
+from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
+from lti_tool.extensions import db
+from lti_tool.lti.models import Registration, utcnow
+from lti_tool.paths.models import Path, PathNode, PathVersion
+from lti_tool.paths.personal_models import LearnerProfile
+from lti_tool.people.models import Person
+from lti_tool.roles import services
+from lti_tool.roles.models import Skill
+from lti_tool.tenancy import tenant_scope
+
+LEVELS = [f"Level {n}" for n in range(1, 6)]
+
+
+@pytest.fixture
+def tenants(clean_app: Any) -> Iterator[tuple[int, int]]:
+    with clean_app.app_context():
+        ids = []
+        for client in ("a", "b"):
+            reg = Registration(
+                issuer="https://lms.example.com",
+                client_id=client,
+                name=f"LMS {client}",
+                auth_login_url="https://lms.example.com/auth",
+                key_set_url="https://lms.example.com/jwks",
+            )
+            db.session.add(reg)
+            db.session.flush()
+            ids.append(reg.id)
+        db.session.commit()
+        yield ids[0], ids[1]
+        db.session.rollback()
+
+
+def new_skill(registration_id: int, name: str) -> Skill:
+    row, errors = services.save_skill(registration_id, None, name, "", LEVELS)
+    assert row is not None, errors
+    return row
+
+
+def used_everywhere(registration_id: int, skill_ids: list[int]) -> dict[str, int]:
+    """A path with a published version and a draft, a coaching offer with a booked session and
+    a learner's interests, each listing ``skill_ids``; the rows' ids by what they are."""
+    learner = Person(registration_id=registration_id, sub="ana", name="Ana")
+    coach = Person(registration_id=registration_id, sub="sam", name="Sam")
+    path = Path(registration_id=registration_id, title="First 90 days")
+    db.session.add_all([learner, coach, path])
+    db.session.flush()
+    published = PathVersion(
+        registration_id=registration_id,
+        path_id=path.id,
+        number=1,
+        status="published",
+        published_at=utcnow(),
+    )
+    draft = PathVersion(registration_id=registration_id, path_id=path.id, number=2)
+    db.session.add_all([published, draft])
+    db.session.flush()
+    steps = [
+        PathNode(
+            registration_id=registration_id,
+            version_id=version.id,
+            key="listen",
+            kind="link",
+            title="Listen to three calls",
+            skill_ids=list(skill_ids),
+        )
+        for version in (published, draft)
+    ]
+    offer = CoachingOffer(
+        registration_id=registration_id,
+        coach_id=coach.id,
+        title="Calm calls",
+        skill_ids=list(skill_ids),
+    )
+    profile = LearnerProfile(
+        registration_id=registration_id, person_id=learner.id, interests=list(skill_ids)
+    )
+    db.session.add_all([*steps, offer, profile])
+    db.session.flush()
+    when = utcnow() + timedelta(days=2)
+    slot = CoachingSlot(registration_id=registration_id, offer_id=offer.id, starts_at=when)
+    db.session.add(slot)
+    db.session.flush()
+    session = CoachingSession(
+        registration_id=registration_id,
+        slot_id=slot.id,
+        offer_id=offer.id,
+        coach_id=coach.id,
+        learner_id=learner.id,
+        kind="coaching",
+        starts_at=when,
+        skill_ids=list(skill_ids),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return {
+        "published step": steps[0].id,
+        "draft step": steps[1].id,
+        "offer": offer.id,
+        "session": session.id,
+        "interests": profile.id,
+        "learner": learner.id,
+        "coach": coach.id,
+    }
+
+
+def lists(rows: dict[str, int]) -> dict[str, list[int]]:
+    """Each row's list as the database holds it now (not the session's copy)."""
+    columns = {
+        "published step": PathNode.skill_ids,
+        "draft step": PathNode.skill_ids,
+        "offer": CoachingOffer.skill_ids,
+        "session": CoachingSession.skill_ids,
+        "interests": LearnerProfile.interests,
+    }
+    found = {}
+    for what, column in columns.items():
+        table = column.class_
+        found[what] = db.session.execute(select(column).where(table.id == rows[what])).scalar_one()
+    return found
+
+
+def test_the_json_columns_listing_skill_ids_are_known(clean_app: Any) -> None:
+    """A new JSON column of skill ids is marked (id_lists.ids_of) so deletions clean it."""
+    with clean_app.app_context():
+        marked = {f"{c.class_.__tablename__}.{c.key}" for c in id_lists.columns_listing("skills")}
+    assert marked == {
+        "path_nodes.skill_ids",
+        "coaching_offers.skill_ids",
+        "coaching_sessions.skill_ids",
+        "learner_profiles.interests",
+    }
+
+
+def test_deleting_a_skill_takes_its_id_out_of_every_list_of_its_tenant_only(
+    tenants: tuple[int, int],
+) -> None:
+    ours, theirs = tenants
+    with tenant_scope(db.session, theirs):
+        their_empathy = new_skill(theirs, "Empathy")  # the same name, another tenant
+        their_rows = used_everywhere(theirs, [their_empathy.id])
+    with tenant_scope(db.session, ours):
+        listening = new_skill(ours, "Listening")
+        empathy = new_skill(ours, "Empathy")  # the newest skill: SQLite reused such an id
+        our_rows = used_everywhere(ours, [listening.id, empathy.id])
+    db.session.commit()
+
+    with tenant_scope(db.session, ours):
+        services.delete_skill(empathy)
+    db.session.commit()
+
+    assert lists(our_rows) == {what: [listening.id] for what in lists(our_rows)}
+    assert lists(their_rows) == {what: [their_empathy.id] for what in lists(their_rows)}
+    assert db.session.get(Skill, their_empathy.id) is not None
+
+
+def test_a_list_holding_only_the_deleted_skill_is_left_empty_and_others_keep_their_order(
+    tenants: tuple[int, int],
+) -> None:
+    ours, _ = tenants
+    with tenant_scope(db.session, ours):
+        first, gone, last = (new_skill(ours, n) for n in ("Empathy", "Typing", "Listening"))
+        alone = used_everywhere(ours, [gone.id])
+        offer = db.session.get(CoachingOffer, alone["offer"])
+        assert offer is not None
+        offer.skill_ids = [last.id, gone.id, first.id]
+        db.session.commit()
+        services.delete_skill(gone)
+        db.session.commit()
+    found = lists(alone)
+    assert found.pop("offer") == [last.id, first.id]
+    assert found == {what: [] for what in found}
