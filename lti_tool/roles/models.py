@@ -97,7 +97,12 @@ class JobRole(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
 
 class Skill(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "skills"
-    __table_args__ = (UniqueConstraint("registration_id", "name", name="uq_skills_name"),)
+    __table_args__ = (
+        UniqueConstraint("registration_id", "name", name="uq_skills_name"),
+        # SQLite would give a new row the id of the newest deleted one (the largest rowid, plus
+        # one); AUTOINCREMENT never gives an id twice, as PostgreSQL's sequences.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))

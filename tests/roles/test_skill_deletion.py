@@ -1,6 +1,6 @@
 """Deleting a skill: its id leaves every JSON list of skill ids in its tenant (path steps of
 drafts and published versions, coaching offers and sessions, learners' interests), which are
-not foreign keys."""
+not foreign keys, and no later skill gets that id again (SQLite reused the newest deleted id)."""
 
 from __future__ import annotations
 
@@ -158,6 +158,7 @@ def test_deleting_a_skill_takes_its_id_out_of_every_list_of_its_tenant_only(
         empathy = new_skill(ours, "Empathy")  # the newest skill: SQLite reused such an id
         our_rows = used_everywhere(ours, [listening.id, empathy.id])
     db.session.commit()
+    gone = empathy.id
 
     with tenant_scope(db.session, ours):
         services.delete_skill(empathy)
@@ -166,6 +167,13 @@ def test_deleting_a_skill_takes_its_id_out_of_every_list_of_its_tenant_only(
     assert lists(our_rows) == {what: [listening.id] for what in lists(our_rows)}
     assert lists(their_rows) == {what: [their_empathy.id] for what in lists(their_rows)}
     assert db.session.get(Skill, their_empathy.id) is not None
+
+    with tenant_scope(db.session, ours):
+        patience = new_skill(ours, "Patience")
+    db.session.commit()
+    assert patience.id != gone  # ids are never given twice, on SQLite too
+    for rows in (our_rows, their_rows):
+        assert all(patience.id not in ids for ids in lists(rows).values())
 
 
 def test_a_list_holding_only_the_deleted_skill_is_left_empty_and_others_keep_their_order(
