@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.recognition.views import bp as recognition_bp
     from lti_tool.roles.views import bp as roles_bp
     from lti_tool.roster.views import bp as roster_bp
+    from lti_tool.skill_uses import register as register_skill_uses
     from lti_tool.voice import services as voice_services
     from lti_tool.voice.views import bp as voice_bp
 
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     paths_services.register_hooks()  # assignment follows job-role changes
     recognition_services.register_hooks()  # badges on path completion and verified tips
     voice_services.register_notifications()  # answers to training suggestions
+    register_skill_uses()  # what a skill's deletion changes, for its confirmation page
     content.init_app(app)  # features register what instructors can place in a course
     community_content.init_app(app)
     paths_content.init_app(app)  # learning paths: provider and /paths/placed/<item>

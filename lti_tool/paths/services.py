@@ -42,7 +42,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_tool.community.services import REPEAT_WINDOW
 from lti_tool.extensions import db
-from lti_tool.i18n import _, ngettext
+from lti_tool.i18n import _
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -65,7 +65,6 @@ from lti_tool.paths.models import (
     StepState,
     VersionStatus,
 )
-from lti_tool.paths.personal_models import SkillRating
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, PersonRole, Skill, Team, TeamMember
@@ -906,56 +905,9 @@ def on_role_changed(event: roles.RoleChanged) -> None:
     db.session.flush()
 
 
-def skill_uses(skill: Skill) -> list[str]:
-    """For the confirmation before a skill is deleted: people's ratings of it go with it (the
-    foreign key cascades) and path steps stop listing it."""
-    lines: list[str] = []
-    people = db.session.scalar(
-        select(func.count(func.distinct(SkillRating.person_id))).where(
-            SkillRating.skill_id == skill.id
-        )
-    )
-    if people:
-        lines.append(
-            ngettext(
-                "%(num)d person has a self or team lead rating in it: those ratings are "
-                "deleted, and the skill no longer counts in their skill gaps.",
-                "%(num)d people have a self or team lead rating in it: those ratings are "
-                "deleted, and the skill no longer counts in their skill gaps.",
-                people,
-            )
-        )
-    tagged = db.session.execute(
-        select(PathNode.version_id, PathNode.skill_ids).where(PathNode.kind != "set")
-    ).all()
-    steps = [version for version, ids in tagged if skill.id in (ids or [])]
-    if steps:
-        paths_count = db.session.scalar(
-            select(func.count(func.distinct(PathVersion.path_id))).where(
-                PathVersion.id.in_(set(steps))
-            )
-        )
-        where = ngettext(
-            "%(num)d learning path (drafts and published versions)",
-            "%(num)d learning paths (drafts and published versions)",
-            paths_count or 0,
-        )
-        lines.append(
-            ngettext(
-                "%(num)d step of %(paths)s lists it as a skill built; it stops listing it.",
-                "%(num)d steps of %(paths)s list it as a skill built; they stop listing it.",
-                len(steps),
-                paths=where,
-            )
-        )
-    return lines
-
-
 def register_hooks() -> None:
     if on_role_changed not in roles.role_changed:
         roles.role_changed.append(on_role_changed)
-    if skill_uses not in roles.skill_uses:
-        roles.skill_uses.append(skill_uses)
 
 
 def assignable_people(actor: Actor) -> list[Person]:

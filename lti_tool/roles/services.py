@@ -93,7 +93,8 @@ class RoleChanged:
 role_changed: list[Callable[[RoleChanged], None]] = []
 
 # Called with a skill before its deletion is confirmed; each returns sentences naming what else
-# keeps data about the skill and what deleting it does to that (features register, as above).
+# keeps data about the skill and what deleting it does to that (lti_tool/skill_uses.py counts
+# every other feature's references in one place, so a test can tell when one is missing).
 skill_uses: list[Callable[[Skill], list[str]]] = []
 
 

@@ -1,6 +1,7 @@
 """Deleting a skill: its id leaves every JSON list of skill ids in its tenant (path steps of
 drafts and published versions, coaching offers and sessions, learners' interests), which are
-not foreign keys, and no later skill gets that id again (SQLite reused the newest deleted id)."""
+not foreign keys, and no later skill gets that id again (SQLite reused the newest deleted id).
+The confirmation page counts everything the deletion changes."""
 
 from __future__ import annotations
 
@@ -11,16 +12,23 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lti_tool import id_lists
+from lti_tool import id_lists, skill_uses
+from lti_tool.catalog.models import CatalogItem, CatalogItemSkill, PlanItem
 from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
+from lti_tool.community.models import Grant, Post, PostSkill
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.paths.models import Path, PathNode, PathVersion
 from lti_tool.paths.personal_models import LearnerProfile
 from lti_tool.people.models import Person
+from lti_tool.recognition.models import Badge
 from lti_tool.roles import services
 from lti_tool.roles.models import Skill
 from lti_tool.tenancy import tenant_scope
+from lti_tool.voice.models import Suggestion
+from tests.harness import INSTRUCTOR, FakeLms
+from tests.roles.test_i18n_roles import login_in
+from tests.roles.test_pages import login, text
 
 LEVELS = [f"Level {n}" for n in range(1, 6)]
 
@@ -146,6 +154,24 @@ def test_the_json_columns_listing_skill_ids_are_known(clean_app: Any) -> None:
     }
 
 
+def test_the_confirmation_counts_every_column_that_refers_to_a_skill(clean_app: Any) -> None:
+    """A new foreign key to skills, or a new list of skill ids, is described to the person
+    deleting a skill (lti_tool/skill_uses.py) before it ships."""
+    with clean_app.app_context():
+        referring = {
+            f"{fk.parent.table.name}.{fk.parent.name}"
+            for table in db.metadata.tables.values()
+            for fk in table.foreign_keys
+            if fk.column.table.name == "skills"
+        }
+        referring |= {
+            f"{c.class_.__tablename__}.{c.key}" for c in id_lists.columns_listing("skills")
+        }
+        counted = {f"{c.class_.__tablename__}.{c.key}" for c in skill_uses.COUNTED}
+    assert len(referring) > 10
+    assert referring == counted
+
+
 def test_deleting_a_skill_takes_its_id_out_of_every_list_of_its_tenant_only(
     tenants: tuple[int, int],
 ) -> None:
@@ -192,3 +218,93 @@ def test_a_list_holding_only_the_deleted_skill_is_left_empty_and_others_keep_the
     found = lists(alone)
     assert found.pop("offer") == [last.id, first.id]
     assert found == {what: [] for what in found}
+
+
+def test_the_confirmation_counts_everything_the_deletion_changes(
+    lms: FakeLms, clean_app: Any
+) -> None:
+    chloe = login(lms, "chloe", [INSTRUCTOR], "Chloe Chen", "chloe@example.com")
+    chloe.follow(chloe.post("/roles/starter"))
+    reg = lms.registration_id  # type: ignore[attr-defined]
+    with clean_app.app_context(), tenant_scope(db.session, reg):
+        skill = db.session.scalar(select(Skill).where(Skill.name == "Empathy"))
+        assert skill is not None
+        rows = used_everywhere(reg, [skill.id])
+        other = Person(registration_id=reg, sub="ben", name="Ben")
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(
+            LearnerProfile(registration_id=reg, person_id=other.id, interests=[skill.id])
+        )
+        items = [
+            CatalogItem(registration_id=reg, external_id=f"local-{n}", title=f"Course {n}")
+            for n in (1, 2)
+        ]
+        post = Post(
+            registration_id=reg, kind="tip", title="Name the feeling", body_md="", body_html=""
+        )
+        db.session.add_all([*items, post])
+        db.session.flush()
+        db.session.add_all(
+            [
+                *(
+                    CatalogItemSkill(registration_id=reg, item_id=i.id, skill_id=skill.id)
+                    for i in items
+                ),
+                PlanItem(
+                    registration_id=reg,
+                    person_id=rows["learner"],
+                    item_id=items[0].id,
+                    goal_kind="skill_gap",
+                    goal_skill_id=skill.id,
+                ),
+                PostSkill(registration_id=reg, post_id=post.id, skill_id=skill.id),
+                Grant(
+                    registration_id=reg, person_id=rows["coach"], kind="expert", skill_id=skill.id
+                ),
+                Suggestion(registration_id=reg, title="A course on empathy", skill_id=skill.id),
+                Badge(
+                    registration_id=reg,
+                    name="Empathetic",
+                    design="star",
+                    criterion="skill_level",
+                    skill_id=skill.id,
+                    threshold=4,
+                ),
+            ]
+        )
+        db.session.commit()
+        pk = skill.id
+
+    page = text(chloe.get(f"/roles/skills/{pk}/delete"))
+    assert "Delete skill Empathy?" in page
+    for line in (
+        "target levels in the role and skill matrix are removed.",
+        "2 steps of 1 learning path (drafts and published versions) list it as a skill built",
+        "2 learners chose it as an interest; it is taken out of their interests.",
+        "2 catalog items are tagged with it; they lose the tag.",
+        "1 item in people's plans is there to grow it; it stays in their plan, without the skill.",
+        "1 coaching or shadowing offer lists it; it stops listing it.",
+        "1 coaching or shadowing session lists it; it stops listing it.",
+        "1 tip or question is tagged with it; it loses the tag.",
+        "1 person is named an expert in it; they are no longer an expert in it.",
+        "1 training suggestion names it; it stays, without the skill.",
+        "1 badge is awarded for a level in it; it is no longer awarded automatically, "
+        "and those who earned it keep it.",
+    ):
+        assert line in page, line
+
+    spanish = login_in(lms, "chloe", [INSTRUCTOR], "Chloe Chen", "es-419")
+    page = text(spanish.get(f"/roles/skills/{pk}/delete"))
+    for line in (
+        "2 aprendices la eligieron como interés; se quita de sus intereses.",
+        "2 elementos del catálogo están etiquetados con ella; pierden la etiqueta.",
+        "1 oferta de coaching o acompañamiento en puesto la incluye; deja de incluirla.",
+        "1 sesión de coaching o acompañamiento en puesto la incluye; deja de incluirla.",
+    ):
+        assert line in page, line
+
+    chloe.follow(chloe.post(f"/roles/skills/{pk}/delete"))
+    with clean_app.app_context():
+        assert lists(rows) == {what: [] for what in lists(rows)}
+        assert db.session.scalars(select(LearnerProfile.interests)).all() == [[], []]
