@@ -1,7 +1,7 @@
 """People keep the language their LMS last sent (launch_presentation.locale)
 
-Revision ID: 0022_person_locale
-Revises: 0021_sqlite_orphans
+Revision ID: 0023_person_locale
+Revises: 0022_skill_ids
 Create Date: 2026-12-05 04:00:00
 
 What Wayfinder writes for a person while someone else is at the keyboard (a leader's approval,
@@ -13,8 +13,8 @@ that carries a locale: until then, as before.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_person_locale"
-down_revision = "0021_sqlite_orphans"
+revision = "0023_person_locale"
+down_revision = "0022_skill_ids"
 branch_labels = None
 depends_on = None
 
