@@ -36,7 +36,7 @@ def columns_listing(table: str) -> list[InstrumentedAttribute[Any]]:
     from lti_tool import models  # noqa: F401  (every model, so none is missed)
 
     found = []
-    for mapper in db.Model.registry.mappers:
+    for mapper in db.Model.registry.mappers:  # type: ignore[attr-defined]
         for prop in mapper.column_attrs:
             if any(c.info.get(INFO_KEY) == table for c in prop.columns):
                 found.append(getattr(mapper.class_, prop.key))
