@@ -13,6 +13,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app. No side effects: no tables, keys or network calls (those are CLI commands)."""
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     load_config(app, overrides)
+    init_input(app)
     init_extensions(app)
     init_i18n(app)
     init_security(app)
@@ -38,6 +39,12 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
+
+
+def init_input(app: Flask) -> None:
+    from lti_tool import request_input
+
+    request_input.init_app(app)
 
 
 def init_extensions(app: Flask) -> None:
