@@ -30,7 +30,14 @@ from lti_tool.extensions import db
 from lti_tool.i18n import _
 from lti_tool.insights.models import KpiImport, KpiMetric, KpiValue
 from lti_tool.lti.models import utcnow
-from lti_tool.roles.hr_import import EMAIL_HEADERS, ID_HEADERS, PeopleIndex, _decode, _header
+from lti_tool.roles.hr_import import (
+    EMAIL_HEADERS,
+    ID_HEADERS,
+    PeopleIndex,
+    _decode,
+    _header,
+    _is_binary,
+)
 
 MAX_BYTES = 15 * 1024 * 1024
 DATE_HEADERS = {"date", "day", "kpi_date"}
@@ -198,6 +205,13 @@ def read_upload(data: bytes) -> tuple[str, str]:
         return "", _("The file is empty. Export the KPIs as CSV and choose the file again.")
     if len(data) > MAX_BYTES:
         return "", _("The file is larger than 15 MB. Split it into several files (by month).")
+    if _is_binary(data):
+        return "", " ".join(
+            (
+                _("The file is not a CSV text file."),
+                _("Export the KPIs as CSV and choose the file again."),
+            )
+        )
     return _decode(data), ""
 
 

@@ -77,6 +77,12 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _is_binary(data: bytes) -> bool:
+    """A spreadsheet (.xlsx is a zip) or another binary file rather than CSV text: it holds NUL
+    bytes, which no CSV export writes and PostgreSQL cannot keep as text."""
+    return b"\x00" in data
+
+
 def read_upload(data: bytes) -> tuple[str, str]:
     """The file's text, or why it cannot be used."""
     if not data.strip():
@@ -85,6 +91,13 @@ def read_upload(data: bytes) -> tuple[str, str]:
         )
     if len(data) > MAX_BYTES:
         return "", " ".join((_("The file is larger than 2 MB."), _("Split it into several files.")))
+    if _is_binary(data):
+        return "", " ".join(
+            (
+                _("The file is not a CSV text file."),
+                _("Export the HR list as CSV and choose it again."),
+            )
+        )
     return _decode(data), ""
 
 

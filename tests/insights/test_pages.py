@@ -142,6 +142,10 @@ def test_empty_or_missing_files_keep_the_page(lms: FakeLms) -> None:
     assert response.status_code == 400 and "Choose a CSV file to import." in text(response)
     response = upload(who, "   ")
     assert response.status_code == 400 and "The file is empty." in text(response)
+    # A spreadsheet saved as .xlsx (a zip: NUL bytes), which PostgreSQL cannot keep as text.
+    response = upload(who, "PK\x03\x04\x14\x00\x06\x00date,email,csat", "kpis.xlsx")
+    assert response.status_code == 400
+    assert "The file is not a CSV text file." in text(response)
 
 
 def test_impact_report_from_the_form_and_its_exports(lms: FakeLms, clean_app: Any) -> None:

@@ -218,6 +218,9 @@ def test_admin_imports_hr_csv_with_preview_then_applies_once(
     assert starter.get("/roles/import").status_code == 403  # instructors are not admins
     dev = login(lms, "dev", [ADMIN], "Dev Desai", "dev@example.com")
     assert "/roles/import" in dev.get("/").text
+    xlsx = b"PK\x03\x04\x14\x00\x06\x00email,job_role"  # a spreadsheet, not its CSV export
+    refused = dev.post("/roles/import", files={"file": ("hr.xlsx", xlsx, "text/csv")})
+    assert refused.status_code == 400 and "The file is not a CSV text file." in text(refused)
     bad_file = (
         b"email,job_role,team,leader\nana@example.com,Astronaut,,\nzed@example.com,,Team X,\n"
     )
