@@ -35,6 +35,7 @@ PLATFORMS = {
 }
 # The development launcher's pretend LMS (devlauncher/demo_catalog.py): only with DEV_LAUNCHER.
 DEMO_PLATFORM = "demo"
+ACCOUNT_ID_MAX = 20  # a Canvas account id's digits, as the form's field allows
 
 # What the administrator should do, by kind of failure. Stored in English with the problem
 # (a job or another person's request records it); pages show it translated (`problem_text`).
@@ -281,6 +282,8 @@ def save_access(
             account_id == "self" or (account_id.isascii() and account_id.isdigit())
         ):
             errors["account_id"] = _("The account id is the number in /accounts/<id>, or self.")
+        elif platform == "canvas" and len(account_id) > ACCOUNT_ID_MAX:
+            errors["account_id"] = _("Use at most %(num)d characters.", num=ACCOUNT_ID_MAX)
     if errors:
         return errors
     row = ensure_source(registration_id)
@@ -288,7 +291,7 @@ def save_access(
         row.synced_at = None
     row.platform = platform
     row.base_url = base_url if platform else ""
-    row.account_id = account_id
+    row.account_id = account_id if platform == "canvas" else "self"  # only Canvas has accounts
     if not platform:
         row.token_encrypted = ""
     elif token.strip():

@@ -733,6 +733,7 @@ def access_page() -> Any:
         values=values,
         errors=errors,
         platforms=access.PLATFORMS,
+        account_id_max=access.ACCOUNT_ID_MAX,
         has_token=bool(row and row.token_encrypted),
         has_secret=bool(row and row.client_secret_encrypted),
         unreadable=_access().unreadable,

@@ -79,3 +79,15 @@ def test_without_lms_access_the_sync_button_explains(
     assert form.status_code == 400
     assert "Give the LMS's address" in text(form) and "Paste the token" in text(form)
     assert 'value="not a url"' in form.text
+
+
+def test_the_canvas_account_id_is_checked_and_kept_for_canvas_only(dev: Session) -> None:
+    too_long = "9" * 10_000  # digits, as the account id is, but no column holds them
+    canvas = {"platform": "canvas", "base_url": "https://canvas.example.com", "token": "t"}
+    form = dev.post("/catalog/access", {**canvas, "account_id": too_long})
+    assert form.status_code == 400 and "Use at most 20 characters." in text(form)
+    # Moodle has no account id: whatever the field held is not kept.
+    moodle = {"platform": "moodle", "base_url": "https://moodle.example.com", "token": "t"}
+    saved = dev.post("/catalog/access", {**moodle, "account_id": too_long})
+    assert saved.status_code == 303, saved.status_code
+    assert 'name="account_id" type="text" value="self"' in dev.get("/catalog/access").text
