@@ -280,3 +280,14 @@ def test_deleting_a_skill_says_whose_ratings_and_which_path_steps_go_with_it(
             db.session.scalar(select(RoleSkillTarget).where(RoleSkillTarget.skill_id == gone))
             is None
         )
+
+
+def test_an_empty_team_page_sends_the_trainer_to_add_members(
+    lms: FakeLms, chloe: Session, clean_app: Any
+) -> None:
+    login(lms, "ben", [MANAGER, LEARNER], "Ben Brooks", "ben@example.com", "Team lead")
+    team_id = make_team(clean_app, lms)  # nobody in it yet
+    page = chloe.get(f"/paths/team/{team_id}")
+    assert page.status_code == 200, page.status_code
+    assert "Nobody is in this team yet. Add members" in text(page)
+    assert re.search(rf'href="/roles/teams/{team_id}\?lt=[^"]+">Add members<', page.text)
