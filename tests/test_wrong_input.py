@@ -41,6 +41,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter, Rule
 
 from lti_tool.devlauncher.demo import PERSONAS
+from lti_tool.lti.session import issue_token, new_launch_id
 from tests.community.conftest import launcher, persona
 
 __all__ = ["launcher"]  # the fixture, imported for this module's tests
@@ -190,6 +191,7 @@ class Walker:
         self.client = app.test_client()
         self.failures: list[str] = []
         self.statuses: Counter[tuple[str, int]] = Counter()
+        self.relaunch = True
         self._launch()
 
     def _launch(self) -> None:
@@ -231,7 +233,7 @@ class Walker:
                 for name, raw in (files or {}).items():
                     form[name] = (io.BytesIO(raw), "junk.csv", "text/csv")
                 response = self.client.post(self._url(url), data=form, base_url=self.tool)
-            if response.status_code != 401 or attempt:
+            if response.status_code != 401 or attempt or not self.relaunch:
                 break
             self._launch()  # a request ended this launch (a deleted team, a disabled key...)
         self.statuses[method, response.status_code] += 1
@@ -430,3 +432,37 @@ def test_wrong_input_never_answers_5xx(launcher: tuple[Any, str], who: str) -> N
     asked = walker.statuses
     assert asked["GET", 200] > 30 and asked["POST", 400] > 20, asked
     assert asked["POST", 303] > 0, asked
+
+
+def test_a_forged_or_forgotten_launch_is_never_a_5xx(launcher: tuple[Any, str]) -> None:
+    """Every address the admin and the trainer reach, asked with a launch token that is forged
+    (or expired: both fail its signature check) or names a launch the store no longer has: the
+    "open Wayfinder again" page, another 4xx or a page open to all, never a 5xx."""
+    app, tool = launcher
+    adapter = app.url_map.bind(urlsplit(tool).netloc)
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if not r.rule.startswith(SKIP)), key=lambda r: r.rule
+    )
+    found = Found()
+    walkers = [Walker(app, tool, key) for key in ("dev", "chloe")]
+    for walker in walkers:
+        crawl(walker, adapter, rules, found)
+    with app.app_context():
+        forgotten = issue_token(new_launch_id())  # signed, but for no launch
+    stale = walkers[0]
+    stale.client = app.test_client()  # no cookie naming the launch either
+    stale.relaunch = False
+    stale.statuses.clear()
+    for token in (walkers[0].token[:-4] + "AAAA", forgotten):
+        stale.token = token
+        for rule in rules:
+            path = next(addresses(rule, found))[0]
+            if "GET" in (rule.methods or ()):
+                stale.get(path)
+            if "POST" in (rule.methods or ()):
+                stale.post(path, {})
+    failures = [failure for w in walkers for failure in w.failures]
+    assert not failures, f"{len(failures)} answers of 5xx:\n" + "\n".join(failures)
+    # Pages say to open Wayfinder again; forms, whose CSRF token was the lost launch's, that
+    # the form has expired.
+    assert stale.statuses["GET", 401] > 100 and stale.statuses["POST", 400] > 100, stale.statuses
