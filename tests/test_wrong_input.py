@@ -59,6 +59,7 @@ INT_JUNK = ("0", str(10**12))
 STRING_JUNK = ("nope", "x" * 300, NUL, "ñ…")
 QUERY_NAMES = ("page", "sort", "order", "kind", "status", "q", "view", "filter", "days")
 QUERY_JUNK = ("-1", "abc", str(10**9), "9" * 5000, "", "ñ…", NUL, "2026-13-45", "1.5")
+ONE_NAME_JUNK = ("-1", "abc", str(10**9), "9" * 5000, "2026-13-45")  # alone in the query
 FIELD_JUNK: tuple[str | list[str], ...] = (
     "",
     "   ",
@@ -376,7 +377,8 @@ def ask_addresses(walker: Walker, rules: list[Rule], found: Found) -> None:
                 continue
             for junk in QUERY_JUNK:
                 walker.get(path, urlencode(dict.fromkeys(sorted({*QUERY_NAMES, *names}), junk)))
-                for name in sorted(names):
+            for name in sorted(names):
+                for junk in ONE_NAME_JUNK:
                     walker.get(path, urlencode({name: junk}))
 
 
