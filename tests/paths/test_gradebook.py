@@ -305,6 +305,45 @@ def scores_recorded(app: Any, reg_id: int, sub: str) -> list[tuple[str, Any, str
         return [(key, score, activity) for key, score, activity in rows]
 
 
+def graded_course(reg_id: int, context_id: str, title: str) -> Course:
+    """A course whose launches offered grade services (flushed)."""
+    course = Course(
+        registration_id=reg_id,
+        context_id=context_id,
+        title=title,
+        ags_lineitems_url=f"https://lms.example.com/ags/{context_id}/lineitems",
+        ags_scopes=[],
+    )
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def learner_on_path(
+    reg_id: int, person: Person, course: Course, pid: int, active: bool = True
+) -> int:
+    """``person`` a learner of ``course`` (active or not) and on the path's newest version;
+    the assignment's id."""
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(
+        Membership(
+            registration_id=reg_id,
+            course_id=course.id,
+            person_id=person.id,
+            roles=["learner"],
+            lti_roles=[],
+            active=active,
+        )
+    )
+    p = paths.path(pid)
+    v = paths.newest_published(p)
+    assert v is not None
+    a = paths.assign(person.id, p, v, CHLOE, source="manual")
+    assert a is not None
+    return a.id
+
+
 def test_waivers_version_moves_and_membership_decide_what_is_recorded(
     clean_app: Any, lms: FakeLms
 ) -> None:
@@ -314,45 +353,25 @@ def test_waivers_version_moves_and_membership_decide_what_is_recorded(
     reg_id = lms.registration_id  # type: ignore[attr-defined]
     pid, (welcome, billing, _solo) = published_path(clean_app, reg_id)
     with clean_app.app_context(), tenant_scope(db.session, reg_id):
-        course = Course(
-            registration_id=reg_id,
-            context_id="c-out",
-            title="Outbox",
-            ags_lineitems_url="https://lms.example.com/ags/lineitems",
-            ags_scopes=[],
-        )
-        left = Course(
-            registration_id=reg_id,
-            context_id="c-left",
-            title="Left",
-            ags_lineitems_url="https://lms.example.com/ags/left/lineitems",
-            ags_scopes=[],
-        )
-        db.session.add_all([course, left])
-        db.session.flush()
+        course = graded_course(reg_id, "c-out", "Outbox")
+        left = graded_course(reg_id, "c-left", "Left")
         ana = Person(registration_id=reg_id, sub="ana", name="Ana")
-        db.session.add(ana)
-        db.session.flush()
-        for c, active in ((course, True), (left, False)):
-            db.session.add(
-                Membership(
-                    registration_id=reg_id,
-                    course_id=c.id,
-                    person_id=ana.id,
-                    roles=["learner"],
-                    lti_roles=[],
-                    active=active,
-                )
+        aid = learner_on_path(reg_id, ana, course, pid)
+        db.session.add(
+            Membership(
+                registration_id=reg_id,
+                course_id=left.id,
+                person_id=ana.id,
+                roles=["learner"],
+                lti_roles=[],
+                active=False,
             )
-        p = paths.path(pid)
-        v = paths.newest_published(p)
-        assert v is not None
-        a = paths.assign(ana.id, p, v, CHLOE, source="manual")
-        assert a is not None
+        )
+        title = paths.path(pid).title
         for c in (course, left):
-            placements.record_placed(reg_id, c.id, pid, "", p.title, graded=True, placed_by="Chloe")
+            placements.record_placed(reg_id, c.id, pid, "", title, graded=True, placed_by="Chloe")
         db.session.commit()
-        aid, course_id = a.id, course.id
+        course_id = course.id
 
         # The learner's leader or an instructor waives a step: it counts as done.
         assert paths.waive(paths.learning(aid), welcome, CHLOE, "Did it at her last job.")
@@ -423,36 +442,12 @@ def test_the_gradebook_comment_is_in_the_learners_language_whoever_acts(
     reg_id = lms.registration_id  # type: ignore[attr-defined]
     pid, (welcome, billing, _solo) = published_path(clean_app, reg_id)
     with clean_app.app_context(), tenant_scope(db.session, reg_id):
-        course = Course(
-            registration_id=reg_id,
-            context_id="c-lang",
-            title="Languages",
-            ags_lineitems_url="https://lms.example.com/ags/lineitems",
-            ags_scopes=[],
-        )
-        db.session.add(course)
+        course = graded_course(reg_id, "c-lang", "Languages")
         ana = Person(registration_id=reg_id, sub="ana", name="Ana", locale="es_mx")
         lee = Person(registration_id=reg_id, sub="lee", name="Lee")
-        db.session.add_all([ana, lee])
-        db.session.flush()
-        p = paths.path(pid)
-        v = paths.newest_published(p)
-        assert v is not None
-        aids = {}
-        for person in (ana, lee):
-            db.session.add(
-                Membership(
-                    registration_id=reg_id,
-                    course_id=course.id,
-                    person_id=person.id,
-                    roles=["learner"],
-                    lti_roles=[],
-                )
-            )
-            a = paths.assign(person.id, p, v, CHLOE, source="manual")
-            assert a is not None
-            aids[person.sub] = a.id
-        placements.record_placed(reg_id, course.id, pid, "", p.title, graded=True, placed_by="C")
+        aids = {p.sub: learner_on_path(reg_id, p, course, pid) for p in (ana, lee)}
+        title = paths.path(pid).title
+        placements.record_placed(reg_id, course.id, pid, "", title, graded=True, placed_by="C")
         db.session.commit()
         ana_id = ana.id
 
