@@ -319,11 +319,8 @@ def graded_course(reg_id: int, context_id: str, title: str) -> Course:
     return course
 
 
-def learner_on_path(
-    reg_id: int, person: Person, course: Course, pid: int, active: bool = True
-) -> int:
-    """``person`` a learner of ``course`` (active or not) and on the path's newest version;
-    the assignment's id."""
+def learner_of(reg_id: int, person: Person, course: Course, active: bool = True) -> None:
+    """``person`` (saved here if new) a learner of ``course``, active or not."""
     db.session.add(person)
     db.session.flush()
     db.session.add(
@@ -336,6 +333,12 @@ def learner_on_path(
             active=active,
         )
     )
+
+
+def learner_on_path(reg_id: int, person: Person, course: Course, pid: int) -> int:
+    """``person`` an active learner of ``course`` and on the path's newest version; the
+    assignment's id."""
+    learner_of(reg_id, person, course)
     p = paths.path(pid)
     v = paths.newest_published(p)
     assert v is not None
@@ -357,16 +360,7 @@ def test_waivers_version_moves_and_membership_decide_what_is_recorded(
         left = graded_course(reg_id, "c-left", "Left")
         ana = Person(registration_id=reg_id, sub="ana", name="Ana")
         aid = learner_on_path(reg_id, ana, course, pid)
-        db.session.add(
-            Membership(
-                registration_id=reg_id,
-                course_id=left.id,
-                person_id=ana.id,
-                roles=["learner"],
-                lti_roles=[],
-                active=False,
-            )
-        )
+        learner_of(reg_id, ana, left, active=False)
         title = paths.path(pid).title
         for c in (course, left):
             placements.record_placed(reg_id, c.id, pid, "", title, graded=True, placed_by="Chloe")
