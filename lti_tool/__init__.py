@@ -11,7 +11,8 @@ from lti_tool import config as settings
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app. No side effects: no tables, keys or network calls (those are CLI commands)."""
-    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    templates = settings.project_folder("templates")
+    app = Flask(__name__, template_folder=str(templates), instance_relative_config=True)
     load_config(app, overrides)
     init_input(app)
     init_extensions(app)

@@ -12,8 +12,21 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULTS_FILE = PROJECT_ROOT / "config" / "default.toml"
+PACKAGE = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE.parent
+
+
+def project_folder(name: str) -> Path:
+    """A top-level folder of the repository (templates, config), wherever Wayfinder runs from.
+
+    In a checkout it sits beside ``lti_tool/``; an installed wheel carries it inside the package
+    (``lti_tool/templates``, ``lti_tool/config_files``: see pyproject.toml).
+    """
+    bundled = PACKAGE / {"config": "config_files"}.get(name, name)
+    return bundled if bundled.is_dir() else PROJECT_ROOT / name
+
+
+DEFAULTS_FILE = project_folder("config") / "default.toml"
 ENV_PREFIX = "WAYFINDER_"
 UNPREFIXED = ("DATABASE_URL", "REDIS_URL")
 
@@ -22,14 +35,14 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names it and says how to fix it."""
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(
+    path: Path, missing: str = "Settings file {} does not exist (named by WAYFINDER_CONFIG)."
+) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise ConfigError(
-            f"Settings file {path} does not exist (named by WAYFINDER_CONFIG)."
-        ) from exc
+        raise ConfigError(missing.format(path)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Settings file {path} is not valid TOML: {exc}") from exc
 
@@ -57,7 +70,9 @@ def load_settings(
     environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     environ = dict(os.environ if environ is None else environ)
-    settings: dict[str, Any] = _read_toml(DEFAULTS_FILE)
+    settings: dict[str, Any] = _read_toml(
+        DEFAULTS_FILE, "Wayfinder's own defaults, {}, are missing: reinstall Wayfinder."
+    )
     named = environ.get("WAYFINDER_CONFIG")
     if named:
         settings.update(_read_toml(Path(named)))
