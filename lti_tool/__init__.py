@@ -38,6 +38,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         SESSION_COOKIE_PARTITIONED=True,
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
+        # Forms filled in while SECRET_KEY changed still submit (the old value as a fallback).
+        WTF_CSRF_SECRET_KEY=settings.signing_keys(values),
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,17 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
         except ValueError as exc:
             raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}.") from exc
     return raw
+
+
+def signing_keys(config: Mapping[str, Any]) -> list[str]:
+    """SECRET_KEY's earlier values, then SECRET_KEY: what signs and checks launch tokens, forms'
+    CSRF tokens and signed references, as Flask's session does.
+
+    itsdangerous signs with the last key and accepts a signature made with any of them, so what
+    was signed just before SECRET_KEY changed still reads while the old value is in
+    SECRET_KEY_FALLBACKS.
+    """
+    return [*(config.get("SECRET_KEY_FALLBACKS") or ()), config["SECRET_KEY"]]
 
 
 def load_settings(

@@ -24,6 +24,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from lti_tool.config import signing_keys
 from lti_tool.devlauncher import demo
 from lti_tool.devlauncher.ags_platform import AgsPlatform
 from lti_tool.devlauncher.demo_grades_paths import placed_path_item
@@ -77,7 +78,7 @@ def _platform() -> DevPlatform | None:
 
 
 def _hints() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="dev-launcher-hint")  # type: ignore[arg-type]
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt="dev-launcher-hint")
 
 
 @bp.get("/")
@@ -241,7 +242,7 @@ def _lms_url() -> str:
 
 
 def _deep_link_data() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="dev-deep-link-data")  # type: ignore[arg-type]
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt="dev-deep-link-data")
 
 
 class _Placed:
@@ -249,8 +250,7 @@ class _Placed:
 
     def __init__(self) -> None:
         self.serializer = URLSafeTimedSerializer(
-            current_app.secret_key,  # type: ignore[arg-type]
-            salt="dev-placed-item",
+            signing_keys(current_app.config), salt="dev-placed-item"
         )
 
     def dumps(self, item: dict[str, Any]) -> str:
@@ -339,7 +339,7 @@ def platform_deep_link_return() -> Any:
 
 
 def _registration_tokens() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="dev-registration-token")  # type: ignore[arg-type]
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt="dev-registration-token")
 
 
 @bp.get("/platform/openid-configuration")

@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from adapters.http import HttpClient
+from lti_tool.config import signing_keys
 from lti_tool.extensions import csrf, db
 from lti_tool.lti import dynreg, toolinfo
 from lti_tool.security import content_security_policy
@@ -103,7 +104,7 @@ def register() -> Response:
         configuration_url,
         token,
         base,
-        secret_key=current_app.secret_key,  # type: ignore[arg-type]
+        keys=signing_keys(current_app.config),
         ttl=_pending_seconds(),
         invite=invite if _mode() == "invite" else "",
     )
@@ -136,7 +137,7 @@ def register_confirm() -> Response:
     try:
         pending = dynreg.take_pending(
             request.form.get("registration", ""),
-            secret_key=current_app.secret_key,  # type: ignore[arg-type]
+            keys=signing_keys(current_app.config),
             ttl=_pending_seconds(),
         )
         if _mode() == "invite":

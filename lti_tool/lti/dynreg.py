@@ -24,6 +24,7 @@ import ipaddress
 import secrets
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -424,8 +425,9 @@ def fetch_platform_config(
 # -- the pending registration ---------------------------------------------------------------------
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="wayfinder-dynamic-registration")
+def _serializer(keys: Sequence[str]) -> URLSafeTimedSerializer:
+    # config.signing_keys: a confirmation page open while SECRET_KEY changed still registers.
+    return URLSafeTimedSerializer(list(keys), salt="wayfinder-dynamic-registration")
 
 
 def remember_pending(
@@ -434,7 +436,7 @@ def remember_pending(
     registration_token: str,
     base_url: str,
     *,
-    secret_key: str,
+    keys: Sequence[str],
     ttl: int,
     invite: str = "",
 ) -> str:
@@ -451,14 +453,14 @@ def remember_pending(
         },
         ttl,
     )
-    return _serializer(secret_key).dumps(pending_id)
+    return _serializer(keys).dumps(pending_id)
 
 
-def take_pending(reference: str, *, secret_key: str, ttl: int) -> dict[str, Any]:
+def take_pending(reference: str, *, keys: Sequence[str], ttl: int) -> dict[str, Any]:
     """The pending registration behind a form's reference, used up. Raises when it is forged,
     expired, or already used."""
     try:
-        pending_id = _serializer(secret_key).loads(reference, max_age=ttl)
+        pending_id = _serializer(keys).loads(reference, max_age=ttl)
     except BadSignature as exc:
         raise RegistrationProblem("registration_expired") from exc
     record = store.pop(PENDING_PREFIX + str(pending_id)) if isinstance(pending_id, str) else None

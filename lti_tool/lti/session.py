@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from lti_tool.config import signing_keys
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import db, store
 from lti_tool.lti import registry
@@ -36,8 +37,7 @@ TOKEN_HEADER = "X-Wayfinder-Launch"  # noqa: S105
 
 def _serializer(app: Flask) -> URLSafeTimedSerializer:
     # Signed with SECRET_KEY; tokens signed just before it changed still read with a fallback.
-    keys = [*reversed(app.config.get("SECRET_KEY_FALLBACKS") or []), app.secret_key]
-    return URLSafeTimedSerializer(keys, salt="wayfinder-launch-token")
+    return URLSafeTimedSerializer(signing_keys(app.config), salt="wayfinder-launch-token")
 
 
 def issue_token(launch_id: str) -> str:
