@@ -54,6 +54,9 @@ def run_catalog_sync(arguments: dict[str, Any], run: JobRun) -> str:
     registration_id = run.registration_id
     if registration_id is None:
         raise JobFailed(written(wording.NO_REGISTRATION), retry=False)
+    source = access.source(registration_id)
+    if source is not None and source.key_only:  # asking Canvas with no token would only fail
+        raise JobFailed(written(wording.KEY_ONLY), retry=False)
     adapter = _adapter(registration_id)
     if adapter is None:
         raise JobFailed(written(wording.NO_ACCESS), retry=False)
@@ -147,6 +150,8 @@ def enqueue_periodic_syncs(interval_minutes: int) -> list[Job]:
         .where(
             Registration.enabled.is_(True),
             CatalogSource.platform != "",
+            # Canvas with a developer key only has nothing to sync with (CatalogSource.key_only).
+            (CatalogSource.platform != "canvas") | (CatalogSource.token_encrypted != ""),
             (CatalogSource.synced_at.is_(None)) | (CatalogSource.synced_at < cutoff),
         )
     )

@@ -165,6 +165,13 @@ class CatalogSource(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     problem: Mapped[str] = mapped_column(Text, default="")
     problem_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
+    @property
+    def key_only(self) -> bool:
+        """Canvas with a developer key and no admin token: people may connect their own Canvas
+        account, but a catalog sync (the whole account's courses, read by a job acting for
+        nobody in particular) cannot run."""
+        return self.platform == "canvas" and not self.token_encrypted
+
 
 class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "catalog_items"

@@ -50,6 +50,7 @@ from lti_tool.extensions import db
 from lti_tool.grades import jobs as grade_jobs
 from lti_tool.grades import services as grades
 from lti_tool.i18n import _, in_language_of
+from lti_tool.i18n_stored import written
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.lti.roles import Role
@@ -553,6 +554,10 @@ def sync() -> Any:
             "error",
         )
         return _see_other("catalog.manage")
+    source = access.source(ctx.registration_id)
+    if source is not None and source.key_only:
+        flash(wording.shown(written(wording.KEY_ONLY)), "error")
+        return _see_other("catalog.manage")
     job, created = catalog_jobs.start_sync(
         ctx.registration_id, started_by=ctx.name, person_id=ctx.person_id
     )
@@ -718,12 +723,22 @@ def access_page() -> Any:
             )
         if not errors:
             db.session.commit()
-            flash(
-                _("LMS access saved. Sync the catalog now to check it.")
-                if values["platform"]
-                else _("LMS access removed: the catalog holds local items only."),
-                "success",
-            )
+            saved = access.source(ctx.registration_id)
+            if saved is not None and saved.key_only:
+                flash(
+                    _(
+                        "LMS access saved: people can now connect their own Canvas account. "
+                        "The catalog sync needs an admin token as well."
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _("LMS access saved. Sync the catalog now to check it.")
+                    if values["platform"]
+                    else _("LMS access removed: the catalog holds local items only."),
+                    "success",
+                )
             return _see_other("catalog.manage")
         db.session.rollback()
     return render_template(

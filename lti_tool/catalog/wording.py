@@ -32,6 +32,12 @@ CHECKED = Nn_(
     "Checked %(num)d enrolment; %(completed)s newly complete.",
     "Checked %(num)d enrolments; %(completed)s newly complete.",
 )
+KEY_ONLY = N_(
+    "Canvas is set up with a developer key only. It lets people connect their own Canvas account "
+    "to enrol themselves, but the catalog sync reads the whole account's courses and needs an "
+    "admin token: an administrator adds one under Catalog > LMS access. Until then the catalog "
+    "holds the items trainers add in Wayfinder."
+)
 NO_REGISTRATION = N_("The job names no registration.")
 NO_PERSON = N_("The job names no person.")
 NO_ACCESS = N_(
@@ -51,6 +57,7 @@ SENTENCES: tuple[tuple[str, ...], ...] = (
     NO_PERSON,
     NO_ACCESS,
     NOTHING_TO_ASK,
+    KEY_ONLY,
 )
 
 
