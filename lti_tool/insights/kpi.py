@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lti_tool import csv_text
 from lti_tool.extensions import db
 from lti_tool.i18n import _
 from lti_tool.insights.models import KpiImport, KpiMetric, KpiValue
@@ -34,12 +34,11 @@ from lti_tool.roles.hr_import import (
     EMAIL_HEADERS,
     ID_HEADERS,
     PeopleIndex,
-    _decode,
     _header,
-    _is_binary,
 )
 
 MAX_BYTES = 15 * 1024 * 1024
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 DATE_HEADERS = {"date", "day", "kpi_date"}
 METRIC_HEADERS = {"metric", "kpi", "measure"}
 VALUE_HEADERS = {"value", "score", "result"}
@@ -205,14 +204,15 @@ def read_upload(data: bytes) -> tuple[str, str]:
         return "", _("The file is empty. Export the KPIs as CSV and choose the file again.")
     if len(data) > MAX_BYTES:
         return "", _("The file is larger than 15 MB. Split it into several files (by month).")
-    if _is_binary(data):
+    text = csv_text.decode(data)
+    if text is None:
         return "", " ".join(
             (
                 _("The file is not a CSV text file."),
                 _("Export the KPIs as CSV and choose the file again."),
             )
         )
-    return _decode(data), ""
+    return text, ""
 
 
 def _parse_day(text: str, cache: dict[str, date | str], today: date) -> date | str:
@@ -236,8 +236,13 @@ def _parse_day(text: str, cache: dict[str, date | str], today: date) -> date | s
     return result
 
 
-def _parse_value(text: str) -> float | str:
+def _parse_value(text: str, decimal_comma: bool = False) -> float | str:
+    """A KPI value. ``decimal_comma``: the file separates fields with semicolons or tabs, as
+    spreadsheets do where the decimal mark is a comma, so "4,5" is four and a half; in a
+    comma-separated file "1,234" could as well be a thousand and more, so it is refused."""
     cleaned = text.strip().rstrip("%").strip().replace("\u2212", "-")
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", ".")
     try:
         number = float(cleaned)
     except ValueError:
@@ -258,7 +263,7 @@ def _parse_value(text: str) -> float | str:
 def plan(text: str, today: date | None = None) -> KpiPlan:
     result = KpiPlan()
     today = today or utcnow().date()
-    reader = csv.reader(io.StringIO(text))
+    reader, separator = csv_text.reader(text)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
@@ -376,7 +381,7 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                     continue
                 pairs = [(m, raw)]
             for m, raw in pairs:
-                value = _parse_value(raw)
+                value = _parse_value(raw, decimal_comma=separator != ",")
                 if isinstance(value, str):
                     if wide:
                         value = _("%(kpi)s: %(problem)s", kpi=m.name, problem=value)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from lti_tool import csv_text
 from lti_tool.extensions import db
 from lti_tool.i18n import _
 from lti_tool.i18n_stored import written
@@ -70,19 +70,6 @@ def _header(name: str) -> str:
     return "_".join(name.strip().lower().replace("-", " ").split())
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _is_binary(data: bytes) -> bool:
-    """A spreadsheet (.xlsx is a zip) or another binary file rather than CSV text: it holds NUL
-    bytes, which no CSV export writes and PostgreSQL cannot keep as text."""
-    return b"\x00" in data
-
-
 def read_upload(data: bytes) -> tuple[str, str]:
     """The file's text, or why it cannot be used."""
     if not data.strip():
@@ -91,14 +78,15 @@ def read_upload(data: bytes) -> tuple[str, str]:
         )
     if len(data) > MAX_BYTES:
         return "", " ".join((_("The file is larger than 2 MB."), _("Split it into several files.")))
-    if _is_binary(data):
+    text = csv_text.decode(data)
+    if text is None:
         return "", " ".join(
             (
                 _("The file is not a CSV text file."),
                 _("Export the HR list as CSV and choose it again."),
             )
         )
-    return _decode(data), ""
+    return text, ""
 
 
 class _People:
@@ -150,7 +138,7 @@ PeopleIndex = _People
 
 def plan(text: str) -> Plan:
     result = Plan()
-    reader = csv.reader(io.StringIO(text))
+    reader, _separator = csv_text.reader(text)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):

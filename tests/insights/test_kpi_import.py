@@ -100,6 +100,24 @@ def test_header_problems_name_what_is_missing(tenant: int) -> None:
     ]
 
 
+def test_a_comma_decimal_region_s_export_reads_with_its_decimal_commas(tenant: int) -> None:
+    """Where the decimal mark is a comma, spreadsheets separate fields with semicolons (or tabs,
+    in Excel's "Unicode text"), so "86,5" is unambiguous there."""
+    people(tenant, 2, "ana")
+    for separator in (";", "\t"):
+        text = GOOD.replace(",", separator).replace("86.5", "86,5")
+        plan = kpi.plan(text, TODAY)
+        assert plan.errors == []
+        assert [(s.metric, s.value) for s in plan.sample] == [
+            ("CSAT", 86.5),
+            ("AHT", 412.0),
+            ("QA score", 91.0),
+        ]
+    # Only a plain decimal: "1.234,5" (a thousands mark too) is still no number.
+    refused = kpi.plan("email;date;metric;value\nana0@example.com;2026-03-02;AHT;1.234,5\n", TODAY)
+    assert refused.errors == [(2, "“1.234,5” is not a number")]
+
+
 def test_one_column_per_metric(tenant: int) -> None:
     people(tenant, 1, "ana")
     plan = imported(tenant, "email,date,CSAT,AHT,FCR\nana0@example.com,2026-03-02,88,,75%\n")

@@ -108,6 +108,29 @@ def test_kpi_upload_preview_and_apply(lms: FakeLms, agents: int, clean_app: Any)
     assert "importing it changes nothing" in text(again)
 
 
+def test_excel_unicode_text_is_imported(lms: FakeLms, agents: int, clean_app: Any) -> None:
+    """Excel's "Unicode text" export: UTF-16 with a byte order mark, tabs, decimal commas."""
+    who = chloe(lms)
+    content = "email\tdate\tmetric\tvalue\nana@example.com\t2026-03-02\tCSAT\t86,5\n"
+    response = who.browser.post(
+        who.url("/insights/kpis"),
+        data={"csrf_token": who.csrf()},
+        files={"file": ("kpis.txt", content.encode("utf-16"), "text/plain")},
+    )
+    preview = who.follow(response)
+    assert "Preview: 1 row read" in text(preview)
+    action = re.search(r'action="([^"]+/apply[^"]*)"', preview.text)
+    assert action
+    done = who.follow(
+        who.browser.post(
+            who.base + action.group(1).replace("&amp;", "&"), data={"csrf_token": who.csrf()}
+        )
+    )
+    assert "KPIs imported: 1 new value" in text(done)
+    with clean_app.app_context(), tenant_scope(db.session, agents):
+        assert db.session.scalar(select(KpiValue.value)) == 86.5
+
+
 def test_bad_rows_are_listed_by_line_and_nothing_is_imported(
     lms: FakeLms, agents: int, clean_app: Any
 ) -> None:

@@ -289,6 +289,16 @@ def test_hr_csv_bad_rows_are_reported_by_line_and_nothing_applies(
     assert db.session.scalar(select(PersonRole)) is None
 
 
+def test_hr_csv_with_semicolons_reads_like_commas(tenant: int, staff: dict[str, Person]) -> None:
+    """The "CSV" of a spreadsheet where the decimal mark is a comma separates with semicolons."""
+    assert hr_import.plan(GOOD.replace(",", ";")).changes == hr_import.plan(GOOD).changes
+    assert hr_import.plan(GOOD.replace(",", ";")).errors == []
+    # Excel's "Unicode text": UTF-16 with its byte order mark, tab-separated.
+    read, problem = hr_import.read_upload(GOOD.replace(",", "\t").encode("utf-16"))
+    assert problem == ""
+    assert hr_import.plan(read).changes == hr_import.plan(GOOD).changes
+
+
 def test_hr_csv_headers_are_required(tenant: int, staff: dict[str, Person]) -> None:
     assert hr_import.plan("name,phone\nAna,1\n").errors == [
         (1, "the header needs an external_id or an email column to find people"),
