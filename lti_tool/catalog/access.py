@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from adapters.base import AdapterError, ErrorKind, LmsAdapter, TokenStore
+from adapters.base import AdapterError, ErrorKind, LmsAdapter, StoredToken, TokenStore
 from adapters.factory import AdapterSettings, make_adapter
 from adapters.http import HttpClient
 from lti_tool.catalog.models import CatalogSource
@@ -64,6 +64,14 @@ FIXES = {
     ),
     ErrorKind.REFUSED: _l("The LMS refused the request."),
 }
+# Canvas refused to renew the catalog's connection (CatalogTokens): revoked in Canvas, or the
+# administrator who connected it lost their rights. Wayfinder forgot it.
+CONNECTION_LOST = "catalog_connection"
+CONNECTION_FIX = _l(
+    "Canvas no longer accepts the catalog's connection (it was revoked, or the administrator "
+    "who connected it lost their rights). A Canvas account administrator connects the catalog "
+    "again under Catalog > LMS access, or pastes an admin token there."
+)
 
 
 # The current SECRET_KEY first, then the old ones of SECRET_KEY_FALLBACKS; a lone key is a
@@ -154,6 +162,10 @@ class Access:
     demo: bool = False  # the development launcher's pretend LMS
     # Stored secrets no configured key can read (SECRET_KEY changed): "token", "client_secret".
     unreadable: tuple[str, ...] = ()
+    # Canvas: the administrator whose OAuth connection is the token (CatalogTokens), and the
+    # keys it is stored with, to refresh it when it is used (adapter_for).
+    connected_as: str = ""
+    keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def granted(self) -> bool:
@@ -190,7 +202,9 @@ def access_for(
         _read_stored(secret_key, row, "client_secret_encrypted") if row.platform == "canvas" else ""
     )
     return Access(
-        AdapterSettings(
+        connected_as=row.connected_as if row.platform == "canvas" and token else "",
+        keys=_keys(secret_key),
+        settings=AdapterSettings(
             platform=row.platform,
             base_url=row.base_url,
             token=token or "",
@@ -225,7 +239,85 @@ def adapter_for(
         from lti_tool.devlauncher.demo_catalog import demo_adapter
 
         return demo_adapter(registration_id)
-    return make_adapter(access.settings, http=http, tokens=tokens, acting_user=acting_user)
+    settings = access.settings
+    if access.connected_as:
+        settings = replace(settings, token=_live_connection(access, registration_id, http))
+    return make_adapter(settings, http=http, tokens=tokens, acting_user=acting_user)
+
+
+def _live_connection(access: Access, registration_id: int, http: HttpClient | None) -> str:
+    """The catalog's Canvas connection's access token, refreshed first when it has expired
+    (Canvas's last an hour). When Canvas refuses or does not answer, the problem is recorded
+    for the administrator and the stale token is used, so the request fails as any refused
+    token does (a refresh token Canvas revoked is forgotten: the catalog must be connected
+    again, and the pages say so)."""
+    from adapters.canvas import CanvasOAuth
+
+    settings = access.settings
+    oauth = CanvasOAuth(
+        settings.base_url,
+        settings.client_id,
+        settings.client_secret,
+        "",
+        CatalogTokens(registration_id, access.keys),
+        http=http or HttpClient(timeout=settings.timeout),
+    )
+    try:
+        return oauth.access_token(access.connected_as)
+    except AdapterError as error:
+        lost = error.kind is ErrorKind.AUTH  # the store forgot the connection (CatalogTokens)
+        if lost:
+            error = AdapterError(error.kind, error.asked, error.answer, CONNECTION_LOST)
+        record_problem(registration_id, error)
+        # Kept whatever the caller does next (a failed job rolls back): the problem, and a
+        # connection Canvas revoked, forgotten. Callers ask for the adapter before they write.
+        db.session.commit()
+        return "" if lost else settings.token
+
+
+class CatalogTokens:
+    """adapters.base.TokenStore over the tenant's catalog_sources row: the Canvas OAuth
+    connection an administrator made for the catalog ("Connect the catalog as me"), kept where a
+    pasted admin token is, with its refresh token and expiry, and whose it is. Encrypted with
+    SECRET_KEY like every stored token; one read with an old key is written again."""
+
+    def __init__(self, registration_id: int, keys: SecretKeys) -> None:
+        self.registration_id = registration_id
+        self._keys = keys
+
+    def get(self, user_id: str) -> StoredToken | None:
+        row = source(self.registration_id)
+        if row is None or not row.connected_as or row.connected_as != str(user_id):
+            return None
+        token = _read_stored(self._keys, row, "token_encrypted")
+        refresh = _read_stored(self._keys, row, "refresh_token_encrypted")
+        if not token:
+            return None
+        return StoredToken(
+            access_token=token, refresh_token=refresh or "", expires_at=row.token_expires_at
+        )
+
+    def put(self, user_id: str, token: StoredToken) -> None:
+        row = ensure_source(self.registration_id)
+        row.token_encrypted = encrypt(self._keys, token.access_token)
+        row.refresh_token_encrypted = encrypt(self._keys, token.refresh_token)
+        row.token_expires_at = token.expires_at
+        row.connected_as = str(user_id)
+        db.session.flush()
+
+    def delete(self, user_id: str) -> None:
+        """Canvas no longer accepts the connection: forget it (the catalog is key-only again)."""
+        row = source(self.registration_id)
+        if row is not None and row.connected_as == str(user_id):
+            _forget_connection(row)
+            row.token_encrypted = ""
+            db.session.flush()
+
+
+def _forget_connection(row: CatalogSource) -> None:
+    row.refresh_token_encrypted = ""
+    row.token_expires_at = None
+    row.connected_as = ""
 
 
 def save_access(
@@ -256,7 +348,11 @@ def save_access(
             errors["base_url"] = _("Give the LMS's address, like https://moodle.example.com.")
         elif len(base_url) > 500:
             errors["base_url"] = _("Use at most %(num)d characters.", num=500)
-        has_token = bool(token.strip()) or bool(row is not None and row.token_encrypted)
+        # An administrator's Canvas connection is no token for another LMS.
+        kept = row is not None and bool(row.token_encrypted)
+        if row is not None and row.connected_as and platform != "canvas":
+            kept = False
+        has_token = bool(token.strip()) or kept
         key_id = (client_id if client_id is not None else (row.client_id if row else "")).strip()
         has_key = bool(key_id) and (
             bool(client_secret.strip()) or bool(row is not None and row.client_secret_encrypted)
@@ -294,8 +390,13 @@ def save_access(
     row.account_id = account_id if platform == "canvas" else "self"  # only Canvas has accounts
     if not platform:
         row.token_encrypted = ""
+        _forget_connection(row)
     elif token.strip():
         row.token_encrypted = encrypt(secret_key, token.strip())
+        _forget_connection(row)  # a pasted token replaces an administrator's connection
+    if platform != "canvas" and row.connected_as:
+        row.token_encrypted = ""
+        _forget_connection(row)
     if platform != "canvas":
         row.client_id, row.client_secret_encrypted = "", ""
     elif client_id is not None:
@@ -316,7 +417,7 @@ def describe(error: AdapterError) -> str:
     stored (by a job, or by someone else's request) and shown translated (`problem_text`)."""
     said = f" The LMS said: {error.answer[:300]}" if error.answer else ""
     code = f" ({error.code})" if error.code else ""
-    fix = FIXES.get(error.kind)
+    fix = CONNECTION_FIX if error.code == CONNECTION_LOST else FIXES.get(error.kind)
     with force_locale("en"):
         fix_text = str(fix) if fix is not None else ""
     return f"{fix_text}{said}{code}".strip()
@@ -331,7 +432,7 @@ def problem_text(row: CatalogSource) -> str:
         fix = None
     if fix is None:
         return row.problem
-    said = fix_said(row.problem, (fix,))
+    said = fix_said(row.problem, (fix, CONNECTION_FIX))
     return row.problem if said is None else said
 
 
@@ -339,7 +440,7 @@ def fix_said(stored: str, fixes: Iterable[Any] | None = None) -> str | None:
     """``stored`` (written by ``describe`` or a job, in English) in the page's language when it
     begins with one of ``fixes`` (every fix, and the unreadable token's, by default); the LMS's
     own words and code stay as the LMS said them. None when it begins with none."""
-    for fix in (*FIXES.values(), UNREADABLE_FIX) if fixes is None else fixes:
+    for fix in (*FIXES.values(), UNREADABLE_FIX, CONNECTION_FIX) if fixes is None else fixes:
         with force_locale("en"):
             english = str(fix)
         if stored.startswith(english):

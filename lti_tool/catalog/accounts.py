@@ -25,7 +25,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from adapters.base import AdapterError, ErrorKind, StoredToken
+from adapters.base import AdapterError, ErrorKind, StoredToken, TokenStore
 from adapters.canvas import CanvasOAuth
 from adapters.http import HttpClient
 from adapters.moodle import MoodleAdapter
@@ -48,12 +48,18 @@ class StateProblem(ValueError):
         self.reason = reason  # "missing", "bad", "expired", "used"
 
 
+# What a Connect is for: the person's own account, or the catalog's access (an administrator
+# connects the catalog as themselves, CatalogTokens).
+PERSON, CATALOG = "person", "catalog"
+
+
 @dataclass(frozen=True)
 class State:
     registration_id: int
     person_id: int
     lms_user_id: str
     nonce: str
+    purpose: str = PERSON
 
 
 def _serializer(keys: access.SecretKeys) -> URLSafeTimedSerializer:
@@ -64,10 +70,21 @@ def _serializer(keys: access.SecretKeys) -> URLSafeTimedSerializer:
 
 
 def make_state(
-    secret_key: access.SecretKeys, registration_id: int, person_id: int, lms_user_id: str
+    secret_key: access.SecretKeys,
+    registration_id: int,
+    person_id: int,
+    lms_user_id: str,
+    purpose: str = PERSON,
 ) -> str:
     """A state bound to this person in this tenant; it is all the new window knows of them."""
-    payload = {"r": registration_id, "p": person_id, "u": lms_user_id, "n": secrets.token_hex(12)}
+    payload: dict[str, Any] = {
+        "r": registration_id,
+        "p": person_id,
+        "u": lms_user_id,
+        "n": secrets.token_hex(12),
+    }
+    if purpose != PERSON:
+        payload["k"] = purpose
     return str(_serializer(secret_key).dumps(payload))
 
 
@@ -82,8 +99,14 @@ def read_state(secret_key: access.SecretKeys, raw: str, *, consume: bool = True)
     except BadSignature:
         raise StateProblem("bad") from None
     try:
-        state = State(int(data["r"]), int(data["p"]), str(data["u"]), str(data["n"]))
-    except (KeyError, TypeError, ValueError):
+        state = State(
+            int(data["r"]),
+            int(data["p"]),
+            str(data["u"]),
+            str(data["n"]),
+            CATALOG if data.get("k") == CATALOG else PERSON,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise StateProblem("bad") from None
     if consume and not store.add(f"lms-oauth-state:{state.nonce}", 1, STATE_SECONDS + 60):
         raise StateProblem("used")
@@ -201,17 +224,24 @@ def canvas_oauth(
     *,
     person_id: int | None = None,
     http: HttpClient | None = None,
+    purpose: str = PERSON,
 ) -> CanvasOAuth | None:
-    """The tenant's Canvas OAuth client, or None when no developer key is saved."""
+    """The tenant's Canvas OAuth client, or None when no developer key is saved. Its tokens go
+    to the person's own account, or for ``purpose`` CATALOG to the catalog's access."""
     settings = found.settings
     if settings.platform != "canvas" or not (settings.client_id and settings.client_secret):
         return None
+    store: TokenStore = (
+        access.CatalogTokens(registration_id, secret_key)
+        if purpose == CATALOG
+        else PersonTokens(registration_id, secret_key, "canvas", person_id)
+    )
     return CanvasOAuth(
         settings.base_url,
         settings.client_id,
         settings.client_secret,
         redirect_uri,
-        PersonTokens(registration_id, secret_key, "canvas", person_id),
+        store,
         http=http or HttpClient(timeout=settings.timeout),
     )
 

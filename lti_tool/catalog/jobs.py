@@ -54,10 +54,12 @@ def run_catalog_sync(arguments: dict[str, Any], run: JobRun) -> str:
     registration_id = run.registration_id
     if registration_id is None:
         raise JobFailed(written(wording.NO_REGISTRATION), retry=False)
-    source = access.source(registration_id)
-    if source is not None and source.key_only:  # asking Canvas with no token would only fail
-        raise JobFailed(written(wording.KEY_ONLY), retry=False)
     adapter = _adapter(registration_id)
+    source = access.source(registration_id)
+    # A developer key alone (or a connection Canvas just refused to renew): asking Canvas with
+    # no token would only fail.
+    if source is not None and source.key_only:
+        raise JobFailed(written(wording.KEY_ONLY), retry=False)
     if adapter is None:
         raise JobFailed(written(wording.NO_ACCESS), retry=False)
 

@@ -153,6 +153,11 @@ class CatalogSource(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     platform: Mapped[str] = mapped_column(String(20), default="")  # moodle, canvas, "" = local
     base_url: Mapped[str] = mapped_column(String(500), default="")
     token_encrypted: Mapped[str] = mapped_column(Text, default="")
+    # A Canvas administrator's OAuth connection (catalog.accounts.CatalogTokens) in place of a
+    # pasted token: the access token is in token_encrypted; empty for a pasted token.
+    refresh_token_encrypted: Mapped[str] = mapped_column(Text, default="", server_default="")
+    token_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # epoch seconds
+    connected_as: Mapped[str] = mapped_column(String(100), default="", server_default="")
     account_id: Mapped[str] = mapped_column(String(60), default="self")
     # Canvas API developer key for per-person OAuth2 (the secret encrypted like the token).
     client_id: Mapped[str] = mapped_column(String(100), default="")

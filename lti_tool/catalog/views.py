@@ -53,6 +53,7 @@ from lti_tool.i18n import _, in_language_of
 from lti_tool.i18n_stored import written
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
+from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.numbers import as_ids
@@ -727,11 +728,13 @@ def access_page() -> Any:
             if saved is not None and saved.key_only:
                 flash(
                     _(
-                        "LMS access saved: people can now connect their own Canvas account. "
-                        "The catalog sync needs an admin token as well."
+                        "LMS access saved: people can now connect their own Canvas account. For "
+                        "the catalog sync, connect the catalog as a Canvas account administrator "
+                        "(below) or paste an admin token."
                     ),
                     "success",
                 )
+                return _see_other("catalog.access_page")
             else:
                 flash(
                     _("LMS access saved. Sync the catalog now to check it.")
@@ -751,6 +754,12 @@ def access_page() -> Any:
         account_id_max=access.ACCOUNT_ID_MAX,
         has_token=bool(row and row.token_encrypted),
         has_secret=bool(row and row.client_secret_encrypted),
+        # An administrator's Canvas connection in place of a pasted token (CatalogTokens).
+        connected_as=row.connected_as if row and row.token_encrypted else "",
+        can_connect=bool(
+            row and row.platform == "canvas" and row.client_id and row.client_secret_encrypted
+        ),
+        lms_user=_lms_user(),
         unreadable=_access().unreadable,
         unreadable_fix=access.UNREADABLE_FIX,
         callback_url=_callback_url(),
@@ -850,6 +859,31 @@ def canvas_connect() -> Any:
     return redirect(oauth.authorization_url(state), code=303)
 
 
+@bp.get("/access/canvas/connect")
+@launch_required(Role.ADMINISTRATOR)
+def catalog_canvas_connect() -> Any:
+    """Opened in a new window from LMS access: an administrator connects the catalog to Canvas
+    as themselves, through the developer key, instead of pasting an admin token."""
+    ctx = current_launch()
+    secret_key = access.secret_keys(current_app.config)
+    oauth = accounts.canvas_oauth(_access(), ctx.registration_id, secret_key, _callback_url())
+    user = _lms_user()
+    if oauth is None or not user:
+        return render_template(
+            "catalog/connect_result.html",
+            ok=False,
+            title=_("The catalog cannot be connected here"),
+            explanation=_(
+                "Save Canvas's address and an API developer key under LMS access first, and open "
+                "Wayfinder from Canvas (Canvas then says who you are in Canvas)."
+            ),
+        ), 400
+    state = accounts.make_state(
+        secret_key, ctx.registration_id, ctx.person_id, user, purpose=accounts.CATALOG
+    )
+    return redirect(oauth.authorization_url(state), code=303)
+
+
 @bp.get("/oauth/canvas/callback")
 def canvas_callback() -> Any:
     """Canvas sends the person back here (in the new window) with `code` and `state`, or
@@ -864,6 +898,8 @@ def canvas_callback() -> Any:
     again = _("Go back to Wayfinder and use “Connect your Canvas account” once more.")
     try:
         state = accounts.read_state(secret_key, request.args.get("state", ""))
+        if state.purpose == accounts.CATALOG:
+            again = _("Go back to Wayfinder's LMS access page and connect the catalog once more.")
     except accounts.StateProblem as problem:
         if problem.reason == "used":
             return page(
@@ -915,7 +951,12 @@ def canvas_callback() -> Any:
     set_tenant(db.session, state.registration_id)
     found = access.access_for(state.registration_id, secret_key, current_app.config["HTTP_TIMEOUT"])
     oauth = accounts.canvas_oauth(
-        found, state.registration_id, secret_key, _callback_url(), person_id=state.person_id
+        found,
+        state.registration_id,
+        secret_key,
+        _callback_url(),
+        person_id=state.person_id,
+        purpose=state.purpose,
     )
     if oauth is None:
         return page(
@@ -946,9 +987,10 @@ def canvas_callback() -> Any:
                 _("You are logged in to Canvas as someone else"),
                 _(
                     "Canvas allowed Wayfinder for a different Canvas account than the one you "
-                    "opened Wayfinder from. Log out of Canvas, log in as yourself, and go back "
-                    "to Wayfinder and use “Connect your Canvas account” once more."
-                ),
+                    "opened Wayfinder from. Log out of Canvas, log in as yourself, and try again."
+                )
+                + " "
+                + again,
                 409,
             )
         return page(
@@ -961,6 +1003,24 @@ def canvas_callback() -> Any:
             + " "
             + again,
             400,
+        )
+    if state.purpose == accounts.CATALOG:
+        row = access.ensure_source(state.registration_id)
+        person = db.session.get(Person, state.person_id)
+        row.updated_by = (person.display_name if person else "")[:255]
+        row.updated_at = utcnow()
+        access.clear_problem(state.registration_id)
+        db.session.commit()
+        return page(
+            True,
+            _("The catalog is connected - you can close this window and go back"),
+            _(
+                "Wayfinder now reads the catalog, enrols people and checks their progress in "
+                "Canvas as you (Canvas user %(user)s), and renews the connection by itself. "
+                "Close this window, go back to Curate and sync and sync the catalog.",
+                user=state.lms_user_id,
+            ),
+            200,
         )
     db.session.commit()
     return page(

@@ -34,9 +34,9 @@ CHECKED = Nn_(
 )
 KEY_ONLY = N_(
     "Canvas is set up with a developer key only. It lets people connect their own Canvas account "
-    "to enrol themselves, but the catalog sync reads the whole account's courses and needs an "
-    "admin token: an administrator adds one under Catalog > LMS access. Until then the catalog "
-    "holds the items trainers add in Wayfinder."
+    "to enrol themselves, but the catalog sync reads the whole account's courses: it needs an "
+    "admin token, or a Canvas account administrator who connects the catalog under Catalog > "
+    "LMS access. Until then the catalog holds the items trainers add in Wayfinder."
 )
 NO_REGISTRATION = N_("The job names no registration.")
 NO_PERSON = N_("The job names no person.")

@@ -2,7 +2,8 @@
 
 The key lets each person connect their own Canvas account (to enrol themselves where only they
 may), but the catalog sync reads the whole account's courses as a job that acts for nobody in
-particular, so it needs an admin token. Such a tenant is told so plainly where it saves the
+particular, so it needs an admin token or an administrator's connection
+(tests/catalog/test_catalog_connection.py). Such a tenant is told so plainly where it saves the
 access and on the curation page; no sync is started by hand or by the schedule, so Canvas is
 never asked with no token and no false "your token expired" problem appears. Adding the admin
 token later makes the sync run.
@@ -60,12 +61,15 @@ def test_a_developer_key_alone_is_explained_and_never_synced(
 
     saved = save_access(dev, canvas)
     assert saved.status_code == 303, text(saved)[:500]
-    manage = dev.follow(saved)
-    words = text(manage)
+    words = text(dev.follow(saved))  # back on LMS access, where the catalog can be connected
     assert "people can now connect their own Canvas account" in words
-    assert "The catalog sync needs an admin token as well." in words
+    assert (
+        "connect the catalog as a Canvas account administrator (below) or paste an admin token"
+        in words
+    )
+    words = text(dev.get("/catalog/manage"))
     assert KEY_ONLY_NOTICE in words
-    assert "Add an admin token" in words
+    assert "Connect the catalog or add an admin token" in words
     assert "Sync catalog now" not in words
     assert "automatically once a day" not in words
 
