@@ -246,11 +246,11 @@ def adapter_for(
 
 
 def _live_connection(access: Access, registration_id: int, http: HttpClient | None) -> str:
-    """The catalog's Canvas connection's access token, refreshed first when it has expired
-    (Canvas's last an hour). When Canvas refuses or does not answer, the problem is recorded
-    for the administrator and the stale token is used, so the request fails as any refused
-    token does (a refresh token Canvas revoked is forgotten: the catalog must be connected
-    again, and the pages say so)."""
+    """The catalog's Canvas connection's access token, renewed first when it has expired
+    (Canvas's last an hour). The problem is recorded for the administrator when Canvas does not
+    answer (the stale token is then used, and the request fails as any refused token does) or
+    refuses to renew it: then the connection is forgotten and there is no token, so the catalog
+    is key-only again (CatalogSource.key_only) until someone connects it again."""
     from adapters.canvas import CanvasOAuth
 
     settings = access.settings
