@@ -835,53 +835,49 @@ def account_remove() -> Any:
     return render_template("catalog/account_remove.html", ctx=ctx, lms_account=state)
 
 
-@bp.get("/account/canvas/connect")
-@launch_required()
-def canvas_connect() -> Any:
-    """Opened in a new window from the plan or account page: off to Canvas's authorise page,
-    with a state that says who asked (this window carries no launch afterwards)."""
+def _to_canvas(purpose: str, cannot: str, why: str) -> Any:
+    """Off to Canvas's authorise page (opened in a new window), with a state that says who asked
+    and what for (this window carries no launch afterwards); or why not."""
     ctx = current_launch()
     secret_key = access.secret_keys(current_app.config)
     oauth = accounts.canvas_oauth(_access(), ctx.registration_id, secret_key, _callback_url())
     user = _lms_user()
     if oauth is None or not user:
         return render_template(
-            "catalog/connect_result.html",
-            ok=False,
-            title=_("Canvas cannot be connected here"),
-            explanation=_(
-                "Wayfinder has no Canvas developer key for this site, or the LMS did not say who "
-                "you are in Canvas. Ask your administrator (Catalog > LMS access), then open "
-                "Wayfinder from Canvas again."
-            ),
+            "catalog/connect_result.html", ok=False, title=cannot, explanation=why
         ), 400
-    state = accounts.make_state(secret_key, ctx.registration_id, ctx.person_id, user)
+    state = accounts.make_state(secret_key, ctx.registration_id, ctx.person_id, user, purpose)
     return redirect(oauth.authorization_url(state), code=303)
+
+
+@bp.get("/account/canvas/connect")
+@launch_required()
+def canvas_connect() -> Any:
+    """From the plan or account page: the person connects their own Canvas account."""
+    return _to_canvas(
+        accounts.PERSON,
+        _("Canvas cannot be connected here"),
+        _(
+            "Wayfinder has no Canvas developer key for this site, or the LMS did not say who "
+            "you are in Canvas. Ask your administrator (Catalog > LMS access), then open "
+            "Wayfinder from Canvas again."
+        ),
+    )
 
 
 @bp.get("/access/canvas/connect")
 @launch_required(Role.ADMINISTRATOR)
 def catalog_canvas_connect() -> Any:
-    """Opened in a new window from LMS access: an administrator connects the catalog to Canvas
-    as themselves, through the developer key, instead of pasting an admin token."""
-    ctx = current_launch()
-    secret_key = access.secret_keys(current_app.config)
-    oauth = accounts.canvas_oauth(_access(), ctx.registration_id, secret_key, _callback_url())
-    user = _lms_user()
-    if oauth is None or not user:
-        return render_template(
-            "catalog/connect_result.html",
-            ok=False,
-            title=_("The catalog cannot be connected here"),
-            explanation=_(
-                "Save Canvas's address and an API developer key under LMS access first, and open "
-                "Wayfinder from Canvas (Canvas then says who you are in Canvas)."
-            ),
-        ), 400
-    state = accounts.make_state(
-        secret_key, ctx.registration_id, ctx.person_id, user, purpose=accounts.CATALOG
+    """From LMS access: an administrator connects the catalog to Canvas as themselves, through
+    the developer key, instead of pasting an admin token."""
+    return _to_canvas(
+        accounts.CATALOG,
+        _("The catalog cannot be connected here"),
+        _(
+            "Save Canvas's address and an API developer key under LMS access first, and open "
+            "Wayfinder from Canvas (Canvas then says who you are in Canvas)."
+        ),
     )
-    return redirect(oauth.authorization_url(state), code=303)
 
 
 @bp.get("/oauth/canvas/callback")

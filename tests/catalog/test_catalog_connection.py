@@ -18,12 +18,10 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.catalog import access, accounts
-from lti_tool.catalog import jobs as catalog_jobs
 from lti_tool.catalog.models import CatalogSource, LmsAccount
 from lti_tool.extensions import db
-from lti_tool.jobs import services as jobs
 from lti_tool.tenancy import tenant_scope
-from tests.catalog.conftest import Served, items
+from tests.catalog.conftest import Served, items, run_sync
 from tests.catalog.test_key_only import KEY_ONLY_NOTICE, save_access
 from tests.catalog.test_plan import person
 from tests.community.conftest import Session, text
@@ -49,15 +47,6 @@ def connect_catalog(ben: Session, canvas: Served) -> Any:
     back = window.get(authorise)
     assert back.status_code == 302
     return window.get(back.headers["Location"])
-
-
-def sync(app: Any, tenant: int) -> Any:
-    with app.app_context():
-        job, _created = catalog_jobs.start_sync(tenant, started_by="test")
-        db.session.commit()
-        finished = jobs.run_job(job.id)
-        assert finished is not None
-        return finished
 
 
 @pytest.fixture
@@ -97,8 +86,8 @@ def test_connected_catalog_syncs_with_the_administrator_s_token(
     words = text(ben.get("/catalog/manage"))
     assert KEY_ONLY_NOTICE not in words and "Sync catalog now" in words
 
-    finished = sync(clean_app, tenant)
-    assert finished.state.value == "succeeded", finished.message
+    state, message = run_sync(clean_app, tenant)
+    assert state == "succeeded", message
     assert set(items(clean_app, tenant)) == {c.title for c in canvas.fake.courses if c.visible}
     assert canvas.fake.refreshes == 0
 
@@ -109,8 +98,8 @@ def test_connected_catalog_syncs_with_the_administrator_s_token(
         stored.token_expires_at = time.time() - 60
         db.session.commit()
     before = catalog_row(clean_app, tenant).token_encrypted
-    finished = sync(clean_app, tenant)
-    assert finished.state.value == "succeeded", finished.message
+    state, message = run_sync(clean_app, tenant)
+    assert state == "succeeded", message
     assert canvas.fake.refreshes == 1
     renewed = catalog_row(clean_app, tenant)
     assert renewed.token_encrypted != before and renewed.token_expires_at > time.time()
@@ -129,11 +118,11 @@ def test_a_connection_canvas_revoked_is_forgotten_and_said(
         stored.token_expires_at = time.time() - 60
         db.session.commit()
 
-    finished = sync(clean_app, tenant)
-    assert finished.state.value == "failed"
+    state, message = run_sync(clean_app, tenant)
+    assert state == "failed"
     row = catalog_row(clean_app, tenant)
     assert row.key_only and not row.connected_as and not row.refresh_token_encrypted
-    assert finished.message.startswith("Canvas is set up with a developer key only.")
+    assert message.startswith("Canvas is set up with a developer key only.")
     words = text(ben.get("/catalog/manage"))
     assert KEY_ONLY_NOTICE in words
     assert "Canvas no longer accepts the catalog's connection" in words
