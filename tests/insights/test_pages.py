@@ -37,11 +37,22 @@ def chloe(lms: FakeLms) -> Session:
     return login(lms, "chloe", [INSTRUCTOR], "Chloe Chen", "chloe@example.com")
 
 
-def upload(who: Session, content: str, name: str = "kpis.csv") -> Any:
+def upload(who: Session, content: str, name: str = "kpis.csv", encoding: str = "utf-8") -> Any:
     return who.browser.post(
         who.url("/insights/kpis"),
         data={"csrf_token": who.csrf()},
-        files={"file": (name, content.encode(), "text/csv")},
+        files={"file": (name, content.encode(encoding), "text/csv")},
+    )
+
+
+def apply(who: Session, preview: Any) -> Any:
+    """Press the preview's Import button; the page it leads to."""
+    action = re.search(r'action="([^"]+/apply[^"]*)"', preview.text)
+    assert action
+    return who.follow(
+        who.browser.post(
+            who.base + action.group(1).replace("&amp;", "&"), data={"csrf_token": who.csrf()}
+        )
     )
 
 
@@ -93,13 +104,7 @@ def test_kpi_upload_preview_and_apply(lms: FakeLms, agents: int, clean_app: Any)
     assert "Values 2: 2 new , 0 replace an earlier value, 0 already there" in page
     assert "2 Ana 2026-03-02 CSAT 86.5 new" in page
     assert kpi_count(clean_app, agents) == 0  # the preview writes nothing
-    action = re.search(r'action="([^"]+/apply[^"]*)"', preview.text)
-    assert action
-    done = who.follow(
-        who.browser.post(
-            who.base + action.group(1).replace("&amp;", "&"), data={"csrf_token": who.csrf()}
-        )
-    )
+    done = apply(who, preview)
     assert "KPIs imported: 2 new values, 0 replaced, 0 already there." in text(done)
     assert "kpis.csv" in text(done)  # the import history
     assert kpi_count(clean_app, agents) == 2
@@ -112,20 +117,9 @@ def test_excel_unicode_text_is_imported(lms: FakeLms, agents: int, clean_app: An
     """Excel's "Unicode text" export: UTF-16 with a byte order mark, tabs, decimal commas."""
     who = chloe(lms)
     content = "email\tdate\tmetric\tvalue\nana@example.com\t2026-03-02\tCSAT\t86,5\n"
-    response = who.browser.post(
-        who.url("/insights/kpis"),
-        data={"csrf_token": who.csrf()},
-        files={"file": ("kpis.txt", content.encode("utf-16"), "text/plain")},
-    )
-    preview = who.follow(response)
+    preview = who.follow(upload(who, content, "kpis.txt", "utf-16"))
     assert "Preview: 1 row read" in text(preview)
-    action = re.search(r'action="([^"]+/apply[^"]*)"', preview.text)
-    assert action
-    done = who.follow(
-        who.browser.post(
-            who.base + action.group(1).replace("&amp;", "&"), data={"csrf_token": who.csrf()}
-        )
-    )
+    done = apply(who, preview)
     assert "KPIs imported: 1 new value" in text(done)
     with clean_app.app_context(), tenant_scope(db.session, agents):
         assert db.session.scalar(select(KpiValue.value)) == 86.5
