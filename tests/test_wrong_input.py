@@ -30,7 +30,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -185,10 +185,14 @@ def _clip(url: str) -> str:
 class Walker:
     """One persona after a real launch through the development launcher (over HTTP), asking the
     same app through Flask's test client, which is faster, with the launch token in the address
-    as the pages send it. Launched again when a request ended the launch."""
+    as the pages send it. Launched again when a request ended the launch. ``launch``: another
+    way to launch (a deep-linking launch, another LMS), returning the launch token."""
 
-    def __init__(self, app: Any, tool: str, key: str) -> None:
+    def __init__(
+        self, app: Any, tool: str, key: str, launch: Callable[[], str] | None = None
+    ) -> None:
         self.tool, self.key = tool, key
+        self.launch = launch or (lambda: persona(tool, key).token)
         self.client = app.test_client()
         self.failures: list[str] = []
         self.statuses: Counter[tuple[str, int]] = Counter()
@@ -196,7 +200,7 @@ class Walker:
         self._launch()
 
     def _launch(self) -> None:
-        self.token = persona(self.tool, self.key).token
+        self.token = self.launch()
         page = self.client.get(self._url("/me/edit"), base_url=self.tool).get_data(as_text=True)
         match = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert match, (self.key, page[:500])

@@ -174,13 +174,13 @@ def launcher(clean_app: Any, tmp_path: Any) -> Iterator[tuple[Any, str]]:
         db.engine.dispose()
 
 
-def persona(tool: str, key: str, lang: str = "en") -> Session:
+def persona(tool: str, key: str, lang: str = "en", message: str = "") -> Session:
     """A launch from the development launcher, as the LMS would send it for ``key``, with the
-    language the launcher sends (``lang``: "en", "es-419" or "" for none)."""
+    language the launcher sends (``lang``: "en", "es-419" or "" for none); ``message``:
+    "deep_link" for the demo LMS's "add an activity" screen (a deep-linking launch)."""
     browser = Browser()
-    page = browser.get(
-        f"{tool}/dev/?persona={key}&storage=none&lang={lang}".replace("127.0.0.1", "localhost")
-    )
+    query = f"persona={key}&storage=none&lang={lang}" + (f"&message={message}" if message else "")
+    page = browser.get(f"{tool}/dev/?{query}".replace("127.0.0.1", "localhost"))
     login_url = re.search(r'src="([^"]+/lti/login[^"]*)"', page.text)
     assert login_url, page.text[:500]
     login = browser.get(login_url.group(1).replace("&amp;", "&"))
