@@ -271,8 +271,9 @@ def unmatched() -> str:
 def map_unmatched() -> Any:
     ctx = current_launch()
     value = request.form.get("value", "")
-    role_id = request.form.get("role_id", "")
-    target = services.role(role_pk) if (role_pk := as_id(role_id)) is not None else None
+    role_pk = as_id(request.form.get("role_id", ""))
+    # No such role here (deleted meanwhile, or another LMS's): asked again, like no choice.
+    target = db.session.get(services.JobRole, role_pk) if role_pk is not None else None
     if target is None or not value.strip():
         flash(_("Choose the job role this LMS value means."), "error")
         return _see_other("roles.unmatched")
