@@ -1,9 +1,11 @@
 """What a request brings, made safe to store and look up before any view reads it.
 
-- Text in query strings and forms comes without NUL characters. Nobody types one, but a pasted
-  text, a hand-edited address (``%00``) or a broken client can send it; SQLite keeps it, and
-  PostgreSQL refuses any text holding one, which made every search box and text field a 500
-  there. Dropping the invisible character keeps everything the person meant.
+- Text in query strings and forms comes without NUL characters, and so do the names of
+  uploaded files (their contents stay as sent). Nobody types one, but a pasted text, a
+  hand-edited address (``%00``) or a broken client can send it; SQLite keeps it, and PostgreSQL
+  refuses any text holding one, which made every search box and text field (and the KPI import,
+  which keeps the file's name) a 500 there. Dropping the invisible character keeps everything
+  the person meant.
 - ``<int:…>`` in an address matches only an id an integer column can hold: a longer number is
   no row (PostgreSQL refuses to compare a column with it), so the address is a plain 404.
 - ``<…>`` (text) in an address never matches one holding a NUL: a 404 as well.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map, UnicodeConverter, ValidationError
 
 NUL = "\x00"
@@ -22,15 +24,21 @@ MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 class TextWithoutNul(ImmutableMultiDict[str, Any]):
-    """Query string and form values, NUL characters dropped (files are left as sent)."""
+    """Query string and form values, NUL characters dropped; files keep their contents as sent,
+    their names lose NUL characters too."""
 
     def __init__(self, mapping: Any = None) -> None:
         if isinstance(mapping, list):
-            mapping = [
-                (key.replace(NUL, ""), value.replace(NUL, "") if isinstance(value, str) else value)
-                for key, value in mapping
-            ]
+            mapping = [(key.replace(NUL, ""), _without_nul(value)) for key, value in mapping]
         super().__init__(mapping)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, "")
+    if isinstance(value, FileStorage) and value.filename:
+        value.filename = value.filename.replace(NUL, "")
+    return value
 
 
 class WayfinderRequest(Request):

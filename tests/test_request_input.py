@@ -19,16 +19,21 @@ __all__ = ["launcher"]  # the fixture, imported for this module's tests
 HUGE = str(10**12)
 
 
-def test_nul_characters_are_dropped_from_query_strings_and_forms(app: Any) -> None:
+def test_nul_characters_are_dropped_from_query_strings_forms_and_file_names(app: Any) -> None:
     with app.test_request_context(
         "/?q=bil%00ling&pa%00ge=2",
         method="POST",
-        data={"title": "Re\x00funds", "tags": ["a\x00", "b"], "file": (io.BytesIO(b"x\x00y"), "f")},
+        data={
+            "title": "Re\x00funds",
+            "tags": ["a\x00", "b"],
+            "file": (io.BytesIO(b"x\x00y"), "kp\x00is.csv"),
+        },
     ):
         assert request.args["q"] == "billing" and request.args["page"] == "2"
         assert request.form["title"] == "Refunds"
         assert request.form.getlist("tags") == ["a", "b"]
         assert request.files["file"].read() == b"x\x00y"  # files stay as sent
+        assert request.files["file"].filename == "kpis.csv"  # their names do not
 
 
 @pytest.mark.parametrize(
