@@ -44,6 +44,7 @@ TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 CANVAS_ACCOUNT_NAME = "https://canvas.instructure.com/lti/account_name"
 PENDING_PREFIX = "dynreg:"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+NUL = "\x00"
 
 
 RESTART = _l("Start the registration again from your LMS.")
@@ -251,18 +252,28 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _url_problem(url: Any, *, allow_http: bool, allow_private: bool = True) -> str:
+def _url_problem(
+    url: Any, *, allow_http: bool, allow_private: bool = True, max_length: int | None = None
+) -> str:
+    """Why ``url`` cannot be used, or "". ``max_length``: the column that keeps it."""
     if not isinstance(url, str) or not url:
         return "is missing"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"is not a full web address ({url[:200]!r})"
+    not_an_address = f"is not a full web address ({url[:200]!r})"
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "http://[", a bracket that opens no IPv6 address
+        return not_an_address
+    if parts.scheme not in ("http", "https") or not hostname:
+        return not_an_address
+    if max_length is not None and len(url) > max_length:
+        return f"is longer than the {max_length} characters Wayfinder keeps ({url[:100]!r}…)"
     if parts.username or parts.password:
         return "carries a user name or password"
-    if parts.scheme == "http" and not (allow_http or parts.hostname in LOOPBACK):
+    if parts.scheme == "http" and not (allow_http or hostname in LOOPBACK):
         return "is not https"
     if not allow_http:
-        return address_problem(parts.hostname, allow_private=allow_private)
+        return address_problem(hostname, allow_private=allow_private)
     return ""
 
 
@@ -331,13 +342,33 @@ class PlatformConfig:
         return cls(**data)
 
 
+# The columns of Registration that keep the configuration's addresses.
+ISSUER_MAX = 255
+ENDPOINT_MAX = {"authorization_endpoint": 500, "token_endpoint": 500, "jwks_uri": 500}
+
+
+def without_nul(data: Any) -> Any:
+    """JSON from the LMS without NUL characters, as forms come (lti_tool.request_input): no
+    LMS means one, and PostgreSQL refuses any text holding one."""
+    if isinstance(data, str):
+        return data.replace(NUL, "")
+    if isinstance(data, list):
+        return [without_nul(value) for value in data]
+    if isinstance(data, dict):
+        return {without_nul(key): without_nul(value) for key, value in data.items()}
+    return data
+
+
 def parse_platform_config(
     data: Any, configuration_url: str, *, allow_http: bool, allow_private: bool = True
 ) -> PlatformConfig:
     if not isinstance(data, dict):
         raise RegistrationProblem("configuration_malformed", "the answer is not a JSON object")
+    data = without_nul(data)
     issuer = data.get("issuer")
-    problem = _url_problem(issuer, allow_http=allow_http, allow_private=allow_private)
+    problem = _url_problem(
+        issuer, allow_http=allow_http, allow_private=allow_private, max_length=ISSUER_MAX
+    )
     if problem:
         raise RegistrationProblem("configuration_invalid", f"issuer {problem}")
     assert isinstance(issuer, str)
@@ -352,7 +383,12 @@ def parse_platform_config(
         )
     endpoints = {}
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
-        problem = _url_problem(data.get(name), allow_http=allow_http, allow_private=allow_private)
+        problem = _url_problem(
+            data.get(name),
+            allow_http=allow_http,
+            allow_private=allow_private,
+            max_length=ENDPOINT_MAX.get(name),
+        )
         if problem:
             raise RegistrationProblem("configuration_invalid", f"{name} {problem}")
         endpoints[name] = data[name]
@@ -547,7 +583,7 @@ def post_registration(
             raise RegistrationProblem("registration_rejected", detail) from exc
         raise RegistrationProblem("registration_failed", detail) from exc
     try:
-        answer = response.json()
+        answer = without_nul(response.json())
     except ValueError as exc:
         raise RegistrationProblem("answer_malformed", "the answer is not JSON") from exc
     if not isinstance(answer, dict) or not str(answer.get("client_id") or "").strip():
@@ -582,24 +618,28 @@ class Granted:
         return {toolinfo.RESOURCE_LINK} | {str(m.get("type")) for m in self.messages}
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list the LMS sent, or none where it sent something else."""
+    return value if isinstance(value, list) else []
+
+
 def read_granted(answer: dict[str, Any]) -> Granted:
     tool = answer.get(TOOL_CONFIGURATION)
     tool = tool if isinstance(tool, dict) else {}
     scope = answer.get("scope")
     scopes = scope.split() if isinstance(scope, str) else []
     messages = []
-    for message in tool.get("messages") or []:
+    for message in _listed(tool.get("messages")):
         if isinstance(message, dict) and isinstance(message.get("type"), str):
-            placements = message.get("placements")
             messages.append(
                 {
                     "type": message["type"],
-                    "placements": [p for p in placements if isinstance(p, str)]
-                    if isinstance(placements, list)
-                    else [],
+                    "placements": [
+                        p for p in _listed(message.get("placements")) if isinstance(p, str)
+                    ],
                 }
             )
-    claims = [c for c in tool.get("claims") or [] if isinstance(c, str)]
+    claims = [c for c in _listed(tool.get("claims")) if isinstance(c, str)]
     return Granted(scopes=scopes, messages=messages, claims=claims)
 
 

@@ -184,8 +184,11 @@ def canvas_config(base_url: str, job_role_parameter: str) -> dict[str, Any]:
 def _supported_placements(platform_messages: list[dict[str, Any]], message_type: str) -> set[str]:
     found: set[str] = set()
     for entry in platform_messages:
-        if isinstance(entry, dict) and entry.get("type") == message_type:
-            found.update(p for p in entry.get("placements") or [] if isinstance(p, str))
+        if not isinstance(entry, dict) or entry.get("type") != message_type:
+            continue
+        placements = entry.get("placements")  # junk from the LMS counts as none named
+        if isinstance(placements, list):
+            found.update(p for p in placements if isinstance(p, str))
     return found
 
 
@@ -195,7 +198,7 @@ def registration_messages(
     """The messages to ask for. When the platform lists the messages it supports, only those are
     asked for, with the placements it names; a platform that lists none gets all of them."""
     listed = platform_messages or []
-    types = {m.get("type") for m in listed if isinstance(m, dict)}
+    types = {m["type"] for m in listed if isinstance(m, dict) and isinstance(m.get("type"), str)}
     result = []
     for message in MESSAGES:
         if listed and message.type not in types:
