@@ -6,6 +6,8 @@
   refuses any text holding one, which made every search box and text field (and the KPI import,
   which keeps the file's name) a 500 there. Dropping the invisible character keeps everything
   the person meant.
+- JSON Wayfinder reads from an LMS (its dynamic registration answers, a launch's claims) is
+  cleaned the same way with ``json_without_nul``: no LMS means one either.
 - ``<int:…>`` in an address matches only an id an integer column can hold: a longer number is
   no row (PostgreSQL refuses to compare a column with it), so the address is a plain 404.
 - ``<…>`` (text) in an address never matches one holding a NUL: a 404 as well.
@@ -39,6 +41,17 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, FileStorage) and value.filename:
         value.filename = value.filename.replace(NUL, "")
     return value
+
+
+def json_without_nul(data: Any) -> Any:
+    """Decoded JSON with NUL characters dropped from every text, keys included."""
+    if isinstance(data, str):
+        return data.replace(NUL, "")
+    if isinstance(data, list):
+        return [json_without_nul(value) for value in data]
+    if isinstance(data, dict):
+        return {json_without_nul(key): json_without_nul(value) for key, value in data.items()}
+    return data
 
 
 class WayfinderRequest(Request):

@@ -35,6 +35,8 @@ RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 DEEP_LINKING_RESPONSE = "LtiDeepLinkingResponse"
 SUPPORTED_MESSAGES = frozenset({RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST})
+ID_MAX = 255  # LTI 1.3 caps sub, deployment_id, context and resource link ids at 255 characters
+TEXT_MAX = 255  # names, email and course titles: the columns keeping them
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,10 @@ class Claims:
         def text(value: Any) -> str:
             return value.strip() if isinstance(value, str) else ""
 
+        def shown(value: Any) -> str:
+            """A name or title, as long as Wayfinder keeps it."""
+            return text(value)[:TEXT_MAX].strip()
+
         raw_roles = body.get(ROLES)
         lti_roles = (
             tuple(r for r in raw_roles if isinstance(r, str)) if isinstance(raw_roles, list) else ()
@@ -190,21 +196,22 @@ class Claims:
         dl = obj(DEEP_LINKING)
         scopes = ags.get("scope")
         accept = dl.get("accept_types")
+        email = text(body.get("email"))
         return cls(
             message_type=text(body.get(MESSAGE_TYPE)),
             deployment_id=text(body.get(DEPLOYMENT_ID)),
             sub=text(body.get("sub")),
-            name=text(body.get("name")),
-            given_name=text(body.get("given_name")),
-            family_name=text(body.get("family_name")),
-            email=text(body.get("email")),
+            name=shown(body.get("name")),
+            given_name=shown(body.get("given_name")),
+            family_name=shown(body.get("family_name")),
+            email=email if len(email) <= TEXT_MAX else "",  # a longer one is no address
             lti_roles=lti_roles,
             roles=map_roles(lti_roles),
             resource_link_id=text(resource_link.get("id")) or None,
-            resource_link_title=text(resource_link.get("title")) or None,
+            resource_link_title=shown(resource_link.get("title")) or None,
             context_id=text(context.get("id")) or None,
-            context_title=text(context.get("title")),
-            context_label=text(context.get("label")),
+            context_title=shown(context.get("title")),
+            context_label=shown(context.get("label")),
             custom=custom,
             services=Services(
                 nrps_memberships_url=text(nrps.get("context_memberships_url")) or None,

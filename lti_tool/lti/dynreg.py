@@ -38,13 +38,13 @@ from lti_tool.extensions import db, store
 from lti_tool.i18n import _, _l
 from lti_tool.lti import toolinfo
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
+from lti_tool.request_input import json_without_nul
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 CANVAS_ACCOUNT_NAME = "https://canvas.instructure.com/lti/account_name"
 PENDING_PREFIX = "dynreg:"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-NUL = "\x00"
 
 
 RESTART = _l("Start the registration again from your LMS.")
@@ -347,24 +347,12 @@ ISSUER_MAX = 255
 ENDPOINT_MAX = {"authorization_endpoint": 500, "token_endpoint": 500, "jwks_uri": 500}
 
 
-def without_nul(data: Any) -> Any:
-    """JSON from the LMS without NUL characters, as forms come (lti_tool.request_input): no
-    LMS means one, and PostgreSQL refuses any text holding one."""
-    if isinstance(data, str):
-        return data.replace(NUL, "")
-    if isinstance(data, list):
-        return [without_nul(value) for value in data]
-    if isinstance(data, dict):
-        return {without_nul(key): without_nul(value) for key, value in data.items()}
-    return data
-
-
 def parse_platform_config(
     data: Any, configuration_url: str, *, allow_http: bool, allow_private: bool = True
 ) -> PlatformConfig:
     if not isinstance(data, dict):
         raise RegistrationProblem("configuration_malformed", "the answer is not a JSON object")
-    data = without_nul(data)
+    data = json_without_nul(data)
     issuer = data.get("issuer")
     problem = _url_problem(
         issuer, allow_http=allow_http, allow_private=allow_private, max_length=ISSUER_MAX
@@ -583,7 +571,7 @@ def post_registration(
             raise RegistrationProblem("registration_rejected", detail) from exc
         raise RegistrationProblem("registration_failed", detail) from exc
     try:
-        answer = without_nul(response.json())
+        answer = json_without_nul(response.json())
     except ValueError as exc:
         raise RegistrationProblem("answer_malformed", "the answer is not JSON") from exc
     if not isinstance(answer, dict) or not str(answer.get("client_id") or "").strip():

@@ -39,6 +39,7 @@ from lti_tool.lti.models import DeploymentStatus
 from lti_tool.lti.platform_keys import verification_key
 from lti_tool.lti.registry import DeploymentInfo, RegistrationInfo
 from lti_tool.lti.toolconf import DatabaseToolConf, as_lti_registration
+from lti_tool.request_input import json_without_nul
 
 
 class NeedsStorageCheck(Exception):
@@ -241,8 +242,10 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
             raise self.error("azp_mismatch", "several audiences and no azp")
         if azp is not None and azp != reg.client_id:
             raise self.error("azp_mismatch", f"azp is {azp!r}")
-        self.body = verified
-        self._jwt["body"] = verified  # type: ignore[typeddict-item]
+        # What the LMS signed, without NUL characters (no LMS means one; PostgreSQL refuses
+        # them), as forms come: lti_tool.request_input.
+        self.body = json_without_nul(verified)
+        self._jwt["body"] = self.body  # type: ignore[typeddict-item]
 
     def _clock_detail(self) -> str:
         now = int(time.time())
@@ -293,6 +296,18 @@ class WayfinderMessageLaunch(FlaskMessageLaunch):
                 raise self.error("deep_linking_invalid", problem)
         elif not isinstance(link, dict) or not link.get("id"):
             raise self.error("missing_claim", "resource_link id")
+        context = body.get(claims_.CONTEXT)
+        for name, value in (
+            ("sub", body["sub"]),
+            ("deployment_id", body[claims_.DEPLOYMENT_ID]),
+            ("resource_link id", link.get("id") if isinstance(link, dict) else None),
+            ("context id", context.get("id") if isinstance(context, dict) else None),
+        ):
+            if isinstance(value, str) and len(value) > claims_.ID_MAX:
+                raise self.error(
+                    "missing_claim",
+                    f"{name} is longer than the {claims_.ID_MAX} characters LTI 1.3 allows",
+                )
         try:
             self.validate_message()
         except LtiException as exc:
