@@ -11,7 +11,8 @@ app with what a wrong form, a hand-edited address or a stale page sends:
   the names the pages' own links and filter forms use;
 - forms: empty (the CSRF token alone), without the CSRF token, with every field of the form the
   pages draw set to the same junk (blank, spaces, 10,000 characters, "-1", "abc", "1.5",
-  "<script>", "2026-13-45", a NUL, a value sent twice; a file field gets it as the file), and
+  "<script>", "http://[", "2026-13-45", a NUL, a value sent twice; a file field gets it as the
+  file), and
   with the page's own values but one field wrong.
 
 The forms, ids and keys come from a crawl of every persona's pages first, so a learner also posts
@@ -71,6 +72,7 @@ FIELD_JUNK: tuple[str | list[str], ...] = (
     "nan",
     "1e999",
     "<script>alert(1)</script>",
+    "http://[",  # an address Python cannot split (a bracket that opens no IPv6 address)
     "2026-13-45",
     NUL,
     "ñ…",

@@ -32,6 +32,7 @@ from lti_tool.lti.models import (
     utcnow,
 )
 from lti_tool.lti.roles import parse_role
+from lti_tool.web_address import is_web_address
 
 
 class AdminError(Exception):
@@ -99,8 +100,7 @@ def platform_defaults(platform: PlatformKind, issuer: str) -> dict[str, str]:
 
 
 def is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+    return is_web_address(value) and " " not in value
 
 
 def endpoint_address_problems(data: RegistrationInput, *, allow_private: bool) -> dict[str, str]:

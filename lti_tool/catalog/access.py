@@ -15,7 +15,6 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask_babel import force_locale
@@ -28,6 +27,7 @@ from lti_tool.catalog.models import CatalogSource
 from lti_tool.extensions import db
 from lti_tool.i18n import _, _l
 from lti_tool.lti.models import utcnow
+from lti_tool.web_address import split_url
 
 PLATFORMS = {
     "moodle": _l("Moodle (web-service token)"),
@@ -343,8 +343,13 @@ def save_access(
     if platform not in ("", *PLATFORMS):
         errors["platform"] = _("Choose Moodle, Canvas or none.")
     if platform:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        parts = split_url(base_url)
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+        ):
             errors["base_url"] = _("Give the LMS's address, like https://moodle.example.com.")
         elif len(base_url) > 500:
             errors["base_url"] = _("Use at most %(num)d characters.", num=500)

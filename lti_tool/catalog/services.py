@@ -21,7 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import (
     ColumnElement,
@@ -61,6 +60,7 @@ from lti_tool.lti.models import utcnow
 from lti_tool.numbers import as_id, whole_number
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, Skill
+from lti_tool.web_address import is_web_address
 
 PAGE_SIZE = 20
 TITLE_MAX = 200
@@ -568,8 +568,7 @@ def _clean_url(value: str) -> tuple[str, str]:
     value = value.strip()
     if not value:
         return "", ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_web_address(value):
         return value, _("Give a full web address starting with https://.")
     if len(value) > 1000:
         return value, _("Use at most %(num)d characters.", num=1000)

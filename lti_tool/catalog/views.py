@@ -700,11 +700,11 @@ def access_page() -> Any:
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
         if current_app.config["ENV"] == "production" and values["base_url"]:
-            from urllib.parse import urlsplit
-
             from lti_tool.lti.dynreg import address_problem
+            from lti_tool.web_address import split_url
 
-            host = urlsplit(values["base_url"].strip()).hostname or ""
+            parts = split_url(values["base_url"].strip())
+            host = (parts.hostname if parts is not None else None) or ""
             problem = address_problem(
                 host, allow_private=bool(current_app.config["ALLOW_PRIVATE_LMS_ADDRESSES"])
             )

@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
@@ -63,6 +62,7 @@ from lti_tool.paths.models import PathNode, StepKind
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import Skill
+from lti_tool.web_address import is_web_address
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -394,10 +394,8 @@ def _slot_values(
         errors["place"] = _("Say where: a desk or room, or the call link (https://\u2026).")
     elif len(place) > PLACE_MAX:
         errors["place"] = _("Use at most %(max)d characters.", max=PLACE_MAX)
-    elif "://" in place:
-        parts = urlsplit(place)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["place"] = _("A call link starts with https://.")
+    elif "://" in place and not is_web_address(place):
+        errors["place"] = _("A call link starts with https://.")
     return starts, minutes, place, errors
 
 

@@ -38,7 +38,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from babel.numbers import format_decimal
 from flask_babel import get_locale
@@ -90,6 +89,7 @@ from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import PersonRole, RoleSkillTarget, Skill
+from lti_tool.web_address import is_web_address
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -629,8 +629,7 @@ def _clean_url(url: str, errors: dict[str, str]) -> str:
     url = url.strip()
     if not url:
         return ""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
+    if not is_web_address(url) or len(url) > URL_MAX:
         errors["kb_url"] = _("Give the article's full address, starting with https://.")
     return url
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from lti_tool.lti.context import Claims
 from lti_tool.security import platform_origins
+from lti_tool.web_address import is_web_address
 
 RESOURCE_LINK_TYPE = "ltiResourceLink"
 
@@ -42,11 +43,7 @@ def deep_linking_problem(body: dict[str, Any], registration_id: int) -> str | No
     url = services.deep_linking_return_url
     if not url:
         return "the deep_linking_settings claim has no deep_link_return_url"
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "http://[": a bracket that opens no IPv6 address
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_web_address(url):
         return f"deep_link_return_url {url!r} is not an http(s) address"
     if RESOURCE_LINK_TYPE not in services.deep_linking_accept_types:
         return (

@@ -39,6 +39,7 @@ from lti_tool.i18n import _, _l
 from lti_tool.lti import toolinfo
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
 from lti_tool.request_input import json_without_nul
+from lti_tool.web_address import split_url
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -258,14 +259,10 @@ def _url_problem(
     """Why ``url`` cannot be used, or "". ``max_length``: the column that keeps it."""
     if not isinstance(url, str) or not url:
         return "is missing"
-    not_an_address = f"is not a full web address ({url[:200]!r})"
-    try:
-        parts = urlsplit(url)
-        hostname = parts.hostname
-    except ValueError:  # "http://[", a bracket that opens no IPv6 address
-        return not_an_address
-    if parts.scheme not in ("http", "https") or not hostname:
-        return not_an_address
+    parts = split_url(url)
+    hostname = parts.hostname if parts is not None else None
+    if parts is None or parts.scheme not in ("http", "https") or not hostname:
+        return f"is not a full web address ({url[:200]!r})"
     if max_length is not None and len(url) > max_length:
         return f"is longer than the {max_length} characters Wayfinder keeps ({url[:100]!r}…)"
     if parts.username or parts.password:

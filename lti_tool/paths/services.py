@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
@@ -68,6 +67,7 @@ from lti_tool.paths.models import (
 from lti_tool.people.models import Person
 from lti_tool.roles import services as roles
 from lti_tool.roles.models import JobRole, PersonRole, Skill, Team, TeamMember
+from lti_tool.web_address import is_web_address
 
 TITLE_MAX = 160
 STEP_TITLE_MAX = 200
@@ -626,17 +626,14 @@ def _step_fields(
         kind = StepKind.LINK
     url = values.get("url", "").strip()
     if kind in (StepKind.LMS, StepKind.LINK):
-        parts = urlsplit(url)
         if not url:
             errors["url"] = _("Give the address to open, starting with https://.")
-        elif parts.scheme not in ("http", "https") or not parts.netloc:
+        elif not is_web_address(url):
             errors["url"] = _("Give a full web address starting with https:// (or http://).")
         elif len(url) > 1000:
             errors["url"] = _("Use at most %(max)s characters.", max=1000)
-    elif url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["url"] = _("Give a full web address starting with https://, or leave it empty.")
+    elif url and not is_web_address(url):
+        errors["url"] = _("Give a full web address starting with https://, or leave it empty.")
     why = values.get("why", "").strip()
     if len(why) > TEXT_MAX:
         errors["why"] = _("Use at most %(max)s characters.", max=TEXT_MAX)
