@@ -314,6 +314,15 @@ class CatalogTokens:
             db.session.flush()
 
 
+def connected(registration_id: int, *, by: str) -> None:
+    """An administrator has just connected the catalog (their tokens are in CatalogTokens):
+    who saved the access, and no problem left to show."""
+    row = ensure_source(registration_id)
+    row.updated_by = by[:255]
+    row.updated_at = utcnow()
+    clear_problem(registration_id)
+
+
 def _forget_connection(row: CatalogSource) -> None:
     row.refresh_token_encrypted = ""
     row.token_expires_at = None

@@ -152,8 +152,7 @@ def enqueue_periodic_syncs(interval_minutes: int) -> list[Job]:
         .where(
             Registration.enabled.is_(True),
             CatalogSource.platform != "",
-            # Canvas with a developer key only has nothing to sync with (CatalogSource.key_only).
-            (CatalogSource.platform != "canvas") | (CatalogSource.token_encrypted != ""),
+            ~CatalogSource.key_only,  # a Canvas developer key alone has nothing to sync with
             (CatalogSource.synced_at.is_(None)) | (CatalogSource.synced_at < cutoff),
         )
     )

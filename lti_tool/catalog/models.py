@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -25,10 +26,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -170,12 +173,17 @@ class CatalogSource(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     problem: Mapped[str] = mapped_column(Text, default="")
     problem_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
-    @property
+    @hybrid_property
     def key_only(self) -> bool:
         """Canvas with a developer key and no admin token: people may connect their own Canvas
         account, but a catalog sync (the whole account's courses, read by a job acting for
-        nobody in particular) cannot run."""
+        nobody in particular) cannot run. Also a condition in queries."""
         return self.platform == "canvas" and not self.token_encrypted
+
+    @key_only.inplace.expression
+    @classmethod
+    def _key_only_condition(cls) -> ColumnElement[bool]:
+        return and_(cls.platform == "canvas", cls.token_encrypted == "")
 
 
 class CatalogItem(TenantScoped, db.Model):  # type: ignore[name-defined,misc]

@@ -53,7 +53,6 @@ from lti_tool.i18n import _, in_language_of
 from lti_tool.i18n_stored import written
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
-from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
 from lti_tool.numbers import as_ids
@@ -735,13 +734,12 @@ def access_page() -> Any:
                     "success",
                 )
                 return _see_other("catalog.access_page")
-            else:
-                flash(
-                    _("LMS access saved. Sync the catalog now to check it.")
-                    if values["platform"]
-                    else _("LMS access removed: the catalog holds local items only."),
-                    "success",
-                )
+            flash(
+                _("LMS access saved. Sync the catalog now to check it.")
+                if values["platform"]
+                else _("LMS access removed: the catalog holds local items only."),
+                "success",
+            )
             return _see_other("catalog.manage")
         db.session.rollback()
     return render_template(
@@ -1001,11 +999,8 @@ def canvas_callback() -> Any:
             400,
         )
     if state.purpose == accounts.CATALOG:
-        row = access.ensure_source(state.registration_id)
         person = db.session.get(Person, state.person_id)
-        row.updated_by = (person.display_name if person else "")[:255]
-        row.updated_at = utcnow()
-        access.clear_problem(state.registration_id)
+        access.connected(state.registration_id, by=person.display_name if person else "")
         db.session.commit()
         return page(
             True,

@@ -339,9 +339,18 @@ class PlatformConfig:
         return cls(**data)
 
 
+def _kept(column: Any) -> int:
+    """How many characters a column of Registration keeps."""
+    return int(column.type.length)
+
+
 # The columns of Registration that keep the configuration's addresses.
-ISSUER_MAX = 255
-ENDPOINT_MAX = {"authorization_endpoint": 500, "token_endpoint": 500, "jwks_uri": 500}
+ISSUER_MAX = _kept(Registration.__table__.c.issuer)
+ENDPOINT_MAX = {
+    "authorization_endpoint": _kept(Registration.__table__.c.auth_login_url),
+    "token_endpoint": _kept(Registration.__table__.c.auth_token_url),
+    "jwks_uri": _kept(Registration.__table__.c.key_set_url),
+}
 
 
 def parse_platform_config(
