@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Protocol, runtime_checkable
+from typing import NoReturn, Protocol, runtime_checkable
 
 from adapters.http import redact
 
@@ -185,6 +185,45 @@ class LmsAdapter(Protocol):
     def find_user(self, *, user_id: str | None = None, email: str | None = None) -> User | None:
         """The person with this id or email, or None when the LMS knows nobody by it."""
         ...
+
+
+class Unreachable:
+    """An LMS adapter that cannot act at all for now (Canvas did not answer when the catalog's
+    connection needed renewing): every call raises the same error, so each caller handles it
+    where it handles any LMS failure, and nothing is asked with a stale token."""
+
+    def __init__(self, platform: str, error: AdapterError) -> None:
+        self.platform = platform
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"Unreachable({self.platform!r}, {self.error.kind.value!r})"
+
+    def _fail(self) -> NoReturn:
+        raise AdapterError(self.error.kind, self.error.asked, self.error.answer, self.error.code)
+
+    def list_courses(self, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE) -> Page:
+        self._fail()
+
+    def search_courses(
+        self, query: str, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+    ) -> Page:
+        self._fail()
+
+    def get_course(self, course_id: str) -> Course:
+        self._fail()
+
+    def list_categories(self) -> list[Category]:
+        self._fail()
+
+    def enrol(self, course_id: str, user_id: str) -> EnrolmentResult:
+        self._fail()
+
+    def completion(self, course_id: str, user_id: str) -> Completion:
+        self._fail()
+
+    def find_user(self, *, user_id: str | None = None, email: str | None = None) -> User | None:
+        self._fail()
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,25 @@ class CanvasOAuth:
             token = self.refresh(user_id, token)
         return token.access_token
 
+    def revoke(self, user_id: str) -> bool:
+        """Ask Canvas to end this person's connection (DELETE /login/oauth2/token: the access
+        token and its refresh token; Canvas's `doc/api/oauth_endpoints.md`), renewing an expired
+        token first so Canvas knows it. True when Canvas confirmed it or there was nothing to
+        end; False when Canvas did not answer or refused. The store is left as it is: the
+        caller forgets the connection either way."""
+        if self.store.get(user_id) is None:
+            return True
+        try:
+            token = self.access_token(user_id)
+            self.http.request(
+                "DELETE",
+                f"{self.base_url}/login/oauth2/token",
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+        except (AdapterError, HttpError):
+            return False
+        return True
+
     def refresh(self, user_id: str, token: StoredToken) -> StoredToken:
         if not token.refresh_token:
             self.store.delete(user_id)

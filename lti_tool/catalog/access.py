@@ -20,7 +20,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from adapters.base import AdapterError, ErrorKind, LmsAdapter, StoredToken, TokenStore
+from adapters.base import (
+    AdapterError,
+    ErrorKind,
+    LmsAdapter,
+    StoredToken,
+    TokenStore,
+    Unreachable,
+)
 from adapters.factory import AdapterSettings, make_adapter
 from adapters.http import HttpClient
 from lti_tool.catalog.models import CatalogSource
@@ -241,16 +248,20 @@ def adapter_for(
         return demo_adapter(registration_id)
     settings = access.settings
     if access.connected_as:
-        settings = replace(settings, token=_live_connection(access, registration_id, http))
+        try:
+            settings = replace(settings, token=_live_connection(access, registration_id, http))
+        except AdapterError as error:  # Canvas did not answer: nothing can be asked for now
+            return Unreachable(settings.platform, error)
     return make_adapter(settings, http=http, tokens=tokens, acting_user=acting_user)
 
 
 def _live_connection(access: Access, registration_id: int, http: HttpClient | None) -> str:
     """The catalog's Canvas connection's access token, renewed first when it has expired
-    (Canvas's last an hour). The problem is recorded for the administrator when Canvas does not
-    answer (the stale token is then used, and the request fails as any refused token does) or
-    refuses to renew it: then the connection is forgotten and there is no token, so the catalog
-    is key-only again (CatalogSource.key_only) until someone connects it again."""
+    (Canvas's last an hour). When Canvas refuses to renew it, the connection is forgotten and
+    the problem recorded: there is no token, so the catalog is key-only again
+    (CatalogSource.key_only) until someone connects it again. When Canvas does not answer, the
+    AdapterError is raised (the connection is kept; the caller retries or says so): the expired
+    token would only be refused, and blamed for it."""
     from adapters.canvas import CanvasOAuth
 
     settings = access.settings
@@ -265,14 +276,16 @@ def _live_connection(access: Access, registration_id: int, http: HttpClient | No
     try:
         return oauth.access_token(access.connected_as)
     except AdapterError as error:
-        lost = error.kind is ErrorKind.AUTH  # the store forgot the connection (CatalogTokens)
-        if lost:
-            error = AdapterError(error.kind, error.asked, error.answer, CONNECTION_LOST)
-        record_problem(registration_id, error)
-        # Kept whatever the caller does next (a failed job rolls back): the problem, and a
-        # connection Canvas revoked, forgotten. Callers ask for the adapter before they write.
+        if error.kind is not ErrorKind.AUTH:
+            raise
+        # The store forgot the connection (CatalogTokens.delete). Kept whatever the caller
+        # does next (a failed job rolls back): the problem, and the connection forgotten.
+        # Callers ask for the adapter before they write.
+        record_problem(
+            registration_id, AdapterError(error.kind, error.asked, error.answer, CONNECTION_LOST)
+        )
         db.session.commit()
-        return "" if lost else settings.token
+        return ""
 
 
 class CatalogTokens:
@@ -321,6 +334,30 @@ def connected(registration_id: int, *, by: str) -> None:
     row.updated_by = by[:255]
     row.updated_at = utcnow()
     clear_problem(registration_id)
+
+
+def disconnect(
+    registration_id: int, keys: SecretKeys, *, by: str, http: HttpClient | None = None
+) -> bool:
+    """An administrator ends the catalog's Canvas connection: Canvas is asked to end it (its
+    tokens stop working there too), and Wayfinder forgets it either way, so the catalog is
+    key-only until someone connects it again or pastes an admin token. Returns whether Canvas
+    confirmed; False tells the administrator to remove it in Canvas by hand. Flushes."""
+    from lti_tool.catalog.accounts import CATALOG, canvas_oauth
+
+    row = source(registration_id)
+    if row is None or not row.connected_as:
+        return True
+    user = row.connected_as
+    oauth = canvas_oauth(
+        access_for(registration_id, keys), registration_id, keys, "", http=http, purpose=CATALOG
+    )
+    confirmed = oauth is not None and oauth.revoke(user)
+    CatalogTokens(registration_id, keys).delete(user)
+    row.updated_by = by[:255]
+    row.updated_at = utcnow()
+    clear_problem(registration_id)
+    return confirmed
 
 
 def _forget_connection(row: CatalogSource) -> None:

@@ -204,13 +204,17 @@ def needs_reconnect(row: LmsAccount | None, keys: access.SecretKeys) -> bool:
     return row is not None and not access.readable(keys, row.access_token_encrypted)
 
 
-def disconnect(person_id: int, platform: str) -> bool:
+def disconnect(person_id: int, platform: str, oauth: CanvasOAuth | None = None) -> bool:
+    """Forget the person's token. With the tenant's Canvas OAuth client, Canvas is first asked
+    to end the connection (best effort). Returns False when Canvas was asked and did not
+    confirm, so the person can remove it in Canvas themselves."""
     row = account(person_id, platform)
     if row is None:
-        return False
+        return True
+    confirmed = oauth is None or oauth.revoke(row.lms_user_id)
     db.session.delete(row)
     db.session.flush()
-    return True
+    return confirmed
 
 
 # --- Canvas ---------------------------------------------------------------------------------

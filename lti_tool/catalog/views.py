@@ -823,12 +823,21 @@ def account_remove() -> Any:
         flash(_("There is nothing to disconnect."), "success")
         return _see_other("catalog.account_page")
     if request.method == "POST":
-        accounts.disconnect(ctx.person_id, state["platform"])
-        db.session.commit()
-        flash(
-            _("Disconnected: Wayfinder forgot your token. Enrolments it made stay as they are."),
-            "success",
+        keys = access.secret_keys(current_app.config)
+        oauth = (
+            accounts.canvas_oauth(_access(), ctx.registration_id, keys, "", person_id=ctx.person_id)
+            if state["platform"] == "canvas"
+            else None
         )
+        confirmed = accounts.disconnect(ctx.person_id, state["platform"], oauth)
+        db.session.commit()
+        said = _("Disconnected: Wayfinder forgot your token. Enrolments it made stay as they are.")
+        if not confirmed:
+            said += " " + _(
+                "Canvas did not confirm it ended the connection: you can remove Wayfinder in "
+                "Canvas under Account > Settings > Approved integrations."
+            )
+        flash(said, "success")
         return _see_other("catalog.account_page")
     return render_template("catalog/account_remove.html", ctx=ctx, lms_account=state)
 
@@ -876,6 +885,42 @@ def catalog_canvas_connect() -> Any:
             "Wayfinder from Canvas (Canvas then says who you are in Canvas)."
         ),
     )
+
+
+@bp.route("/access/canvas/disconnect", methods=["GET", "POST"])
+@launch_required(Role.ADMINISTRATOR)
+def catalog_canvas_disconnect() -> Any:
+    """From LMS access: end the catalog's Canvas connection (after a confirmation page)."""
+    ctx = current_launch()
+    row = access.source(ctx.registration_id)
+    if row is None or not row.connected_as:
+        flash(_("The catalog is not connected to Canvas through the developer key."), "success")
+        return _see_other("catalog.access_page")
+    if request.method == "GET":
+        return render_template("catalog/access_disconnect.html", ctx=ctx, row=row)
+    confirmed = access.disconnect(
+        ctx.registration_id, access.secret_keys(current_app.config), by=ctx.name
+    )
+    db.session.commit()
+    said = (
+        _("Disconnected: Canvas ended the connection and Wayfinder forgot it.")
+        if confirmed
+        else _(
+            "Disconnected: Wayfinder forgot the connection, but Canvas did not confirm it ended "
+            "it. The administrator who connected it can remove Wayfinder in Canvas under "
+            "Account > Settings > Approved integrations."
+        )
+    )
+    flash(
+        said
+        + " "
+        + _(
+            "The catalog sync waits until someone connects the catalog again or pastes an "
+            "admin token."
+        ),
+        "success" if confirmed else "error",
+    )
+    return _see_other("catalog.access_page")
 
 
 @bp.get("/oauth/canvas/callback")

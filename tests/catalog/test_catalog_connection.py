@@ -165,3 +165,94 @@ def test_only_administrators_connect_the_catalog_and_a_person_s_connect_stays_th
     state = accounts.make_state(clean_app.config["SECRET_KEY"], tenant, 1, "501")
     with clean_app.test_request_context():
         assert accounts.read_state(clean_app.config["SECRET_KEY"], state).purpose == "person"
+
+
+def test_canvas_not_answering_a_renewal_is_retried_and_keeps_the_connection(
+    clean_app: Any, lms: FakeLms, canvas: Served, ben: Session
+) -> None:
+    """Canvas down when the connection needs renewing: the sync says the LMS did not answer
+    (not that the token was refused), asks nothing with the expired token, keeps the
+    connection, and the retry once Canvas is back renews it and syncs."""
+    tenant = int(lms.registration_id)  # type: ignore[attr-defined]
+    assert connect_catalog(ben, canvas).status_code == 200
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        stored = db.session.scalar(select(CatalogSource))
+        assert stored is not None
+        stored.token_expires_at = time.time() - 60
+        db.session.commit()
+
+    canvas.fake.faults.append("oauth_down")
+    canvas.fake.seen.clear()
+    state, message = run_sync(clean_app, tenant)
+    assert state == "failed"
+    assert message.startswith("The LMS did not answer.") and "retrying at" in message
+    assert not [url for url in canvas.fake.seen if "/api/" in url]  # no stale token sent
+    row = catalog_row(clean_app, tenant)
+    assert row.connected_as == canvas.user_id("ben") and row.refresh_token_encrypted
+    assert row.problem_kind == "unavailable"
+    words = text(ben.get("/catalog/manage"))
+    assert "The LMS did not answer." in words and KEY_ONLY_NOTICE not in words
+    assert "no longer accepts" not in words
+
+    state, message = run_sync(clean_app, tenant)  # the retry, Canvas back
+    assert state == "succeeded", message
+    assert canvas.fake.refreshes == 1
+    row = catalog_row(clean_app, tenant)
+    assert row.token_expires_at > time.time() and not row.problem
+
+
+def test_disconnecting_the_catalog_ends_it_in_canvas_and_asks_first(
+    clean_app: Any, lms: FakeLms, canvas: Served, ben: Session
+) -> None:
+    tenant = int(lms.registration_id)  # type: ignore[attr-defined]
+    assert "Disconnect the catalog" not in text(ben.get("/catalog/access"))
+    nothing = ben.follow(ben.get("/catalog/access/canvas/disconnect"))
+    assert "The catalog is not connected to Canvas through the developer key." in text(nothing)
+
+    assert connect_catalog(ben, canvas).status_code == 200
+    assert "Disconnect the catalog" in text(ben.get("/catalog/access"))
+    confirm = ben.get("/catalog/access/canvas/disconnect")
+    assert confirm.status_code == 200
+    assert "Disconnect the catalog from Canvas?" in text(confirm)
+    assert f"connected as Ben Brooks (Canvas user {canvas.user_id('ben')})" in text(confirm)
+    assert catalog_row(clean_app, tenant).connected_as  # asking changed nothing
+
+    # Expired meanwhile: renewed first, so Canvas knows the token it is asked to end.
+    with clean_app.app_context(), tenant_scope(db.session, tenant):
+        stored = db.session.scalar(select(CatalogSource))
+        assert stored is not None
+        stored.token_expires_at = time.time() - 60
+        db.session.commit()
+    done = ben.follow(ben.post("/catalog/access/canvas/disconnect"))
+    words = text(done)
+    assert "Disconnected: Canvas ended the connection and Wayfinder forgot it." in words
+    assert "Connect the catalog as me" in words and "Disconnect the catalog" not in words
+    assert canvas.fake.refreshes == 1 and canvas.fake.revoked == 1
+    assert not canvas.fake.tokens and not canvas.fake.refresh_tokens  # over in Canvas too
+    row = catalog_row(clean_app, tenant)
+    assert row.key_only and not row.connected_as and not row.refresh_token_encrypted
+    assert KEY_ONLY_NOTICE in text(ben.get("/catalog/manage"))
+
+
+def test_disconnecting_while_canvas_does_not_answer_still_forgets_and_says_what_to_do(
+    clean_app: Any, lms: FakeLms, canvas: Served, ben: Session
+) -> None:
+    tenant = int(lms.registration_id)  # type: ignore[attr-defined]
+    assert connect_catalog(ben, canvas).status_code == 200
+    canvas.fake.faults.append("oauth_down")
+    words = text(ben.follow(ben.post("/catalog/access/canvas/disconnect")))
+    assert "Canvas did not confirm it ended it" in words
+    assert "Account > Settings > Approved integrations" in words
+    assert canvas.fake.revoked == 0
+    assert catalog_row(clean_app, tenant).key_only
+
+
+def test_only_administrators_disconnect_the_catalog(
+    clean_app: Any, lms: FakeLms, canvas: Served, ben: Session
+) -> None:
+    tenant = int(lms.registration_id)  # type: ignore[attr-defined]
+    assert connect_catalog(ben, canvas).status_code == 200
+    ana = person(lms, "ana-sub", [LEARNER], "Ana Alvarez")
+    refused = ana.post("/catalog/access/canvas/disconnect")
+    assert refused.status_code == 403
+    assert catalog_row(clean_app, tenant).connected_as == canvas.user_id("ben")

@@ -315,3 +315,27 @@ def test_moodle_self_enrolment_only_goes_to_moodles_page_or_uses_the_persons_tok
     assert confirm.status_code == 200 and "Remove your Moodle token?" in text(confirm)
     people.ana.follow(people.ana.post("/catalog/account/remove"))
     assert account_row(people) is None
+
+
+def test_disconnecting_a_canvas_account_ends_it_in_canvas(on_canvas: People) -> None:
+    people, fake = on_canvas, on_canvas.served.fake
+    fake.browser_user = "ana"
+    callback, window = connect_window(people, people.ana)
+    assert window.get(callback).status_code == 200
+    assert account_row(people) is not None and fake.tokens
+
+    confirm = people.ana.get("/catalog/account/remove")
+    assert "Disconnect your Canvas account?" in text(confirm)
+    done = people.ana.follow(people.ana.post("/catalog/account/remove"))
+    assert "Disconnected: Wayfinder forgot your token." in text(done)
+    assert "Canvas did not confirm" not in text(done)
+    assert account_row(people) is None
+    assert fake.revoked == 1 and not fake.tokens and not fake.refresh_tokens
+
+    # Canvas not answering: forgotten all the same, and the person told where to finish.
+    callback, window = connect_window(people, people.ana)
+    assert window.get(callback).status_code == 200
+    fake.faults.append("oauth_down")
+    done = people.ana.follow(people.ana.post("/catalog/account/remove"))
+    assert "Canvas did not confirm it ended the connection" in text(done)
+    assert account_row(people) is None and fake.revoked == 1

@@ -42,6 +42,8 @@ class FakeCanvas:
     refresh_tokens: dict[str, int] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
     refreshes: int = 0
+    revoked: int = 0  # connections ended with DELETE /login/oauth2/token
+    paired: dict[str, str] = field(default_factory=dict)  # access token -> its refresh token
     enrolled: dict[tuple[int, int], datetime | None] = field(default_factory=dict)
     self_enrolled: set[tuple[int, int]] = field(default_factory=set)
     deny: bool = False  # the person clicks "Cancel" on Canvas's authorise page
@@ -56,9 +58,16 @@ class FakeCanvas:
         self.reset()
 
     def reset(self) -> None:
-        for bucket in (self.faults, self.seen, self.tokens, self.refresh_tokens, self.codes):
+        for bucket in (
+            self.faults,
+            self.seen,
+            self.tokens,
+            self.refresh_tokens,
+            self.codes,
+            self.paired,
+        ):
             bucket.clear()
-        self.refreshes = 0
+        self.refreshes = self.revoked = 0
         self.deny = False
         self.admin_may_enrol = True
         self.admin_users = set()
@@ -140,6 +149,7 @@ class FakeCanvas:
                 access, refresh_token = "acc-" + secrets.token_hex(8), "ref-" + secrets.token_hex(8)
                 fake.tokens[access] = uid
                 fake.refresh_tokens[refresh_token] = uid
+                fake.paired[access] = refresh_token
                 return jsonify(
                     access_token=access,
                     token_type="Bearer",
@@ -157,6 +167,7 @@ class FakeCanvas:
                 fake.refreshes += 1
                 access = "acc-" + secrets.token_hex(8)
                 fake.tokens[access] = uid
+                fake.paired[access] = form.get("refresh_token", "")
                 # Canvas's refresh answer carries no new refresh token.
                 return jsonify(
                     access_token=access,
@@ -165,6 +176,21 @@ class FakeCanvas:
                     expires_in=3600,
                 )
             return jsonify(error="unsupported_grant_type"), 400
+
+        @app.delete("/login/oauth2/token")
+        def logout() -> Any:
+            # One Canvas access token record holds both tokens: ending it ends both.
+            header = request.headers.get("Authorization", "")
+            token = header[7:] if header.startswith("Bearer ") else ""
+            if token not in fake.tokens:
+                return _invalid_token()
+            refresh = fake.paired.pop(token, "")
+            fake.refresh_tokens.pop(refresh, None)
+            for other in [a for a, r in fake.paired.items() if r == refresh] + [token]:
+                fake.tokens.pop(other, None)
+                fake.paired.pop(other, None)
+            fake.revoked += 1
+            return jsonify({})
 
         def caller() -> int | str | None:
             header = request.headers.get("Authorization", "")
