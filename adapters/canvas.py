@@ -50,7 +50,15 @@ from adapters.base import (
     from_iso,
     plain_text,
 )
-from adapters.http import HttpClient, HttpError, LinkPages, next_link, redact, same_site
+from adapters.http import (
+    HttpClient,
+    HttpError,
+    LinkPages,
+    next_link,
+    read_json,
+    redact,
+    same_site,
+)
 
 MAX_PER_PAGE = 100
 PERSON_TOKEN = "person_token"  # noqa: S105 (an error code: the person must connect (again))  # Canvas caps per_page (at 100 on hosted Canvas)
@@ -668,7 +676,7 @@ def _canvas_message(body: str) -> str:
 
 def _json(response: requests.Response, asked: str) -> Any:
     try:
-        return response.json()
+        return read_json(response)
     except ValueError:
         raise AdapterError(
             ErrorKind.BAD_ANSWER, asked, "the answer is not JSON: " + redact(response.text[:200])

@@ -41,8 +41,29 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+NUL = "\x00"  # in JSON as \u0000: valid there, refused by PostgreSQL in any text it keeps
+
+
+def json_without_nul(data: Any) -> Any:
+    """Decoded JSON with NUL characters dropped from every text, keys included."""
+    if isinstance(data, str):
+        return data.replace(NUL, "")
+    if isinstance(data, list):
+        return [json_without_nul(value) for value in data]
+    if isinstance(data, dict):
+        return {json_without_nul(key): json_without_nul(value) for key, value in data.items()}
+    return data
+
+
+def read_json(response: requests.Response) -> Any:
+    """The answer's JSON as Wayfinder may keep it (no NUL characters). ValueError: not JSON."""
+    return json_without_nul(response.json())
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` without the given secrets, bearer tokens or credential-looking `key=value` pairs."""
+    """`text` without the given secrets, bearer tokens or credential-looking `key=value` pairs
+    (nor NUL characters: it is kept as a problem or job message)."""
+    text = text.replace(NUL, "")
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
@@ -161,7 +182,7 @@ class HttpClient:
     def get_json(self, url: str, **kwargs: Any) -> Any:
         response = self.request("GET", url, **kwargs)
         try:
-            return response.json()
+            return read_json(response)
         except ValueError as exc:
             raise HttpError(
                 "GET", url, response.status_code, "the answer is not JSON", _short(response.text)
@@ -207,4 +228,5 @@ class LinkPages:
 
 
 def _short(text: str, limit: int = 300) -> str:
+    text = text.replace(NUL, "")
     return text if len(text) <= limit else text[:limit] + "…"

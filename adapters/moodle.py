@@ -47,7 +47,7 @@ from adapters.base import (
     page_of,
     plain_text,
 )
-from adapters.http import HttpClient, HttpError, redact
+from adapters.http import HttpClient, HttpError, json_without_nul, redact
 
 REST_PATH = "/webservice/rest/server.php"
 SELF_ENROL_ONLY = "self_enrol_only"  # only the person can enrol: their token, or Moodle's page
@@ -337,7 +337,7 @@ class MoodleAdapter:
         except HttpError as exc:
             raise _http_error(asked, exc, secret) from None
         try:
-            body = json.loads(response.text) if response.text.strip() else None
+            body = json_without_nul(json.loads(response.text)) if response.text.strip() else None
         except ValueError:
             raise AdapterError(
                 ErrorKind.BAD_ANSWER,

@@ -6,8 +6,9 @@
   refuses any text holding one, which made every search box and text field (and the KPI import,
   which keeps the file's name) a 500 there. Dropping the invisible character keeps everything
   the person meant.
-- JSON Wayfinder reads from an LMS (its dynamic registration answers, a launch's claims) is
-  cleaned the same way with ``json_without_nul``: no LMS means one either.
+- JSON Wayfinder reads from an LMS (its dynamic registration answers, a launch's claims, and
+  every REST, roster and grade service answer through ``adapters.http.read_json``) is cleaned
+  the same way with ``adapters.http.json_without_nul``: no LMS means one either.
 - ``<int:…>`` in an address matches only an id an integer column can hold: a longer number is
   no row (PostgreSQL refuses to compare a column with it), so the address is a plain 404.
 - ``<…>`` (text) in an address never matches one holding a NUL: a 404 as well.
@@ -21,7 +22,8 @@ from flask import Flask, Request
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter, Map, UnicodeConverter, ValidationError
 
-NUL = "\x00"
+from adapters.http import NUL
+
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
@@ -41,17 +43,6 @@ def _without_nul(value: Any) -> Any:
     if isinstance(value, FileStorage) and value.filename:
         value.filename = value.filename.replace(NUL, "")
     return value
-
-
-def json_without_nul(data: Any) -> Any:
-    """Decoded JSON with NUL characters dropped from every text, keys included."""
-    if isinstance(data, str):
-        return data.replace(NUL, "")
-    if isinstance(data, list):
-        return [json_without_nul(value) for value in data]
-    if isinstance(data, dict):
-        return {json_without_nul(key): json_without_nul(value) for key, value in data.items()}
-    return data
 
 
 class WayfinderRequest(Request):

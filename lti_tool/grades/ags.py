@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from adapters.http import HttpClient, HttpError
+from adapters.http import HttpClient, HttpError, read_json
 from lti_tool.lti.nrps import next_link
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens
 from lti_tool.lti.toolinfo import SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE
@@ -167,7 +167,7 @@ class AgsClient:
             response = self._call("GET", url, headers={"Accept": LINEITEMS_MEDIA})
             pages += 1
             try:
-                items = response.json()
+                items = read_json(response)
             except ValueError as exc:
                 raise HttpError("GET", url, response.status_code, "the answer is not JSON") from exc
             for raw in items if isinstance(items, list) else []:
@@ -184,7 +184,7 @@ class AgsClient:
             headers={"Content-Type": LINEITEM_MEDIA, "Accept": LINEITEM_MEDIA},
         )
         try:
-            created = response.json()
+            created = read_json(response)
         except ValueError:
             created = None
         url = created.get("id") if isinstance(created, dict) else None

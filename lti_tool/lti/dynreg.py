@@ -32,13 +32,12 @@ from urllib.parse import urlsplit
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from adapters.http import HttpClient, HttpError
+from adapters.http import HttpClient, HttpError, json_without_nul, read_json
 from lti_tool.errors import Problem
 from lti_tool.extensions import db, store
 from lti_tool.i18n import _, _l
 from lti_tool.lti import toolinfo
 from lti_tool.lti.models import Deployment, DeploymentStatus, PlatformKind, Registration, utcnow
-from lti_tool.request_input import json_without_nul
 from lti_tool.web_address import split_url
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
@@ -577,7 +576,7 @@ def post_registration(
             raise RegistrationProblem("registration_rejected", detail) from exc
         raise RegistrationProblem("registration_failed", detail) from exc
     try:
-        answer = json_without_nul(response.json())
+        answer = read_json(response)
     except ValueError as exc:
         raise RegistrationProblem("answer_malformed", "the answer is not JSON") from exc
     if not isinstance(answer, dict) or not str(answer.get("client_id") or "").strip():

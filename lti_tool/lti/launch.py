@@ -29,6 +29,7 @@ from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, Flask
 from pylti1p3.exception import LtiException
 from pylti1p3.session import SessionService
 
+from adapters.http import json_without_nul
 from lti_tool.deeplinking.settings import deep_linking_problem
 from lti_tool.errors import LaunchError
 from lti_tool.extensions import store
@@ -39,7 +40,6 @@ from lti_tool.lti.models import DeploymentStatus
 from lti_tool.lti.platform_keys import verification_key
 from lti_tool.lti.registry import DeploymentInfo, RegistrationInfo
 from lti_tool.lti.toolconf import DatabaseToolConf, as_lti_registration
-from lti_tool.request_input import json_without_nul
 
 
 class NeedsStorageCheck(Exception):

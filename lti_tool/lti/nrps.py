@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from adapters.http import HttpClient, HttpError
-from lti_tool.lti.context import CUSTOM
+from adapters.http import HttpClient, HttpError, read_json
+from lti_tool.lti.context import CUSTOM, ID_MAX
 from lti_tool.lti.service_tokens import PlatformAccount, ServiceTokens
 from lti_tool.lti.toolinfo import SCOPE_NRPS
 
@@ -61,6 +61,8 @@ class Member:
     def read(cls, raw: dict[str, Any]) -> Member | None:
         user_id = raw.get("user_id")
         if not isinstance(user_id, str | int) or not str(user_id).strip():
+            return None
+        if len(str(user_id).strip()) > ID_MAX:  # no launch could bring this person either
             return None
 
         def text(name: str) -> str:
@@ -133,7 +135,7 @@ class NrpsClient:
                     continue
                 raise
             try:
-                body = response.json()
+                body = read_json(response)
             except ValueError as exc:
                 raise HttpError(
                     "GET", url, response.status_code, "the roster is not JSON", response.text[:300]

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from adapters.http import HttpClient, HttpError
 from lti_tool.extensions import db
 from lti_tool.jobs.registry import JobFailed, JobRun
+from lti_tool.lti.context import TEXT_MAX
 from lti_tool.lti.models import Registration, utcnow
 from lti_tool.lti.nrps import Member, NrpsClient
 from lti_tool.lti.roles import map_roles
@@ -61,9 +62,13 @@ class SyncSettings:
 
 
 def _profile(member: Member, job_role: str) -> dict[str, str]:
+    """The person's columns from the roster, as long as they are kept (as a launch keeps them:
+    an email address too long to keep is no address, not a shorter one)."""
     values = {
-        attr: getattr(member, attr)[:255] for attr in _PROFILE_FIELDS if getattr(member, attr)
+        attr: getattr(member, attr)[:TEXT_MAX] for attr in _PROFILE_FIELDS if getattr(member, attr)
     }
+    if len(member.email) > TEXT_MAX:
+        del values["email"]
     if job_role:
         values["job_role"] = job_role[:120]
     return values

@@ -157,3 +157,24 @@ def test_the_scheduler_syncs_each_connected_lms_once(
             select(func.count()).select_from(Job).where(Job.kind == "catalog_sync")
         )
         assert count == 1
+
+
+def test_junk_in_the_lms_catalog_is_cleaned_not_a_failed_sync(
+    clean_app: Any, tenant: int, served: Served
+) -> None:
+    """A course whose title and summary hold NUL characters (which PostgreSQL refuses) and a
+    title far longer than Wayfinder keeps: synced, cleaned and cut, with every other course."""
+    nul = "\x00"
+    junk = catalog.SeedCourse(
+        "junk", f"Nu{nul}ll {'T' * 400}", f"<p>Sum{nul}mary</p>", "products", language=f"e{nul}n"
+    )
+    served.fake.courses = (*served.fake.courses, junk)
+    served.fake.course_ids["junk"] = 999
+    connect(clean_app, tenant, served)
+    state, message = run_sync(clean_app, tenant)
+    assert state == "succeeded", message
+    found = items(clean_app, tenant)
+    assert len(found) == len([c for c in served.fake.courses if c.visible])
+    (title,) = [t for t in found if t.startswith("Null T")]
+    assert len(title) == 255 and nul not in title
+    assert found[title].summary == "Summary" and found[title].language == "en"

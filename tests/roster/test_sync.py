@@ -291,3 +291,29 @@ def test_a_job_role_from_the_roster_is_mapped_and_paths_follow_it(
     # Nothing changed: nothing fires again.
     job = start_and_run(clean_app, served)
     assert "changed from the LMS" not in job.message
+
+
+def test_junk_in_the_roster_is_cleaned_or_skipped_not_a_failed_sync(
+    clean_app: Any, served: ServedPlatform
+) -> None:
+    """What an LMS may put in its NRPS answer and a database cannot keep (PostgreSQL refuses
+    NUL characters; columns have lengths): cleaned, cut to length, or the member skipped, and
+    the rest of the roster synced."""
+    nul = "\x00"
+    served.members[CONTEXT] = [
+        member("30", ["Learner"], name=f"Nu{nul}la Agent", email=f"nula{nul}@example.com"),
+        member(f"3{nul}1", [f"Learner{nul}"], name="Zero Id", job_role=f"Tier{nul} 1 agent"),
+        member("x" * 256, ["Learner"], name="Too Long Id"),  # LTI caps ids at 255
+        member("33", ["Learner"], name="N" * 400, email="e" * 300 + "@example.com"),
+        member("34", ["Learner"], name="Plain Agent"),
+    ]
+    job = start_and_run(clean_app, served)
+    assert job.state is JobState.SUCCEEDED, job.message
+    assert job.message.startswith("Synced 4 members: 4 new")
+    found = memberships(clean_app, served)
+    assert set(found) == {"30", "31", "33", "34"}
+    assert found["31"][1] == ["learner"] and found["31"][2] == "Tier 1 agent"
+    with clean_app.app_context(), tenant_scope(db.session, served.registration_id):
+        people = {p.sub: p for p in db.session.scalars(select(Person))}
+        assert people["30"].name == "Nula Agent" and people["30"].email == "nula@example.com"
+        assert len(people["33"].name) == 255 and not people["33"].email  # no address cut short
