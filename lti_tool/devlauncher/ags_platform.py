@@ -38,6 +38,13 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def json_object() -> dict[str, Any]:
+    """The request's JSON object; {} for anything else (no JSON, a list, a number), so that a
+    client sending junk gets the endpoint's own "invalid request" answer, not a crash."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
 class AgsPlatform(RosterPlatform):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("members_for", lambda _context: [])
@@ -84,7 +91,7 @@ class AgsPlatform(RosterPlatform):
                 return self._error("invalid_token", "token missing or lacking the scope", 401)
             if request.mimetype != LINEITEM_MEDIA:
                 return self._error("invalid_request", "Content-Type must be a line item", 415)
-            body = request.get_json(silent=True) or {}
+            body = json_object()
             if not body.get("label") or not isinstance(body.get("scoreMaximum"), int | float):
                 return self._error("invalid_request", "label and scoreMaximum are required")
             with self._ags_lock:
@@ -149,7 +156,7 @@ class AgsPlatform(RosterPlatform):
             response = Response("slow down", status=failure[0], mimetype="text/plain")
             response.headers["Retry-After"] = failure[1]
             return response
-        body = request.get_json(silent=True) or {}
+        body = json_object()
         stamp = parse_timestamp(body.get("timestamp"))
         user = body.get("userId")
         if stamp is None or not isinstance(user, str) or not body.get("activityProgress"):

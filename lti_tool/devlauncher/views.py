@@ -26,7 +26,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_tool.config import signing_keys
 from lti_tool.devlauncher import demo
-from lti_tool.devlauncher.ags_platform import AgsPlatform
+from lti_tool.devlauncher.ags_platform import AgsPlatform, json_object
 from lti_tool.devlauncher.demo_grades_paths import placed_path_item
 from lti_tool.devlauncher.platform import (
     DeepLinkingResponseInvalid,
@@ -382,8 +382,9 @@ def platform_register() -> Any:
         _registration_tokens().loads(token, max_age=3600)
     except BadSignature:
         return jsonify({"error": "invalid_token"}), 401
-    body = request.get_json(silent=True) or {}
-    tool = dict(body.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {})
+    body = json_object()
+    tool = body.get("https://purl.imsglobal.org/spec/lti-tool-configuration")
+    tool = dict(tool) if isinstance(tool, dict) else {}
     tool["deployment_id"] = "demo-dynamic-deployment"
     return jsonify(
         {
