@@ -6,6 +6,10 @@ every launch (``launch_presentation.locale``: Moodle's ``es_mx``, Canvas's ``es-
 Accept-Language; failing both, English. A language Wayfinder has no catalog for falls back to
 its base language (``es-419`` to ``es``), then to English.
 
+Numbers people read follow the page's language too (``number``: "4.5" in English, "4,5" in
+Spanish), through babel's rules for each locale. What a machine reads keeps Python's "4.5":
+CSV cells, form values that come back, data attributes, JSON and SVG coordinates.
+
 Templates mark text with ``{{ _("...") }}`` or ``{% trans %}``; Python marks it with ``_`` (now)
 or ``_l`` (lazily, for module constants). The catalogs live in ``lti_tool/translations`` and
 ``flask translations sync`` keeps them in step with the sources (``lti_tool.i18n_catalogs``).
@@ -17,11 +21,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
+from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, lazy_pgettext, ngettext, pgettext
 from flask_babel import gettext as _
@@ -37,6 +43,7 @@ __all__ = [
     "language_of",
     "lazy_pgettext",
     "ngettext",
+    "number",
     "page_language",
     "pgettext",
     "speaking_to",
@@ -66,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.context_processor(lambda: {"page_language": page_language})
     app.add_template_filter(date_text)
+    app.add_template_filter(number)
 
 
 @cache
@@ -155,6 +163,16 @@ def date_text(value: date | datetime | time | None, pattern: str = "d MMM y") ->
     if clock and isinstance(value, datetime):
         parts.append(babel_dates.format_time(value, clock, locale=locale))
     return ", ".join(parts)
+
+
+def number(value: float | int | Decimal, digits: int = 1, *, trim: bool = False) -> str:
+    """``value`` for a person to read, as the page's language writes numbers: its decimal mark
+    and digit grouping ("1,234.5" in English, "1.234,5" in Spanish), with ``digits`` decimals
+    (at most that many with ``trim``: "2" for 2.0, "1.5" for 1.5). Outside a request (a job),
+    English. Never for what a machine reads back: a CSV cell, a form value, an SVG coordinate."""
+    locale = get_locale() or Locale.parse(DEFAULT)
+    pattern = "#,##0." + ("#" if trim else "0") * digits if digits > 0 else "#,##0"
+    return format_decimal(value, format=pattern, locale=locale)
 
 
 _DAY_FIELDS = re.compile(r"E+|d+|M+|L+|y+")

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 
 from lti_tool import i18n, i18n_catalogs
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
@@ -140,6 +141,37 @@ def test_dates_are_written_in_the_page_language(app) -> None:
     zoned = datetime(2026, 12, 4, 9, 0, tzinfo=ZoneInfo("America/Bogota"))
     with app.test_request_context():
         assert i18n.date_text(zoned, "HH:mm") == "09:00"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ("4.5", "1,234.50", "12,345", "2")),
+        ("es", ("4,5", "1.234,50", "12.345", "2")),
+        ("es-419", ("4,5", "1.234,50", "12.345", "2")),  # Canvas's Latin America: Spanish pages
+        ("xx", ("4.5", "1,234.50", "12,345", "2")),  # a language nobody speaks: English
+    ],
+)
+def test_numbers_are_written_in_the_page_language(
+    app, language: str, expected: tuple[str, ...]
+) -> None:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert (
+            i18n.number(4.5),
+            i18n.number(1234.5, 2),
+            i18n.number(12345, 0),
+            i18n.number(2.0, trim=True),
+        ) == expected
+
+
+def test_numbers_follow_babel_for_each_locale(app) -> None:
+    """No table of our own: babel's rules per locale, whichever the page speaks."""
+    with app.test_request_context(), force_locale("es_419"):
+        assert i18n.number(4.5) == "4.5"  # CLDR: Latin-American Spanish writes a decimal point
+    with app.test_request_context(), force_locale("es"):
+        assert i18n.number(4.5) == "4,5"
+    with app.app_context():  # no request (a job): English
+        assert i18n.number(1234.5) == "1,234.5"
 
 
 def as_person(lms: FakeLms, roles: list[str], locale: str | None) -> None:

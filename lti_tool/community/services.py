@@ -39,8 +39,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel.numbers import format_decimal
-from flask_babel import get_locale
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -82,7 +80,7 @@ from lti_tool.community.models import (
     Target,
 )
 from lti_tool.extensions import db, store
-from lti_tool.i18n import _, _l, ngettext
+from lti_tool.i18n import _, _l, ngettext, number
 from lti_tool.insights.events import record_event
 from lti_tool.insights.models import Verb
 from lti_tool.lti.models import utcnow
@@ -636,8 +634,7 @@ def _clean_url(url: str, errors: dict[str, str]) -> str:
 
 def _at_most(limit: int) -> str:
     """The message for a text over its limit (20,000 written as the page's language does)."""
-    number = format_decimal(limit, locale=get_locale() or "en")
-    return _("Use at most %(num)s characters.", num=number)
+    return _("Use at most %(num)s characters.", num=number(limit, 0))
 
 
 def _validate(kind: str, form: PostForm, known_skills: set[int]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.extensions import db
-from lti_tool.i18n import _l, ngettext
+from lti_tool.i18n import _l, ngettext, number
 from lti_tool.lti.models import utcnow
 from lti_tool.people.models import Person
 from lti_tool.tenancy import TenantScoped
@@ -64,10 +64,10 @@ class RoleAverage:
     def __str__(self) -> str:
         return str(
             ngettext(
-                "rated %(average).1f of 5 by %(num)d person in your role",
-                "rated %(average).1f of 5 by %(num)d people in your role",
+                "rated %(average)s of 5 by %(num)d person in your role",
+                "rated %(average)s of 5 by %(num)d people in your role",
                 self.count,
-                average=self.average,
+                average=number(self.average),
             )
         )
 
@@ -76,10 +76,10 @@ class RoleAverage:
         """The same, leading a line (the page ends it)."""
         return str(
             ngettext(
-                "Rated %(average).1f of 5 by %(num)d person in your role",
-                "Rated %(average).1f of 5 by %(num)d people in your role",
+                "Rated %(average)s of 5 by %(num)d person in your role",
+                "Rated %(average)s of 5 by %(num)d people in your role",
                 self.count,
-                average=self.average,
+                average=number(self.average),
             )
         )
 

@@ -22,7 +22,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from lti_tool.extensions import db
 from lti_tool.feedback import report, services
 from lti_tool.feedback.models import Kind
-from lti_tool.i18n import _
+from lti_tool.i18n import _, number
 from lti_tool.insights import charts, dashboard
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import TOKEN_PARAM, current_launch, launch_required
@@ -141,7 +141,7 @@ def index() -> str:
         overall=overall,
         counts=counts,
         charts=charts,
-        fmt=lambda v: f"{v:.1f}",
+        fmt=number,
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from lti_tool.i18n import _
+from lti_tool.i18n import _, number
 
 W, H = 340, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 22, 24, 36
@@ -31,9 +31,10 @@ def _nice_max(value: float) -> float:
 
 
 def _num(value: float) -> str:
+    """A number the chart shows (a tick, a tooltip), as the page's language writes it."""
     if abs(value) >= 1000:
-        return f"{value / 1000:g}k"
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+        return number(value / 1000, 3, trim=True) + "k"
+    return number(value, 0 if value == int(value) else 1)
 
 
 def _open(chart_id: str, title: str, desc: str, height: int = H) -> list[str]:
@@ -237,7 +238,7 @@ def slope_chart(
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{W - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}"/>'
             f'<text class="tick" x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end">'
-            f"{escape(f'{value:.1f}')}</text>"
+            f"{escape(number(value))}</text>"
         )
     if unit:
         parts.append(f'<text class="tick" x="4" y="{TOP - 12}">{escape(unit)}</text>')
@@ -250,8 +251,8 @@ def slope_chart(
         f"{escape(after_word)}</text>"
     )
     for k, (name, before, after) in enumerate(groups):
-        tip_before = _("%(group)s before: %(value)s", group=name, value=format(before, ".1f"))
-        tip_after = _("%(group)s after: %(value)s", group=name, value=format(after, ".1f"))
+        tip_before = _("%(group)s before: %(value)s", group=name, value=number(before))
+        tip_after = _("%(group)s after: %(value)s", group=name, value=number(after))
         parts.append(
             f'<line class="line s{k}" x1="{xb}" x2="{xa}" y1="{y(before):.1f}" '
             f'y2="{y(after):.1f}"/>'

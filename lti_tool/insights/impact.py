@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.i18n import _, _l, ngettext
+from lti_tool.i18n import _, _l, ngettext, number
 from lti_tool.insights import stats
 from lti_tool.insights.models import ImpactReport, KpiMetric, KpiValue, LearningEvent, Verb
 from lti_tool.lti.models import utcnow
@@ -272,7 +272,7 @@ def localized(result: dict[str, Any]) -> dict[str, Any]:
     words["caveat"] = str(CAVEAT)
     p = result.get("p_value")
     if p is not None:
-        words["p_text"] = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        words["p_text"] = f"p < {number(0.001, 3)}" if p < 0.001 else f"p = {number(p, 3)}"
     return words
 
 
@@ -285,9 +285,10 @@ def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "\u2013"
     digits = 0 if abs(value) >= 100 else 1
-    text = f"{value:,.{digits}f}".replace("-", "\u2212")
-    if text in ("\u22120.0", "\u22120"):
-        text = text[1:]
+    text = number(value, digits)
+    if not any(c in "123456789" for c in text):  # rounded to zero: no sign
+        text = text.lstrip("-")
+    text = text.replace("-", "\u2212")
     if not unit:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from lti_tool import csv_text
 from lti_tool.extensions import db
-from lti_tool.i18n import _
+from lti_tool.i18n import _, number
 from lti_tool.insights.models import KpiImport, KpiMetric, KpiValue
 from lti_tool.lti.models import utcnow
 from lti_tool.roles.hr_import import (
@@ -244,7 +244,7 @@ def _parse_value(text: str, decimal_comma: bool = False) -> float | str:
     if decimal_comma and _DECIMAL_COMMA.fullmatch(cleaned):
         cleaned = cleaned.replace(",", ".")
     try:
-        number = float(cleaned)
+        value = float(cleaned)
     except ValueError:
         if "," in cleaned and cleaned.replace(",", "", 1).replace("-", "", 1).isdigit():
             return _(
@@ -253,11 +253,11 @@ def _parse_value(text: str, decimal_comma: bool = False) -> float | str:
                 fixed=cleaned.replace(",", "."),
             )
         return _("“%(text)s” is not a number", text=text)
-    if not math.isfinite(number):
+    if not math.isfinite(value):
         return _("“%(text)s” is not a number", text=text)
-    if abs(number) >= 1e12:
+    if abs(value) >= 1e12:
         return _("%(text)s is too large", text=text)
-    return number
+    return value
 
 
 def plan(text: str, today: date | None = None) -> KpiPlan:
@@ -401,7 +401,7 @@ def plan(text: str, today: date | None = None) -> KpiPlan:
                                     name=who.display_name,
                                     kpi=m.name,
                                     day=day.isoformat(),
-                                    value=format(earlier[1], "g"),
+                                    value=number(earlier[1], 6, trim=True),
                                 ),
                             )
                         )
@@ -447,7 +447,7 @@ def _compare(
             result.writes.append((*key, value))
         elif before != value:
             result.replaced += 1
-            status = _("replaces %(value)s", value=format(before, "g"))
+            status = _("replaces %(value)s", value=number(before, 6, trim=True))
             result.writes.append((*key, value))
         else:
             result.unchanged += 1

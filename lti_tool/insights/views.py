@@ -38,7 +38,7 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.feedback import report as feedback_report
-from lti_tool.i18n import _, ngettext
+from lti_tool.i18n import _, ngettext, number
 from lti_tool.insights import charts, dashboard, impact, kpi
 from lti_tool.insights.models import ImpactReport, KpiImport, LearningEvent
 from lti_tool.lti.models import utcnow
@@ -369,9 +369,9 @@ def apply_import(pk: int) -> Any:
             _(
                 "KPIs imported: %(added)s new values, %(replaced)s replaced, %(unchanged)s "
                 "already there.",
-                added=format(done.added, ","),
-                replaced=format(done.replaced, ","),
-                unchanged=format(done.unchanged, ","),
+                added=number(done.added, 0),
+                replaced=number(done.replaced, 0),
+                unchanged=number(done.unchanged, 0),
             ),
             "success",
         )
@@ -379,7 +379,7 @@ def apply_import(pk: int) -> Any:
         flash(
             _(
                 "Nothing changed: all %(unchanged)s values were already there.",
-                unchanged=format(done.unchanged, ","),
+                unchanged=number(done.unchanged, 0),
             ),
             "success",
         )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from lti_tool.i18n import _
+from lti_tool.i18n import _, number
 
 W = 340
 LEFT, RIGHT, TOP, ROW = 34, 16, 26, 34
@@ -41,12 +41,12 @@ def averages(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, flo
     for i, (label, value) in enumerate(rows):
         y = TOP + ROW * i + 6
         width = max(0.0, x(value) - LEFT)
-        tip = escape(_("%(label)s: %(value)s of 5", label=label, value=format(value, ".1f")))
+        tip = escape(_("%(label)s: %(value)s of 5", label=label, value=number(value)))
         parts.append(
             f'<text class="tick" x="{LEFT - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
             f'<rect class="bar s0" x="{LEFT}" y="{y}" width="{width:.1f}" height="20">'
             f"<title>{tip}</title></rect>"
-            f'<text class="row-label" x="{LEFT + width + 4:.1f}" y="{y + 15}">{value:.1f}</text>'
+            f'<text class="row-label" x="{LEFT + width + 4:.1f}" y="{y + 15}">{escape(number(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text above went through escape())

@@ -38,7 +38,7 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 
 from lti_tool.errors import render_problem
 from lti_tool.extensions import db
-from lti_tool.i18n import _, date_text
+from lti_tool.i18n import _, date_text, number
 from lti_tool.insights import charts
 from lti_tool.insights.dashboard import _safe
 from lti_tool.lti.models import utcnow
@@ -437,7 +437,7 @@ def results(pk: int) -> str:
     chart = None
     if not result.hidden and result.questions:
         averages = "; ".join(
-            _("Q%(num)d %(average)s", num=i + 1, average=format(q.average, ".1f"))
+            _("Q%(num)d %(average)s", num=i + 1, average=number(q.average))
             for i, q in enumerate(result.questions)
         )
         chart = voice_charts.averages(

@@ -4,6 +4,8 @@ and a trainer whose browser asks for Spanish reads the report and an item's comm
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
@@ -78,7 +80,12 @@ def test_a_trainer_reads_the_report_in_spanish(app: Any, lms: FakeLms, chloe: Se
     words = text(page)
     assert "Opiniones sobre la capacitación" in words
     assert "Peor valorados" in words and "Todos los elementos valorados" in words
-    assert "CRM tour (paso de ruta) : 2.0 ★ de 3 valoraciones" in words
+    # Averages with a decimal comma, as Spanish writes them; the CSV keeps the point.
+    assert "CRM tour (paso de ruta) : 2,0 ★ de 3 valoraciones" in words
+    assert 'data-label="Promedio de estrellas">3,5</td>' in page.text  # Hard calls
+    assert "3.5" not in words
+    exported = list(csv.reader(io.StringIO(chloe.get("/feedback/export.csv?months=12").text)))
+    assert [row[2:4] for row in exported if row[0] == "Hard calls"] == [["4", "3.5"]]
     assert ">Pasos de ruta</option>" in page.text and "Últimos 12 meses" in words
     assert "Descargar “Valoraciones por elemento” en CSV" in words
     assert 'data-label="Promedio de estrellas"' in page.text
@@ -86,7 +93,7 @@ def test_a_trainer_reads_the_report_in_spanish(app: Any, lms: FakeLms, chloe: Se
     item = chloe.get("/feedback/i/catalog_item/9")
     assert lang_of(item) == "es"
     words = text(item)
-    assert "3.0 de 5 según 12 valoraciones, 12 con comentario." in words
+    assert "3,0 de 5 según 12 valoraciones, 12 con comentario." in words
     assert format_skeleton("dMMMMy", THIS_MONTH, locale="es") in words  # "1 de diciembre de 2026"
     assert "Más antiguos →" in words
     # English is untouched for a browser that does not ask for Spanish.

@@ -4,8 +4,12 @@ while its stored words stay English."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from typing import Any
 
+import pytest
 from babel.dates import format_skeleton
 from sqlalchemy import select
 
@@ -17,7 +21,7 @@ from lti_tool.roles.models import PersonRole, Source
 from lti_tool.tenancy import tenant_scope
 from tests.harness import FakeLms, lang_of
 from tests.insights.conftest import world
-from tests.insights.test_pages import chloe, upload
+from tests.insights.test_pages import agents, chloe, upload  # noqa: F401 (a fixture)
 from tests.roles.test_pages import Session, text
 
 
@@ -26,6 +30,7 @@ def spanish(who: Session) -> Session:
     return who
 
 
+@pytest.mark.usefixtures("agents")  # Ana, whom the KPI file names
 def test_dashboards_and_kpis_in_spanish(lms: FakeLms) -> None:
     who = spanish(chloe(lms))
     page = who.get("/insights/")
@@ -43,6 +48,10 @@ def test_dashboards_and_kpis_in_spanish(lms: FakeLms) -> None:
         kpis
     )
     assert "email,date,metric,value" in kpis.text  # the example file's columns stay
+    preview = who.follow(
+        upload(who, "email,date,metric,value\nana@example.com,2026-03-02,CSAT,86.5\n")
+    )
+    assert 'class="num">86,5</td>' in preview.text  # the value read, as Spanish writes it
     bad = who.follow(upload(who, "email,metric,value\nana@example.com,CSAT,80\n"))
     assert lang_of(bad) == "es"
     assert "Línea 1: el encabezado necesita una columna date" in text(bad)
@@ -83,6 +92,16 @@ def test_an_impact_report_in_spanish(lms: FakeLms, clean_app: Any) -> None:
     assert "14 frente a 16 personas" in words
     assert "Esto compara grupos" in words
     assert "Antes</text>" in ran.text and "Después</text>" in ran.text  # the slope chart
+    # Its numbers with Spanish's decimal comma, in words, tables and the charts' labels...
+    ci = re.search(r"IC del 95% de (\S+) a (\S+); t de Welch, p (?:=|<) (\S+)\)", words)
+    assert ci and all(re.fullmatch(r"\d+,\d+", n) for n in ci.groups()), words
+    assert re.search(r'data-label="Promedio antes" class="num">\d+,\d</td>', ran.text)
+    assert not re.search(r"\d\.\d", words)
+    board = who.get("/insights/")
+    assert re.search(r'data-label="Mejor por" class="num">\d+,\d</td>', board.text)
+    # ...and the point in what spreadsheets read.
+    exported = list(csv.reader(io.StringIO(who.get("/insights/export/impact.csv").text)))
+    assert re.fullmatch(r"\d+\.\d", exported[1][5]), exported
     # The stored words stay English (the CSV, other readers); each page words them again.
     with clean_app.app_context(), tenant_scope(db.session, reg):
         stored = db.session.scalars(select(ImpactReport)).one()

@@ -434,6 +434,10 @@ def test_the_scorecard_and_the_nudge_speak_spanish(org: Org) -> None:
     assert "2 líderes de equipo, últimos 90 días (desde el" in words
     assert "Cómo se cuentan estas cifras" in words
     assert "Leader scorecard" not in words
+    # Zack's 10 minutes are Priya's team's hours, with Spanish's decimal comma; not in the CSV.
+    assert 'data-label="Horas de aprendizaje del equipo">0,2</td>' in scorecard.text
+    exported = org.olivia.get("/leaders/scorecard.csv?period=90&sort=hours&dir=desc")
+    assert list(csv.reader(io.StringIO(exported.text)))[1][-1] == "0.2"
     org.priya.browser.session.headers["Accept-Language"] = "es"
     page = text(org.priya.get(f"/paths/team/{night}"))
     assert "El aprendizaje en Night se ha detenido" in page and "en 20 días" in page
