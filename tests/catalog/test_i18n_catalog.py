@@ -15,10 +15,12 @@ from babel.dates import format_skeleton
 from adapters.base import AdapterError, ErrorKind
 from lti_tool.catalog import access, wording
 from lti_tool.catalog.fit import Gap, explain
-from lti_tool.catalog.models import CatalogSource
+from lti_tool.catalog.models import CatalogItem, CatalogSource
 from lti_tool.catalog.sync import SyncResult
 from lti_tool.devlauncher.platform import LaunchSpec, LaunchUser
+from lti_tool.extensions import db
 from lti_tool.i18n_stored import written
+from lti_tool.tenancy import tenant_scope
 from tests.catalog.conftest import Served, Session, text
 from tests.catalog.test_plan import SOON, People
 from tests.harness import INSTRUCTOR, Browser, FakeLms, lang_of, launch
@@ -48,6 +50,10 @@ def test_a_learner_browses_and_plans_in_spanish(people: People) -> None:
     assert re.search(r"\d+ elementos", words)
 
     pk = people.item_id("De-escalation basics")
+    with people.app.app_context(), tenant_scope(db.session, people.tenant):
+        db.session.get_one(CatalogItem, pk).duration_minutes = 90
+        db.session.commit()
+    assert "<li>1,5 h</li>" in ana.get(f"/catalog/i/{pk}").text  # Spanish's decimal comma
     bad = ana.post(
         f"/catalog/i/{pk}/plan", {"goal_kind": "career_goal", "target_date": "2020-01-01"}
     )
