@@ -7,7 +7,8 @@ Accept-Language; failing both, English. A language Wayfinder has no catalog for 
 its base language (``es-419`` to ``es``), then to English.
 
 Numbers people read follow the page's language too (``number``: "4.5" in English, "4,5" in
-Spanish), through babel's rules for each locale. What a machine reads keeps Python's "4.5":
+Spain's Spanish, "4.5" in Mexico's), through babel's rules for each locale, in the region the
+LMS or the browser names (``number_locale``). What a machine reads keeps Python's "4.5":
 CSV cells, form values that come back, data attributes, JSON and SVG coordinates.
 
 Templates mark text with ``{{ _("...") }}`` or ``{% trans %}``; Python marks it with ``_`` (now)
@@ -90,11 +91,8 @@ def supported() -> tuple[str, ...]:
 def language_of(value: str | None) -> str | None:
     """The supported language closest to an LMS or browser locale ("es_MX", "es-419", "EN"),
     or None when Wayfinder does not speak it."""
-    if not value or len(value) > 35:
-        return None
-    try:
-        locale = Locale.parse(value.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
+    locale = _parsed(value or "")
+    if locale is None:
         return None
     available = supported()
     for candidate in (str(locale), f"{locale.language}_{locale.territory}", locale.language):
@@ -170,9 +168,39 @@ def number(value: float | int | Decimal, digits: int = 1, *, trim: bool = False)
     and digit grouping ("1,234.5" in English, "1.234,5" in Spanish), with ``digits`` decimals
     (at most that many with ``trim``: "2" for 2.0, "1.5" for 1.5). Outside a request (a job),
     English. Never for what a machine reads back: a CSV cell, a form value, an SVG coordinate."""
-    locale = get_locale() or Locale.parse(DEFAULT)
     pattern = "#,##0." + ("#" if trim else "0") * digits if digits > 0 else "#,##0"
-    return format_decimal(value, format=pattern, locale=locale)
+    return format_decimal(value, format=pattern, locale=number_locale())
+
+
+def number_locale() -> Locale:
+    """Whose rules write numbers: the page's language, in the region the LMS (or, without a
+    launch, the browser) names when it is that language. Spanish pages are one catalog, but
+    Mexico and Latin America (es_MX, es-419) write 4.5 where Spain and Colombia write 4,5."""
+    page = get_locale() or Locale.parse(DEFAULT)
+    if not has_request_context():
+        return page
+    found = g.get("_number_locale")
+    if found is None:
+        found = page
+        launch = g.get("launch")
+        sent = [launch.locale] if launch is not None and launch.locale else []
+        sent += [value for value, _quality in request.accept_languages][:5]
+        for value in sent:
+            regional = _parsed(value)
+            if regional is not None and regional.territory and regional.language == page.language:
+                found = regional
+                break
+        g._number_locale = found
+    return found
+
+
+def _parsed(value: str) -> Locale | None:
+    if not value or len(value) > 35:
+        return None
+    try:
+        return Locale.parse(value.strip().replace("-", "_"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return None
 
 
 _DAY_FIELDS = re.compile(r"E+|d+|M+|L+|y+")

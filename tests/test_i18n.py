@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import g
 from flask_babel import force_locale
 
 from lti_tool import i18n, i18n_catalogs
@@ -148,7 +150,11 @@ def test_dates_are_written_in_the_page_language(app) -> None:
     [
         ("en", ("4.5", "1,234.50", "12,345", "2")),
         ("es", ("4,5", "1.234,50", "12.345", "2")),
-        ("es-419", ("4,5", "1.234,50", "12.345", "2")),  # Canvas's Latin America: Spanish pages
+        ("es-ES", ("4,5", "1.234,50", "12.345", "2")),
+        ("es-CO,es;q=0.8", ("4,5", "1.234,50", "12.345", "2")),
+        # Spanish pages, written as Latin America and Mexico write numbers (CLDR).
+        ("es-419", ("4.5", "1,234.50", "12,345", "2")),
+        ("es-MX,es;q=0.8", ("4.5", "1,234.50", "12,345", "2")),
         ("xx", ("4.5", "1,234.50", "12,345", "2")),  # a language nobody speaks: English
     ],
 )
@@ -162,6 +168,24 @@ def test_numbers_are_written_in_the_page_language(
             i18n.number(12345, 0),
             i18n.number(2.0, trim=True),
         ) == expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "browser", "expected"),
+    [
+        ("es_mx", "es-ES", "4.5"),  # Moodle's Mexican Spanish: the LMS's region, not the browser's
+        ("es", "es-MX", "4.5"),  # the LMS names no region: the browser's, being Spanish too
+        ("es-ES", "", "4,5"),
+        ("en", "es-MX", "4.5"),  # an English page is written the English way
+        ("pt-BR", "", "4.5"),  # no Portuguese pages: English ones, English numbers
+    ],
+)
+def test_numbers_follow_the_region_the_lms_names(
+    app, sent: str, browser: str, expected: str
+) -> None:
+    with app.test_request_context(headers={"Accept-Language": browser} if browser else {}):
+        g.launch = SimpleNamespace(locale=sent)
+        assert i18n.number(4.5) == expected
 
 
 def test_numbers_follow_babel_for_each_locale(app) -> None:

@@ -53,7 +53,8 @@ def test_a_learner_browses_and_plans_in_spanish(people: People) -> None:
     with people.app.app_context(), tenant_scope(db.session, people.tenant):
         db.session.get_one(CatalogItem, pk).duration_minutes = 90
         db.session.commit()
-    assert "<li>1,5 h</li>" in ana.get(f"/catalog/i/{pk}").text  # Spanish's decimal comma
+    # Spanish pages; numbers as Mexico writes them (Moodle's es_mx): a decimal point.
+    assert "<li>1.5 h</li>" in ana.get(f"/catalog/i/{pk}").text
     bad = ana.post(
         f"/catalog/i/{pk}/plan", {"goal_kind": "career_goal", "target_date": "2020-01-01"}
     )

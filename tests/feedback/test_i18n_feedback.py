@@ -74,7 +74,8 @@ def test_a_learner_rates_a_step_in_spanish(app: Any, lms: FakeLms, chloe: Sessio
 
 def test_a_trainer_reads_the_report_in_spanish(app: Any, lms: FakeLms, chloe: Session) -> None:
     seed(app, lms.registration_id, extra_comments=12)  # type: ignore[attr-defined]
-    chloe.browser.session.headers["Accept-Language"] = "es-419,es;q=0.9"
+    # Spain's Spanish: a decimal comma (Latin America's, es-419, writes a point).
+    chloe.browser.session.headers["Accept-Language"] = "es-ES,es;q=0.9"
     page = chloe.get("/feedback/")
     assert page.status_code == 200 and lang_of(page) == "es"
     words = text(page)
