@@ -28,7 +28,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, lazy_pgettext, ngettext, pgettext
 from flask_babel import gettext as _
@@ -47,6 +47,7 @@ __all__ = [
     "number",
     "page_language",
     "pgettext",
+    "short_number",
     "speaking_to",
     "supported",
 ]
@@ -170,6 +171,12 @@ def number(value: float | int | Decimal, digits: int = 1, *, trim: bool = False)
     English. Never for what a machine reads back: a CSV cell, a form value, an SVG coordinate."""
     pattern = "#,##0." + ("#" if trim else "0") * digits if digits > 0 else "#,##0"
     return format_decimal(value, format=pattern, locale=number_locale())
+
+
+def short_number(value: float | int) -> str:
+    """A large number in few characters, as the page's language shortens them (a chart's
+    tick): 1.5K in English, 1,5 mil in Spain's Spanish, 1.5 k in Mexico's."""
+    return format_compact_decimal(value, locale=number_locale(), fraction_digits=2)
 
 
 def number_locale() -> Locale:

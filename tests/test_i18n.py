@@ -188,6 +188,16 @@ def test_numbers_follow_the_region_the_lms_names(
         assert i18n.number(4.5) == expected
 
 
+@pytest.mark.parametrize(
+    ("browser", "expected"),
+    [("en", "1.5K"), ("es-ES", "1,5\xa0mil"), ("es-MX", "1.5\xa0k"), ("xx", "1.5K")],
+)
+def test_large_numbers_are_shortened_in_the_page_language(app, browser: str, expected: str) -> None:
+    with app.test_request_context(headers={"Accept-Language": browser}):
+        assert i18n.short_number(1500) == expected
+        assert i18n.short_number(950) == "950"
+
+
 def test_numbers_follow_babel_for_each_locale(app) -> None:
     """No table of our own: babel's rules per locale, whichever the page speaks."""
     with app.test_request_context(), force_locale("es_419"):

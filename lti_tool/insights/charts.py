@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from lti_tool.i18n import _, number
+from lti_tool.i18n import _, number, short_number
 
 W, H = 340, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 22, 24, 36
@@ -33,7 +33,7 @@ def _nice_max(value: float) -> float:
 def _num(value: float) -> str:
     """A number the chart shows (a tick, a tooltip), as the page's language writes it."""
     if abs(value) >= 1000:
-        return number(value / 1000, 3, trim=True) + "k"
+        return short_number(value)
     return number(value, 0 if value == int(value) else 1)
 
 
