@@ -144,7 +144,7 @@ def registrations_add(
     }
     data, errors = services.validate_registration(values, list(deployments))
     if errors or data is None:
-        _fail("\n".join(f"{OPTIONS.get(k, k)} {message}" for k, message in errors.items()))
+        _fail("\n".join(f"{OPTIONS.get(k, k)}: {message}" for k, message in errors.items()))
     assert data is not None
     for origin in frame_origins:
         if not services.is_http_url(origin):

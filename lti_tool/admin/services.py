@@ -112,7 +112,7 @@ def endpoint_address_problems(data: RegistrationInput, *, allow_private: bool) -
         host = urlsplit(getattr(data, name)).hostname
         problem = address_problem(host, allow_private=allow_private) if host else ""
         if problem:
-            errors[name] = f"{problem}."
+            errors[name] = problem
     return errors
 
 
@@ -140,9 +140,10 @@ MAX_LENGTHS = {"issuer": 255, "client_id": 255, "deployment_id": 255, "name": 20
 def validate_registration(
     values: Mapping[str, str], deployment_ids: list[str] | None = None
 ) -> tuple[RegistrationInput | None, dict[str, str]]:
-    """Check the values; return (input, {}) or (None, {field: message}). Messages are predicates
-    ("must be ...") so the page can put the field's label and the CLI its option before them
-    (in the request's language on a page; the CLI's are English)."""
+    """Check the values; return (input, {}) or (None, {field: message}). Each message is a whole
+    sentence saying what to give instead: the page shows it under its field, the CLI after its
+    option ("--issuer: Copy the ..."), in the request's language on a page and English in the
+    CLI."""
     errors: dict[str, str] = {}
     text = {
         k: (values.get(k) or "").strip()
@@ -158,17 +159,17 @@ def validate_registration(
     try:
         platform = PlatformKind(text["platform"] or PlatformKind.OTHER.value)
     except ValueError:
-        errors["platform"] = _("must be Moodle, Canvas or another LTI 1.3 platform.")
+        errors["platform"] = _("Choose Moodle, Canvas or another LTI 1.3 platform.")
         platform = PlatformKind.OTHER
     if not text["issuer"]:
-        errors["issuer"] = _("is required: copy the platform ID (issuer) the LMS shows.")
+        errors["issuer"] = _("Copy the platform ID (issuer) the LMS shows.")
     elif not is_http_url(text["issuer"]):
         errors["issuer"] = _(
-            "must be a full http(s) URL, such as https://moodle.example.com, not %(value)s.",
+            "Give a full http(s) URL, such as https://moodle.example.com, not %(value)s.",
             value=repr(text["issuer"]),
         )
     if not text["client_id"]:
-        errors["client_id"] = _("is required: copy the client ID the LMS shows for Wayfinder.")
+        errors["client_id"] = _("Copy the client ID the LMS shows for Wayfinder.")
     deployments = [
         d.strip()
         for d in (deployment_ids if deployment_ids is not None else [text["deployment_id"]])
@@ -177,19 +178,21 @@ def validate_registration(
     for name, limit in MAX_LENGTHS.items():
         given = [text[name]] if name != "deployment_id" else deployments
         if any(len(v) > limit for v in given):
-            errors[name] = _("must be at most %(num)d characters.", num=limit)
+            errors[name] = _("Use at most %(max)d characters.", max=limit)
     defaults = platform_defaults(platform, text["issuer"]) if "issuer" not in errors else {}
     endpoints: dict[str, str] = {}
     for name in ENDPOINT_FIELDS:
         value = text[name] or defaults.get(name, "")
         if value and not is_http_url(value):
-            errors[name] = _("must be a full http(s) URL, not %(value)s.", value=repr(value))
+            errors[name] = _("Give a full http(s) URL, not %(value)s.", value=repr(value))
         elif len(value) > 500:
-            errors[name] = _("must be at most %(num)d characters.", num=500)
+            errors[name] = _("Use at most %(max)d characters.", max=500)
         endpoints[name] = value
     for name in ("auth_login_url", "key_set_url"):
         if not endpoints[name] and name not in errors and "issuer" not in errors:
-            errors[name] = _("is required for platform %(platform)s.", platform=platform.value)
+            errors[name] = _(
+                "Copy this URL from the LMS: Wayfinder fills it in only for Moodle and Canvas."
+            )
     if errors:
         return None, errors
     return RegistrationInput(

@@ -219,10 +219,10 @@ def setup_page() -> Any:
                 flash(saved, "success")
                 return redirect(url_for("admin.setup_page"), code=303)
             if services.find_registration(data.issuer, data.client_id) is not None:
-                # Translators: follows the field's label ("Client ID is already registered...").
                 errors["client_id"] = _(
-                    "is already registered with this Wayfinder for another LMS. Check that you "
-                    "copied this LMS's values; if they are right, ask whoever runs Wayfinder."
+                    "This client ID is already registered with this Wayfinder for another LMS. "
+                    "Check that you copied this LMS's values; if they are right, ask whoever "
+                    "runs Wayfinder."
                 )
             elif wide:
                 created = services.create_registration(data)

@@ -704,11 +704,12 @@ def access_page() -> Any:
 
             parts = split_url(values["base_url"].strip())
             host = (parts.hostname if parts is not None else None) or ""
-            problem = address_problem(
+            # No host: save_access says to give a full address.
+            problem = host and address_problem(
                 host, allow_private=bool(current_app.config["ALLOW_PRIVATE_LMS_ADDRESSES"])
             )
             if problem:
-                errors["base_url"] = _("This address %(problem)s.", problem=problem)
+                errors["base_url"] = problem
         if not errors:
             errors = access.save_access(
                 ctx.registration_id,

@@ -255,19 +255,25 @@ def origin(url: str) -> str:
 def _url_problem(
     url: Any, *, allow_http: bool, allow_private: bool = True, max_length: int | None = None
 ) -> str:
-    """Why ``url`` cannot be used, or "". ``max_length``: the column that keeps it."""
+    """Why ``url`` cannot be used, as a whole sentence in the reader's language, or "".
+    ``max_length``: the column that keeps it. The detail of a registration problem puts the
+    configuration's field name before it ("jwks_uri: This address ...")."""
     if not isinstance(url, str) or not url:
-        return "is missing"
+        return _("The address is missing.")
     parts = split_url(url)
     hostname = parts.hostname if parts is not None else None
     if parts is None or parts.scheme not in ("http", "https") or not hostname:
-        return f"is not a full web address ({url[:200]!r})"
+        return _("This is not a full web address (%(value)s).", value=repr(url[:200]))
     if max_length is not None and len(url) > max_length:
-        return f"is longer than the {max_length} characters Wayfinder keeps ({url[:100]!r}…)"
+        return _(
+            "This address is longer than the %(num)d characters Wayfinder keeps (%(value)s…).",
+            num=max_length,
+            value=repr(url[:100]),
+        )
     if parts.username or parts.password:
-        return "carries a user name or password"
+        return _("This address carries a user name or password.")
     if parts.scheme == "http" and not (allow_http or hostname in LOOPBACK):
-        return "is not https"
+        return _("This address is not https.")
     if not allow_http:
         return address_problem(hostname, allow_private=allow_private)
     return ""
@@ -276,11 +282,16 @@ def _url_problem(
 def address_problem(host: str, *, allow_private: bool) -> str:
     """In production an LMS is never on this machine or a link-local address (cloud metadata),
     and on a private network only where ALLOW_PRIVATE_LMS_ADDRESSES says so: Wayfinder must not
-    be made to call into its own network on someone's say-so."""
+    be made to call into its own network on someone's say-so. Returns what to fix as a whole
+    sentence about "this address" in the reader's language, or "" when Wayfinder may call it."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return f"names a host that cannot be found ({host[:100]})"
+        return _(
+            "The host of this address cannot be found (%(host)s). Check the address for typing "
+            "mistakes.",
+            host=host[:100],
+        )
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if (
@@ -290,11 +301,17 @@ def address_problem(host: str, *, allow_private: bool) -> str:
             or address.is_unspecified
             or address.is_reserved
         ):
-            return f"points to an address Wayfinder never calls ({address})"
+            return _(
+                "This address leads to %(address)s, which Wayfinder never calls. Give the "
+                "address of the LMS itself.",
+                address=str(address),
+            )
         if address.is_private and not allow_private:
-            return (
-                f"points to a private network address ({address}); set "
-                "ALLOW_PRIVATE_LMS_ADDRESSES = true if your LMS is on your own network"
+            return _(
+                "This address leads to a private network address (%(address)s). Set "
+                "ALLOW_PRIVATE_LMS_ADDRESSES = true in Wayfinder's settings if your LMS is on "
+                "your own network.",
+                address=str(address),
             )
     return ""
 
@@ -363,7 +380,7 @@ def parse_platform_config(
         issuer, allow_http=allow_http, allow_private=allow_private, max_length=ISSUER_MAX
     )
     if problem:
-        raise RegistrationProblem("configuration_invalid", f"issuer {problem}")
+        raise RegistrationProblem("configuration_invalid", f"issuer: {problem}")
     assert isinstance(issuer, str)
     if urlsplit(issuer).query or urlsplit(issuer).fragment:
         raise RegistrationProblem(
@@ -383,7 +400,7 @@ def parse_platform_config(
             max_length=ENDPOINT_MAX.get(name),
         )
         if problem:
-            raise RegistrationProblem("configuration_invalid", f"{name} {problem}")
+            raise RegistrationProblem("configuration_invalid", f"{name}: {problem}")
         endpoints[name] = data[name]
     # Wayfinder sends the LMS's registration token there and stores what it answers: it must be
     # the LMS itself, on the site the configuration was read from.
@@ -433,7 +450,7 @@ def fetch_platform_config(
 ) -> PlatformConfig:
     problem = _url_problem(configuration_url, allow_http=allow_http, allow_private=allow_private)
     if problem:
-        raise RegistrationProblem("bad_configuration_url", f"openid_configuration {problem}")
+        raise RegistrationProblem("bad_configuration_url", f"openid_configuration: {problem}")
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"

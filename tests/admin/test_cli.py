@@ -41,9 +41,19 @@ def test_registrations_add_fills_platform_endpoints_and_reports_every_bad_option
               "--jwks-url", "ftp://keys"]
     )  # fmt: skip
     assert bad.exit_code != 0
-    assert "--client-id is required" in bad.output
-    assert "--jwks-url must be a full http(s) URL" in bad.output
-    assert "--auth-login-url is required for platform other" in bad.output
+    # Each line names the option to fix, then says in a whole sentence what to give.
+    lines = bad.output.splitlines()
+    assert "Error: --client-id: Copy the client ID the LMS shows for Wayfinder." in lines
+    assert "--jwks-url: Give a full http(s) URL, not 'ftp://keys'." in lines
+    assert (
+        "--auth-login-url: Copy this URL from the LMS: Wayfinder fills it in only for Moodle "
+        "and Canvas."
+    ) in lines
+    long = runner.invoke(
+        args=["registrations", "add", "--platform", "moodle", "--issuer", "https://lms.example",
+              "--client-id", "c", "--deployment", "1", "--deployment", "d" * 256]
+    )  # fmt: skip
+    assert long.exit_code != 0 and "--deployment: Use at most 255 characters." in long.output
 
 
 def test_deployments_list_approve_disable_and_registration_switch(clean_app: Any) -> None:

@@ -7,8 +7,10 @@ import re
 import time
 from typing import Any
 
+import pytest
+
 from lti_tool.lti.models import DeploymentStatus
-from tests.admin.test_pages import Admin, add_deployment, text_of
+from tests.admin.test_pages import Admin, add_deployment, field_error, text_of
 from tests.harness import (
     ADMIN,
     SYSADMIN,
@@ -74,8 +76,53 @@ def test_setup_form_errors_and_copy_words_in_spanish(lms: FakeLms, clean_app: An
     assert refused.status_code == 400 and lang_of(refused) == "es"
     words = " ".join(text_of(refused).split())
     assert "No se guardó nada. Corrige los 2 valores marcados abajo." in words
-    assert "ID de cliente es obligatorio: copia el ID de cliente" in words
-    assert "ID de plataforma (issuer) debe ser una URL http(s) completa" in words
+    # A whole Spanish sentence under each field, which is marked invalid.
+    assert field_error(refused, "client_id") == (
+        "Copia el ID de cliente que el LMS muestra para Wayfinder."
+    )
+    assert field_error(refused, "issuer") == (
+        "Indica una URL http(s) completa, como https://moodle.example.com, no 'moodle.example.com'."
+    )
+    more = admin.submit(
+        page, "/admin/setup", platform="blackboard", issuer="", name="n" * 201, key_set_url="x"
+    )
+    assert more.status_code == 400 and lang_of(more) == "es"
+    assert field_error(more, "platform") == "Elige Moodle, Canvas u otra plataforma LTI 1.3."
+    assert field_error(more, "issuer") == "Copia el ID de plataforma (issuer) que muestra el LMS."
+    assert field_error(more, "name") == "Usa como máximo 200 caracteres."
+    assert field_error(more, "key_set_url") == "Indica una URL http(s) completa, no 'x'."
+    other = admin.submit(
+        page,
+        "/admin/setup",
+        platform="other",
+        issuer="https://lms.example.com",
+        client_id="otro",
+        auth_login_url="",
+    )
+    assert field_error(other, "auth_login_url") == (
+        "Copia esta URL del LMS: Wayfinder la completa solo para Moodle y Canvas."
+    )
+
+
+def test_setup_form_address_problems_in_spanish(
+    lms: FakeLms, clean_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = SpanishAdmin(lms)
+    page = admin.get("/admin/setup")
+    monkeypatch.setitem(clean_app.config, "ENV", "production")
+    monkeypatch.setitem(clean_app.config, "ALLOW_PRIVATE_LMS_ADDRESSES", False)
+    refused = admin.submit(page, "/admin/setup", auth_token_url="http://10.1.2.3/token")
+    assert refused.status_code == 400 and lang_of(refused) == "es"
+    assert field_error(refused, "auth_token_url") == (
+        "Esta dirección lleva a una dirección de red privada (10.1.2.3). Si tu LMS está en tu "
+        "propia red, pon ALLOW_PRIVATE_LMS_ADDRESSES = true en la configuración de Wayfinder."
+    )
+    assert field_error(refused, "key_set_url") == (
+        "Esta dirección lleva a 127.0.0.1, a la que Wayfinder nunca llama. Indica la dirección "
+        "del propio LMS."
+    )
+    english = " ".join(text_of(refused).split())
+    assert "leads to" not in english and "never calls" not in english
 
 
 def test_diagnostics_in_spanish_from_the_browser_language(lms: FakeLms, clean_app: Any) -> None:

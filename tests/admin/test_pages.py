@@ -104,6 +104,18 @@ def text_of(response: requests.Response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", response.text))
 
 
+def field_error(page: requests.Response, name: str) -> str:
+    """The message shown under field ``name``, which must be marked invalid and point to it."""
+    found = re.search(rf'<p class="error" id="{name}-error">(.*?)</p>', page.text, re.S)
+    assert found, f"no error under {name}"
+    control = re.search(rf'<(?:input|select|textarea)\b[^>]*\bid="{name}"[^>]*>', page.text)
+    assert control, name
+    assert 'aria-invalid="true"' in control.group(0), control.group(0)
+    described = re.search(r'aria-describedby="([^"]*)"', control.group(0))
+    assert described and f"{name}-error" in described.group(1).split(), control.group(0)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
 def deployment_row(app: Any, registration_id: int, deployment_id: str) -> Deployment | None:
     with app.app_context():
         return db.session.scalar(
@@ -293,7 +305,10 @@ def test_another_tenants_admin_never_sees_nor_changes_the_first_tenants_rows(
     taken = admin_b.submit(
         admin_b.get("/admin/setup"), "/admin/setup", issuer=lms.issuer, client_id="client-1"
     )
-    assert taken.status_code == 400 and "already registered" in taken.text
+    assert taken.status_code == 400
+    assert field_error(taken, "client_id").startswith(
+        "This client ID is already registered with this Wayfinder for another LMS."
+    )
     with clean_app.app_context():
         reg_a = db.session.get(Registration, lms.registration_id)  # type: ignore[attr-defined]
         assert reg_a.key_set_url == lms.url + "/jwks" and reg_a.name == "LMS client-1"
@@ -353,16 +368,76 @@ def test_setup_form_rejects_bad_values_field_by_field_and_keeps_them(
     assert response.status_code == 400
     words = text_of(response)
     assert "Nothing was saved." in words
-    assert "Platform ID (issuer) must be a full http(s) URL" in words
-    assert "Client ID is required" in words
-    assert "Authentication request URL must be a full http(s) URL" in words
-    assert "Public keyset URL must be a full http(s) URL" in words
-    assert 'aria-invalid="true"' in response.text
+    # Each field says, in a whole sentence under it, what to put there instead.
+    assert field_error(response, "issuer") == (
+        "Give a full http(s) URL, such as https://moodle.example.com, not 'moodle.example.com'."
+    )
+    assert field_error(response, "client_id") == "Copy the client ID the LMS shows for Wayfinder."
+    assert field_error(response, "auth_login_url") == (
+        "Give a full http(s) URL, not 'javascript:alert(1)'."
+    )
+    assert field_error(response, "key_set_url") == (
+        "Give a full http(s) URL, not 'ftp://lms.example/keys'."
+    )
+    assert "-error" not in re.search(r'<input[^>]*id="name"[^>]*>', response.text).group(0)  # type: ignore[union-attr]
     for kept in ("moodle.example.com", "dep-x", "javascript:alert(1)", "ftp://lms.example/keys"):
         assert f'value="{html.escape(kept)}"' in response.text, kept
     with clean_app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Registration)) == 1
         assert deployment_row(clean_app, lms.registration_id, "dep-x") is None  # type: ignore[attr-defined]
+
+
+def test_setup_form_says_what_to_choose_shorten_or_copy(lms: FakeLms, clean_app: Any) -> None:
+    admin = Admin(lms)
+    response = admin.submit(
+        admin.get("/admin/setup"),
+        "/admin/setup",
+        platform="blackboard",
+        issuer="",
+        name="n" * 201,
+    )
+    assert response.status_code == 400
+    assert field_error(response, "platform") == (
+        "Choose Moodle, Canvas or another LTI 1.3 platform."
+    )
+    assert field_error(response, "issuer") == "Copy the platform ID (issuer) the LMS shows."
+    assert field_error(response, "name") == "Use at most 200 characters."
+    other = admin.submit(
+        admin.get("/admin/setup"),
+        "/admin/setup",
+        platform="other",
+        issuer="https://lms.example.com",
+        client_id="new-client",
+        auth_login_url="",
+        key_set_url="",
+    )
+    assert other.status_code == 400
+    for name in ("auth_login_url", "key_set_url"):
+        assert field_error(other, name) == (
+            "Copy this URL from the LMS: Wayfinder fills it in only for Moodle and Canvas."
+        )
+
+
+def test_in_production_the_setup_form_refuses_addresses_into_wayfinders_network(
+    lms: FakeLms, clean_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = Admin(lms)
+    page = admin.get("/admin/setup")
+    monkeypatch.setitem(clean_app.config, "ENV", "production")
+    monkeypatch.setitem(clean_app.config, "ALLOW_PRIVATE_LMS_ADDRESSES", False)
+    refused = admin.submit(
+        page, "/admin/setup", auth_token_url="http://10.1.2.3/token", key_set_url=lms.url + "/jwks"
+    )
+    assert refused.status_code == 400
+    assert field_error(refused, "auth_token_url") == (
+        "This address leads to a private network address (10.1.2.3). Set "
+        "ALLOW_PRIVATE_LMS_ADDRESSES = true in Wayfinder's settings if your LMS is on your own "
+        "network."
+    )
+    assert field_error(refused, "key_set_url") == (
+        "This address leads to 127.0.0.1, which Wayfinder never calls. Give the address of "
+        "the LMS itself."
+    )
 
 
 def test_setup_form_updates_the_own_registration_and_approves_a_deployment(

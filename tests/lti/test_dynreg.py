@@ -681,13 +681,38 @@ def test_dynamic_registration_setting_is_checked_at_start() -> None:
 def test_in_production_no_lms_address_points_into_wayfinders_own_network() -> None:
     from lti_tool.lti.dynreg import address_problem
 
-    assert "never calls" in address_problem("127.0.0.1", allow_private=True)
+    assert address_problem("127.0.0.1", allow_private=True) == (
+        "This address leads to 127.0.0.1, which Wayfinder never calls. Give the address of the "
+        "LMS itself."
+    )
     assert "never calls" in address_problem("localhost", allow_private=True)
     assert "never calls" in address_problem("169.254.169.254", allow_private=True)  # metadata
-    assert "private network" in address_problem("10.1.2.3", allow_private=False)
+    assert address_problem("10.1.2.3", allow_private=False) == (
+        "This address leads to a private network address (10.1.2.3). Set "
+        "ALLOW_PRIVATE_LMS_ADDRESSES = true in Wayfinder's settings if your LMS is on your own "
+        "network."
+    )
     assert address_problem("10.1.2.3", allow_private=True) == ""  # an LMS on the company network
     assert address_problem("93.184.216.34", allow_private=False) == ""
-    assert "cannot be found" in address_problem("no-such-host.invalid", allow_private=False)
+    assert address_problem("no-such-host.invalid", allow_private=False) == (
+        "The host of this address cannot be found (no-such-host.invalid). Check the address "
+        "for typing mistakes."
+    )
+
+
+def test_a_configuration_problem_is_detailed_in_the_admins_language(
+    platforms: list[SpecPlatform], tool_server: str, clean_app: Any
+) -> None:
+    platforms.append(
+        make_platform(tool_server, "moodle", "m-1", config_override={"issuer": "not a url"})
+    )
+    browser = Browser()
+    browser.session.headers["Accept-Language"] = "es-MX,es;q=0.9"
+    page = browser.get(platforms[-1].register_url(tool_server))
+    assert page.status_code == 400 and '<html lang="es">' in page.text
+    assert "issuer: Esta no es una dirección web completa (&#39;not a url&#39;)." in page.text
+    english = Browser().get(platforms[-1].register_url(tool_server))
+    assert "issuer: This is not a full web address (&#39;not a url&#39;)." in english.text
 
 
 def test_a_redirected_configuration_is_not_followed(tool_server: str, clean_app: Any) -> None:

@@ -51,11 +51,11 @@ def test_registration_commands(clean_app) -> None:
     dup = runner.invoke(args=add.split())
     assert dup.exit_code != 0 and "already has issuer" in dup.output
     bad = runner.invoke(args=["registrations", "add", "--issuer", "not a url", "--client-id", "x"])
-    assert bad.exit_code != 0 and "--issuer must be a full http(s) URL" in bad.output
+    assert bad.exit_code != 0 and "--issuer: Give a full http(s) URL" in bad.output
     other = runner.invoke(
         args=["registrations", "add", "--issuer", "https://lms.example", "--client-id", "x"]
     )
-    assert other.exit_code != 0 and "--auth-login-url is required" in other.output
+    assert other.exit_code != 0 and "--auth-login-url: Copy this URL from the LMS" in other.output
     missing = runner.invoke(args=["deployments", "approve", "999", "x"])
     assert missing.exit_code != 0 and "No registration 999" in missing.output
 
