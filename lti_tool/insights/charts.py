@@ -195,14 +195,17 @@ def forest_plot(
             f'<text class="row-label" x="{left}" y="{y - 12}">{escape(_clip(name, 46))}</text>'
             f'<line class="ci {kind}" x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y}" y2="{y}"/>'
             f'<rect class="est {kind}" x="{x(est) - 5:.1f}" y="{y - 5}" width="10" height="10">'
+            # str(): a plain string plus Markup would escape the SVG written before it.
             "<title>"
-            + escape(
-                _(
-                    "%(name)s: %(estimate)s (95%% CI %(low)s to %(high)s)",
-                    name=name,
-                    estimate=_num(round(est, 1)),
-                    low=_num(round(lo, 1)),
-                    high=_num(round(hi, 1)),
+            + str(
+                escape(
+                    _(
+                        "%(name)s: %(estimate)s (95%% CI %(low)s to %(high)s)",
+                        name=name,
+                        estimate=_num(round(est, 1)),
+                        low=_num(round(lo, 1)),
+                        high=_num(round(hi, 1)),
+                    )
                 )
             )
             + "</title></rect>"

@@ -89,3 +89,22 @@ def test_a_report_is_stored_and_listed(tenant: int) -> None:
     assert impact.latest_reports() == [row]
     assert row.result["n_treated"] == 12
     assert kpi.value_count(metric("csat").id) == 24 * 100
+
+
+def test_the_impact_chart_draws_each_result_as_svg(app) -> None:  # type: ignore[no-untyped-def]
+    """Each row's label, interval and mark are drawn (SVG elements), its tooltip's text escaped:
+    a row must never come out as escaped text, leaving an empty chart."""
+    from lti_tool.insights.charts import forest_plot
+
+    with app.test_request_context():
+        chart = str(
+            forest_plot(
+                "impact",
+                "CSAT",
+                "Impact",
+                [("Path <A>", 4.2, 3.8, 4.7, True), ("Path B", 0.3, -1.0, 1.6, False)],
+            )
+        )
+    assert chart.count('<line class="ci ') == 2 and chart.count('<rect class="est ') == 2
+    assert "&lt;line" not in chart and "&lt;rect" not in chart
+    assert ">Path &lt;A&gt;</text>" in chart and "<title>Path &lt;A&gt;: 4.2 (95% CI" in chart
