@@ -94,6 +94,13 @@ BODY_MAX = 20_000
 REASON_MAX = 500
 CONTACT_REASON_MAX = 120
 URL_MAX = 1000
+# What the post form's fields allow (their maxlength), as the checks below hold them.
+LIMITS = {
+    "title": TITLE_MAX,
+    "reason": REASON_MAX,
+    "contact_reason": CONTACT_REASON_MAX,
+    "kb_url": URL_MAX,
+}
 EXPERT_LEVEL = 5
 PAGE_SIZE = 20
 MENTION = re.compile(r"@\[([^\]\n]{1,120})\]")

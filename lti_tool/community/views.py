@@ -45,7 +45,7 @@ from lti_tool.errors import render_problem
 from lti_tool.extensions import db
 from lti_tool.i18n import _, ngettext
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.numbers import as_id, as_ids
+from lti_tool.numbers import as_id, as_ids, page_number
 
 bp = Blueprint("community", __name__, url_prefix="/community")
 
@@ -141,8 +141,8 @@ def _shared() -> dict[str, Any]:
 def index() -> str:
     q = request.args.get("q", "")
     kind = request.args.get("kind", "")
-    skill_id = request.args.get("skill", type=int)
-    page = request.args.get("page", 1, type=int) or 1
+    skill_id = as_id(request.args.get("skill"))
+    page = page_number(request.args.get("page"))
     feed = services.search(q, kind=kind, skill_id=skill_id, page=page)
     return render_template(
         "community/index.html",
@@ -222,7 +222,7 @@ def new(kind: str) -> Any:
     except ValueError:
         abort(404)
     who = _actor()
-    preset = request.args.get("skill", type=int)
+    preset = as_id(request.args.get("skill"))
     form = services.PostForm(skill_ids=[preset] if preset else [])
     errors: dict[str, str] = {}
     status = 200
@@ -253,6 +253,7 @@ def new(kind: str) -> Any:
         errors=errors,
         skills=services.skills(),
         row=None,
+        limits=services.LIMITS,
     ), status
 
 
@@ -292,6 +293,7 @@ def edit_post(pk: int) -> Any:
         errors=errors,
         skills=services.skills(),
         row=row,
+        limits=services.LIMITS,
     ), (400 if errors else 200)
 
 

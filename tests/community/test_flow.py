@@ -167,3 +167,24 @@ def test_edit_history_is_kept_and_moderator_edit_needs_reason(
     history = text(ana.get(f"/community/post/{tid}/history"))
     assert "First text" in history and "Second text" in history and "“typo”" in history
     assert "edit by Chloe Chen: “typo”" in history
+
+
+def test_the_post_form_allows_exactly_what_is_accepted(clean_app: Any, ana: Session) -> None:
+    """Each field's maxlength is the length the post is checked against: a phone stops the
+    typing where the check would, and what the form lets through is saved."""
+    form = ana.get("/community/new/question").text
+    allowed = {
+        name: int(n)
+        for name, n in re.findall(r'<input id="(\w+)" name="\w+"[^>]*maxlength="(\d+)"', form)
+    }
+    assert {"title", "contact_reason", "kb_url"} <= set(allowed)
+    saved = ana.post(
+        "/community/new/question",
+        {
+            "title": "T" * allowed["title"],
+            "body": "What do you say first?",
+            "contact_reason": "c" * allowed["contact_reason"],
+            "skills": [skill_ids(clean_app)["De-escalation"]],
+        },
+    )
+    assert saved.status_code == 303, text(saved)[:800]
