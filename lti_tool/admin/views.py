@@ -28,6 +28,7 @@ from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.models import DeploymentStatus, PlatformKind
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -119,10 +120,13 @@ def approve(pk: int) -> Any:
             "error",
         )
         return _back()
+    enabled_again = dep.status is DeploymentStatus.DISABLED
     dep = services.approve(dep)
     db.session.commit()
     flash(
-        _("Deployment %(id)s is approved: launches from it work now.", id=dep.deployment_id),
+        _("Deployment %(id)s is enabled again: launches from it work now.", id=dep.deployment_id)
+        if enabled_again
+        else _("Deployment %(id)s is approved: launches from it work now.", id=dep.deployment_id),
         "success",
     )
     return _back()
@@ -395,7 +399,7 @@ def diagnostics_page() -> str:
     cause = request.args.get("cause", "")
     if cause not in causes:
         cause = ""
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args.get("page"))
     return render_template(
         "admin/diagnostics.html",
         ctx=ctx,

@@ -209,7 +209,7 @@ def test_disable_asks_first_then_refuses_launches(lms: FakeLms, clean_app: Any) 
         again = admin.follow(admin.submit(admin.get("/admin/"), f"/deployments/{pk}/approve"))
     finally:
         clean_app.config["ADMIN_PAGES_INSTALLATION_WIDE"] = False
-    assert "Deployment dep-2 is approved" in again.text
+    assert "Deployment dep-2 is enabled again: launches from it work now." in again.text
 
 
 def test_a_course_level_administrator_may_look_but_not_change(lms: FakeLms, clean_app: Any) -> None:

@@ -182,6 +182,9 @@ def test_the_team_lead_rates_a_member_and_sees_the_team_others_may_not(
     assert listing.status_code == 303 and f"/paths/team/{team_id}" in listing.headers["Location"]
     page = text(ben.get(f"/paths/team/{team_id}"))
     assert "Team A" in page and "2 people, led by you" in page
+    # A trainer's list of every team's progress is not the team editor ("Teams").
+    teams = chloe.get("/paths/team").text
+    assert "<h1>Teams&#39; progress</h1>" in teams or "<h1>Teams' progress</h1>" in teams
     assert "Ana Alvarez Tier 1 agent First 90 days: 0%" in page
     by_path = page[page.index("Progress by path") :]
     assert "First 90 days 2 0% 0 0" in by_path  # people, average, completed, overdue
