@@ -18,6 +18,12 @@ def as_id(text: str | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS else None
 
 
+def page_number(text: str | None) -> int:
+    """A page number from an address: 1 unless plain digits that fit (past the last page is
+    each list's own business)."""
+    return max(1, as_id(text) or 1)
+
+
 def whole_number(text: str | None) -> int | None:
     """A whole number a person typed, else None. Decimal digits of any script count (30 typed in
     full-width digits is 30), as ``int`` reads them; "²" and "①" do not."""

@@ -58,9 +58,12 @@ ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")  # <int:pk>, <key>
 NUL = "\x00"
 INT_JUNK = ("0", str(10**12))
 STRING_JUNK = ("nope", "x" * 300, NUL, "ñ…")
-QUERY_NAMES = ("page", "sort", "order", "kind", "status", "q", "view", "filter", "days")
-QUERY_JUNK = ("-1", "abc", str(10**9), "9" * 5000, "", "ñ…", NUL, "2026-13-45", "1.5")
-ONE_NAME_JUNK = ("-1", "abc", str(10**9), "9" * 5000, "2026-13-45")  # alone in the query
+QUERY_NAMES = (
+    "page", "sort", "order", "kind", "status", "q", "view", "filter", "days", "skill", "role"
+)  # fmt: skip
+# 10**20: past SQLite's and PostgreSQL's integers, short enough for int() to read.
+QUERY_JUNK = ("-1", "abc", str(10**9), str(10**20), "9" * 5000, "", "ñ…", NUL, "2026-13-45", "1.5")
+ONE_NAME_JUNK = ("-1", "abc", str(10**9), str(10**20), "9" * 5000, "2026-13-45")  # alone
 FIELD_JUNK: tuple[str | list[str], ...] = (
     "",
     "   ",

@@ -19,6 +19,7 @@ from lti_tool.grades import services as grades
 from lti_tool.i18n import _, ngettext
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import page_number
 
 PER_PAGE = 25
 
@@ -27,7 +28,7 @@ PER_PAGE = 25
 @launch_required(Role.ADMINISTRATOR)
 def grade_sync() -> str:
     ctx = current_launch()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     rows, total = grades.outbox_page(ctx.registration_id, page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template(

@@ -48,7 +48,7 @@ from lti_tool.i18n import _, date_text, ngettext
 from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
-from lti_tool.numbers import as_ids
+from lti_tool.numbers import as_id, as_ids
 from lti_tool.paths.models import STEP_KIND_LABELS
 from lti_tool.roles import services as roles
 
@@ -118,7 +118,7 @@ peers_bp.errorhandler(services.Forbidden)(_forbidden)
 @launch_required()
 def index() -> str:
     ctx = current_launch()
-    skill_id = request.args.get("skill", type=int)
+    skill_id = as_id(request.args.get("skill"))
     kind = request.args.get("kind", "")
     found = services.offers(skill_id=skill_id, exclude_coach=ctx.person_id)
     if kind in (OfferKind.COACHING.value, OfferKind.SHADOWING.value):
@@ -162,7 +162,7 @@ def _offer_form(row: Any) -> Any:
     if row is not None and row.coach_id != actor.person_id:
         raise services.Forbidden("offer")
     if row is None:
-        preset = request.args.get("skill", type=int)
+        preset = as_id(request.args.get("skill"))
         form = services.OfferForm(
             kind=request.args.get("kind", OfferKind.COACHING.value),
             skill_ids=[preset] if preset else [],
@@ -542,7 +542,7 @@ def session_action(pk: int, action: str) -> Any:
 def digest() -> str:
     ctx = current_launch()
     all_roles = roles.roles()
-    role_id = request.args.get("role", type=int) or roles.effective_role_id(ctx.person_id)
+    role_id = as_id(request.args.get("role")) or roles.effective_role_id(ctx.person_id)
     chosen = next((r for r in all_roles if r.id == role_id), None)
     monday = peers.parse_week(request.args.get("week", ""), utcnow().date())
     this_week = peers.monday_of(utcnow().date())
@@ -584,7 +584,7 @@ def team() -> str:
     ctx = current_launch()
     if not (ctx.is_leader or peers.leads_a_team(ctx.person_id)):
         raise services.Forbidden("team")
-    days = request.args.get("days", 30, type=int) or 30
+    days = as_id(request.args.get("days")) or 30
     days = days if days in (7, 30, 90, 365) else 30
     return render_template(
         "coaching/team.html",

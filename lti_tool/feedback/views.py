@@ -26,6 +26,7 @@ from lti_tool.i18n import _, number
 from lti_tool.insights import charts, dashboard
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import TOKEN_PARAM, current_launch, launch_required
+from lti_tool.numbers import page_number
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -166,10 +167,7 @@ def item(kind: str, item_key: str) -> str:
     title = report.item_title(Kind(kind), item_key)
     if title is None:
         abort(404)
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.args.get("page"))
     found, has_more = report.comments(Kind(kind), item_key, page)
     stats = next(
         (r for r in report.items(Kind(kind)) if r.item_key == item_key),

@@ -15,6 +15,7 @@ from lti_tool.jobs import wording
 from lti_tool.jobs.models import Job
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import page_number
 from lti_tool.people.models import Course
 from lti_tool.roster import jobs as roster_jobs
 from lti_tool.roster import services
@@ -48,7 +49,7 @@ def _status(job: Job | None) -> dict[str, Any]:
 def index() -> Any:
     ctx = current_launch()
     course = _course()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     rows: list[services.RosterRow] = []
     total, job = 0, None
     if course is not None:
