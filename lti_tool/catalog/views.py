@@ -696,6 +696,14 @@ def access_page() -> Any:
         values["platform"] = ctx.platform
         values["base_url"] = ctx.issuer if ctx.platform == "moodle" else ""
     errors: dict[str, str] = {}
+    demo = row is not None and row.platform == access.DEMO_PLATFORM
+    if request.method == "POST" and demo and request.form.get("platform") == access.DEMO_PLATFORM:
+        # The development launcher's pretend LMS, kept as it is (it has nothing to set).
+        flash(
+            _("LMS access unchanged: the catalog still syncs from the development launcher."),
+            "success",
+        )
+        return _see_other("catalog.manage")
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in values}
         if current_app.config["ENV"] == "production" and values["base_url"]:
@@ -749,7 +757,11 @@ def access_page() -> Any:
         row=row,
         values=values,
         errors=errors,
-        platforms=access.PLATFORMS,
+        platforms=(
+            {access.DEMO_PLATFORM: _("The development launcher's pretend LMS"), **access.PLATFORMS}
+            if demo
+            else access.PLATFORMS
+        ),
         account_id_max=access.ACCOUNT_ID_MAX,
         has_token=bool(row and row.token_encrypted),
         has_secret=bool(row and row.client_secret_encrypted),

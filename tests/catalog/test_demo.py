@@ -72,3 +72,17 @@ def test_ana_has_given_the_demo_lms_her_token(launcher: tuple[Any, str]) -> None
     assert "demo-token-for-ana" not in page.text
     refused = ana.post("/catalog/account/moodle", {"token": "abc123"})
     assert refused.status_code == 400 and "The demo LMS needs no token" in text(refused)
+
+
+def test_saving_lms_access_unchanged_keeps_the_demo_lms(launcher: tuple[Any, str]) -> None:
+    """The demo catalog syncs from the launcher's pretend LMS: the LMS access form shows it as
+    chosen, and saving the form as it is keeps it (it used to read "None" and remove it)."""
+    _app, tool = launcher
+    dev = persona(tool, "dev")
+    page = dev.get("/catalog/access")
+    assert re.search(r"<option value=\"demo\" selected>", page.text), page.text[-3000:]
+    fields = {"platform": "demo", "base_url": "", "account_id": "self", "client_id": ""}
+    saved = text(dev.follow(dev.post("/catalog/access", fields)))
+    assert "LMS access unchanged" in saved
+    assert "No LMS access is set up" not in text(dev.get("/catalog/manage"))
+    assert "the demo LMS" in text(dev.get("/catalog/manage"))
