@@ -31,6 +31,7 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.i18n import _, _l, ngettext, number
 from lti_tool.insights import stats
+from lti_tool.insights.kpi import in_page_language
 from lti_tool.insights.models import ImpactReport, KpiMetric, KpiValue, LearningEvent, Verb
 from lti_tool.lti.models import utcnow
 from lti_tool.paths.models import Path, PathNode, PathVersion
@@ -291,7 +292,7 @@ def fmt(value: float | None, unit: str = "") -> str:
     text = text.replace("-", "\u2212")
     if not unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return f"{text}{unit}" if unit == "%" else f"{text} {in_page_language(unit)}"
 
 
 def _sentence(r: dict[str, Any]) -> str:
@@ -300,7 +301,7 @@ def _sentence(r: dict[str, Any]) -> str:
     if unit == "%":
         amount = _("%(size)s percentage points", size=size)
     else:
-        amount = f"{size} {unit}" if unit else size
+        amount = f"{size} {in_page_language(unit)}" if unit else size
     kpi = name if r.get("higher_is_better", True) else _("%(kpi)s (lower is better)", kpi=name)
     words = {
         "subject": subject_of(r),

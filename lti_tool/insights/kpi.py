@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from lti_tool import csv_text
 from lti_tool.extensions import db
-from lti_tool.i18n import _, number
+from lti_tool.i18n import _, _l, number
 from lti_tool.insights.models import KpiImport, KpiMetric, KpiValue
 from lti_tool.lti.models import utcnow
 from lti_tool.roles.hr_import import (
@@ -53,6 +53,23 @@ STANDARD_METRICS = (
     ("fcr", "FCR", "%", True, "First contact resolution rate"),
     ("qa_score", "QA score", "points", True, "Quality assurance evaluation score"),
 )
+# The standard metrics' units and descriptions are stored in English, as Wayfinder made them;
+# while they are as made they are shown in the page's language (`in_page_language`). What an
+# administrator typed instead is shown as typed.
+_STANDARD_WORDS = {
+    "points": _l("points"),
+    "seconds": _l("seconds"),
+    "Customer satisfaction score": _l("Customer satisfaction score"),
+    "Average handle time": _l("Average handle time"),
+    "First contact resolution rate": _l("First contact resolution rate"),
+    "Quality assurance evaluation score": _l("Quality assurance evaluation score"),
+}
+
+
+def in_page_language(text: str) -> str:
+    """A metric's unit or description as shown: a standard one in the page's language."""
+    word = _STANDARD_WORDS.get(text)
+    return str(word) if word is not None else text
 
 
 def normalize(value: str) -> str:

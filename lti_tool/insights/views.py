@@ -44,6 +44,7 @@ from lti_tool.insights.models import ImpactReport, KpiImport, LearningEvent
 from lti_tool.lti.models import utcnow
 from lti_tool.lti.roles import Role
 from lti_tool.lti.session import current_launch, launch_required
+from lti_tool.numbers import as_id
 from lti_tool.paths import services as paths
 from lti_tool.paths.models import Path
 from lti_tool.people.models import Person
@@ -68,11 +69,15 @@ def _see_other(endpoint: str, **values: Any) -> Any:
     return redirect(url_for(endpoint, **values), code=303)
 
 
+@bp.app_template_filter("kpi_words")
+def kpi_words(text: str) -> str:
+    """A metric's unit or description as shown (the standard ones in the page's language)."""
+    return kpi.in_page_language(text)
+
+
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    """An id, a page, a number of months or days from the query or a form (else None)."""
+    return as_id(value)
 
 
 def _csv(filename: str, text: str) -> Response:
@@ -165,7 +170,7 @@ def _forest(
                 bool(r.result["conclusive"]),
             )
         )
-    return [(name, unit, items) for name, (unit, items) in groups.items()]
+    return [(name, kpi.in_page_language(unit), items) for name, (unit, items) in groups.items()]
 
 
 @bp.get("/")

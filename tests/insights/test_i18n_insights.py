@@ -90,6 +90,11 @@ def test_an_impact_report_in_spanish(lms: FakeLms, clean_app: Any) -> None:
     assert "Una mejora clara" in words
     assert "Las personas que completaron “Tier 1 basics” mejoraron CSAT" in words
     assert "14 frente a 16 personas" in words
+    # CSAT's unit and description, as Wayfinder made them, in Spanish too.
+    assert "puntos" in words and " points" not in words
+    kpis = text(who.get("/insights/kpis"))
+    assert "Puntuación de satisfacción del cliente" in kpis and "segundos" in kpis
+    assert "Customer satisfaction score" not in kpis and "seconds" not in kpis
     assert "Esto compara grupos" in words
     assert "Antes</text>" in ran.text and "Después</text>" in ran.text  # the slope chart
     # Its numbers with Spanish's decimal comma, in words, tables and the charts' labels...
@@ -99,6 +104,7 @@ def test_an_impact_report_in_spanish(lms: FakeLms, clean_app: Any) -> None:
     assert not re.search(r"\d\.\d", words)
     board = who.get("/insights/")
     assert re.search(r'data-label="Mejor por" class="num">\d+,\d</td>', board.text)
+    assert "CSAT (puntos)" in text(board) and "(points)" not in text(board)
     # ...and the point in what spreadsheets read.
     exported = list(csv.reader(io.StringIO(who.get("/insights/export/impact.csv").text)))
     assert re.fullmatch(r"\d+\.\d", exported[1][5]), exported
