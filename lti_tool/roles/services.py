@@ -787,6 +787,18 @@ def find_person(ref: str) -> tuple[Person | None, str]:
     if len(found) == 1:
         return found[0], ""
     if not found:
+        close = search_people(ref, limit=6) if len(ref) >= 2 else []
+        if close:
+            # A first name, part of a name or an address: name who it could be.
+            names = ", ".join(
+                f"{p.display_name} ({p.email})" if p.email else p.display_name for p in close[:5]
+            )
+            return None, _(
+                "No one is called “%(ref)s” exactly. Did you mean %(names)s? Enter their full "
+                "name or their email.",
+                ref=ref,
+                names=names,
+            )
         return None, _(
             "No one called or with the email “%(ref)s” has opened Wayfinder yet.", ref=ref
         )

@@ -275,6 +275,12 @@ def test_assign_by_hand_and_a_leader_waives_a_step(
     unknown = chloe.post(f"/paths/assign/{pk}", {"person_ref": "nobody@example.com"})
     assert unknown.status_code == 400 and "No one called or with the email" in text(unknown)
     assert 'value="nobody@example.com"' in unknown.text
+    first_name = chloe.post(f"/paths/assign/{pk}", {"person_ref": "alvarez"})
+    assert first_name.status_code == 400
+    assert (
+        "No one is called “alvarez” exactly. Did you mean Ana Alvarez (ana@example.com)? "
+        "Enter their full name or their email." in text(first_name)
+    )
     done = chloe.follow(chloe.post(f"/paths/assign/{pk}", {"person_ref": "ana@example.com"}))
     assert "Assigned “First 90 days” to 1 person." in text(done)
     assert "0% complete" in text(ana.get("/paths/"))
