@@ -52,3 +52,21 @@ def test_a_region_is_a_tab_stop_only_while_it_scrolls(launcher: tuple[Any, str])
             assert page.evaluate("document.activeElement.className") == "skip-link"
         finally:
             browser.close()
+
+
+def test_the_spanish_admin_home_fits_a_narrow_frame(launcher: tuple[Any, str]) -> None:
+    """Spanish words run longer: at 320 px the failed-launches table scrolls in its own region
+    instead of widening the page."""
+    _app, tool = launcher
+    dev = persona(tool, "dev", "es-419")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 320, "height": 700})
+            page.goto(dev.url("/admin/"))
+            over = page.evaluate(
+                "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert over <= 0, over
+        finally:
+            browser.close()
