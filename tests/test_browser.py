@@ -47,6 +47,7 @@ from playwright.sync_api import (  # noqa: E402
     Playwright,
     sync_playwright,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +103,16 @@ def launch_in_frame(page: Page, lms: str, persona: str = "ana", storage: str = "
 
 
 def wait_for_heading(frame: Frame, text: str) -> None:
-    frame.wait_for_selector(f"h1:has-text('{text}')", timeout=TIMEOUT)
+    try:
+        frame.wait_for_selector(f"h1:has-text('{text}')", timeout=TIMEOUT)
+    except PlaywrightTimeout:
+        # What the frame showed instead, for whoever reads the failure (test-artifacts/).
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "heading-timeout.html").write_text(
+            f"<!-- {frame.url} -->\n" + frame.content(), encoding="utf-8"
+        )
+        frame.page.screenshot(path=str(ARTIFACTS / "heading-timeout.png"), full_page=True)
+        raise
 
 
 def navigate_and_submit(page: Page, frame: Frame, tool: str) -> None:
