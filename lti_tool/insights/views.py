@@ -75,11 +75,6 @@ def kpi_words(text: str) -> str:
     return kpi.in_page_language(text)
 
 
-def _int(value: str | None) -> int | None:
-    """An id, a page, a number of months or days from the query or a form (else None)."""
-    return as_id(value)
-
-
 def _csv(filename: str, text: str) -> Response:
     return Response(
         text,
@@ -97,10 +92,10 @@ def _shared() -> dict[str, Any]:
 
 
 def _filters() -> tuple[int, int | None]:
-    months = _int(request.args.get("months")) or 12
+    months = as_id(request.args.get("months")) or 12
     if months not in dashboard.PERIODS:
         months = 12
-    role_id = _int(request.args.get("role"))
+    role_id = as_id(request.args.get("role"))
     if role_id is not None and db.session.get(JobRole, role_id) is None:
         role_id = None
     return months, role_id
@@ -479,7 +474,7 @@ def _subjects() -> list[tuple[Path, list[tuple[str, str]]]]:
 def _impact_page(values: dict[str, str], errors: dict[str, str], status: int = 200) -> Any:
     ctx = current_launch()
     kpi.ensure_standard_metrics(ctx.registration_id)
-    page = max(1, _int(request.args.get("page")) or 1)
+    page = max(1, as_id(request.args.get("page")) or 1)
     rows, has_more = impact.reports(page, PER_PAGE)
     return render_template(
         "insights/impact.html",
@@ -503,7 +498,7 @@ def _question(values: dict[str, str], errors: dict[str, str]) -> impact.Question
     path = None
     step_key = ""
     if len(parts) >= 2 and parts[0] in ("p", "s"):
-        path_id = _int(parts[1])
+        path_id = as_id(parts[1])
         path = db.session.get(Path, path_id) if path_id is not None else None
         if parts[0] == "s":
             step_key = parts[2] if len(parts) == 3 else ""
@@ -511,17 +506,17 @@ def _question(values: dict[str, str], errors: dict[str, str]) -> impact.Question
                 path = None
     if path is None:
         errors["what"] = _("Choose a path or one of its steps.")
-    metric_id = _int(values.get("metric"))
+    metric_id = as_id(values.get("metric"))
     metric = kpi.metric(metric_id) if metric_id is not None else None
     if metric is None:
         errors["metric"] = _("Choose a KPI.")
-    window = _int(values.get("window"))
+    window = as_id(values.get("window"))
     if window not in impact.WINDOWS:
         errors["window"] = _("Choose a window.")
     role = None
     role_value = values.get("role", "")
     if role_value:
-        rid = _int(role_value)
+        rid = as_id(role_value)
         role = db.session.get(JobRole, rid) if rid is not None else None
         if role is None:
             errors["role"] = _("Choose a job role.")
