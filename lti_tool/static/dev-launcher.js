@@ -1,11 +1,16 @@
+// The development launcher's pretend LMS. Loaded in the page's head without `defer`, so its
+// listeners are attached before the Wayfinder frames below start loading: a frame that posts a
+// message early (LTI Platform Storage at login) must never find nobody listening. Elements are
+// looked up when a message arrives, by which time the page has them.
+
 // The pretend LMS closes its registration dialog when Wayfinder says so, as Moodle and Canvas do.
 (function () {
   "use strict";
-  var install = document.getElementById("lms-install");
-  if (!install) { return; }
   window.addEventListener("message", function (event) {
     var data = event.data;
     if (!data || data.subject !== "org.imsglobal.lti.close") { return; }
+    var install = document.getElementById("lms-install");
+    if (!install) { return; }
     var note = document.createElement("p");
     note.className = "flash";
     note.setAttribute("role", "status");
@@ -17,10 +22,10 @@
 // The pretend LMS answers LTI Platform Storage messages from the Wayfinder frame, as Canvas does.
 (function () {
   "use strict";
-  var frame = document.getElementById("lms-frame");
-  if (!frame || frame.dataset.storage !== "answer") { return; }
   var stored = {};
   window.addEventListener("message", function (event) {
+    var frame = document.getElementById("lms-frame");
+    if (!frame || frame.dataset.storage !== "answer") { return; }
     var data = event.data;
     if (!data || typeof data !== "object" || typeof data.subject !== "string") { return; }
     var reply = { message_id: data.message_id, key: data.key };

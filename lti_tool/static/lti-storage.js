@@ -11,6 +11,7 @@
   var targetName = root.dataset.target;
   var messageId = "wayfinder-" + Math.random().toString(36).slice(2);
   var done = false;
+  var repeat = null;
 
   function targetWindow() {
     var parent = window.parent;
@@ -22,6 +23,7 @@
   function finish(ok, stored) {
     if (done) { return; }
     done = true;
+    if (repeat) { window.clearInterval(repeat); }
     if (mode === "put") {
       // Whatever happened, continue to the LMS sign-in; the state cookie is the fallback.
       window.location.replace(root.dataset.next);
@@ -47,6 +49,11 @@
   if (!target) { finish(false); return; }
   var message = { subject: mode === "put" ? "lti.put_data" : "lti.get_data", message_id: messageId, key: key };
   if (mode === "put") { message.value = value; }
-  target.postMessage(message, origin);
-  window.setTimeout(function () { finish(false); }, 2000);
+  // A message posted before the LMS page listens is lost, so ask again until answered (both
+  // messages are safe to repeat). No answer in time: the put goes on with the cookie as fallback;
+  // the get, whose answer a platform that took the put will give, waits longer before giving up.
+  function send() { target.postMessage(message, origin); }
+  send();
+  repeat = window.setInterval(send, 250);
+  window.setTimeout(function () { finish(false); }, mode === "put" ? 2000 : 5000);
 })();
