@@ -1,5 +1,6 @@
 """In production the LMS access form refuses an LMS address inside Wayfinder's own network with
-a whole sentence under the field, in the administrator's language."""
+a whole sentence under the field, in the administrator's language; an LMS kind it does not know
+is refused under its own field."""
 
 from __future__ import annotations
 
@@ -51,3 +52,9 @@ def test_the_refusal_in_spanish(lms: FakeLms, dev: Session, production: None) ->
         "Esta dirección lleva a una dirección de red privada (10.1.2.3). Si tu LMS está en tu "
         "propia red, pon ALLOW_PRIVATE_LMS_ADDRESSES = true en la configuración de Wayfinder."
     )
+
+
+def test_an_unknown_lms_kind_is_refused_under_its_field(dev: Session) -> None:
+    wrong = dev.post("/catalog/access", {"platform": "blackboard", "base_url": "", "token": ""})
+    assert wrong.status_code == 400
+    assert field_error(wrong, "platform") == "Choose Moodle, Canvas or none."
