@@ -30,9 +30,11 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, lazy_pgettext, ngettext, pgettext
-from flask_babel import gettext as _
+from flask_babel import Babel, force_locale, get_locale, get_translations, lazy_pgettext, pgettext
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 __all__ = [
     "N_",
@@ -76,6 +78,58 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"page_language": page_language})
     app.add_template_filter(date_text)
     app.add_template_filter(number)
+    # After Flask-Babel installed Jinja's: the same, with the count written as a number.
+    app.jinja_env.globals["gettext"] = _template_gettext  # `_` in templates calls it
+    app.jinja_env.globals["ngettext"] = _template_ngettext
+
+
+def _(string: str, **variables: Any) -> str:
+    """The message in the page's language, its ``%(num)s`` written as that language writes
+    numbers (as ``ngettext`` does): "Use at most 4,000 characters"."""
+    text = get_translations().ugettext(string)
+    return text % _counted(variables.pop("num", None), variables) if variables else text
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, /, **variables: Any) -> str:
+    """Jinja's newstyle ``gettext`` (``{{ _(...) }}``, ``{% trans %}``), with ``num`` as in ``_``."""
+    text = get_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogs are ours, as in Jinja's own gettext
+    return text % _counted(variables.pop("num", None), variables)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """The form of a message for ``num`` in the page's language, with its ``%(num)s`` written
+    as that language writes numbers ("1,234 items", "1.234 elementos" in Spain's Spanish), not
+    as Python's bare 1234. Messages show their count with ``%(num)s``, never ``%(num)d``."""
+    return get_translations().ungettext(singular, plural, num) % _counted(num, variables)
+
+
+@pass_context
+def _template_ngettext(
+    context: Context, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    """Jinja's newstyle ``ngettext``, for ``{{ ngettext(...) }}`` and ``{% trans count=... %}``
+    (whose count arrives as ``count``), escaping as Jinja's own does."""
+    text = get_translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogs are ours, as in Jinja's own ngettext
+    return text % _counted(num, variables)  # still Markup when escaping
+
+
+def _counted(num: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    """``variables`` with ``num`` (and a {% trans %} block's ``count`` of the same value)
+    written as the page's language writes numbers. ``num`` is always a count, never a year."""
+    if not isinstance(num, int) or isinstance(num, bool):
+        return variables if num is None else {"num": num, **variables}
+    shown = number(num, 0)
+    counted = {"num": shown, **variables}
+    if counted.get("count") == num:  # a {% trans count=... %} block's count
+        counted["count"] = shown
+    if variables.get("num") == num:
+        counted["num"] = shown
+    return counted
 
 
 @cache

@@ -95,9 +95,9 @@ def lines(skill: Skill) -> list[str]:
         (
             raters,
             ngettext(
-                "%(num)d person has a self or team lead rating in it: those ratings are "
+                "%(num)s person has a self or team lead rating in it: those ratings are "
                 "deleted, and the skill no longer counts in their skill gaps.",
-                "%(num)d people have a self or team lead rating in it: those ratings are "
+                "%(num)s people have a self or team lead rating in it: those ratings are "
                 "deleted, and the skill no longer counts in their skill gaps.",
                 raters,
             ),
@@ -105,12 +105,12 @@ def lines(skill: Skill) -> list[str]:
         (
             steps,
             ngettext(
-                "%(num)d step of %(paths)s lists it as a skill built; it stops listing it.",
-                "%(num)d steps of %(paths)s list it as a skill built; they stop listing it.",
+                "%(num)s step of %(paths)s lists it as a skill built; it stops listing it.",
+                "%(num)s steps of %(paths)s list it as a skill built; they stop listing it.",
                 steps,
                 paths=ngettext(
-                    "%(num)d learning path (drafts and published versions)",
-                    "%(num)d learning paths (drafts and published versions)",
+                    "%(num)s learning path (drafts and published versions)",
+                    "%(num)s learning paths (drafts and published versions)",
                     paths,
                 ),
             ),
@@ -118,25 +118,25 @@ def lines(skill: Skill) -> list[str]:
         (
             learners,
             ngettext(
-                "%(num)d learner chose it as an interest; it is taken out of their interests.",
-                "%(num)d learners chose it as an interest; it is taken out of their interests.",
+                "%(num)s learner chose it as an interest; it is taken out of their interests.",
+                "%(num)s learners chose it as an interest; it is taken out of their interests.",
                 learners,
             ),
         ),
         (
             items,
             ngettext(
-                "%(num)d catalog item is tagged with it; it loses the tag.",
-                "%(num)d catalog items are tagged with it; they lose the tag.",
+                "%(num)s catalog item is tagged with it; it loses the tag.",
+                "%(num)s catalog items are tagged with it; they lose the tag.",
                 items,
             ),
         ),
         (
             plans,
             ngettext(
-                "%(num)d item in people's plans is there to grow it; it stays in their plan, "
+                "%(num)s item in people's plans is there to grow it; it stays in their plan, "
                 "without the skill.",
-                "%(num)d items in people's plans are there to grow it; they stay in their "
+                "%(num)s items in people's plans are there to grow it; they stay in their "
                 "plans, without the skill.",
                 plans,
             ),
@@ -144,49 +144,49 @@ def lines(skill: Skill) -> list[str]:
         (
             offers,
             ngettext(
-                "%(num)d coaching or shadowing offer lists it; it stops listing it.",
-                "%(num)d coaching or shadowing offers list it; they stop listing it.",
+                "%(num)s coaching or shadowing offer lists it; it stops listing it.",
+                "%(num)s coaching or shadowing offers list it; they stop listing it.",
                 offers,
             ),
         ),
         (
             sessions,
             ngettext(
-                "%(num)d coaching or shadowing session lists it; it stops listing it.",
-                "%(num)d coaching or shadowing sessions list it; they stop listing it.",
+                "%(num)s coaching or shadowing session lists it; it stops listing it.",
+                "%(num)s coaching or shadowing sessions list it; they stop listing it.",
                 sessions,
             ),
         ),
         (
             posts,
             ngettext(
-                "%(num)d tip or question is tagged with it; it loses the tag.",
-                "%(num)d tips and questions are tagged with it; they lose the tag.",
+                "%(num)s tip or question is tagged with it; it loses the tag.",
+                "%(num)s tips and questions are tagged with it; they lose the tag.",
                 posts,
             ),
         ),
         (
             experts,
             ngettext(
-                "%(num)d person is named an expert in it; they are no longer an expert in it.",
-                "%(num)d people are named experts in it; they are no longer experts in it.",
+                "%(num)s person is named an expert in it; they are no longer an expert in it.",
+                "%(num)s people are named experts in it; they are no longer experts in it.",
                 experts,
             ),
         ),
         (
             suggestions,
             ngettext(
-                "%(num)d training suggestion names it; it stays, without the skill.",
-                "%(num)d training suggestions name it; they stay, without the skill.",
+                "%(num)s training suggestion names it; it stays, without the skill.",
+                "%(num)s training suggestions name it; they stay, without the skill.",
                 suggestions,
             ),
         ),
         (
             badges,
             ngettext(
-                "%(num)d badge is awarded for a level in it; it is no longer awarded "
+                "%(num)s badge is awarded for a level in it; it is no longer awarded "
                 "automatically, and those who earned it keep it.",
-                "%(num)d badges are awarded for a level in it; they are no longer awarded "
+                "%(num)s badges are awarded for a level in it; they are no longer awarded "
                 "automatically, and those who earned them keep them.",
                 badges,
             ),

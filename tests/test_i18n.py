@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import g
+from flask import g, render_template_string
 from flask_babel import force_locale
 
 from lti_tool import i18n, i18n_catalogs
@@ -45,6 +45,16 @@ def test_each_catalog_holds_exactly_the_marked_strings(template, language: str) 
 
 def test_no_two_messages_share_a_singular() -> None:
     assert i18n_catalogs.clashes() == {}
+
+
+def test_no_message_prints_its_count_with_percent_d(template) -> None:
+    """``ngettext`` hands the count over as text (1,234 / 1.234), which ``%(num)d`` refuses."""
+    wrong = [m.id for m in template if m.id and re.search(r"%\((?:num|count)\)d", str(m.id))]
+    assert wrong == []
+    for language in i18n_catalogs.languages():
+        committed = i18n_catalogs.load(i18n_catalogs.po_path(language), language)
+        strings = [m.string for m in committed if m.id and isinstance(m.id, tuple)]
+        assert not [x for x in strings if re.search(r"%\((?:num|count)\)d", str(x))]
 
 
 def test_every_python_message_is_extracted(template) -> None:
@@ -196,6 +206,38 @@ def test_large_numbers_are_shortened_in_the_page_language(app, browser: str, exp
     with app.test_request_context(headers={"Accept-Language": browser}):
         assert i18n.short_number(1500) == expected
         assert i18n.short_number(950) == "950"
+
+
+@pytest.mark.parametrize(
+    ("browser", "items", "votes"),
+    [
+        ("en", "1,234 items", "<strong>12,345</strong> votes"),
+        ("es-ES", "1.234 elementos", "<strong>12.345</strong> votos"),
+        ("es-MX", "1,234 elementos", "<strong>12,345</strong> votos"),
+    ],
+)
+def test_counts_in_messages_are_written_in_the_page_language(
+    app, browser: str, items: str, votes: str
+) -> None:
+    """A message's count (``%(num)s``, a {% trans %} block's ``count``) is grouped as the page's
+    language groups digits, in Python and in templates, and a template's markup stays markup."""
+    trans = "{% trans count=n %}<strong>{{ count }}</strong> vote{% pluralize %}<strong>{{ count }}</strong> votes{% endtrans %}"
+    with app.test_request_context(headers={"Accept-Language": browser}):
+        assert i18n.ngettext("%(num)s item", "%(num)s items", 1234) == items
+        page = render_template_string('{{ ngettext("%(num)s item", "%(num)s items", n) }}', n=1234)
+        assert page == items
+        assert render_template_string(trans, n=12345) == votes
+        # Escaping is kept: a value in the message is escaped, the message's own markup is not.
+        shown = render_template_string(
+            '{{ ngettext("%(num)s item", "%(num)s items", n, num="<b>") }}', n=2
+        )
+        assert shown.startswith("&lt;b&gt;")
+        assert i18n.ngettext("%(num)s item", "%(num)s items", 1).endswith(("1 item", "1 elemento"))
+        # A message without a plural writes its num the same way, in Python and in templates.
+        limit = i18n._("Use at most %(num)s characters.", num=1234)
+        assert items.split()[0] in limit
+        shown = render_template_string('{{ _("Use at most %(num)s characters.", num=n) }}', n=1234)
+        assert shown == limit
 
 
 def test_numbers_follow_babel_for_each_locale(app) -> None:

@@ -67,19 +67,19 @@ def clock_skew(code: str, detail: str) -> tuple[int | None, str]:
     if code == "token_not_yet_valid":
         ahead = iat - now
         return ahead, ngettext(
-            "The token was issued %(num)d second in Wayfinder's future: the LMS server's clock is "
-            "about %(num)d second ahead of Wayfinder's.",
-            "The token was issued %(num)d seconds in Wayfinder's future: the LMS server's clock "
-            "is about %(num)d seconds ahead of Wayfinder's.",
+            "The token was issued %(num)s second in Wayfinder's future: the LMS server's clock is "
+            "about %(num)s second ahead of Wayfinder's.",
+            "The token was issued %(num)s seconds in Wayfinder's future: the LMS server's clock "
+            "is about %(num)s seconds ahead of Wayfinder's.",
             ahead,
         )
     late = now - exp
     return late, ngettext(
-        "The token reached Wayfinder %(num)d second after it expired (it was valid for "
-        "%(valid)d seconds): the LMS server's clock is about %(num)d second behind Wayfinder's, "
+        "The token reached Wayfinder %(num)s second after it expired (it was valid for "
+        "%(valid)d seconds): the LMS server's clock is about %(num)s second behind Wayfinder's, "
         "or the browser took that long to post it.",
-        "The token reached Wayfinder %(num)d seconds after it expired (it was valid for "
-        "%(valid)d seconds): the LMS server's clock is about %(num)d seconds behind "
+        "The token reached Wayfinder %(num)s seconds after it expired (it was valid for "
+        "%(valid)d seconds): the LMS server's clock is about %(num)s seconds behind "
         "Wayfinder's, or the browser took that long to post it.",
         late,
         valid=exp - iat,

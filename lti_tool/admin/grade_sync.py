@@ -68,7 +68,7 @@ def retry_failed_grades() -> Any:
     if count:
         grade_jobs.dispatch_sync(ctx.registration_id)
     flash(
-        ngettext("%(num)d failed score queued again.", "%(num)d failed scores queued again.", count)
+        ngettext("%(num)s failed score queued again.", "%(num)s failed scores queued again.", count)
         if count
         else _("No failed scores to retry."),
         "success",

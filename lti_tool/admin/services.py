@@ -367,7 +367,7 @@ def approve_deployment_id(registration_id: int, deployment_id: str) -> Deploymen
         raise AdminError(_("A deployment ID is required: copy it from the LMS."))
     limit = MAX_LENGTHS["deployment_id"]
     if len(deployment_id) > limit:
-        raise AdminError(_("A deployment ID must be at most %(num)d characters.", num=limit))
+        raise AdminError(_("A deployment ID must be at most %(num)s characters.", num=limit))
     dep = deployment_by_id(registration_id, deployment_id)
     if dep is None:
         dep = Deployment(registration_id=registration_id, deployment_id=deployment_id)

@@ -354,10 +354,10 @@ def rotate_keys() -> Any:
             (
                 ngettext(
                     "The next key, published for a while already, starts signing; the current "
-                    "key is retired but stays published for %(num)d day; a new next key is "
+                    "key is retired but stays published for %(num)s day; a new next key is "
                     "published.",
                     "The next key, published for a while already, starts signing; the current "
-                    "key is retired but stays published for %(num)d days; a new next key is "
+                    "key is retired but stays published for %(num)s days; a new next key is "
                     "published.",
                     current_app.config["TOOL_KEY_GRACE_DAYS"],
                 ),
@@ -380,8 +380,8 @@ def prune_keys() -> Any:
     db.session.commit()
     flash(
         ngettext(
-            "Deleted %(num)d retired key past the grace period.",
-            "Deleted %(num)d retired keys past the grace period.",
+            "Deleted %(num)s retired key past the grace period.",
+            "Deleted %(num)s retired keys past the grace period.",
             count,
         )
         if count

@@ -398,7 +398,7 @@ def save_access(
         ):
             errors["base_url"] = _("Give the LMS's address, like https://moodle.example.com.")
         elif len(base_url) > 500:
-            errors["base_url"] = _("Use at most %(num)d characters.", num=500)
+            errors["base_url"] = _("Use at most %(num)s characters.", num=500)
         # An administrator's Canvas connection is no token for another LMS.
         kept = row is not None and bool(row.token_encrypted)
         if row is not None and row.connected_as and platform != "canvas":
@@ -420,7 +420,7 @@ def save_access(
                     "The developer key's client id is a number, like 10000000000042."
                 )
             elif len(key_id) > 100:
-                errors["client_id"] = _("Use at most %(num)d characters.", num=100)
+                errors["client_id"] = _("Use at most %(num)s characters.", num=100)
             elif key_id and not has_key:
                 errors["client_secret"] = _("Paste the developer key's secret (its “Show key”).")
             elif client_secret.strip() and not key_id:
@@ -430,7 +430,7 @@ def save_access(
         ):
             errors["account_id"] = _("The account id is the number in /accounts/<id>, or self.")
         elif platform == "canvas" and len(account_id) > ACCOUNT_ID_MAX:
-            errors["account_id"] = _("Use at most %(num)d characters.", num=ACCOUNT_ID_MAX)
+            errors["account_id"] = _("Use at most %(num)s characters.", num=ACCOUNT_ID_MAX)
     if errors:
         return errors
     row = ensure_source(registration_id)

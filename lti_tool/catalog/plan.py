@@ -221,7 +221,7 @@ def add(
     if kind is GoalKind.INTEREST and not note:
         errors["goal_note"] = _("Say in a few words what interests you about it.")
     if len(note) > NOTE_MAX:
-        errors["goal_note"] = _("Use at most %(num)d characters.", num=NOTE_MAX)
+        errors["goal_note"] = _("Use at most %(num)s characters.", num=NOTE_MAX)
     target: date | None = None
     raw = form.target_date.strip()
     if not raw:
@@ -446,9 +446,9 @@ def enrol(
     if item.is_local:
         if _full(item):
             row.problem = ngettext(
-                "This live session is full (%(num)d place). It stays in your plan; try again if "
+                "This live session is full (%(num)s place). It stays in your plan; try again if "
                 "a place frees up.",
-                "This live session is full (%(num)d places). It stays in your plan; try again "
+                "This live session is full (%(num)s places). It stays in your plan; try again "
                 "if a place frees up.",
                 item.capacity or 0,
             )
@@ -500,7 +500,7 @@ def ask_leader(registration_id: int, row: PlanItem, reason: str, actor: Actor) -
     if not reason:
         return {"reason": _("Say in a sentence why you want it, for your leader.")}
     if len(reason) > MESSAGE_MAX:
-        return {"reason": _("Use at most %(num)d characters.", num=MESSAGE_MAX)}
+        return {"reason": _("Use at most %(num)s characters.", num=MESSAGE_MAX)}
     leader = roles.team_leader_of(row.person_id)
     db.session.add(
         EnrolmentRequest(
@@ -579,7 +579,7 @@ def decide(
     if not approve and not message:
         return {"message": _("Tell them why, so they know what to do next.")}, None
     if len(message) > MESSAGE_MAX:
-        return {"message": _("Use at most %(num)d characters.", num=MESSAGE_MAX)}, None
+        return {"message": _("Use at most %(num)s characters.", num=MESSAGE_MAX)}, None
     actor = Actor(decider.display_name, decider.id, is_staff)
     row.status = (RequestStatus.APPROVED if approve else RequestStatus.DECLINED).value
     row.decided_at = utcnow()

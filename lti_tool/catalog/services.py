@@ -571,7 +571,7 @@ def _clean_url(value: str) -> tuple[str, str]:
     if not is_web_address(value):
         return value, _("Give a full web address starting with https://.")
     if len(value) > 1000:
-        return value, _("Use at most %(num)d characters.", num=1000)
+        return value, _("Use at most %(num)s characters.", num=1000)
     return value, ""
 
 
@@ -675,10 +675,10 @@ def save_local(
     if not title:
         errors["title"] = _("Give the item a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = _("Use at most %(num)d characters.", num=TITLE_MAX)
+        errors["title"] = _("Use at most %(num)s characters.", num=TITLE_MAX)
     summary = form.summary.strip()
     if len(summary) > SUMMARY_MAX:
-        errors["summary"] = _("Use at most %(num)d characters.", num=SUMMARY_MAX)
+        errors["summary"] = _("Use at most %(num)s characters.", num=SUMMARY_MAX)
     url, problem = _clean_url(form.url)
     if problem:
         errors["url"] = problem

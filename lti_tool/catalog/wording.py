@@ -14,23 +14,23 @@ from lti_tool.i18n import N_, Nn_
 from lti_tool.i18n_stored import said_again
 
 SYNCED = Nn_(
-    "%(num)d course from the LMS: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
-    "%(num)d courses from the LMS: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
+    "%(num)s course from the LMS: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
+    "%(num)s courses from the LMS: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.",
 )
 # English says both counts alike; other languages need the plural.
 GONE = Nn_(
-    "%(num)d no longer offered (marked, kept with their curation).",
-    "%(num)d no longer offered (marked, kept with their curation).",
+    "%(num)s no longer offered (marked, kept with their curation).",
+    "%(num)s no longer offered (marked, kept with their curation).",
 )
-BACK = Nn_("%(num)d offered again.", "%(num)d offered again.")
-READ = Nn_("Read %(num)d course from the LMS.", "Read %(num)d courses from the LMS.")
+BACK = Nn_("%(num)s offered again.", "%(num)s offered again.")
+READ = Nn_("Read %(num)s course from the LMS.", "Read %(num)s courses from the LMS.")
 CHECKED_TOO = Nn_(
-    "Completion checked for %(num)d enrolment (%(completed)s newly complete).",
-    "Completion checked for %(num)d enrolments (%(completed)s newly complete).",
+    "Completion checked for %(num)s enrolment (%(completed)s newly complete).",
+    "Completion checked for %(num)s enrolments (%(completed)s newly complete).",
 )
 CHECKED = Nn_(
-    "Checked %(num)d enrolment; %(completed)s newly complete.",
-    "Checked %(num)d enrolments; %(completed)s newly complete.",
+    "Checked %(num)s enrolment; %(completed)s newly complete.",
+    "Checked %(num)s enrolments; %(completed)s newly complete.",
 )
 KEY_ONLY = N_(
     "Canvas is set up with a developer key only. It lets people connect their own Canvas account "

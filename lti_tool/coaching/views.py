@@ -239,8 +239,8 @@ def withdraw_offer(pk: int) -> Any:
             db.session.commit()
             flash(
                 ngettext(
-                    "Your offer is withdrawn; %(num)d booked session cancelled and the person told.",
-                    "Your offer is withdrawn; %(num)d booked sessions cancelled and the people told.",
+                    "Your offer is withdrawn; %(num)s booked session cancelled and the person told.",
+                    "Your offer is withdrawn; %(num)s booked sessions cancelled and the people told.",
                     cancelled,
                 )
                 if cancelled
@@ -254,9 +254,9 @@ def withdraw_offer(pk: int) -> Any:
         title=_("Withdraw “%(title)s”?", title=row.title),
         message=(
             ngettext(
-                "%(num)d slot is booked: that session is cancelled and the person who booked is "
+                "%(num)s slot is booked: that session is cancelled and the person who booked is "
                 "told, with your reason.",
-                "%(num)d slots are booked: those sessions are cancelled and the people who booked "
+                "%(num)s slots are booked: those sessions are cancelled and the people who booked "
                 "are told, with your reason.",
                 len(booked),
             )

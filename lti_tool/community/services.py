@@ -273,7 +273,7 @@ def _rate_limit(who: Actor, limits: Limits) -> None:
         raise RateLimited(
             ngettext(
                 "You have posted %(posts)d times in the last minute.",
-                "You have posted %(posts)d times in the last %(num)d minutes.",
+                "You have posted %(posts)d times in the last %(num)s minutes.",
                 minutes,
                 posts=limits.posts_per_window,
             )
@@ -356,13 +356,13 @@ def review_due(row: Post, limits: Limits, now: datetime | None = None) -> str:
     if (now or utcnow()) - since > timedelta(days=limits.review_days):
         if row.verified_at:
             return ngettext(
-                "it was verified more than %(num)d day ago",
-                "it was verified more than %(num)d days ago",
+                "it was verified more than %(num)s day ago",
+                "it was verified more than %(num)s days ago",
                 limits.review_days,
             )
         return ngettext(
-            "it was shared more than %(num)d day ago",
-            "it was shared more than %(num)d days ago",
+            "it was shared more than %(num)s day ago",
+            "it was shared more than %(num)s days ago",
             limits.review_days,
         )
     return ""
@@ -749,8 +749,8 @@ def create_post(who: Actor, kind: Kind, form: PostForm, limits: Limits) -> Saved
         if experts:
             notes.append(
                 ngettext(
-                    "%(num)d expert was asked to help.",
-                    "%(num)d experts were asked to help.",
+                    "%(num)s expert was asked to help.",
+                    "%(num)s experts were asked to help.",
                     len(experts),
                 )
             )

@@ -552,8 +552,8 @@ def article_changed() -> Any:
     db.session.commit()
     flash(
         ngettext(
-            "%(num)d tip linking that article is now due for review.",
-            "%(num)d tips linking that article are now due for review.",
+            "%(num)s tip linking that article is now due for review.",
+            "%(num)s tips linking that article are now due for review.",
             count,
         )
         if count

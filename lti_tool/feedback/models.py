@@ -64,8 +64,8 @@ class RoleAverage:
     def __str__(self) -> str:
         return str(
             ngettext(
-                "rated %(average)s of 5 by %(num)d person in your role",
-                "rated %(average)s of 5 by %(num)d people in your role",
+                "rated %(average)s of 5 by %(num)s person in your role",
+                "rated %(average)s of 5 by %(num)s people in your role",
                 self.count,
                 average=number(self.average),
             )
@@ -76,8 +76,8 @@ class RoleAverage:
         """The same, leading a line (the page ends it)."""
         return str(
             ngettext(
-                "Rated %(average)s of 5 by %(num)d person in your role",
-                "Rated %(average)s of 5 by %(num)d people in your role",
+                "Rated %(average)s of 5 by %(num)s person in your role",
+                "Rated %(average)s of 5 by %(num)s people in your role",
                 self.count,
                 average=number(self.average),
             )

@@ -186,7 +186,7 @@ def rate(
         errors["stars"] = _("Choose from 1 to 5 stars.")
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:
-        errors["comment"] = _("Use at most %(num)d characters.", num=COMMENT_MAX)
+        errors["comment"] = _("Use at most %(num)s characters.", num=COMMENT_MAX)
     if errors:
         return None, errors
     now = utcnow()

@@ -345,9 +345,9 @@ def _refusal(r: dict[str, Any]) -> str:
         if r["too_recent"]:
             why.append(
                 ngettext(
-                    "%(num)d completed it less than %(days)d days ago (their after-window is "
+                    "%(num)s completed it less than %(days)d days ago (their after-window is "
                     "not over)",
-                    "%(num)d completed it less than %(days)d days ago (their after-window is "
+                    "%(num)s completed it less than %(days)d days ago (their after-window is "
                     "not over)",
                     r["too_recent"],
                     days=r["window_days"],
@@ -357,8 +357,8 @@ def _refusal(r: dict[str, Any]) -> str:
         if missing > 0:
             why.append(
                 ngettext(
-                    "%(num)d has no %(kpi)s values before and after",
-                    "%(num)d have no %(kpi)s values before and after",
+                    "%(num)s has no %(kpi)s values before and after",
+                    "%(num)s have no %(kpi)s values before and after",
                     missing,
                     kpi=name,
                 )
@@ -366,9 +366,9 @@ def _refusal(r: dict[str, Any]) -> str:
         extra = f": {'; '.join(why)}" if why else ""
         parts.append(
             ngettext(
-                "only %(num)d person who completed it can be compared (at least %(need)d "
+                "only %(num)s person who completed it can be compared (at least %(need)d "
                 "needed)%(why)s",
-                "only %(num)d people who completed it can be compared (at least %(need)d "
+                "only %(num)s people who completed it can be compared (at least %(need)d "
                 "needed)%(why)s",
                 n1,
                 need=need,
@@ -378,9 +378,9 @@ def _refusal(r: dict[str, Any]) -> str:
     if n2 < need:
         parts.append(
             ngettext(
-                "only %(num)d colleague in the same role who had not completed it has %(kpi)s "
+                "only %(num)s colleague in the same role who had not completed it has %(kpi)s "
                 "values in the same windows (at least %(need)d needed)",
-                "only %(num)d colleagues in the same role who had not completed it have %(kpi)s "
+                "only %(num)s colleagues in the same role who had not completed it have %(kpi)s "
                 "values in the same windows (at least %(need)d needed)",
                 n2,
                 kpi=name,

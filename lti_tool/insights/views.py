@@ -154,8 +154,8 @@ def _forest(
         items.append(
             (
                 ngettext(
-                    "%(subject)s (%(num)d day)",
-                    "%(subject)s (%(num)d days)",
+                    "%(subject)s (%(num)s day)",
+                    "%(subject)s (%(num)s days)",
                     r.window_days,
                     subject=impact.subject_of(r.result),
                 ),

@@ -11,7 +11,7 @@ from lti_tool.i18n import N_, Nn_
 from lti_tool.i18n_stored import said_again
 
 # Every sentence Wayfinder's jobs write that a page shows, exactly as the job writes it in
-# English, with its values as named placeholders; a count is %(num)d in both English forms.
+# English, with its values as named placeholders; a count is %(num)s in both English forms.
 SENTENCES: tuple[tuple[str, ...], ...] = (
     # lti_tool.jobs.services
     N_("Waiting for a worker."),
@@ -33,8 +33,8 @@ SENTENCES: tuple[tuple[str, ...], ...] = (
         "no longer in the course."
     ),
     Nn_(
-        "%(num)d job role changed from the LMS's values.",
-        "%(num)d job roles changed from the LMS's values.",
+        "%(num)s job role changed from the LMS's values.",
+        "%(num)s job roles changed from the LMS's values.",
     ),
     N_("The roster was longer than the page limit, so nobody was deactivated."),
     N_("The job names no course."),

@@ -266,7 +266,7 @@ def _url_problem(
         return _("This is not a full web address (%(value)s).", value=repr(url[:200]))
     if max_length is not None and len(url) > max_length:
         return _(
-            "This address is longer than the %(num)d characters Wayfinder keeps (%(value)s…).",
+            "This address is longer than the %(num)s characters Wayfinder keeps (%(value)s…).",
             num=max_length,
             value=repr(url[:100]),
         )

@@ -88,14 +88,14 @@ def _offers(_ctx: LaunchContext) -> list[Offer]:
         key = placements.item_key(p.id)
         what = (
             ngettext(
-                "The learning path for %(role)s: %(num)d step.",
-                "The learning path for %(role)s: %(num)d steps.",
+                "The learning path for %(role)s: %(num)s step.",
+                "The learning path for %(role)s: %(num)s steps.",
                 len(steps),
                 role=p.role.name,
             )
             if p.role is not None
             else ngettext(
-                "The learning path: %(num)d step.", "The learning path: %(num)d steps.", len(steps)
+                "The learning path: %(num)s step.", "The learning path: %(num)s steps.", len(steps)
             )
         )
         how = _(

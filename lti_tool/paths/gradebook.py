@@ -68,8 +68,8 @@ def score_for(view: rules.PathView, step_key: str = "") -> PathScore | None:
     percent = max(0, min(100, view.percent))
     root = view.root
     comment = ngettext(
-        "%(percent)s%% complete: %(done)s of %(num)d step done.",
-        "%(percent)s%% complete: %(done)s of %(num)d steps done.",
+        "%(percent)s%% complete: %(done)s of %(num)s step done.",
+        "%(percent)s%% complete: %(done)s of %(num)s steps done.",
         root.steps_total,
         percent=percent,
         done=root.steps_done,

@@ -217,9 +217,9 @@ def person_skills(pk: int) -> Any:
             db.session.commit()
             flash(
                 ngettext(
-                    "Your ratings of %(person)s are saved (%(num)d changed). They see them on "
+                    "Your ratings of %(person)s are saved (%(num)s changed). They see them on "
                     "their My skills page.",
-                    "Your ratings of %(person)s are saved (%(num)d changed). They see them on "
+                    "Your ratings of %(person)s are saved (%(num)s changed). They see them on "
                     "their My skills page.",
                     changed,
                     person=who.display_name,

@@ -257,16 +257,16 @@ def assign(pk: int) -> Any:
             db.session.commit()
             flash(
                 ngettext(
-                    "Assigned “%(title)s” to %(num)d person; %(had)s already had it.",
-                    "Assigned “%(title)s” to %(num)d people; %(had)s already had it.",
+                    "Assigned “%(title)s” to %(num)s person; %(had)s already had it.",
+                    "Assigned “%(title)s” to %(num)s people; %(had)s already had it.",
                     added,
                     title=p.title,
                     had=had,
                 )
                 if had
                 else ngettext(
-                    "Assigned “%(title)s” to %(num)d person.",
-                    "Assigned “%(title)s” to %(num)d people.",
+                    "Assigned “%(title)s” to %(num)s person.",
+                    "Assigned “%(title)s” to %(num)s people.",
                     added,
                     title=p.title,
                 ),
@@ -554,8 +554,8 @@ def delete_node(pk: int, nid: int) -> Any:
         db.session.commit()
         flash(
             ngettext(
-                "“%(title)s” is deleted with the %(num)d item inside it.",
-                "“%(title)s” is deleted with the %(num)d items inside it.",
+                "“%(title)s” is deleted with the %(num)s item inside it.",
+                "“%(title)s” is deleted with the %(num)s items inside it.",
                 gone - 1,
                 title=title,
             )
@@ -627,15 +627,15 @@ def publish(pk: int) -> Any:
     db.session.commit()
     older = sum(n for num, n in (services.path_rows_for(p).by_version.items()) if num < v.number)
     published = ngettext(
-        "Version %(number)s is published. %(num)d person holding the role was assigned it.",
-        "Version %(number)s is published. %(num)d people holding the role were assigned it.",
+        "Version %(number)s is published. %(num)s person holding the role was assigned it.",
+        "Version %(number)s is published. %(num)s people holding the role were assigned it.",
         added,
         number=v.number,
     )
     if older:
         published += " " + ngettext(
-            "%(num)d person is on an older version: they stay there unless you move them.",
-            "%(num)d people are on an older version: they stay there unless you move them.",
+            "%(num)s person is on an older version: they stay there unless you move them.",
+            "%(num)s people are on an older version: they stay there unless you move them.",
             older,
         )
     flash(published, "success")
@@ -656,9 +656,9 @@ def move_version(pk: int) -> Any:
         db.session.commit()
         flash(
             ngettext(
-                "Moved %(num)d person to version %(number)s; their completed steps carried over "
+                "Moved %(num)s person to version %(number)s; their completed steps carried over "
                 "where the step still exists.",
-                "Moved %(num)d people to version %(number)s; their completed steps carried over "
+                "Moved %(num)s people to version %(number)s; their completed steps carried over "
                 "where the step still exists.",
                 moved,
                 number=target.number,

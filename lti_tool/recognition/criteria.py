@@ -63,12 +63,12 @@ def skill_levels(skill_id: int, person_ids: Iterable[int] | None) -> dict[int, i
 # The evidence is stored in English as written (the exported badge carries it); award pages say
 # it again in the reader's language (``evidence_text``).
 GAVE_SESSIONS = Nn_(
-    "Gave %(num)d coaching session (the badge asks for %(need)s).",
-    "Gave %(num)d coaching sessions (the badge asks for %(need)s).",
+    "Gave %(num)s coaching session (the badge asks for %(need)s).",
+    "Gave %(num)s coaching sessions (the badge asks for %(need)s).",
 )
 SHARED_TIPS = Nn_(
-    "Shared %(num)d tip that experts verified (the badge asks for %(need)s).",
-    "Shared %(num)d tips that experts verified (the badge asks for %(need)s).",
+    "Shared %(num)s tip that experts verified (the badge asks for %(need)s).",
+    "Shared %(num)s tips that experts verified (the badge asks for %(need)s).",
 )
 REACHED = N_("Reached level %(level)s in %(name)s (the badge asks for %(need)s).")
 COMPLETED = N_("Completed the learning path “%(title)s” on %(date)s.")

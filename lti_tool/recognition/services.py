@@ -149,11 +149,11 @@ def describe(b: Badge) -> str:
         return _("Complete any learning path")
     if kind is Criterion.VERIFIED_TIPS:
         return ngettext(
-            "%(num)d tip verified by an expert", "%(num)d tips verified by an expert", b.threshold
+            "%(num)s tip verified by an expert", "%(num)s tips verified by an expert", b.threshold
         )
     if kind is Criterion.COACHING_GIVEN:
         return ngettext(
-            "Give %(num)d coaching session", "Give %(num)d coaching sessions", b.threshold
+            "Give %(num)s coaching session", "Give %(num)s coaching sessions", b.threshold
         )
     if kind is Criterion.SKILL_LEVEL:
         s = db.session.get(Skill, b.skill_id) if b.skill_id else None
@@ -655,14 +655,14 @@ def give_kudos(who: Actor, form: KudosForm) -> tuple[Kudos | None, dict[str, str
         errors["message"] = _("Say what they helped you with.")
     elif len(message) > KUDOS_MAX:
         errors["message"] = _(
-            "Use at most %(num)d characters (you wrote %(length)d).",
+            "Use at most %(num)s characters (you wrote %(length)d).",
             num=KUDOS_MAX,
             length=len(message),
         )
     elif kudos_sent_since(who.person_id, utcnow() - timedelta(days=1)) >= KUDOS_PER_DAY:
         errors["message"] = (
             _(
-                "You have sent %(num)d thanks in the last 24 hours, the most Wayfinder sends in "
+                "You have sent %(num)s thanks in the last 24 hours, the most Wayfinder sends in "
                 "a day.",
                 num=KUDOS_PER_DAY,
             )

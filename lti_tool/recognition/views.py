@@ -164,9 +164,9 @@ def _badge_form(row: Any) -> Any:
             if awarded:
                 flash(
                     ngettext(
-                        "The badge “%(name)s” is saved. %(num)d person already meets it and "
+                        "The badge “%(name)s” is saved. %(num)s person already meets it and "
                         "received it.",
-                        "The badge “%(name)s” is saved. %(num)d people already meet it and "
+                        "The badge “%(name)s” is saved. %(num)s people already meet it and "
                         "received it.",
                         awarded,
                         name=saved.name,

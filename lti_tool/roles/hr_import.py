@@ -111,7 +111,7 @@ class _People:
             found = self.by_email.get(email.lower(), [])
             if len(found) > 1 and by_id is None:
                 return None, _(
-                    "%(num)d people have the email %(email)s: give their external id",
+                    "%(num)s people have the email %(email)s: give their external id",
                     num=len(found),
                     email=email,
                 )

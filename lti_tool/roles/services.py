@@ -217,7 +217,7 @@ def save_skill(
         errors["description"] = _("Use at most %(max)d characters.", max=TEXT_MAX)
     for level, text in zip(LEVELS, levels, strict=True):
         if not text:
-            errors[f"level{level}"] = _("Describe level %(num)d in a few words.", num=level)
+            errors[f"level{level}"] = _("Describe level %(num)s in a few words.", num=level)
         elif len(text) > LEVEL_MAX:
             errors[f"level{level}"] = _("Use at most %(max)d characters.", max=LEVEL_MAX)
     if errors:
@@ -803,7 +803,7 @@ def find_person(ref: str) -> tuple[Person | None, str]:
             "No one called or with the email “%(ref)s” has opened Wayfinder yet.", ref=ref
         )
     return None, _(
-        "%(num)d people match “%(ref)s”: use their email instead.", num=len(found), ref=ref
+        "%(num)s people match “%(ref)s”: use their email instead.", num=len(found), ref=ref
     )
 
 

@@ -93,9 +93,9 @@ def import_starter() -> Any:
     else:
         added = _(
             "Added %(roles)s, %(skills)s and %(targets)s.",
-            roles=ngettext("%(num)d role", "%(num)d roles", len(result.roles)),
-            skills=ngettext("%(num)d skill", "%(num)d skills", len(result.skills)),
-            targets=ngettext("%(num)d target level", "%(num)d target levels", result.targets),
+            roles=ngettext("%(num)s role", "%(num)s roles", len(result.roles)),
+            skills=ngettext("%(num)s skill", "%(num)s skills", len(result.skills)),
+            targets=ngettext("%(num)s target level", "%(num)s target levels", result.targets),
         )
         flash(" ".join((added, _("Edit them to fit your contact center."))), "success")
     return _see_other("roles.index")
@@ -235,8 +235,8 @@ def matrix() -> Any:
             db.session.commit()
             flash(
                 ngettext(
-                    "Target levels saved (%(num)d changed).",
-                    "Target levels saved (%(num)d changed).",
+                    "Target levels saved (%(num)s changed).",
+                    "Target levels saved (%(num)s changed).",
                     changed,
                 )
                 if changed
@@ -281,8 +281,8 @@ def map_unmatched() -> Any:
     db.session.commit()
     flash(
         ngettext(
-            "“%(value)s” now means %(role)s; %(num)d person has that role from the LMS now.",
-            "“%(value)s” now means %(role)s; %(num)d people have that role from the LMS now.",
+            "“%(value)s” now means %(role)s; %(num)s person has that role from the LMS now.",
+            "“%(value)s” now means %(role)s; %(num)s people have that role from the LMS now.",
             assigned,
             value=value,
             role=target.name,
@@ -430,8 +430,8 @@ def hr_import_page() -> Any:
                 db.session.commit()
                 flash(
                     ngettext(
-                        "HR import applied: %(num)d change.",
-                        "HR import applied: %(num)d changes.",
+                        "HR import applied: %(num)s change.",
+                        "HR import applied: %(num)s changes.",
                         len(applied.changes),
                     )
                     if applied.changes

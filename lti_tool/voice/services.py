@@ -223,7 +223,7 @@ def _check_suggestion(form: SuggestionForm) -> dict[str, str]:
         errors["title"] = _("Say in a few words what you would like to learn.")
     elif len(title) > TITLE_MAX:
         errors["title"] = _(
-            "Use at most %(max)d characters (you wrote %(num)d).", max=TITLE_MAX, num=len(title)
+            "Use at most %(max)d characters (you wrote %(num)s).", max=TITLE_MAX, num=len(title)
         )
     if len(form.details.strip()) > DETAILS_MAX:
         errors["details"] = _("Use at most %(max)d characters.", max=DETAILS_MAX)
@@ -362,7 +362,7 @@ def decide(who: Actor, row: Suggestion, form: DecisionForm) -> dict[str, str]:
         errors["message"] = _("Write a message: the person who suggested it will read it.")
     elif len(message) > MESSAGE_MAX:
         errors["message"] = _(
-            "Use at most %(max)d characters (you wrote %(num)d).", max=MESSAGE_MAX, num=len(message)
+            "Use at most %(max)d characters (you wrote %(num)s).", max=MESSAGE_MAX, num=len(message)
         )
     path_id = item_id = None
     if form.path_id.strip():
@@ -723,7 +723,7 @@ def answer(
     comment = comment.strip() if row.comment_question else ""
     if len(comment) > COMMENT_MAX:
         errors["comment"] = _(
-            "Use at most %(max)d characters (you wrote %(num)d).", max=COMMENT_MAX, num=len(comment)
+            "Use at most %(max)d characters (you wrote %(num)s).", max=COMMENT_MAX, num=len(comment)
         )
     if errors:
         return errors

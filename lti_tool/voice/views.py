@@ -437,7 +437,7 @@ def results(pk: int) -> str:
     chart = None
     if not result.hidden and result.questions:
         averages = "; ".join(
-            _("Q%(num)d %(average)s", num=i + 1, average=number(q.average))
+            _("Q%(num)s %(average)s", num=i + 1, average=number(q.average))
             for i, q in enumerate(result.questions)
         )
         chart = voice_charts.averages(
@@ -448,7 +448,7 @@ def results(pk: int) -> str:
                 "are in the table below.",
                 averages=averages,
             ),
-            [(_("Q%(num)d", num=i + 1), q.average) for i, q in enumerate(result.questions)],
+            [(_("Q%(num)s", num=i + 1), q.average) for i, q in enumerate(result.questions)],
         )
     return _render(
         "voice/results.html",
@@ -492,7 +492,7 @@ def compare(pk: int) -> str:
             values = [
                 res.questions[i].average if i < len(res.questions) else 0.0 for _r, res in shown
             ]
-            series.append((_("Q%(num)d", num=i + 1), values))
+            series.append((_("Q%(num)s", num=i + 1), values))
         chart = charts.line_chart(
             "pulse-runs",
             _("Average answer per run, %(title)s", title=row.title),

@@ -90,7 +90,7 @@ def test_the_picker_searches_and_pages_through_a_catalog_of_thousands(
     deep_link_as(lms, [INSTRUCTOR], moodle_settings(lms))
     session = Browser()
     picker = open_picker(lms, session)
-    assert "5000 items, page 1 of 200" in text(picker)
+    assert "5,000 items, page 1 of 200" in text(picker)
     assert 'value="catalog:all"' in picker.text
     assert 'value="catalog:' + str(far) + '"' not in picker.text
 
