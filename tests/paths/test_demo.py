@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.community.conftest import launcher, persona, text
@@ -27,3 +28,18 @@ def test_sam_the_senior_agent_is_not_offered_the_tier_1_onboarding(
         "Coaching conversations that stick (opens in a new tab) "
         "Senior agent (your role) needs Coaching at level 2."
     ) in home, home
+
+
+def test_staff_lists_tell_a_person_without_a_name_apart(launcher: tuple[Any, str]) -> None:
+    """Sam's LMS shares no name or email. Where Ben, his team lead, picks or reviews people, Sam
+    is "Colleague (LMS user sam)", never a bare "Colleague" that two such people would share."""
+    _app, tool = launcher
+    ben = persona(tool, "ben")
+    sam = "Colleague (LMS user sam)"
+    assert sam in text(ben.get("/paths/signoffs"))
+    team = ben.get("/paths/team")  # his team's page
+    assert sam in text(ben.follow(team) if team.status_code == 303 else team)
+    assign = ben.get("/paths/manage")  # a team lead picks a path to assign
+    found = re.search(r'href="(/paths/assign/\d+)', assign.text)
+    assert found, assign.text[:2000]
+    assert sam in text(ben.get(found.group(1)))

@@ -143,3 +143,15 @@ def test_history_notes_are_said_again_in_the_page_language(app: Any) -> None:
         assert shown("HR import, line 12") == "importación de RR. HH., línea 12"
         assert shown("Dev Desai") == "Dev Desai"  # a name, not Wayfinder's words
         assert shown("") == ""
+
+
+def test_a_person_known_only_by_email_is_listed_once_in_spanish(
+    lms: FakeLms, clean_app: Any
+) -> None:
+    """Their email stands for their name; it is not repeated after it, in any language."""
+    lms.spec = LaunchSpec(user=LaunchUser("nameless", [LEARNER], None, "nameless@example.com"))
+    assert launch(Browser(), lms).launch is not None
+    dev = login_in(lms, "dev", [ADMIN], "Dev Desai", "es-419")
+    people = dev.get("/roles/people?q=nameless")
+    assert lang_of(people) == "es"
+    assert text(people).count("nameless@example.com") == 1, text(people)
