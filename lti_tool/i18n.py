@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
 from typing import Any
 
@@ -221,10 +221,12 @@ def date_text(value: date | datetime | time | None, pattern: str = "d MMM y") ->
 def number(value: float | int | Decimal, digits: int = 1, *, trim: bool = False) -> str:
     """``value`` for a person to read, as the page's language writes numbers: its decimal mark
     and digit grouping ("1,234.5" in English, "1.234,5" in Spanish), with ``digits`` decimals
-    (at most that many with ``trim``: "2" for 2.0, "1.5" for 1.5). Outside a request (a job),
-    English. Never for what a machine reads back: a CSV cell, a form value, an SVG coordinate."""
+    (at most that many with ``trim``: "2" for 2.0, "1.5" for 1.5), halves rounded up. Outside a
+    request (a job), English. Never for what a machine reads back: a CSV cell, a form value, an SVG coordinate."""
     pattern = "#,##0." + ("#" if trim else "0") * digits if digits > 0 else "#,##0"
-    return format_decimal(value, format=pattern, locale=number_locale())
+    # Halves round up, as people round (1.25 h is 1.3 h), not to even as babel would.
+    with localcontext(rounding=ROUND_HALF_UP):
+        return format_decimal(value, format=pattern, locale=number_locale())
 
 
 def short_number(value: float | int) -> str:

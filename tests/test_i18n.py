@@ -250,6 +250,14 @@ def test_numbers_follow_babel_for_each_locale(app) -> None:
         assert i18n.number(1234.5) == "1,234.5"
 
 
+def test_halves_round_up_as_people_round(app) -> None:
+    """75 minutes is 1.3 hours, not babel's half-to-even 1.2; 2.5 stars shown whole are 3."""
+    with app.test_request_context(headers={"Accept-Language": "es-ES"}):
+        assert i18n.number(75 / 60) == "1,3"
+        assert (i18n.number(2.5, 0), i18n.number(0.05), i18n.number(-1.25)) == ("3", "0,1", "-1,3")
+        assert i18n.number(1.24) == "1,2"
+
+
 def as_person(lms: FakeLms, roles: list[str], locale: str | None) -> None:
     lms.spec = LaunchSpec(
         user=LaunchUser("user-es", roles, "Lucía López", "lucia@example.com"),
