@@ -373,7 +373,9 @@ def parse_platform_config(
     data: Any, configuration_url: str, *, allow_http: bool, allow_private: bool = True
 ) -> PlatformConfig:
     if not isinstance(data, dict):
-        raise RegistrationProblem("configuration_malformed", "the answer is not a JSON object")
+        raise RegistrationProblem(
+            "configuration_malformed", _("The LMS's answer is not a JSON object.")
+        )
     data = json_without_nul(data)
     issuer = data.get("issuer")
     problem = _url_problem(
@@ -384,12 +386,20 @@ def parse_platform_config(
     assert isinstance(issuer, str)
     if urlsplit(issuer).query or urlsplit(issuer).fragment:
         raise RegistrationProblem(
-            "configuration_invalid", "issuer must not have a query or fragment"
+            "configuration_invalid",
+            _(
+                "The issuer must not have a query (?…) or a fragment (#…): %(issuer)s",
+                issuer=issuer,
+            ),
         )
     if origin(issuer) != origin(configuration_url):
         raise RegistrationProblem(
             "issuer_mismatch",
-            f"issuer {issuer} but the configuration was read from {origin(configuration_url)}",
+            _(
+                "The issuer is %(issuer)s, but the configuration was read from %(origin)s.",
+                issuer=issuer,
+                origin=origin(configuration_url),
+            ),
         )
     endpoints = {}
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
@@ -407,21 +417,29 @@ def parse_platform_config(
     if origin(endpoints["registration_endpoint"]) != origin(configuration_url):
         raise RegistrationProblem(
             "issuer_mismatch",
-            f"registration_endpoint {origin(endpoints['registration_endpoint'])} is not on "
-            f"{origin(configuration_url)}",
+            _(
+                "The registration_endpoint is on %(found)s, not on %(origin)s.",
+                found=origin(endpoints["registration_endpoint"]),
+                origin=origin(configuration_url),
+            ),
         )
     methods = data.get("token_endpoint_auth_methods_supported")
     if isinstance(methods, list) and "private_key_jwt" not in methods:
         raise RegistrationProblem(
             "configuration_invalid",
-            "token_endpoint_auth_methods_supported does not include private_key_jwt",
+            _(
+                "The LMS's token_endpoint_auth_methods_supported does not include "
+                "private_key_jwt, the only way Wayfinder signs in."
+            ),
         )
     platform = data.get(PLATFORM_CONFIGURATION)
     if not isinstance(platform, dict):
         raise RegistrationProblem(
             "configuration_invalid",
-            f"the {PLATFORM_CONFIGURATION} block is missing: this is not an LTI platform's "
-            "configuration",
+            _(
+                "The %(block)s block is missing: this is not an LTI platform's configuration.",
+                block=PLATFORM_CONFIGURATION,
+            ),
         )
     messages = platform.get("messages_supported")
     scopes = data.get("scopes_supported")
@@ -511,7 +529,9 @@ def take_pending(reference: str, *, keys: Sequence[str], ttl: int) -> dict[str, 
         raise RegistrationProblem("registration_expired") from exc
     record = store.pop(PENDING_PREFIX + str(pending_id)) if isinstance(pending_id, str) else None
     if not isinstance(record, dict):
-        raise RegistrationProblem("registration_expired", "already used or expired")
+        raise RegistrationProblem(
+            "registration_expired", _("This confirmation was already used, or it expired.")
+        )
     return record
 
 
@@ -595,9 +615,9 @@ def post_registration(
     try:
         answer = read_json(response)
     except ValueError as exc:
-        raise RegistrationProblem("answer_malformed", "the answer is not JSON") from exc
+        raise RegistrationProblem("answer_malformed", _("The LMS's answer is not JSON.")) from exc
     if not isinstance(answer, dict) or not str(answer.get("client_id") or "").strip():
-        raise RegistrationProblem("answer_malformed", "the answer has no client_id")
+        raise RegistrationProblem("answer_malformed", _("The LMS's answer has no client_id."))
     return answer
 
 
@@ -763,7 +783,10 @@ def save_registration(config: PlatformConfig, answer: dict[str, Any]) -> Outcome
         )
     )
     if existing is not None:
-        raise RegistrationProblem("already_registered", f"registration {existing}")
+        raise RegistrationProblem(
+            "already_registered",
+            _("Wayfinder already holds it as registration %(id)s.", id=existing),
+        )
     created = True
     reg = Registration(issuer=config.issuer, client_id=client_id)
     db.session.add(reg)

@@ -5,6 +5,7 @@ followed by a real launch through the registration it created."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -597,6 +598,36 @@ def test_malformed_configurations(
     assert problem_code(page) == code
     assert detail in page.text
     assert platforms[-1].received == []
+
+
+@pytest.mark.parametrize(
+    ("options", "detail"),
+    [
+        (
+            {"config_override": {"token_endpoint_auth_methods_supported": ["client_secret_basic"]}},
+            "El token_endpoint_auth_methods_supported del LMS no incluye private_key_jwt, la "
+            "única forma en que Wayfinder inicia sesión.",
+        ),
+        (
+            {"config_override": {"issuer": "http://localhost:9"}},
+            "El emisor es http://localhost:9, pero la configuración se leyó de http://127.0.0.1:",
+        ),
+    ],
+)
+def test_configuration_details_in_spanish(
+    platforms: list[SpecPlatform],
+    tool_server: str,
+    clean_app: Any,
+    options: dict[str, Any],
+    detail: str,
+) -> None:
+    """The detail under a refused configuration is a whole sentence in the admin's language."""
+    platforms.append(make_platform(tool_server, "moodle", "m-1", **options))
+    browser = Browser()
+    browser.session.headers["Accept-Language"] = "es-MX,es;q=0.9"
+    page = browser.get(platforms[-1].register_url(tool_server))
+    assert page.status_code == 400 and '<html lang="es">' in page.text
+    assert detail in html.unescape(page.text)
 
 
 def test_configuration_that_is_not_json(tool_server: str, clean_app: Any) -> None:
