@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
@@ -28,7 +29,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, get_translations, lazy_pgettext, pgettext
 from flask_babel import lazy_gettext as _l
@@ -48,10 +49,12 @@ __all__ = [
     "ngettext",
     "number",
     "page_language",
+    "percent",
     "pgettext",
     "short_number",
     "speaking_to",
     "supported",
+    "with_percent_sign",
 ]
 
 DEFAULT = "en"
@@ -78,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"page_language": page_language})
     app.add_template_filter(date_text)
     app.add_template_filter(number)
+    app.add_template_filter(percent)
     # After Flask-Babel installed Jinja's: the same, with the count written as a number.
     app.jinja_env.globals["gettext"] = _template_gettext  # `_` in templates calls it
     app.jinja_env.globals["ngettext"] = _template_ngettext
@@ -174,12 +178,25 @@ def speaking_to(person: Any) -> Iterator[None]:
     page's: for what they read later that is written while someone else acts (a leader's
     approval, a coach's sign-off) or while a job runs (a score's comment for the gradebook).
     Someone whose LMS never sent a language Wayfinder speaks: the current language."""
-    language = language_of(getattr(person, "locale", None))
+    sent = getattr(person, "locale", None)
+    language = language_of(sent)
     if language is None:
         yield
         return
-    with force_locale(language):
-        yield
+    # Their numbers too: Spanish for someone in Mexico is written 4.5, whoever's page this is.
+    chosen = Locale.parse(language)
+    regional = _parsed(sent or "")
+    same = regional is not None and regional.language == chosen.language and regional.territory
+    token = _reader_numbers.set(regional if same and regional is not None else chosen)
+    try:
+        with force_locale(language):
+            yield
+    finally:
+        _reader_numbers.reset(token)
+
+
+# The reader's locale for numbers while text is made for someone else (speaking_to).
+_reader_numbers: ContextVar[Locale | None] = ContextVar("reader_numbers", default=None)
 
 
 def in_language_of(person: Any) -> bool:
@@ -229,6 +246,20 @@ def number(value: float | int | Decimal, digits: int = 1, *, trim: bool = False)
         return format_decimal(value, format=pattern, locale=number_locale())
 
 
+def percent(value: float | int | Decimal) -> str:
+    """``value`` percent (0 to 100), whole, as the page's language writes a percentage: "45%"
+    in English and Mexico's Spanish, "45 %" (a no-break space) in Spain's."""
+    with localcontext(rounding=ROUND_HALF_UP):
+        return format_percent(Decimal(str(value)) / 100, locale=number_locale())
+
+
+def with_percent_sign(text: str) -> str:
+    """A number already written (``number``) marked as a percentage the page's language's way:
+    "4.5%", or "4,5 %" in Spain's Spanish."""
+    pattern = number_locale().percent_formats[None]
+    return f"{pattern.prefix[0]}{text}{pattern.suffix[0]}"
+
+
 def short_number(value: float | int) -> str:
     """A large number in few characters, as the page's language shortens them (a chart's
     tick): 1.5K in English, 1,5 mil in Spain's Spanish, 1.5 k in Mexico's."""
@@ -238,7 +269,11 @@ def short_number(value: float | int) -> str:
 def number_locale() -> Locale:
     """Whose rules write numbers: the page's language, in the region the LMS (or, without a
     launch, the browser) names when it is that language. Spanish pages are one catalog, but
-    Mexico and Latin America (es_MX, es-419) write 4.5 where Spain and Colombia write 4,5."""
+    Mexico and Latin America (es_MX, es-419) write 4.5 where Spain and Colombia write 4,5.
+    Inside ``speaking_to``: the reader's language, in the region their LMS sent."""
+    reader = _reader_numbers.get()
+    if reader is not None:
+        return reader
     page = get_locale() or Locale.parse(DEFAULT)
     if not has_request_context():
         return page

@@ -250,6 +250,32 @@ def test_numbers_follow_babel_for_each_locale(app) -> None:
         assert i18n.number(1234.5) == "1,234.5"
 
 
+@pytest.mark.parametrize(
+    ("browser", "whole", "signed"),
+    [("en", "45%", "4.5%"), ("es-ES", "45\xa0%", "4,5\xa0%"), ("es-MX", "45%", "4.5%")],
+)
+def test_percentages_are_written_in_the_page_language(
+    app, browser: str, whole: str, signed: str
+) -> None:
+    with app.test_request_context(headers={"Accept-Language": browser}):
+        assert i18n.percent(44.5) == whole
+        assert i18n.with_percent_sign(i18n.number(4.5)) == signed
+        page = render_template_string('{{ _("%(percent)s complete", percent=n|percent) }}', n=45)
+        assert page.startswith(whole)
+
+
+def test_text_for_someone_else_writes_numbers_as_their_region_does(app) -> None:
+    """A page in Spain's Spanish (or English) making a comment for someone whose LMS is in
+    Mexico writes it as Mexico writes numbers, and the page's own numbers stay as they were."""
+    mexico = SimpleNamespace(locale="es_mx")
+    with app.test_request_context(headers={"Accept-Language": "es-ES"}):
+        with i18n.speaking_to(mexico):
+            assert (i18n.number(4.5), i18n.percent(45)) == ("4.5", "45%")
+        assert i18n.number(4.5) == "4,5"
+    with app.app_context(), i18n.speaking_to(SimpleNamespace(locale="es-ES")):  # a job
+        assert i18n.number(1234.5) == "1.234,5"
+
+
 def test_halves_round_up_as_people_round(app) -> None:
     """75 minutes is 1.3 hours, not babel's half-to-even 1.2; 2.5 stars shown whole are 3."""
     with app.test_request_context(headers={"Accept-Language": "es-ES"}):

@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.i18n import _, _l, ngettext, number
+from lti_tool.i18n import _, _l, ngettext, number, with_percent_sign
 from lti_tool.insights import stats
 from lti_tool.insights.kpi import in_page_language
 from lti_tool.insights.models import ImpactReport, KpiMetric, KpiValue, LearningEvent, Verb
@@ -292,7 +292,7 @@ def fmt(value: float | None, unit: str = "") -> str:
     text = text.replace("-", "\u2212")
     if not unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {in_page_language(unit)}"
+    return with_percent_sign(text) if unit == "%" else f"{text} {in_page_language(unit)}"
 
 
 def _sentence(r: dict[str, Any]) -> str:

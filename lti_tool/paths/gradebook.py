@@ -28,6 +28,7 @@ from lti_tool.extensions import db
 from lti_tool.grades import services as grades
 from lti_tool.grades.models import LineItem, ScoreSend
 from lti_tool.i18n import _, ngettext, speaking_to
+from lti_tool.i18n import percent as percent_text
 from lti_tool.jobs import services as jobs
 from lti_tool.jobs.models import Job
 from lti_tool.jobs.registry import JobFailed, JobRun, register
@@ -68,10 +69,10 @@ def score_for(view: rules.PathView, step_key: str = "") -> PathScore | None:
     percent = max(0, min(100, view.percent))
     root = view.root
     comment = ngettext(
-        "%(percent)s%% complete: %(done)s of %(num)s step done.",
-        "%(percent)s%% complete: %(done)s of %(num)s steps done.",
+        "%(percent)s complete: %(done)s of %(num)s step done.",
+        "%(percent)s complete: %(done)s of %(num)s steps done.",
         root.steps_total,
-        percent=percent,
+        percent=percent_text(percent),
         done=root.steps_done,
     )
     if percent >= 100:

@@ -463,11 +463,12 @@ def test_the_gradebook_comment_is_in_the_learners_language_whoever_acts(
     ]
 
     # A trainer whose page is Spanish acts for Lee, whose LMS sent no language: Spanish, as
-    # the page (nothing better is known).
+    # the page (nothing better is known), with its numbers as Spain writes them ("66 %"). Ana's
+    # comments above are Mexico's ("33%"), her LMS's region, whoever's page it was.
     spanish = clean_app.test_request_context(headers={"Accept-Language": "es"})
     with spanish, tenant_scope(db.session, reg_id):
         assert paths.waive(paths.learning(aids["lee"]), billing, CHLOE, "Hecho.")
         db.session.commit()
     assert comments_recorded(clean_app, reg_id, "lee")[1:] == [
-        "66% completado: 2 de 3 pasos hechos."
+        "66\xa0% completado: 2 de 3 pasos hechos."
     ]
