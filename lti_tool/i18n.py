@@ -186,8 +186,9 @@ def speaking_to(person: Any) -> Iterator[None]:
     # Their numbers too: Spanish for someone in Mexico is written 4.5, whoever's page this is.
     chosen = Locale.parse(language)
     regional = _parsed(sent or "")
-    same = regional is not None and regional.language == chosen.language and regional.territory
-    token = _reader_numbers.set(regional if same and regional is not None else chosen)
+    if regional is None or regional.language != chosen.language or not regional.territory:
+        regional = chosen
+    token = _reader_numbers.set(regional)
     try:
         with force_locale(language):
             yield
@@ -239,7 +240,8 @@ def number(value: float | int | Decimal, digits: int = 1, *, trim: bool = False)
     """``value`` for a person to read, as the page's language writes numbers: its decimal mark
     and digit grouping ("1,234.5" in English, "1.234,5" in Spanish), with ``digits`` decimals
     (at most that many with ``trim``: "2" for 2.0, "1.5" for 1.5), halves rounded up. Outside a
-    request (a job), English. Never for what a machine reads back: a CSV cell, a form value, an SVG coordinate."""
+    request (a job), English. Never for what a machine reads back: a CSV cell, a form value, an
+    SVG coordinate."""
     pattern = "#,##0." + ("#" if trim else "0") * digits if digits > 0 else "#,##0"
     # Halves round up, as people round (1.25 h is 1.3 h), not to even as babel would.
     with localcontext(rounding=ROUND_HALF_UP):
