@@ -38,7 +38,9 @@ def test_staff_lists_tell_a_person_without_a_name_apart(launcher: tuple[Any, str
     sam = "Colleague (LMS user sam)"
     assert sam in text(ben.get("/paths/signoffs"))
     team = ben.get("/paths/team")  # his team's page
-    assert sam in text(ben.follow(team) if team.status_code == 303 else team)
+    words = text(ben.follow(team) if team.status_code == 303 else team)
+    assert sam in words
+    assert f"{sam} shadowed by Ana Alvarez" in words  # the coaching the team gave
     assign = ben.get("/paths/manage")  # a team lead picks a path to assign
     found = re.search(r'href="(/paths/assign/\d+)', assign.text)
     assert found, assign.text[:2000]
