@@ -125,14 +125,14 @@ def _template_ngettext(
 def _counted(num: Any, variables: dict[str, Any]) -> dict[str, Any]:
     """``variables`` with ``num`` (and a {% trans %} block's ``count`` of the same value)
     written as the page's language writes numbers. ``num`` is always a count, never a year."""
-    if not isinstance(num, int) or isinstance(num, bool):
-        return variables if num is None else {"num": num, **variables}
-    shown = number(num, 0)
-    counted = {"num": shown, **variables}
-    if counted.get("count") == num:  # a {% trans count=... %} block's count
-        counted["count"] = shown
-    if variables.get("num") == num:
-        counted["num"] = shown
+    if num is None:
+        return variables
+    counted = {"num": num, **variables}
+    if isinstance(num, int) and not isinstance(num, bool):
+        shown = number(num, 0)
+        for key in ("num", "count"):  # count: a {% trans count=... %} block's
+            if counted.get(key) == num:
+                counted[key] = shown
     return counted
 
 

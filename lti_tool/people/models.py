@@ -45,6 +45,11 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         )
 
     @property
+    def has_name(self) -> bool:
+        """Whether the LMS shared a name (else lists show the email or the LMS's user id)."""
+        return bool(self._full_name)
+
+    @property
     def display_name(self) -> str:
         """The person's name, or "Colleague" (in the page's language) when the LMS shares none."""
         return self._full_name or _("Colleague")
@@ -54,7 +59,7 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
         """For lists where staff pick or tell people apart: the name, else the email, else the
         LMS's user id, which two people never share (where the LMS shares neither name nor
         email, everyone is "Colleague" by `display_name`)."""
-        if self._full_name or not (self.email or self.sub):
+        if self.has_name or not (self.email or self.sub):
             return self.display_name
         return self.email or _("Colleague (LMS user %(id)s)", id=self.sub)
 
