@@ -53,10 +53,18 @@ def init_input(app: Flask) -> None:
 def init_extensions(app: Flask) -> None:
     from pathlib import Path
 
-    from lti_tool.extensions import csrf, db, enforce_foreign_keys, migrate, store
+    from lti_tool.extensions import (
+        csrf,
+        db,
+        end_reads_with_commit,
+        enforce_foreign_keys,
+        migrate,
+        store,
+    )
 
     db.init_app(app)
     enforce_foreign_keys(app)
+    end_reads_with_commit(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     store.init_app(app)
