@@ -240,6 +240,27 @@ def test_counts_in_messages_are_written_in_the_page_language(
         assert shown == limit
 
 
+def test_a_page_switching_language_for_a_moment_gets_each_language_s_messages(app) -> None:
+    """Messages follow the language in effect, message after message: a block in another
+    language (text written for someone else) and the page's own language after it."""
+    message = "Use at most %(num)s characters."
+    template = '{{ _("Use at most %(num)s characters.", num=4) }}'
+    with app.test_request_context(headers={"Accept-Language": "es-ES"}):
+        spanish = i18n._(message, num=4)
+        assert spanish != message % {"num": 4}
+        with force_locale("en"):
+            assert (
+                i18n._(message, num=4)
+                == render_template_string(template)
+                == "Use at most 4 characters."
+            )
+            with force_locale("es"):
+                assert i18n._(message, num=4) == spanish
+            assert i18n.ngettext("%(num)s item", "%(num)s items", 2) == "2 items"
+        assert i18n._(message, num=4) == render_template_string(template) == spanish
+        assert i18n.ngettext("%(num)s item", "%(num)s items", 2) == "2 elementos"
+
+
 def test_numbers_follow_babel_for_each_locale(app) -> None:
     """No table of our own: babel's rules per locale, whichever the page speaks."""
     with app.test_request_context(), force_locale("es_419"):
