@@ -73,9 +73,10 @@ def init_extensions(app: Flask) -> None:
 
 
 def init_i18n(app: Flask) -> None:
-    from lti_tool import i18n
+    from lti_tool import i18n, timezones
 
     i18n.init_app(app)
+    timezones.init_app(app)
 
 
 def init_security(app: Flask) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lti_tool import timezones
 from lti_tool.i18n import _
 
 
@@ -67,9 +68,10 @@ def moodle_values(urls: ToolUrls, job_role_param: str) -> list[SetupValue]:
         ),
         SetupValue(
             _("Custom parameters"),
-            f"{job_role_param}=Tier 1 agent",
+            f"{timezones.PARAMETER}={timezones.VARIABLE}\n{job_role_param}=Tier 1 agent",
             _sentences(
                 _("Optional."),
+                _("Each person's time zone, to show coaching and live session times in it."),
                 _(
                     "%(parameter)s=\u2026 gives everyone launching this tool that job role, which "
                     "picks their learning path.",
@@ -192,9 +194,11 @@ def canvas_values(urls: ToolUrls, job_role_param: str) -> list[SetupValue]:
         ),
         SetupValue(
             _("Custom Fields"),
-            "canvas_user_id=$Canvas.user.id\ncanvas_course_id=$Canvas.course.id",
+            "canvas_user_id=$Canvas.user.id\ncanvas_course_id=$Canvas.course.id\n"
+            f"{timezones.PARAMETER}={timezones.VARIABLE}",
             _sentences(
                 _("Canvas's user and course ids, to reach its REST API."),
+                _("Each person's time zone, to show coaching and live session times in it."),
                 _(
                     "Add %(parameter)s=\u2026 to give everyone launching it a job role.",
                     parameter=job_role_param,

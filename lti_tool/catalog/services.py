@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from lti_tool import timezones
 from lti_tool.catalog import fit as fitting
 from lti_tool.catalog.models import (
     LEVEL_LABELS,
@@ -721,7 +722,7 @@ def save_local(
     row.duration_minutes = duration
     row.language = language
     row.capacity = capacity if fmt == ItemFormat.LIVE.value else None
-    row.starts_at = starts_at.replace(tzinfo=None) if starts_at else None
+    row.starts_at = timezones.stored(starts_at) if starts_at else None  # typed in their zone
     row.curated_at, row.curated_by = utcnow(), by[:255]
     db.session.flush()
     if row.external_id == "new":

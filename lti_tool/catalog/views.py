@@ -36,6 +36,7 @@ from flask import (
 )
 
 from adapters.base import AdapterError, ErrorKind, LmsAdapter
+from lti_tool import timezones
 from lti_tool.catalog import access, accounts, plan, services, wording
 from lti_tool.catalog import jobs as catalog_jobs
 from lti_tool.catalog.models import (
@@ -646,7 +647,9 @@ def _local_values(row: CatalogItem | None) -> dict[str, str]:
         "duration": str(row.duration_minutes or ""),
         "language": row.language,
         "capacity": str(row.capacity or ""),
-        "starts_at": row.starts_at.strftime("%Y-%m-%d %H:%M") if row.starts_at else "",
+        "starts_at": timezones.local(row.starts_at).strftime("%Y-%m-%d %H:%M")
+        if row.starts_at
+        else "",
     }
 
 

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
+from lti_tool import timezones
 from lti_tool.coaching.models import (
     ABSENT,
     COUNTS_FOR_SKILL,
@@ -746,7 +747,8 @@ def _record_evidence(row: CoachingSession) -> None:
     # Written once, in the language of the person whose sign-off completed the session.
     coach, learner = row.coach.display_name, row.learner.display_name
     what = "shadowing" if row.is_shadowing else "coaching"
-    when = date_text(row.starts_at, "dd MMM y")
+    # The day as the learner lived it: the evidence is on their path.
+    when = date_text(timezones.local(row.starts_at, timezones.of(row.learner.timezone)), "dd MMM y")
     if row.is_shadowing:
         note = _(
             "Shadowing session with %(coach)s on %(day)s, signed off by both.",

@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -40,6 +39,7 @@ from flask import (
     url_for,
 )
 
+from lti_tool import timezones
 from lti_tool.coaching import peers, services
 from lti_tool.coaching.models import Booking, OfferKind, SessionStatus
 from lti_tool.errors import render_problem
@@ -66,7 +66,8 @@ def _actor() -> services.Actor:
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(str(current_app.config.get("COACHING_TIMEZONE") or "UTC"))
+    """Slots are shown, and typed, in the zone of the person at the keyboard."""
+    return timezones.current()
 
 
 def _see_other(endpoint: str, **values: Any) -> Any:

@@ -94,6 +94,8 @@ class Persona:
     roles: tuple[str, ...]
     job_role: str
     blurb: str
+    # What the pretend LMS fills $Person.address.timezone with ("": it sends nothing).
+    timezone: str = ""
 
 
 PERSONAS = (
@@ -104,6 +106,7 @@ PERSONAS = (
         (LIS + "membership#Learner",),
         "Tier 1 agent",
         "Tier 1 agent, six weeks in",
+        "America/Mexico_City",
     ),
     Persona(
         "ben",
@@ -112,6 +115,7 @@ PERSONAS = (
         (LIS + "membership#Manager", LIS + "membership#Learner"),
         "Team lead",
         "Team lead of six agents, still learning himself",
+        "America/Mexico_City",
     ),
     Persona(
         "chloe",
@@ -120,6 +124,7 @@ PERSONAS = (
         (LIS + "membership#Instructor",),
         "Trainer",
         "Trainer who builds the learning paths",
+        "Europe/Madrid",
     ),
     Persona(
         "dev",
@@ -140,6 +145,7 @@ PERSONAS = (
         (LIS + "membership#Learner",),
         "Senior agent",
         "Senior agent whose LMS shares no name or email",
+        "America/Bogota",
     ),
 )
 PERSONAS_BY_KEY = {p.key: p for p in PERSONAS}
@@ -293,6 +299,7 @@ def seed(tool_url: str, lms_url: str) -> Registration:
         person.name = persona.name or ""
         person.email = persona.email or ""
         person.job_role = persona.job_role
+        person.timezone = persona.timezone
         db.session.flush()
         membership = db.session.scalar(
             select(Membership).where(

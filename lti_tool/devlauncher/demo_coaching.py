@@ -17,9 +17,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
+from lti_tool import timezones
 from lti_tool.extensions import db
 from lti_tool.lti.models import Registration
 from lti_tool.people.models import Person
@@ -98,7 +98,8 @@ def seed_coaching(reg: Registration) -> None:
         }
         if not {"ana", "ben", "sam", "chloe"} <= set(people):
             return
-        tz = ZoneInfo(str(current_app.config.get("COACHING_TIMEZONE") or "UTC"))
+        # Each coach types their slots as their clock shows them.
+        sam_tz, ben_tz = (timezones.of(people[sub].timezone) for sub in ("sam", "ben"))
         skill = {s.name: s.id for s in roles.skills()}
 
         def me(sub: str) -> coaching.Actor:
@@ -128,17 +129,17 @@ def seed_coaching(reg: Registration) -> None:
         )
         assert shadow_offer is not None, errors
         for days, hour in ((4, 13), (6, 13)):
-            day, at = _at(days, hour, 0, tz)
+            day, at = _at(days, hour, 0, sam_tz)
             coaching.add_slot(
                 me("sam"),
                 shadow_offer,
                 coaching.SlotForm(day, at, "60", "Floor 2, desk 14"),
-                tz,
+                sam_tz,
             )
         # Ana's shadowing session, moved back two days once booked, signed off by both.
-        day, at = _at(2, 9, 0, tz)
+        day, at = _at(2, 9, 0, sam_tz)
         past, _ = coaching.add_slot(
-            me("sam"), shadow_offer, coaching.SlotForm(day, at, "60", "Floor 2, desk 14"), tz
+            me("sam"), shadow_offer, coaching.SlotForm(day, at, "60", "Floor 2, desk 14"), sam_tz
         )
         assert past is not None
         ana = people["ana"]
@@ -174,12 +175,12 @@ def seed_coaching(reg: Registration) -> None:
         assert ben_offer is not None, errors
         slots = []
         for days, hour, minute in ((1, 10, 0), (3, 14, 30), (5, 9, 30), (8, 11, 0)):
-            day, at = _at(days, hour, minute, tz)
+            day, at = _at(days, hour, minute, ben_tz)
             added, errors = coaching.add_slot(
                 me("ben"),
                 ben_offer,
                 coaching.SlotForm(day, at, "30", "https://meet.example.com/ben-brooks"),
-                tz,
+                ben_tz,
             )
             assert added is not None, errors
             slots.append(added)

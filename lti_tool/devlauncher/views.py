@@ -24,6 +24,7 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from lti_tool import timezones
 from lti_tool.config import signing_keys
 from lti_tool.devlauncher import demo
 from lti_tool.devlauncher.ags_platform import AgsPlatform, json_object
@@ -188,7 +189,14 @@ def platform_auth() -> Any:
         user=LaunchUser(persona.key, list(persona.roles), persona.name, persona.email),
         context_id=demo.DEMO_COURSE[0],
         context_title=demo.DEMO_COURSE[1],
-        custom={"job_role": persona.job_role} if persona.job_role else {},
+        custom={
+            key: value
+            for key, value in (
+                ("job_role", persona.job_role),
+                (timezones.PARAMETER, persona.timezone),
+            )
+            if value
+        },
         extra_claims={
             NRPS_CLAIM: {
                 "context_memberships_url": demo.demo_roster_url(tool),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lti_tool import timezones
 from lti_tool.lti.roles import Role, map_roles
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -87,6 +88,8 @@ class LaunchContext:
     product_family: str = ""
     # The language the person uses in the LMS, as the LMS wrote it ("es_mx", "pt-BR"), or "".
     locale: str = ""
+    # Their time zone, as this launch or an earlier one sent it, or "" (lti_tool.timezones).
+    timezone: str = ""
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
@@ -168,6 +171,7 @@ class Claims:
     product_family: str
     target_link_uri: str
     locale: str
+    timezone: str
 
     @classmethod
     def read(cls, body: dict[str, Any]) -> Claims:
@@ -232,4 +236,5 @@ class Claims:
             product_family=text(obj(TOOL_PLATFORM).get("product_family_code")),
             target_link_uri=text(body.get(TARGET_LINK_URI)),
             locale=text(obj(LAUNCH_PRESENTATION).get("locale"))[:35],
+            timezone=timezones.known(custom.get(timezones.PARAMETER)),
         )

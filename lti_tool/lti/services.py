@@ -130,6 +130,8 @@ def complete_launch(
         }
         if claims.locale:  # the LMS sends it with every launch; keep what we knew otherwise
             changes["locale"] = claims.locale
+        if claims.timezone:  # only when the LMS fills $Person.address.timezone
+            changes["timezone"] = claims.timezone
         job_role = custom_value(claims.custom, job_role_param)[:120]
         known_job_role = person.job_role if person is not None else None
         if job_role:
@@ -212,6 +214,7 @@ def complete_launch(
         return_url=claims.return_url,
         product_family=claims.product_family,
         locale=claims.locale,
+        timezone=person.timezone,
     )
     save_launch(ctx)
     return ctx, person, wrote

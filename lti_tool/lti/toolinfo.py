@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lti_tool import timezones
 from lti_tool.i18n import _l
 
 TITLE = "Wayfinder"
@@ -132,14 +133,16 @@ def custom_fields(job_role_parameter: str) -> dict[str, str]:
     return {
         "canvas_user_id": "$Canvas.user.id",
         "canvas_course_id": "$Canvas.course.id",
+        timezones.PARAMETER: timezones.VARIABLE,
         job_role_parameter: "",
     }
 
 
 def ims_custom_parameters(job_role_parameter: str) -> dict[str, str]:
     """Custom parameters for platforms that are not Canvas: Canvas variables would arrive as the
-    literal text "$Canvas.user.id" elsewhere, so only the job role goes."""
-    return {job_role_parameter: ""}
+    literal text "$Canvas.user.id" elsewhere, so the time zone (a standard LTI variable, which
+    Moodle fills too) and the job role go."""
+    return {timezones.PARAMETER: timezones.VARIABLE, job_role_parameter: ""}
 
 
 # -- Canvas developer-key JSON --------------------------------------------------------------------

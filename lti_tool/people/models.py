@@ -31,6 +31,8 @@ class Person(TenantScoped, db.Model):  # type: ignore[name-defined,misc]
     # The language their LMS last sent ("es-419", "es_mx"); what is written for them while
     # someone else acts, or a job runs, is written in it (i18n.speaking_to).
     locale: Mapped[str] = mapped_column(String(35), default="", server_default="")
+    # The time zone their LMS last sent ("America/Mexico_City"), or "": see lti_tool.timezones.
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_launch_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 

@@ -3,9 +3,15 @@ item, and who may do it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from tests.catalog.conftest import FORBIDDEN, Session, text
+from sqlalchemy import select
+
+from lti_tool.catalog.models import CatalogItem
+from lti_tool.extensions import db
+from tests.catalog.conftest import FORBIDDEN, Session, login, text
+from tests.harness import INSTRUCTOR, LEARNER, FakeLms
 
 
 def test_a_local_item_with_mistakes_keeps_what_was_typed(chloe: Session, ana: Session) -> None:
@@ -91,3 +97,33 @@ def test_the_canvas_account_id_is_checked_and_kept_for_canvas_only(dev: Session)
     saved = dev.post("/catalog/access", {**moodle, "account_id": too_long})
     assert saved.status_code == 303, saved.status_code
     assert 'name="account_id" type="text" value="self"' in dev.get("/catalog/access").text
+
+
+def test_a_live_session_is_typed_and_shown_in_each_persons_time_zone(
+    clean_app: Any, lms: FakeLms
+) -> None:
+    """Chloe's LMS says Madrid, Ana's Mexico City (seven hours behind in January); stored UTC."""
+    chloe = login(
+        lms, "chloe", [INSTRUCTOR], "Chloe Chen", "chloe@example.com", timezone="Europe/Madrid"
+    )
+    ana = login(
+        lms, "ana", [LEARNER], "Ana Alvarez", "ana@example.com", timezone="America/Mexico_City"
+    )
+    assert "Live session: starts at (Europe/Madrid)" in text(
+        chloe.get("/catalog/manage/new?format=live")
+    )
+    made = chloe.post(
+        "/catalog/manage/new",
+        {"title": "Live Q&A on refunds", "format": "live", "starts_at": "2027-01-15 10:00"},
+    )
+    assert made.status_code == 303
+    with clean_app.app_context():
+        row = db.session.scalar(select(CatalogItem).where(CatalogItem.title.like("Live Q&A%")))
+        assert row is not None and row.starts_at == datetime(2027, 1, 15, 9, 0)
+        pk = row.id
+    assert 'value="2027-01-15 10:00"' in chloe.get(made.headers["Location"]).text
+    shown = text(ana.get(f"/catalog/i/{pk}"))
+    assert "Starts Friday 15 January 2027, 03:00 (America/Mexico_City)" in shown
+    assert "Starts Friday 15 January 2027, 10:00 (Europe/Madrid)" in text(
+        chloe.get(f"/catalog/i/{pk}")
+    )

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from lti_tool.coaching.models import CoachingOffer, CoachingSession
+from lti_tool.coaching.models import CoachingOffer, CoachingSession, CoachingSlot
 from lti_tool.extensions import db
 from lti_tool.lti.models import utcnow
 from lti_tool.roles import services as roles
@@ -20,7 +21,7 @@ from lti_tool.tenancy import tenant_scope
 from tests.coaching.conftest import publish_tier1_path, started
 from tests.community.conftest import FORBIDDEN, Session, login, skill_ids, text
 from tests.conftest import add_registration
-from tests.harness import LEARNER, FakeLms
+from tests.harness import LEARNER, MANAGER, FakeLms
 
 
 def tomorrow() -> str:
@@ -389,3 +390,53 @@ def test_a_too_long_note_or_reason_is_a_wrong_form_said_at_the_field_with_the_te
     withdraw = ben.post(f"/coaching/offers/{offer}/withdraw", {"reason": ""})
     assert withdraw.status_code == 400
     assert "Say why" in _field_error(withdraw.text, "reason")
+
+
+def test_each_side_sees_and_types_times_in_their_own_time_zone(
+    clean_app: Any, lms: FakeLms, chloe: Session
+) -> None:
+    """Ben's LMS says Madrid, Ana's Mexico City; Dev's says nothing (COACHING_TIMEZONE, UTC
+    in the tests). A slot Ben types for 18:00 is 18:00 on his pages, 10:00 or 11:00 on Ana's
+    (Madrid is 7 or 8 hours ahead of Mexico City, which keeps no summer time) and 16:00 or
+    17:00 on Dev's, each page naming its zone."""
+    ben = login(
+        lms,
+        "ben",
+        [MANAGER, LEARNER],
+        "Ben Brooks",
+        "ben@example.com",
+        "Team lead",
+        timezone="Europe/Madrid",
+    )
+    ana = login(
+        lms,
+        "ana",
+        [LEARNER],
+        "Ana Alvarez",
+        "ana@example.com",
+        "Tier 1 agent",
+        timezone="America/Mexico_City",
+    )
+    dev = login(lms, "dev", [LEARNER], "Dev Desai", "dev@example.com", "Tier 1 agent")
+    offer = make_offer(ben, skill_ids(clean_app)["Empathy"], booking="direct")
+    slot = add_slot(ben, offer, at="18:00")
+    day = datetime.combine(date.fromisoformat(tomorrow()), time(18), ZoneInfo("Europe/Madrid"))
+    expected = {
+        "Europe/Madrid": "18:00",
+        "America/Mexico_City": day.astimezone(ZoneInfo("America/Mexico_City")).strftime("%H:%M"),
+        "UTC": day.astimezone(ZoneInfo("UTC")).strftime("%H:%M"),
+    }
+    assert len(set(expected.values())) == 3
+    for who, zone in ((ben, "Europe/Madrid"), (ana, "America/Mexico_City"), (dev, "UTC")):
+        page = text(who.get(f"/coaching/offers/{offer}"))
+        assert f"times in {zone}" in page
+        assert expected[zone] in page
+    with clean_app.app_context():  # stored in UTC
+        row = db.session.get(CoachingSlot, slot)
+        assert row is not None
+        assert row.starts_at.strftime("%H:%M") == expected["UTC"]
+    session = book(ana, slot)
+    page = text(ana.get(f"/coaching/s/{session}"))
+    assert f"{expected['America/Mexico_City']} (America/Mexico_City)" in page
+    page = text(ben.get(f"/coaching/s/{session}"))
+    assert "18:00 (Europe/Madrid)" in page

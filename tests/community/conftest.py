@@ -90,13 +90,17 @@ def login(
     email: str,
     job_role: str = "",
     locale: str = "",
+    timezone: str = "",
 ) -> Session:
-    """A launch into course-1; ``locale``: the language the LMS says the person uses."""
+    """A launch into course-1; ``locale``: the language the LMS says the person uses;
+    ``timezone``: the zone it fills $Person.address.timezone with."""
     lms.spec = LaunchSpec(
         user=LaunchUser(sub, roles, name, email),
         context_id="course-1",
         context_title="Billing basics",
-        custom={"job_role": job_role} if job_role else {},
+        custom={
+            key: value for key, value in (("job_role", job_role), ("timezone", timezone)) if value
+        },
         extra_claims={LAUNCH_PRESENTATION: {"locale": locale}} if locale else {},
     )
     browser = Browser()

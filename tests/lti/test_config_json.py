@@ -58,6 +58,7 @@ def test_config_json_has_what_canvas_documents(tool_server: str, clean_app: Any)
 
     assert config["custom_fields"]["canvas_user_id"] == "$Canvas.user.id"
     assert config["custom_fields"]["canvas_course_id"] == "$Canvas.course.id"
+    assert config["custom_fields"]["timezone"] == "$Person.address.timezone"  # lti_tool.timezones
     assert "job_role" in config["custom_fields"]  # JOB_ROLE_PARAMETER's default
     assert all(isinstance(v, str) for v in config["custom_fields"].values())
 

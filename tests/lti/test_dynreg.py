@@ -316,6 +316,8 @@ def test_moodle_round_trip_then_a_launch(
     }
     assert "canvas_user_id" not in tool["custom_parameters"]
     assert "job_role" in tool["custom_parameters"]
+    # A standard LTI variable: Moodle fills it with the person's zone, or "99" for the site's.
+    assert tool["custom_parameters"]["timezone"] == "$Person.address.timezone"
 
     assert done.status_code == 200
     assert "Wayfinder is registered" in page_title(done)
@@ -365,6 +367,7 @@ def test_canvas_round_trip_then_a_launch(
     }
     assert tool["custom_parameters"]["canvas_user_id"] == "$Canvas.user.id"
     assert tool["custom_parameters"]["canvas_course_id"] == "$Canvas.course.id"
+    assert tool["custom_parameters"]["timezone"] == "$Person.address.timezone"
 
     assert done.status_code == 200
     assert "Everything Wayfinder needs was granted" in done.text

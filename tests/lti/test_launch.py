@@ -408,6 +408,37 @@ def test_the_person_keeps_the_language_their_lms_last_sent(
     assert stored() == "en_US"
 
 
+@pytest.mark.parametrize(
+    "unusable",
+    ["99", "$Person.address.timezone", "Mars/Olympus_Mons", "", "+02:00"],
+    ids=["moodle-site-zone", "variable-not-filled", "no-such-zone", "empty", "offset"],
+)
+def test_the_person_keeps_the_time_zone_their_lms_last_sent(
+    lms: FakeLms, browser: Browser, clean_app, unusable: str
+) -> None:
+    """$Person.address.timezone, sent as the custom parameter timezone. What is not a time zone
+    (Moodle's "99" for the site's zone, the variable itself, a typo) changes nothing."""
+
+    def stored() -> str:
+        with clean_app.app_context():
+            person = db.session.scalar(select(Person).filter_by(sub="tz-1"))
+            assert person is not None
+            return person.timezone
+
+    as_user(lms, [LEARNER], sub="tz-1", custom={"timezone": unusable})
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == ""
+    as_user(lms, [LEARNER], sub="tz-1", custom={"timezone": "America/Mexico_City"})
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == "America/Mexico_City"
+    as_user(lms, [LEARNER], sub="tz-1", custom={"timezone": unusable})
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == "America/Mexico_City"
+    as_user(lms, [LEARNER], sub="tz-1", custom={"timezone": "Europe/Madrid"})  # they moved
+    home_after(browser, lms, launch(browser, lms))
+    assert stored() == "Europe/Madrid"
+
+
 def test_repeat_launch_reads_in_one_transaction(lms: FakeLms, browser: Browser, clean_app) -> None:
     """A first launch commits its records before the page; a repeat launch minutes later has
     nothing to write, so with Redis holding the launch state it reads the records and serves
