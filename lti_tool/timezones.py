@@ -8,7 +8,8 @@ the variable itself from an LMS that does not fill it) is ignored: the person ke
 earlier launch gave, or gets ``COACHING_TIMEZONE``.
 
 Times are stored in UTC and shown, or read from a form, in the zone of the person at the
-keyboard, whose name is shown next to them."""
+keyboard, named next to them as people name it: by its city, in the page's language ("Mexico
+City", "Ciudad de México"), UTC as UTC."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_timezone_location
 from flask import Flask, current_app, g
+from flask_babel import get_locale
 
 PARAMETER = "timezone"
 VARIABLE = "$Person.address.timezone"
@@ -30,7 +33,7 @@ def _names() -> frozenset[str]:
 def known(value: str | None) -> str:
     """``value`` when it names a time zone ("America/Mexico_City"), else ""."""
     value = (value or "").strip()
-    return value if value in _names() else ""
+    return value if value in _names() and value != "Factory" else ""  # Factory: no place
 
 
 def default() -> ZoneInfo:
@@ -49,6 +52,13 @@ def current() -> ZoneInfo:
     return of(getattr(launch, "timezone", None))
 
 
+def shown(tz: ZoneInfo | None = None) -> str:
+    """``tz`` (by default the zone of the person at the keyboard) as people name it: its city in
+    the page's language ("Mexico City", "Bogotá", "Nueva York" for America/New_York), "UTC"."""
+    tz = tz or current()
+    return get_timezone_location(tz, locale=get_locale() or "en", return_city=True)
+
+
 def local(moment: datetime, tz: ZoneInfo | None = None) -> datetime:
     """A stored moment (naive, UTC) in ``tz``, by default the zone of the person at the keyboard."""
     return moment.replace(tzinfo=UTC).astimezone(tz or current())
@@ -64,4 +74,4 @@ def stored(moment: datetime, tz: ZoneInfo | None = None) -> datetime:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local_time")
-    app.add_template_global(lambda: str(current()), "time_zone")
+    app.add_template_global(shown, "time_zone")

@@ -23,6 +23,7 @@ MADRID = ZoneInfo("Europe/Madrid")
         ("$Person.address.timezone", ""),  # an LMS that does not fill the variable
         ("europe/madrid", ""),  # zone names are case-sensitive files
         ("../../etc/passwd", ""),
+        ("Factory", ""),  # a zone of no place
         (None, ""),
     ],
 )
@@ -48,3 +49,19 @@ def test_moments_go_between_a_wall_clock_and_storage() -> None:
     # A time typed with its own offset is taken as it says, whatever the person's zone.
     typed = datetime(2027, 7, 1, 10, 0, tzinfo=timezone(timedelta(hours=-5)))
     assert timezones.stored(typed, MADRID) == datetime(2027, 7, 1, 15, 0)
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "expected"),
+    [
+        ("America/Mexico_City", "en", "Mexico City"),
+        ("America/Mexico_City", "es", "Ciudad de México"),
+        ("America/New_York", "es", "Nueva York"),
+        ("UTC", "es", "UTC"),
+    ],
+)
+def test_a_zone_is_named_by_its_city_in_the_page_language(
+    app: Any, zone: str, language: str, expected: str
+) -> None:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert timezones.shown(ZoneInfo(zone)) == expected

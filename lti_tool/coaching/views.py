@@ -88,7 +88,7 @@ def _shared() -> dict[str, Any]:
     return {
         "who": community_actor() if g.get("launch") is not None else None,
         "local": lambda moment: services.to_local(moment, tz),
-        "tz_name": str(tz),
+        "tz_name": timezones.shown(tz),
         "OfferKind": OfferKind,
         "SessionStatus": SessionStatus,
         "Booking": Booking,

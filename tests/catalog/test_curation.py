@@ -109,9 +109,7 @@ def test_a_live_session_is_typed_and_shown_in_each_persons_time_zone(
     ana = login(
         lms, "ana", [LEARNER], "Ana Alvarez", "ana@example.com", timezone="America/Mexico_City"
     )
-    assert "Live session: starts at (Europe/Madrid)" in text(
-        chloe.get("/catalog/manage/new?format=live")
-    )
+    assert "Live session: starts at (Madrid)" in text(chloe.get("/catalog/manage/new?format=live"))
     made = chloe.post(
         "/catalog/manage/new",
         {"title": "Live Q&A on refunds", "format": "live", "starts_at": "2027-01-15 10:00"},
@@ -123,7 +121,5 @@ def test_a_live_session_is_typed_and_shown_in_each_persons_time_zone(
         pk = row.id
     assert 'value="2027-01-15 10:00"' in chloe.get(made.headers["Location"]).text
     shown = text(ana.get(f"/catalog/i/{pk}"))
-    assert "Starts Friday 15 January 2027, 03:00 (America/Mexico_City)" in shown
-    assert "Starts Friday 15 January 2027, 10:00 (Europe/Madrid)" in text(
-        chloe.get(f"/catalog/i/{pk}")
-    )
+    assert "Starts Friday 15 January 2027, 03:00 (Mexico City)" in shown
+    assert "Starts Friday 15 January 2027, 10:00 (Madrid)" in text(chloe.get(f"/catalog/i/{pk}"))
