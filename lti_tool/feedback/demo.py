@@ -15,10 +15,11 @@ Every rating is also a "rated" learning event. Added once, after the other demo 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from lti_tool import timezones
 from lti_tool.catalog.models import CatalogItem, PlanItem, PlanStatus
 from lti_tool.coaching.models import (
     CoachingOffer,
@@ -197,7 +198,15 @@ def seed_feedback(reg: Registration) -> None:
                 # the coaching demo's story (Sam shadowed by Ana), not these past sessions.
                 days += 30 if days <= 30 else 0
                 at = now - timedelta(days=days, hours=rnd.randint(0, 6))
-                starts = at - timedelta(days=1)
+                # On the hour, in working hours on the coach's clock (not whenever the demo
+                # was seeded).
+                coach_day = timezones.local(
+                    at - timedelta(days=1), timezones.of(offer.coach.timezone)
+                )
+                starts = timezones.stored(
+                    datetime.combine(coach_day.date(), time(9 + days % 8)),
+                    timezones.of(offer.coach.timezone),
+                )
                 session = past_session(offer, who.id, starts, "Floor 2")
                 comment = rnd.choice(comments) if rnd.random() < 0.6 else ""
                 add(
