@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event, select, text, update
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Registration
 from lti_tool.people.models import Person
 from tests.conftest import DATABASE_URL
+from tests.test_extensions import registration
 
 
 @contextmanager
@@ -41,14 +41,7 @@ def endings(app: Any) -> Iterator[list[str]]:
 
 def tenant(app: Any) -> int:
     with app.app_context():
-        reg = Registration(
-            issuer="https://lms.example.com",
-            client_id="c1",
-            auth_login_url="https://lms.example.com/auth",
-            key_set_url="https://lms.example.com/jwks",
-        )
-        db.session.add(reg)
-        db.session.flush()
+        reg = registration()
         db.session.add(Person(registration_id=reg.id, sub="ana", name="Ana"))
         db.session.commit()
         return reg.id
