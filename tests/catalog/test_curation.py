@@ -109,7 +109,9 @@ def test_a_live_session_is_typed_and_shown_in_each_persons_time_zone(
     ana = login(
         lms, "ana", [LEARNER], "Ana Alvarez", "ana@example.com", timezone="America/Mexico_City"
     )
-    assert "Live session: starts (Madrid time)" in text(chloe.get("/catalog/manage/new?format=live"))
+    assert "Live session: starts (Madrid time)" in text(
+        chloe.get("/catalog/manage/new?format=live")
+    )
     made = chloe.post(
         "/catalog/manage/new",
         {"title": "Live Q&A on refunds", "format": "live", "starts_at": "2027-01-15 10:00"},
