@@ -111,8 +111,8 @@ class Actor:
 
 
 def to_local(moment: datetime, tz: ZoneInfo) -> datetime:
-    """A stored (naive UTC) time in the contact center's time zone."""
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+    """A stored (naive UTC) time in ``tz``, the zone of the person reading it."""
+    return timezones.local(moment, tz)
 
 
 def _parse_start(day: str, at: str, tz: ZoneInfo, errors: dict[str, str]) -> datetime | None:
@@ -128,8 +128,9 @@ def _parse_start(day: str, at: str, tz: ZoneInfo, errors: dict[str, str]) -> dat
         parsed_time = None
     if parsed_day is None or parsed_time is None:
         return None
-    local = datetime.combine(parsed_day, parsed_time.replace(second=0, microsecond=0), tz)
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return timezones.stored(
+        datetime.combine(parsed_day, parsed_time.replace(second=0, microsecond=0)), tz
+    )
 
 
 # --- notifications --------------------------------------------------------------------------

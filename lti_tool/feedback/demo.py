@@ -200,13 +200,9 @@ def seed_feedback(reg: Registration) -> None:
                 at = now - timedelta(days=days, hours=rnd.randint(0, 6))
                 # On the hour, in working hours on the coach's clock (not whenever the demo
                 # was seeded).
-                coach_day = timezones.local(
-                    at - timedelta(days=1), timezones.of(offer.coach.timezone)
-                )
-                starts = timezones.stored(
-                    datetime.combine(coach_day.date(), time(9 + days % 8)),
-                    timezones.of(offer.coach.timezone),
-                )
+                coach_tz = timezones.of(offer.coach.timezone)
+                coach_day = timezones.local(at - timedelta(days=1), coach_tz).date()
+                starts = timezones.stored(datetime.combine(coach_day, time(9 + days % 8)), coach_tz)
                 session = past_session(offer, who.id, starts, "Floor 2")
                 comment = rnd.choice(comments) if rnd.random() < 0.6 else ""
                 add(
